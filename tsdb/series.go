@@ -1,0 +1,255 @@
+package tsdb
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Label is one name="value" pair of a series.
+type Label struct {
+	Name  string
+	Value string
+}
+
+// Series identifies one time series: a metric name and its labels, sorted by
+// name. Labels with an empty value do not exist (as in Prometheus, and as
+// tstorage silently drops them), so NewSeries leaves them out.
+type Series struct {
+	Metric string
+	Labels []Label
+}
+
+// NewSeries returns the series metric{k1="v1",...} from name/value pairs.
+// Labels with an empty value are dropped and the rest sorted by name.
+func NewSeries(metric string, nameValues ...string) Series {
+	if len(nameValues)%2 != 0 {
+		panic("tsdb.NewSeries: odd number of label arguments")
+	}
+	s := Series{Metric: metric}
+	for i := 0; i < len(nameValues); i += 2 {
+		if nameValues[i+1] == "" {
+			continue
+		}
+		s.Labels = append(s.Labels, Label{Name: nameValues[i], Value: nameValues[i+1]})
+	}
+	sort.Slice(s.Labels, func(i, j int) bool { return s.Labels[i].Name < s.Labels[j].Name })
+	return s
+}
+
+// Get returns the value of the label name, or "" if the series has none.
+func (s Series) Get(name string) string {
+	for _, l := range s.Labels {
+		if l.Name == name {
+			return l.Value
+		}
+	}
+	return ""
+}
+
+// With returns a copy of s with the label name set to value (removed when
+// value is empty).
+func (s Series) With(name, value string) Series {
+	kv := make([]string, 0, 2*len(s.Labels)+2)
+	for _, l := range s.Labels {
+		if l.Name != name {
+			kv = append(kv, l.Name, l.Value)
+		}
+	}
+	kv = append(kv, name, value)
+	return NewSeries(s.Metric, kv...)
+}
+
+// Key returns the canonical text form of s, as Prometheus prints a series:
+// name{a="x",b="y"} with labels sorted and values escaped. Two series are the
+// same series exactly when their keys are equal.
+func (s Series) Key() string {
+	if len(s.Labels) == 0 {
+		return s.Metric
+	}
+	var b strings.Builder
+	b.WriteString(s.Metric)
+	b.WriteByte('{')
+	for i, l := range s.Labels {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(l.Name)
+		b.WriteString(`="`)
+		b.WriteString(EscapeLabelValue(l.Value))
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// String returns Key().
+func (s Series) String() string { return s.Key() }
+
+// EscapeLabelValue escapes backslash, double quote and newline the way the
+// Prometheus text format does.
+func EscapeLabelValue(v string) string {
+	if !strings.ContainsAny(v, "\\\"\n") {
+		return v
+	}
+	var b strings.Builder
+	for _, r := range v {
+		switch r {
+		case '\\':
+			b.WriteString(`\\`)
+		case '"':
+			b.WriteString(`\"`)
+		case '\n':
+			b.WriteString(`\n`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// ParseSeries parses the canonical form written by Series.Key (and the same
+// form with labels in any order and optional spaces after commas).
+func ParseSeries(key string) (Series, error) {
+	i := strings.IndexByte(key, '{')
+	if i < 0 {
+		if !ValidMetricName(key) {
+			return Series{}, fmt.Errorf("invalid metric name %q", key)
+		}
+		return Series{Metric: key}, nil
+	}
+	name := key[:i]
+	if !ValidMetricName(name) {
+		return Series{}, fmt.Errorf("invalid metric name %q", name)
+	}
+	rest := key[i+1:]
+	var kv []string
+	for {
+		rest = strings.TrimLeft(rest, " ")
+		if strings.HasPrefix(rest, "}") {
+			if rest != "}" {
+				return Series{}, fmt.Errorf("trailing text after '}' in %q", key)
+			}
+			break
+		}
+		eq := strings.IndexByte(rest, '=')
+		if eq < 0 {
+			return Series{}, fmt.Errorf("missing '=' in labels of %q", key)
+		}
+		ln := strings.TrimSpace(rest[:eq])
+		if !ValidLabelName(ln) {
+			return Series{}, fmt.Errorf("invalid label name %q in %q", ln, key)
+		}
+		rest = rest[eq+1:]
+		if !strings.HasPrefix(rest, `"`) {
+			return Series{}, fmt.Errorf("label %s: value must be quoted in %q", ln, key)
+		}
+		v, n, err := unquoteLabelValue(rest)
+		if err != nil {
+			return Series{}, fmt.Errorf("label %s in %q: %w", ln, key, err)
+		}
+		kv = append(kv, ln, v)
+		rest = strings.TrimLeft(rest[n:], " ")
+		if strings.HasPrefix(rest, ",") {
+			rest = rest[1:]
+			continue
+		}
+		if rest != "}" {
+			return Series{}, fmt.Errorf("expected ',' or '}' after label %s in %q", ln, key)
+		}
+		break
+	}
+	return NewSeries(name, kv...), nil
+}
+
+// unquoteLabelValue reads a double-quoted, escaped value at the start of s and
+// returns it with the number of bytes consumed.
+func unquoteLabelValue(s string) (string, int, error) {
+	var b strings.Builder
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"':
+			return b.String(), i + 1, nil
+		case '\\':
+			if i+1 >= len(s) {
+				return "", 0, fmt.Errorf("unterminated escape")
+			}
+			i++
+			switch s[i] {
+			case '\\':
+				b.WriteByte('\\')
+			case '"':
+				b.WriteByte('"')
+			case 'n':
+				b.WriteByte('\n')
+			default:
+				return "", 0, fmt.Errorf("invalid escape \\%c", s[i])
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return "", 0, fmt.Errorf("unterminated quoted value")
+}
+
+// ValidMetricName reports whether n matches [a-zA-Z_:][a-zA-Z0-9_:]*.
+func ValidMetricName(n string) bool {
+	if n == "" {
+		return false
+	}
+	for i, c := range n {
+		if !(c == '_' || c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9')) {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidLabelName reports whether n matches [a-zA-Z_][a-zA-Z0-9_]*.
+func ValidLabelName(n string) bool {
+	if n == "" {
+		return false
+	}
+	for i, c := range n {
+		if !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9')) {
+			return false
+		}
+	}
+	return true
+}
+
+// Sample is one value of one series; the time belongs to the sample set.
+type Sample struct {
+	Series Series
+	Value  float64
+}
+
+// Point is one stored value: T is Unix time in seconds (UTC), V the value.
+type Point struct {
+	T int64
+	V float64
+}
+
+// MaxLabelValueLen is the longest label value the store keeps (tstorage
+// would truncate longer ones silently; the store rejects them instead).
+const MaxLabelValueLen = 16 * 1024
+
+// validate checks what tstorage would otherwise mangle without a word.
+func (s Series) validate() error {
+	if !ValidMetricName(s.Metric) {
+		return fmt.Errorf("invalid metric name %q", s.Metric)
+	}
+	for _, l := range s.Labels {
+		if !ValidLabelName(l.Name) {
+			return fmt.Errorf("series %s: invalid label name %q", s.Metric, l.Name)
+		}
+		if l.Value == "" {
+			return fmt.Errorf("series %s: label %s has an empty value", s.Metric, l.Name)
+		}
+		if len(l.Value) > MaxLabelValueLen {
+			return fmt.Errorf("series %s: label %s is longer than %s bytes", s.Metric, l.Name, strconv.Itoa(MaxLabelValueLen))
+		}
+	}
+	return nil
+}
