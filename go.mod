@@ -6,9 +6,9 @@ require (
 	github.com/guptarohit/asciigraph v0.10.0
 	github.com/nakabonne/tstorage v0.3.6
 	github.com/olekukonko/tablewriter v1.1.5
-	github.com/shirou/gopsutil/v4 v4.26.10
+	github.com/shirou/gopsutil/v4 v4.26.8
 	github.com/urfave/cli/v3 v3.14.0
-	golang.org/x/sys v0.50.0
+	golang.org/x/sys v0.46.0
 )
 
 require (
