@@ -1,0 +1,398 @@
+package tsdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nakabonne/tstorage"
+)
+
+// forever is the tstorage retention of a block: tstorage measures retention
+// from a partition's creation time, which is not what a user means by
+// "keep a year", so the store does its own retention by day and tstorage's
+// must never delete anything.
+const forever = time.Duration(math.MaxInt64)
+
+// block is one generation of one day's tstorage directory, opened once per
+// process. tstorage maps a partition's data file and never unmaps it, not
+// even on Close, so a block is opened at most once per process and kept: a
+// long-running reader holds at most one mapping per day block it has read,
+// however often it reads.
+type block struct {
+	ref   blockRef
+	dir   string
+	index []SeriesInfo
+	byKey map[string]int
+
+	once sync.Once
+	ts   tstorage.Storage
+	err  error
+}
+
+// openBlock returns the cached block or reads its index.
+func (s *Store) openBlock(ref blockRef) (*block, error) {
+	s.mu.Lock()
+	b, ok := s.blocks[ref.name]
+	s.mu.Unlock()
+	if ok {
+		return b, nil
+	}
+	dir := filepath.Join(s.dir, blocksDir, ref.name)
+	sr, index, err := openSummary(filepath.Join(dir, summaryName))
+	if err != nil {
+		return nil, err
+	}
+	sr.Close()
+	b = &block{ref: ref, dir: dir, index: index, byKey: make(map[string]int, len(index))}
+	for i, si := range index {
+		b.byKey[si.Key] = i
+	}
+	s.mu.Lock()
+	if old, ok := s.blocks[ref.name]; ok {
+		b = old
+	} else {
+		s.blocks[ref.name] = b
+	}
+	s.mu.Unlock()
+	return b, nil
+}
+
+// storage opens the block's tstorage directory on first use.
+func (s *Store) storage(b *block) (tstorage.Storage, error) {
+	b.once.Do(func() {
+		// tstorage.NewStorage creates its directory when it is missing; a
+		// block removed since we listed it must not come back empty.
+		if _, err := os.Stat(filepath.Join(b.dir, summaryName)); err != nil {
+			b.err = err
+			return
+		}
+		b.ts, b.err = tstorage.NewStorage(
+			tstorage.WithDataPath(b.dir),
+			tstorage.WithTimestampPrecision(tstorage.Seconds),
+			tstorage.WithPartitionDuration(48*time.Hour),
+			tstorage.WithRetention(forever),
+			tstorage.WithWALBufferedSize(-1),
+		)
+		s.mu.Lock()
+		s.stats.BlocksOpened++
+		s.mu.Unlock()
+	})
+	if b.err != nil {
+		return nil, fmt.Errorf("open block %s: %w", b.ref.name, b.err)
+	}
+	return b.ts, nil
+}
+
+// selectBlock returns the points of key in [start, end) from b.
+func (s *Store) selectBlock(b *block, ser Series, key string, start, end int64) ([]Point, error) {
+	i, ok := b.byKey[key]
+	if !ok || b.index[i].MaxT < start || b.index[i].MinT >= end {
+		return nil, nil
+	}
+	ts, err := s.storage(b)
+	if err != nil {
+		return nil, err
+	}
+	labels := make([]tstorage.Label, len(ser.Labels))
+	for i, l := range ser.Labels {
+		labels[i] = tstorage.Label{Name: l.Name, Value: l.Value}
+	}
+	dps, err := ts.Select(ser.Metric, labels, start, end)
+	if errors.Is(err, tstorage.ErrNoDataPoints) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s from block %s: %w", key, b.ref.name, err)
+	}
+	pts := make([]Point, len(dps))
+	for i, dp := range dps {
+		pts[i] = Point{T: dp.Timestamp, V: dp.Value}
+	}
+	return pts, nil
+}
+
+// Maintain compacts the head logs of finished days (before today, by the
+// store's clock) into day blocks, and removes what retention no longer
+// keeps. It is cheap when there is nothing to do: two directory listings.
+func (w *Writer) Maintain(ctx context.Context) error {
+	s := w.s
+	today := dayOf(s.now().Unix())
+	cutoff := int64(math.MinInt64)
+	if s.retentionDays > 0 {
+		cutoff = today - int64(s.retentionDays)
+	}
+	heads, err := s.listHeads()
+	if err != nil {
+		return fmt.Errorf("maintain: %w", err)
+	}
+	for _, day := range heads {
+		if day >= today {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if w.f != nil && w.day == day {
+			w.f.Close()
+			w.f = nil
+		}
+		if day < cutoff {
+			if err := os.Remove(s.headPath(day)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("maintain: retention: %w", err)
+			}
+			continue
+		}
+		if err := w.compact(day); err != nil {
+			return fmt.Errorf("maintain: compact %s: %w", dayName(day), err)
+		}
+	}
+	newest, stale, err := s.listBlocks()
+	if err != nil {
+		return fmt.Errorf("maintain: %w", err)
+	}
+	for _, b := range newest {
+		if b.day < cutoff {
+			stale = append(stale, b)
+		}
+	}
+	for _, b := range stale {
+		if err := os.RemoveAll(filepath.Join(s.dir, blocksDir, b.name)); err != nil {
+			return fmt.Errorf("maintain: remove block %s: %w", b.name, err)
+		}
+	}
+	return w.cleanTmp()
+}
+
+// cleanTmp removes staging directories of compactions that died, and of
+// imports that died more than a day ago (a live import may be staging).
+func (w *Writer) cleanTmp() error {
+	entries, err := os.ReadDir(filepath.Join(w.s.dir, tmpDir))
+	if err != nil {
+		return fmt.Errorf("maintain: %w", err)
+	}
+	for _, e := range entries {
+		old := false
+		if info, err := e.Info(); err == nil {
+			old = time.Since(info.ModTime()) > 24*time.Hour
+		}
+		if strings.HasPrefix(e.Name(), "compact-") || old {
+			if err := os.RemoveAll(filepath.Join(w.s.dir, tmpDir, e.Name())); err != nil {
+				return fmt.Errorf("maintain: clean tmp: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// compact rewrites day's block from its head log and any older generation
+// of the block, then removes the head log and the old generation. Every step
+// is crash safe: until the rename, nothing visible changed; after it, the
+// head log and the old block hold nothing the new block lacks, and readers
+// merge duplicates away.
+func (w *Writer) compact(day int64) error {
+	s := w.s
+	headPath := s.headPath(day)
+	data, err := os.ReadFile(headPath)
+	if err != nil {
+		return err
+	}
+	head := parseHead(data)
+	series := head.points
+
+	newest, _, err := s.listBlocks()
+	if err != nil {
+		return err
+	}
+	gen := 1
+	for _, ref := range newest {
+		if ref.day != day {
+			continue
+		}
+		gen = ref.gen + 1
+		b, err := s.openBlock(ref)
+		if err != nil {
+			return err
+		}
+		for _, si := range b.index {
+			ser, err := ParseSeries(si.Key)
+			if err != nil {
+				return fmt.Errorf("block %s: %w", ref.name, err)
+			}
+			pts, err := s.selectBlock(b, ser, si.Key, math.MinInt64, math.MaxInt64)
+			if err != nil {
+				return err
+			}
+			// block points first: the head log's are newer and win.
+			series[si.Key] = append(pts, series[si.Key]...)
+		}
+	}
+
+	name := dayName(day) + ".g" + strconv.Itoa(gen)
+	tmp := filepath.Join(s.dir, tmpDir, "compact-"+name)
+	if err := os.RemoveAll(tmp); err != nil {
+		return err
+	}
+	if err := writeBlock(tmp, series); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	final := filepath.Join(s.dir, blocksDir, name)
+	if err := os.Rename(tmp, final); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := syncDir(filepath.Join(s.dir, blocksDir)); err != nil {
+		return err
+	}
+	if err := os.Remove(headPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := syncDir(filepath.Join(s.dir, headDir)); err != nil {
+		return err
+	}
+	for _, ref := range newest {
+		if ref.day == day {
+			if err := os.RemoveAll(filepath.Join(s.dir, blocksDir, ref.name)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writeBlock writes series (points in any order, duplicates allowed: the
+// last written wins) as one tstorage partition plus its summary into dir,
+// and syncs everything.
+func writeBlock(dir string, series map[string][]Point) error {
+	keys := make([]string, 0, len(series))
+	total := 0
+	for k, pts := range series {
+		pts = sortDedup(pts)
+		series[k] = pts
+		if len(pts) == 0 {
+			continue
+		}
+		keys = append(keys, k)
+		total += len(pts)
+	}
+	sort.Strings(keys)
+
+	parsed := make([]Series, len(keys))
+	for i, k := range keys {
+		ser, err := ParseSeries(k)
+		if err != nil {
+			return fmt.Errorf("series %q: %w", k, err)
+		}
+		parsed[i] = ser
+	}
+	rebooted := bootIndex(parsed, series)
+
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if total > 0 {
+		st, err := tstorage.NewStorage(
+			tstorage.WithDataPath(dir),
+			tstorage.WithTimestampPrecision(tstorage.Seconds),
+			tstorage.WithPartitionDuration(48*time.Hour),
+			tstorage.WithRetention(forever),
+			tstorage.WithWALBufferedSize(-1),
+		)
+		if err != nil {
+			return fmt.Errorf("create tstorage: %w", err)
+		}
+		// One InsertRows call, so that tstorage's partition starts at the
+		// day's first timestamp and takes every point.
+		rows := make([]tstorage.Row, 0, total)
+		for i, k := range keys {
+			labels := make([]tstorage.Label, len(parsed[i].Labels))
+			for j, l := range parsed[i].Labels {
+				labels[j] = tstorage.Label{Name: l.Name, Value: l.Value}
+			}
+			for _, p := range series[k] {
+				rows = append(rows, tstorage.Row{Metric: parsed[i].Metric, Labels: labels,
+					DataPoint: tstorage.DataPoint{Timestamp: p.T, Value: p.V}})
+			}
+		}
+		if err := st.InsertRows(rows); err != nil {
+			st.Close()
+			return fmt.Errorf("insert into tstorage: %w", err)
+		}
+		rows = nil
+		if err := st.Close(); err != nil {
+			return fmt.Errorf("close tstorage: %w", err)
+		}
+	}
+
+	index := make([]SeriesInfo, len(keys))
+	sums := make([][]HourSummary, len(keys))
+	for i, k := range keys {
+		pts := series[k]
+		index[i] = SeriesInfo{Key: k, MinT: pts[0].T, MaxT: pts[len(pts)-1].T, Count: len(pts)}
+		sums[i] = summarize(pts, parsed[i].Get("instance"), rebooted)
+	}
+	if err := writeSummary(filepath.Join(dir, summaryName), index, sums); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return syncTree(dir)
+}
+
+// BootInfoMetric is the info series whose boot_id label names the boot a
+// sample set was recorded in; readers never compute a rate across a change.
+const BootInfoMetric = "srvmon_boot_info"
+
+// bootIndex returns a bootFunc from the srvmon_boot_info series among
+// series: a reboot lies between two times when the boot ids recorded at
+// those times (for the same instance) differ.
+func bootIndex(parsed []Series, points map[string][]Point) bootFunc {
+	boots := map[string]map[int64]string{}
+	for _, ser := range parsed {
+		if ser.Metric != BootInfoMetric {
+			continue
+		}
+		inst := ser.Get("instance")
+		m := boots[inst]
+		if m == nil {
+			m = map[int64]string{}
+			boots[inst] = m
+		}
+		for _, p := range points[ser.Key()] {
+			m[p.T] = ser.Get("boot_id")
+		}
+	}
+	if len(boots) == 0 {
+		return nil
+	}
+	return func(instance string, prevT, t int64) bool {
+		m := boots[instance]
+		a, ok1 := m[prevT]
+		b, ok2 := m[t]
+		return ok1 && ok2 && a != b
+	}
+}
+
+// syncTree fsyncs every file and directory under dir (tstorage writes its
+// files without syncing them).
+func syncTree(dir string) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return f.Sync()
+	})
+}

@@ -1,0 +1,358 @@
+package tsdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"sort"
+	"time"
+)
+
+// maxReadRetries bounds how often a read starts over because a writer
+// replaced a block it had listed.
+const maxReadRetries = 5
+
+// daySource is what the store holds for one UTC day: a block, a head log,
+// or both (after late samples or a crash during compaction).
+type daySource struct {
+	day   int64
+	block *block
+	head  *headData
+}
+
+// sources lists and opens what covers the days of [start, end). Head logs
+// are listed before blocks: a compaction that runs in between turns a head
+// log into a block, and a reader then finds the block, or the head log, or
+// both, never neither.
+func (s *Store) sources(start, end int64) ([]daySource, error) {
+	firstDay, lastDay := dayOf(start), dayOf(end-1)
+	for attempt := 0; ; attempt++ {
+		srcs, err := s.trySources(firstDay, lastDay)
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt >= maxReadRetries {
+			return srcs, err
+		}
+	}
+}
+
+func (s *Store) trySources(firstDay, lastDay int64) ([]daySource, error) {
+	heads, err := s.listHeads()
+	if err != nil {
+		return nil, fmt.Errorf("list head logs: %w", err)
+	}
+	blocks, _, err := s.listBlocks()
+	if err != nil {
+		return nil, fmt.Errorf("list blocks: %w", err)
+	}
+	byDay := map[int64]*daySource{}
+	get := func(d int64) *daySource {
+		if byDay[d] == nil {
+			byDay[d] = &daySource{day: d}
+		}
+		return byDay[d]
+	}
+	for _, ref := range blocks {
+		if ref.day < firstDay || ref.day > lastDay {
+			continue
+		}
+		b, err := s.openBlock(ref)
+		if err != nil {
+			return nil, err
+		}
+		get(ref.day).block = b
+	}
+	for _, d := range heads {
+		if d < firstDay || d > lastDay {
+			continue
+		}
+		data, err := os.ReadFile(s.headPath(d))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // compacted since we listed it: the block has it
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read head log: %w", err)
+		}
+		s.mu.Lock()
+		s.stats.HeadsRead++
+		s.mu.Unlock()
+		get(d).head = parseHead(data)
+	}
+	out := make([]daySource, 0, len(byDay))
+	for _, src := range byDay {
+		out = append(out, *src)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].day < out[j].day })
+	return out, nil
+}
+
+// keysOf returns the keys of series with points in [start, end) in srcs,
+// sorted.
+func keysOf(srcs []daySource, start, end int64) []string {
+	seen := map[string]bool{}
+	for _, src := range srcs {
+		if src.block != nil {
+			for _, si := range src.block.index {
+				if si.MaxT >= start && si.MinT < end {
+					seen[si.Key] = true
+				}
+			}
+		}
+		if src.head != nil {
+			for k, pts := range src.head.points {
+				for _, p := range pts {
+					if p.T >= start && p.T < end {
+						seen[k] = true
+						break
+					}
+				}
+			}
+		}
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Read calls fn for each series that match accepts (nil: every series)
+// with its points in [from, to), sorted by time, one point per time (a value
+// written later for the same second replaces the earlier one). Series come
+// in Key order. Read takes no lock and sees every sample set whose Append
+// returned.
+func (s *Store) Read(ctx context.Context, from, to time.Time, match func(Series) bool, fn func(Series, []Point) error) error {
+	start, end := from.Unix(), to.Unix()
+	if start >= end {
+		return nil
+	}
+	srcs, err := s.sources(start, end)
+	if err != nil {
+		return err
+	}
+	for _, key := range keysOf(srcs, start, end) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		ser, err := ParseSeries(key)
+		if err != nil {
+			return fmt.Errorf("stored series %q: %w", key, err)
+		}
+		if match != nil && !match(ser) {
+			continue
+		}
+		var pts []Point
+		for _, src := range srcs {
+			var day []Point
+			if src.block != nil {
+				bp, err := s.selectBlock(src.block, ser, key, start, end)
+				if err != nil {
+					return err
+				}
+				day = bp
+			}
+			if src.head != nil {
+				for _, p := range src.head.points[key] {
+					if p.T >= start && p.T < end {
+						day = append(day, p)
+					}
+				}
+				day = sortDedup(day)
+			}
+			pts = append(pts, day...)
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		if err := fn(ser, pts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SeriesIn lists the series with at least one point in [from, to), in Key
+// order. For finished days it reads only the block indexes.
+func (s *Store) SeriesIn(ctx context.Context, from, to time.Time) ([]Series, error) {
+	start, end := from.Unix(), to.Unix()
+	if start >= end {
+		return nil, nil
+	}
+	srcs, err := s.sources(start, end)
+	if err != nil {
+		return nil, err
+	}
+	keys := keysOf(srcs, start, end)
+	out := make([]Series, 0, len(keys))
+	for _, k := range keys {
+		ser, err := ParseSeries(k)
+		if err != nil {
+			return nil, fmt.Errorf("stored series %q: %w", k, err)
+		}
+		out = append(out, ser)
+	}
+	return out, nil
+}
+
+// Bounds returns the times of the oldest and newest stored points; ok is
+// false for an empty store.
+func (s *Store) Bounds(ctx context.Context) (first, last time.Time, ok bool, err error) {
+	heads, err := s.listHeads()
+	if err != nil {
+		return first, last, false, fmt.Errorf("list head logs: %w", err)
+	}
+	blocks, _, err := s.listBlocks()
+	if err != nil {
+		return first, last, false, fmt.Errorf("list blocks: %w", err)
+	}
+	if len(heads) == 0 && len(blocks) == 0 {
+		return first, last, false, nil
+	}
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	if len(blocks) > 0 {
+		lo = min(lo, blocks[0].day)
+		hi = max(hi, blocks[len(blocks)-1].day)
+	}
+	if len(heads) > 0 {
+		lo = min(lo, heads[0])
+		hi = max(hi, heads[len(heads)-1])
+	}
+	// Look into the first and last day for the exact times.
+	minT, maxT := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, d := range []int64{lo, hi} {
+		srcs, err := s.sources(d*secondsInDay, (d+1)*secondsInDay)
+		if err != nil {
+			return first, last, false, err
+		}
+		for _, src := range srcs {
+			if src.block != nil {
+				for _, si := range src.block.index {
+					minT, maxT = min(minT, si.MinT), max(maxT, si.MaxT)
+				}
+			}
+			if src.head != nil {
+				for _, pts := range src.head.points {
+					for _, p := range pts {
+						minT, maxT = min(minT, p.T), max(maxT, p.T)
+					}
+				}
+			}
+		}
+	}
+	if minT > maxT {
+		return first, last, false, nil
+	}
+	return time.Unix(minT, 0).UTC(), time.Unix(maxT, 0).UTC(), true, nil
+}
+
+// ReadSummaries calls fn for each series that match accepts with its hourly
+// summaries for the hours that start in [from, to), in Key order. Finished
+// days come from the summaries written at compaction; days still in a head
+// log are summarised on the fly.
+func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match func(Series) bool, fn func(Series, []HourSummary) error) error {
+	start, end := from.Unix(), to.Unix()
+	if start >= end {
+		return nil
+	}
+	srcs, err := s.sources(start, end)
+	if err != nil {
+		return err
+	}
+	acc := map[string][]HourSummary{}
+	inRange := func(hs []HourSummary) []HourSummary {
+		out := hs[:0]
+		for _, h := range hs {
+			if h.Start >= start && h.Start < end {
+				out = append(out, h)
+			}
+		}
+		return out
+	}
+	for _, src := range srcs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if src.head != nil {
+			// Late samples or an unfinished day: summarise from the points.
+			series := map[string][]Point{}
+			for k, pts := range src.head.points {
+				series[k] = append([]Point(nil), pts...)
+			}
+			if src.block != nil {
+				for _, si := range src.block.index {
+					ser, err := ParseSeries(si.Key)
+					if err != nil {
+						return err
+					}
+					bp, err := s.selectBlock(src.block, ser, si.Key, math.MinInt64, math.MaxInt64)
+					if err != nil {
+						return err
+					}
+					series[si.Key] = append(bp, series[si.Key]...)
+				}
+			}
+			parsed := map[string]Series{}
+			var all []Series
+			for k, pts := range series {
+				series[k] = sortDedup(pts)
+				ser, err := ParseSeries(k)
+				if err != nil {
+					return err
+				}
+				parsed[k] = ser
+				all = append(all, ser)
+			}
+			rebooted := bootIndex(all, series)
+			for k, pts := range series {
+				ser := parsed[k]
+				if match != nil && !match(ser) {
+					continue
+				}
+				acc[k] = append(acc[k], inRange(summarize(pts, ser.Get("instance"), rebooted))...)
+			}
+			continue
+		}
+		sr, index, err := openSummary(fmt.Sprintf("%s/%s", src.block.dir, summaryName))
+		if err != nil {
+			return err
+		}
+		for _, si := range index {
+			hs, err := sr.next()
+			if err != nil {
+				sr.Close()
+				return err
+			}
+			if match != nil {
+				ser, err := ParseSeries(si.Key)
+				if err != nil {
+					sr.Close()
+					return err
+				}
+				if !match(ser) {
+					continue
+				}
+			}
+			acc[si.Key] = append(acc[si.Key], inRange(hs)...)
+		}
+		sr.Close()
+	}
+	keys := make([]string, 0, len(acc))
+	for k, hs := range acc {
+		if len(hs) > 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		ser, err := ParseSeries(k)
+		if err != nil {
+			return err
+		}
+		if err := fn(ser, acc[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,481 @@
+// Package tsdb is srvmon's store: a data directory that holds years of
+// samples recorded once a minute by short-lived processes, small on disk and
+// cheap to append to, built on nakabonne/tstorage.
+//
+// # Layout
+//
+//	DIR/srvmon-store     format marker (a store is never guessed)
+//	DIR/lock             flock(2) target serialising writers
+//	DIR/head/DAY.log     append-only head log of one UTC day (see headlog.go)
+//	DIR/blocks/DAY.gN/   one immutable tstorage directory per UTC day,
+//	                     generation N, with summary.gz (series index and
+//	                     hourly summaries)
+//	DIR/tmp/             staging for compaction and import
+//
+// A record run appends one checksummed record to today's head log and
+// fsyncs it: its cost does not depend on how much history the store holds.
+// The first run after a UTC day ends compacts that day's head log into one
+// tstorage partition (tstorage opened once, one InsertRows, Close), writes the
+// summaries next to it and renames the finished directory into blocks/: a
+// tstorage store is only ever written whole, so tstorage's own WAL, partition
+// rotation and creation-time retention never come into play.
+//
+// Readers take no lock. They read head logs directly (skipping a torn last
+// record) and open the day blocks that overlap their range. Writers replace a
+// block only by renaming a new generation into place before removing the old
+// one and the head log, so a reader always finds every acknowledged sample in
+// a head log, a block, or both (the read merges and deduplicates).
+package tsdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrLocked is returned by Store.Lock when another writer held the store lock
+// for longer than the lock timeout.
+var ErrLocked = errors.New("store is locked by another writer")
+
+// ErrNotStore is returned by Open for a directory that is not a store.
+var ErrNotStore = errors.New("not a srvmon store")
+
+const (
+	markerName   = "srvmon-store"
+	markerText   = "srvmon store format 1\n"
+	lockName     = "lock"
+	headDir      = "head"
+	blocksDir    = "blocks"
+	tmpDir       = "tmp"
+	dayLayout    = "2006-01-02"
+	headSuffix   = ".log"
+	summaryName  = "summary.gz"
+	secondsInDay = 86400
+
+	// DefaultRetentionDays is how long data is kept unless WithRetention says
+	// otherwise.
+	DefaultRetentionDays = 365
+	defaultLockTimeout   = 10 * time.Second
+)
+
+// Option configures Open and Create.
+type Option func(*Store)
+
+// WithRetention keeps data for the given number of whole UTC days, counted
+// by the samples' timestamps: a day is removed once it ended more than days
+// days before today. 0 keeps everything. Defaults to 365.
+func WithRetention(days int) Option { return func(s *Store) { s.retentionDays = days } }
+
+// WithLockTimeout sets how long Lock waits for another writer. Defaults to
+// 10 seconds.
+func WithLockTimeout(d time.Duration) Option { return func(s *Store) { s.lockTimeout = d } }
+
+// WithClock sets the clock that decides which day is today (compaction and
+// retention). Defaults to time.Now; tests use it to move through days.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// Store is a srvmon data directory. Its read methods are safe for concurrent
+// use and for use alongside writers in other processes.
+type Store struct {
+	dir           string
+	retentionDays int
+	lockTimeout   time.Duration
+	now           func() time.Time
+
+	mu     sync.Mutex
+	blocks map[string]*block // open blocks by directory name; never closed (see block.go)
+	stats  Stats
+}
+
+// Stats counts the expensive things a Store did, for tests and benchmarks.
+type Stats struct {
+	BlocksOpened int // tstorage directories opened
+	HeadsRead    int // head log files read whole
+}
+
+// Stats returns what the store has done so far.
+func (s *Store) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+func newStore(dir string, opts []Option) *Store {
+	s := &Store{
+		dir:           dir,
+		retentionDays: DefaultRetentionDays,
+		lockTimeout:   defaultLockTimeout,
+		now:           time.Now,
+		blocks:        map[string]*block{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Open opens an existing store for reading (and writing, with Lock). It
+// fails with an error wrapping fs.ErrNotExist if dir does not exist and with
+// ErrNotStore if dir exists but holds no store.
+func Open(dir string, opts ...Option) (*Store, error) {
+	if _, err := os.Stat(filepath.Join(dir, markerName)); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			if _, derr := os.Stat(dir); derr != nil {
+				return nil, fmt.Errorf("open store %s: %w", dir, derr)
+			}
+			return nil, fmt.Errorf("open store %s: %w", dir, ErrNotStore)
+		}
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	return newStore(dir, opts), nil
+}
+
+// Create opens the store in dir, making the directory and the store first
+// if needed. A non-empty directory that is not a store is refused, so that a
+// wrong --data never scatters files into someone's home directory.
+func Create(dir string, opts ...Option) (*Store, error) {
+	if s, err := Open(dir, opts...); err == nil {
+		return s, nil
+	} else if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, ErrNotStore) {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create store: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("create store: %w", err)
+	}
+	for _, e := range entries {
+		if !isStoreFile(e.Name()) {
+			return nil, fmt.Errorf("create store in %s: directory is not empty and not a srvmon store", dir)
+		}
+	}
+	for _, d := range []string{headDir, blocksDir, tmpDir} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return nil, fmt.Errorf("create store: %w", err)
+		}
+	}
+	if err := writeFileSync(filepath.Join(dir, markerName), []byte(markerText)); err != nil {
+		return nil, fmt.Errorf("create store: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		return nil, fmt.Errorf("create store: %w", err)
+	}
+	return newStore(dir, opts), nil
+}
+
+// Dir returns the store directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Close releases what the store holds. Blocks opened for reading stay
+// mapped until the process exits (tstorage cannot unmap them).
+func (s *Store) Close() error { return nil }
+
+// Writer appends to the store while holding its lock. Only one Writer exists
+// at a time across all processes; readers never wait for it.
+type Writer struct {
+	s    *Store
+	lock *os.File
+	// cached state of the head file appended to last
+	day  int64 // day number of f
+	f    *os.File
+	tail headTail
+}
+
+// Lock takes the writer lock, waiting up to the lock timeout or until ctx is
+// done. It fails with ErrLocked if another writer kept it.
+func (s *Store) Lock(ctx context.Context) (*Writer, error) {
+	f, err := os.OpenFile(filepath.Join(s.dir, lockName), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock store: %w", err)
+	}
+	deadline := time.Now().Add(s.lockTimeout)
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("lock store: %w", err)
+		}
+		if time.Now().After(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("lock store %s: waited %s: %w", s.dir, s.lockTimeout, ErrLocked)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("lock store: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return &Writer{s: s, lock: f, day: -1}, nil
+}
+
+// Close releases the lock.
+func (w *Writer) Close() error {
+	var err error
+	if w.f != nil {
+		err = w.f.Close()
+		w.f = nil
+	}
+	if w.lock != nil {
+		if cerr := w.lock.Close(); err == nil {
+			err = cerr
+		}
+		w.lock = nil
+	}
+	return err
+}
+
+// Last returns the time of the newest sample set appended to today's head
+// log (today by the store's clock), if there is one.
+func (w *Writer) Last() (time.Time, bool) {
+	if err := w.openHead(dayOf(w.s.now().Unix())); err != nil || w.tail.lastT == 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(w.tail.lastT, 0).UTC(), true
+}
+
+// openHead makes w.f the head file of day, cutting off a torn tail.
+func (w *Writer) openHead(day int64) error {
+	if w.f != nil && w.day == day {
+		return nil
+	}
+	if w.f != nil {
+		w.f.Close()
+		w.f = nil
+	}
+	path := w.s.headPath(day)
+	_, statErr := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	if errors.Is(statErr, fs.ErrNotExist) {
+		if err := syncDir(filepath.Dir(path)); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	t, err := readTail(f)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if st, err := f.Stat(); err == nil && st.Size() > t.size {
+		// A crash or a full disk left a partial record: drop it so that
+		// what we append next is reachable by the fast tail check.
+		if err := f.Truncate(t.size); err != nil {
+			f.Close()
+			return fmt.Errorf("cut torn tail of %s: %w", path, err)
+		}
+	}
+	w.f, w.day, w.tail = f, day, t
+	return nil
+}
+
+// Append durably appends one sample set: all samples share t, truncated to
+// the second. When it returns nil the samples are on disk (fsynced) and
+// visible to readers. Samples must have distinct series; an invalid series
+// fails the whole set and nothing is written.
+func (w *Writer) Append(t time.Time, samples []Sample) error {
+	ts := t.Unix()
+	if ts <= 0 {
+		return fmt.Errorf("append: time %s is not after 1970", t.UTC().Format(time.RFC3339))
+	}
+	if len(samples) == 0 {
+		return nil
+	}
+	sorted := make([]Sample, len(samples))
+	copy(sorted, samples)
+	keys := make([]string, len(sorted))
+	for i := range sorted {
+		if err := sorted[i].Series.validate(); err != nil {
+			return fmt.Errorf("append: %w", err)
+		}
+		keys[i] = sorted[i].Series.Key()
+	}
+	idx := make([]int, len(sorted))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(a, b int) bool { return keys[idx[a]] < keys[idx[b]] })
+	orderedKeys := make([]string, len(idx))
+	values := make([]float64, len(idx))
+	for i, j := range idx {
+		orderedKeys[i], values[i] = keys[j], sorted[j].Value
+		if i > 0 && orderedKeys[i] == orderedKeys[i-1] {
+			return fmt.Errorf("append: series %s appears twice in one sample set", orderedKeys[i])
+		}
+	}
+	hash := schemaHash(orderedKeys)
+	var buf []byte
+	if err := w.openHead(dayOf(ts)); err != nil {
+		return fmt.Errorf("append: open head log: %w", err)
+	}
+	if w.tail.lastHash != hash {
+		buf = appendRecord(buf, encodeSchema(hash, orderedKeys))
+	}
+	buf = appendRecord(buf, encodeValues(ts, hash, values))
+	if err := w.write(buf); err != nil {
+		return fmt.Errorf("append to %s: %w", w.f.Name(), err)
+	}
+	w.tail.lastHash = hash
+	if ts > w.tail.lastT {
+		w.tail.lastT = ts
+	}
+	return nil
+}
+
+// write appends buf to the current head file and syncs it; on failure the
+// file is cut back so that no partial record stays behind.
+func (w *Writer) write(buf []byte) error {
+	if _, err := w.f.WriteAt(buf, w.tail.size); err != nil {
+		w.f.Truncate(w.tail.size)
+		return err
+	}
+	if err := w.f.Sync(); err != nil {
+		w.f.Truncate(w.tail.size)
+		return err
+	}
+	w.tail.size += int64(len(buf))
+	return nil
+}
+
+// appendPoints appends imported history of one series to the head of day.
+func (w *Writer) appendPoints(day int64, key string, pts []Point) error {
+	if err := w.openHead(day); err != nil {
+		return err
+	}
+	if err := w.write(appendRecord(nil, encodePoints(key, pts))); err != nil {
+		return err
+	}
+	w.tail.lastHash = 0
+	return nil
+}
+
+// dayOf returns the UTC day number of Unix time t.
+func dayOf(t int64) int64 {
+	if t < 0 {
+		return (t - secondsInDay + 1) / secondsInDay
+	}
+	return t / secondsInDay
+}
+
+func dayName(day int64) string {
+	return time.Unix(day*secondsInDay, 0).UTC().Format(dayLayout)
+}
+
+func parseDay(name string) (int64, bool) {
+	t, err := time.Parse(dayLayout, name)
+	if err != nil {
+		return 0, false
+	}
+	return t.Unix() / secondsInDay, true
+}
+
+func (s *Store) headPath(day int64) string {
+	return filepath.Join(s.dir, headDir, dayName(day)+headSuffix)
+}
+
+// listHeads returns the days that have a head log, sorted.
+func (s *Store) listHeads() ([]int64, error) {
+	entries, err := os.ReadDir(filepath.Join(s.dir, headDir))
+	if err != nil {
+		return nil, err
+	}
+	var days []int64
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), headSuffix)
+		if !ok {
+			continue
+		}
+		if d, ok := parseDay(name); ok {
+			days = append(days, d)
+		}
+	}
+	sort.Slice(days, func(i, j int) bool { return days[i] < days[j] })
+	return days, nil
+}
+
+// blockRef names one generation of a day block.
+type blockRef struct {
+	day  int64
+	gen  int
+	name string // directory name in blocks/
+}
+
+// listBlocks returns the newest generation of each day block, sorted by day,
+// and the older generations that a crash left behind.
+func (s *Store) listBlocks() (newest, stale []blockRef, err error) {
+	entries, err := os.ReadDir(filepath.Join(s.dir, blocksDir))
+	if err != nil {
+		return nil, nil, err
+	}
+	byDay := map[int64]blockRef{}
+	for _, e := range entries {
+		dayStr, genStr, ok := strings.Cut(e.Name(), ".g")
+		if !ok || !e.IsDir() {
+			continue
+		}
+		d, ok := parseDay(dayStr)
+		gen, err := strconv.Atoi(genStr)
+		if !ok || err != nil {
+			continue
+		}
+		ref := blockRef{day: d, gen: gen, name: e.Name()}
+		if old, ok := byDay[d]; ok {
+			if old.gen > gen {
+				stale = append(stale, ref)
+				continue
+			}
+			stale = append(stale, old)
+		}
+		byDay[d] = ref
+	}
+	for _, r := range byDay {
+		newest = append(newest, r)
+	}
+	sort.Slice(newest, func(i, j int) bool { return newest[i].day < newest[j].day })
+	return newest, stale, nil
+}
+
+// writeFileSync writes a file and syncs it before returning.
+func writeFileSync(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// syncDir makes a directory's entries (new, renamed, removed files) durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -1,0 +1,243 @@
+package tsdb
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+)
+
+// HourSummary condenses one series over one UTC hour, so that a query over
+// weeks at an hourly (or coarser) step reads a few values per hour instead of
+// decoding every sample, the way Prometheus/Thanos downsampling does.
+type HourSummary struct {
+	Start  int64   // Unix time of the hour's first second
+	Count  int     // points in the hour
+	Sum    float64 // sum of the values (a gauge's average is Sum/Count)
+	Min    float64
+	Max    float64
+	FirstT int64 // time and value of the first and last point
+	FirstV float64
+	LastT  int64
+	LastV  float64
+	// Increase is a counter's increase between FirstT and LastT: the sum of
+	// the differences of consecutive points, where a point lower than the one
+	// before it, or one recorded after a reboot, counts from zero (as
+	// Prometheus' increase() does). For a gauge it means nothing.
+	Increase float64
+	Resets   int // counter resets and reboots seen inside the hour
+}
+
+// SeriesInfo is a series' entry in a block's index.
+type SeriesInfo struct {
+	Key   string
+	MinT  int64
+	MaxT  int64
+	Count int
+}
+
+// bootFunc tells whether a reboot happened between two sample times of a
+// series carrying the given instance label.
+type bootFunc func(instance string, prevT, t int64) bool
+
+// summarize condenses sorted, deduplicated points into hourly summaries.
+func summarize(pts []Point, instance string, rebooted bootFunc) []HourSummary {
+	var out []HourSummary
+	var cur *HourSummary
+	for i, p := range pts {
+		hour := p.T - p.T%3600
+		if p.T < 0 && p.T%3600 != 0 {
+			hour -= 3600
+		}
+		if cur == nil || cur.Start != hour {
+			out = append(out, HourSummary{Start: hour, Min: p.V, Max: p.V, FirstT: p.T, FirstV: p.V})
+			cur = &out[len(out)-1]
+		} else {
+			prev := pts[i-1]
+			if p.V < prev.V || (rebooted != nil && rebooted(instance, prev.T, p.T)) {
+				cur.Increase += p.V
+				cur.Resets++
+			} else {
+				cur.Increase += p.V - prev.V
+			}
+		}
+		cur.Count++
+		cur.Sum += p.V
+		cur.Min = math.Min(cur.Min, p.V)
+		cur.Max = math.Max(cur.Max, p.V)
+		cur.LastT, cur.LastV = p.T, p.V
+	}
+	return out
+}
+
+const summaryMagic = "SRVSUM1\n"
+
+// writeSummary writes a block's index and hourly summaries to path, synced.
+// series must be sorted by key.
+func writeSummary(path string, index []SeriesInfo, sums [][]HourSummary) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zw, err := gzip.NewWriterLevel(f, gzip.BestCompression)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(zw)
+	var b []byte
+	b = append(b, summaryMagic...)
+	b = binary.AppendUvarint(b, uint64(len(index)))
+	for _, s := range index {
+		b = binary.AppendUvarint(b, uint64(len(s.Key)))
+		b = append(b, s.Key...)
+		b = binary.AppendVarint(b, s.MinT)
+		b = binary.AppendVarint(b, s.MaxT-s.MinT)
+		b = binary.AppendUvarint(b, uint64(s.Count))
+	}
+	if _, err := w.Write(b); err != nil {
+		return err
+	}
+	// The summaries follow, column by column within each series, so that
+	// gzip sees runs of similar bytes.
+	for _, hs := range sums {
+		b = b[:0]
+		b = binary.AppendUvarint(b, uint64(len(hs)))
+		var prevStart int64
+		for _, h := range hs {
+			b = binary.AppendVarint(b, h.Start-prevStart)
+			prevStart = h.Start
+			b = binary.AppendUvarint(b, uint64(h.Count))
+			b = binary.AppendUvarint(b, uint64(h.FirstT-h.Start))
+			b = binary.AppendUvarint(b, uint64(h.LastT-h.FirstT))
+			b = binary.AppendUvarint(b, uint64(h.Resets))
+		}
+		for _, field := range []func(HourSummary) float64{
+			func(h HourSummary) float64 { return h.Sum },
+			func(h HourSummary) float64 { return h.Min },
+			func(h HourSummary) float64 { return h.Max },
+			func(h HourSummary) float64 { return h.FirstV },
+			func(h HourSummary) float64 { return h.LastV },
+			func(h HourSummary) float64 { return h.Increase },
+		} {
+			for _, h := range hs {
+				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(field(h)))
+			}
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// summaryReader reads a summary file: first the index, then, if asked, the
+// hourly summaries.
+type summaryReader struct {
+	f  *os.File
+	r  *bufio.Reader
+	zr *gzip.Reader
+}
+
+var errBadSummary = errors.New("damaged summary file")
+
+func openSummary(path string) (*summaryReader, []SeriesInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	zr, err := gzip.NewReader(bufio.NewReaderSize(f, 64<<10))
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: %w: %v", path, errBadSummary, err)
+	}
+	sr := &summaryReader{f: f, zr: zr, r: bufio.NewReaderSize(zr, 64<<10)}
+	index, err := sr.readIndex()
+	if err != nil {
+		sr.Close()
+		return nil, nil, fmt.Errorf("%s: %w: %v", path, errBadSummary, err)
+	}
+	return sr, index, nil
+}
+
+func (sr *summaryReader) Close() error { return sr.f.Close() }
+
+func (sr *summaryReader) readIndex() ([]SeriesInfo, error) {
+	magic := make([]byte, len(summaryMagic))
+	if _, err := io.ReadFull(sr.r, magic); err != nil || string(magic) != summaryMagic {
+		return nil, errors.New("bad magic")
+	}
+	n, err := binary.ReadUvarint(sr.r)
+	if err != nil || n > 1<<24 {
+		return nil, errors.New("bad series count")
+	}
+	index := make([]SeriesInfo, 0, n)
+	for i := uint64(0); i < n; i++ {
+		l, err := binary.ReadUvarint(sr.r)
+		if err != nil || l > 1<<20 {
+			return nil, errors.New("bad key length")
+		}
+		key := make([]byte, l)
+		if _, err := io.ReadFull(sr.r, key); err != nil {
+			return nil, err
+		}
+		minT, err1 := binary.ReadVarint(sr.r)
+		span, err2 := binary.ReadVarint(sr.r)
+		count, err3 := binary.ReadUvarint(sr.r)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return nil, err
+		}
+		index = append(index, SeriesInfo{Key: string(key), MinT: minT, MaxT: minT + span, Count: int(count)})
+	}
+	return index, nil
+}
+
+// next reads the summaries of the next series in index order.
+func (sr *summaryReader) next() ([]HourSummary, error) {
+	n, err := binary.ReadUvarint(sr.r)
+	if err != nil || n > 1<<20 {
+		return nil, fmt.Errorf("%w: bad hour count", errBadSummary)
+	}
+	hs := make([]HourSummary, n)
+	var start int64
+	for i := range hs {
+		d, err1 := binary.ReadVarint(sr.r)
+		count, err2 := binary.ReadUvarint(sr.r)
+		first, err3 := binary.ReadUvarint(sr.r)
+		span, err4 := binary.ReadUvarint(sr.r)
+		resets, err5 := binary.ReadUvarint(sr.r)
+		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+			return nil, fmt.Errorf("%w: %v", errBadSummary, err)
+		}
+		start += d
+		hs[i] = HourSummary{Start: start, Count: int(count), FirstT: start + int64(first), Resets: int(resets)}
+		hs[i].LastT = hs[i].FirstT + int64(span)
+	}
+	var buf [8]byte
+	for _, set := range []func(*HourSummary, float64){
+		func(h *HourSummary, v float64) { h.Sum = v },
+		func(h *HourSummary, v float64) { h.Min = v },
+		func(h *HourSummary, v float64) { h.Max = v },
+		func(h *HourSummary, v float64) { h.FirstV = v },
+		func(h *HourSummary, v float64) { h.LastV = v },
+		func(h *HourSummary, v float64) { h.Increase = v },
+	} {
+		for i := range hs {
+			if _, err := io.ReadFull(sr.r, buf[:]); err != nil {
+				return nil, fmt.Errorf("%w: %v", errBadSummary, err)
+			}
+			set(&hs[i], math.Float64frombits(binary.LittleEndian.Uint64(buf[:])))
+		}
+	}
+	return hs, nil
+}
