@@ -30,3 +30,5 @@ require (
 	github.com/tklauser/numcpus v0.12.0 // indirect
 	github.com/yusufpapurcu/wmi v1.2.4 // indirect
 )
+
+replace github.com/nakabonne/tstorage => ./tsdb/internal/tstorage

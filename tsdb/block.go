@@ -115,8 +115,9 @@ func (s *Store) selectBlock(b *block, ser Series, key string, start, end int64) 
 		return nil, fmt.Errorf("read %s from block %s: %w", key, b.ref.name, err)
 	}
 	pts := make([]Point, len(dps))
+	p := pow10[b.index[i].Scale]
 	for i, dp := range dps {
-		pts[i] = Point{T: dp.Timestamp, V: dp.Value}
+		pts[i] = Point{T: dp.Timestamp, V: dp.Value / p}
 	}
 	return pts, nil
 }
@@ -296,6 +297,10 @@ func writeBlock(dir string, series map[string][]Point) error {
 		parsed[i] = ser
 	}
 	rebooted := bootIndex(parsed, series)
+	scales := make([]int, len(keys))
+	for i, k := range keys {
+		scales[i] = decimalScale(series[k])
+	}
 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -315,13 +320,14 @@ func writeBlock(dir string, series map[string][]Point) error {
 		// day's first timestamp and takes every point.
 		rows := make([]tstorage.Row, 0, total)
 		for i, k := range keys {
+			p := pow10[scales[i]]
 			labels := make([]tstorage.Label, len(parsed[i].Labels))
 			for j, l := range parsed[i].Labels {
 				labels[j] = tstorage.Label{Name: l.Name, Value: l.Value}
 			}
-			for _, p := range series[k] {
+			for _, pt := range series[k] {
 				rows = append(rows, tstorage.Row{Metric: parsed[i].Metric, Labels: labels,
-					DataPoint: tstorage.DataPoint{Timestamp: p.T, Value: p.V}})
+					DataPoint: tstorage.DataPoint{Timestamp: pt.T, Value: pt.V * p}})
 			}
 		}
 		if err := st.InsertRows(rows); err != nil {
@@ -338,7 +344,7 @@ func writeBlock(dir string, series map[string][]Point) error {
 	sums := make([][]HourSummary, len(keys))
 	for i, k := range keys {
 		pts := series[k]
-		index[i] = SeriesInfo{Key: k, MinT: pts[0].T, MaxT: pts[len(pts)-1].T, Count: len(pts)}
+		index[i] = SeriesInfo{Key: k, MinT: pts[0].T, MaxT: pts[len(pts)-1].T, Count: len(pts), Scale: scales[i]}
 		sums[i] = summarize(pts, parsed[i].Get("instance"), rebooted)
 	}
 	if err := writeSummary(filepath.Join(dir, summaryName), index, sums); err != nil {
@@ -395,4 +401,31 @@ func syncTree(dir string) error {
 		defer f.Close()
 		return f.Sync()
 	})
+}
+
+// maxScale is the largest decimal exponent decimalScale tries (microseconds).
+const maxScale = 6
+
+var pow10 = [maxScale + 1]float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6}
+
+// decimalScale returns the smallest k in [0, maxScale] for which every
+// value v of pts is an integer n = v×10^k that converts back exactly
+// (n/10^k == v, bit for bit), or 0 when there is none. Values such as
+// 1234.56 (CPU seconds in 0.01 s ticks) then reach tstorage as integers.
+func decimalScale(pts []Point) int {
+	for k := 0; k <= maxScale; k++ {
+		p := pow10[k]
+		ok := true
+		for _, pt := range pts {
+			n := math.Round(pt.V * p)
+			if math.Abs(n) >= 1<<53 || n/p != pt.V || math.Float64bits(n/p) != math.Float64bits(pt.V) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return k
+		}
+	}
+	return 0
 }

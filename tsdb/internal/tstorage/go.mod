@@ -1,0 +1,3 @@
+module github.com/nakabonne/tstorage
+
+go 1.20

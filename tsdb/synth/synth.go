@@ -1,0 +1,232 @@
+// Package synth generates realistic host history, minute by minute, with the
+// series srvmon records and values that move the way a real server's do:
+// counters in the kernel's units (USER_HZ ticks, 512-byte sectors,
+// milliseconds), memory in pages, slowly drifting gauges, mostly-zero error
+// counters. Benchmarks and size tests use it to build stores through the
+// real code paths without waiting a month.
+package synth
+
+import (
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb"
+)
+
+// Host describes the machine to simulate.
+type Host struct {
+	Instance string
+	CPUs     int
+	Disks    []string
+	Mounts   []string
+	Ifaces   []string
+}
+
+// DefaultHost is a small server: 4 cores, 2 disks, 3 filesystems, 3
+// network interfaces (about 240 series, as srvmon records on such a host).
+func DefaultHost() Host {
+	return Host{Instance: "web1", CPUs: 4, Disks: []string{"sda", "nvme0n1"},
+		Mounts: []string{"/", "/boot", "/var"}, Ifaces: []string{"eth0", "eth1", "lo"}}
+}
+
+type kind int
+
+const (
+	counter kind = iota // grows by a random step each minute
+	gauge               // random walk within bounds
+	constant
+)
+
+// model is how one series' value evolves.
+type model struct {
+	ser   tsdb.Series
+	kind  kind
+	v     float64
+	step  float64 // mean increase per minute (counter) or walk scale (gauge)
+	quant float64 // values are multiples of quant
+	lo    float64
+	hi    float64
+	zero  float64 // probability that a counter does not move in a minute
+}
+
+// Generator produces sample sets for consecutive minutes.
+type Generator struct {
+	models []*model
+	rng    *rand.Rand
+}
+
+// New returns a generator for h, deterministic for a seed.
+func New(h Host, seed uint64) *Generator {
+	g := &Generator{rng: rand.New(rand.NewPCG(seed, 0x5eed))}
+	inst := h.Instance
+	add := func(m *model) {
+		m.ser = m.ser.With("instance", inst)
+		g.models = append(g.models, m)
+	}
+	modes := []struct {
+		mode string
+		step float64 // seconds per minute per core
+	}{{"user", 6}, {"nice", 0.05}, {"system", 2}, {"idle", 50}, {"iowait", 0.8}, {"irq", 0}, {"softirq", 0.3}, {"steal", 0}}
+	for _, m := range modes {
+		for c := 0; c < h.CPUs; c++ {
+			add(&model{ser: tsdb.NewSeries("node_cpu_seconds_total", "cpu", strconv.Itoa(c), "mode", m.mode),
+				kind: counter, v: 1e5 * m.step / 60, step: m.step, quant: 0.01, zero: zeroIf(m.step)})
+		}
+		add(&model{ser: tsdb.NewSeries("srvmon_cpu_seconds_total", "mode", m.mode), kind: counter,
+			v: 4e5 * m.step / 60, step: m.step * float64(h.CPUs), quant: 0.01, zero: zeroIf(m.step)})
+	}
+	for c := 0; c < h.CPUs; c++ {
+		for _, m := range []string{"user", "nice"} {
+			add(&model{ser: tsdb.NewSeries("node_cpu_guest_seconds_total", "cpu", strconv.Itoa(c), "mode", m), kind: constant})
+		}
+	}
+	for _, n := range []string{"node_load1", "node_load5", "node_load15"} {
+		add(&model{ser: tsdb.NewSeries(n), kind: gauge, v: 0.8, step: 0.1, quant: 0.01, lo: 0, hi: 8})
+	}
+	const gib = 1 << 30
+	mem := []struct {
+		name     string
+		v, scale float64
+		k        kind
+	}{
+		{"MemTotal", 16 * gib, 0, constant}, {"MemFree", 2 * gib, 8 << 20, gauge}, {"MemAvailable", 9 * gib, 8 << 20, gauge},
+		{"Buffers", 300 << 20, 1 << 20, gauge}, {"Cached", 6 * gib, 4 << 20, gauge}, {"SwapCached", 0, 0, constant},
+		{"Active", 7 * gib, 4 << 20, gauge}, {"Inactive", 5 * gib, 4 << 20, gauge}, {"Dirty", 1 << 20, 256 << 10, gauge},
+		{"Writeback", 0, 0, constant}, {"Shmem", 200 << 20, 64 << 10, gauge}, {"Slab", 500 << 20, 256 << 10, gauge},
+		{"SReclaimable", 350 << 20, 256 << 10, gauge}, {"SUnreclaim", 150 << 20, 64 << 10, gauge},
+		{"PageTables", 40 << 20, 64 << 10, gauge}, {"Mapped", 800 << 20, 1 << 20, gauge},
+		{"CommitLimit", 10 * gib, 0, constant}, {"Committed_AS", 8 * gib, 4 << 20, gauge},
+		{"SwapTotal", 2 * gib, 0, constant}, {"SwapFree", 2*gib - 64<<20, 0, constant},
+	}
+	for _, m := range mem {
+		add(&model{ser: tsdb.NewSeries("node_memory_" + m.name + "_bytes"), kind: m.k, v: m.v, step: m.scale,
+			quant: 4096, lo: m.v / 2, hi: m.v * 1.5})
+	}
+	add(&model{ser: tsdb.NewSeries("node_memory_HugePages_Total"), kind: constant})
+	for _, v := range []struct {
+		name string
+		step float64
+	}{{"pgpgin", 2000}, {"pgpgout", 8000}, {"pswpin", 0}, {"pswpout", 0}, {"pgfault", 3e5}, {"pgmajfault", 2}, {"oom_kill", 0}} {
+		add(&model{ser: tsdb.NewSeries("node_vmstat_" + v.name), kind: counter, v: 1e4 * v.step, step: v.step, quant: 1, zero: zeroIf(v.step)})
+	}
+	for _, d := range h.Disks {
+		for _, c := range []struct {
+			name        string
+			step, quant float64
+		}{
+			{"reads_completed_total", 40, 1}, {"reads_merged_total", 5, 1}, {"read_bytes_total", 40 * 16384, 512},
+			{"read_time_seconds_total", 0.02, 0.001}, {"writes_completed_total", 300, 1}, {"writes_merged_total", 80, 1},
+			{"written_bytes_total", 300 * 8192, 512}, {"write_time_seconds_total", 0.3, 0.001},
+			{"io_time_seconds_total", 0.25, 0.001}, {"io_time_weighted_seconds_total", 0.35, 0.001},
+			{"discarded_sectors_total", 0, 1},
+		} {
+			add(&model{ser: tsdb.NewSeries("node_disk_"+c.name, "device", d), kind: counter, v: 1e4 * c.step,
+				step: c.step, quant: c.quant, zero: zeroIf(c.step)})
+		}
+		add(&model{ser: tsdb.NewSeries("node_disk_io_now", "device", d), kind: gauge, v: 0, step: 0.3, quant: 1, lo: 0, hi: 4})
+	}
+	for i, mnt := range h.Mounts {
+		dev := "/dev/sda" + strconv.Itoa(i+1)
+		size := float64(int64(50+100*i) * gib)
+		labels := []string{"device", dev, "fstype", "ext4", "mountpoint", mnt}
+		add(&model{ser: tsdb.NewSeries("node_filesystem_size_bytes", labels...), kind: constant, v: size})
+		add(&model{ser: tsdb.NewSeries("node_filesystem_free_bytes", labels...), kind: gauge, v: size / 2, step: 2 << 20, quant: 4096, lo: 0, hi: size})
+		add(&model{ser: tsdb.NewSeries("node_filesystem_avail_bytes", labels...), kind: gauge, v: size/2 - size/20, step: 2 << 20, quant: 4096, lo: 0, hi: size})
+		add(&model{ser: tsdb.NewSeries("node_filesystem_files", labels...), kind: constant, v: size / 16384})
+		add(&model{ser: tsdb.NewSeries("node_filesystem_files_free", labels...), kind: gauge, v: size / 20000, step: 20, quant: 1, lo: 0, hi: size / 16384})
+		add(&model{ser: tsdb.NewSeries("node_filesystem_readonly", labels...), kind: constant})
+	}
+	for _, iface := range h.Ifaces {
+		scale := 1.0
+		if iface == "eth1" {
+			scale = 0.05
+		}
+		for _, c := range []struct {
+			name string
+			step float64
+		}{
+			{"receive_bytes_total", 3e7}, {"transmit_bytes_total", 5e7}, {"receive_packets_total", 3e4},
+			{"transmit_packets_total", 4e4}, {"receive_errs_total", 0}, {"transmit_errs_total", 0},
+			{"receive_drop_total", 0.02}, {"transmit_drop_total", 0},
+		} {
+			add(&model{ser: tsdb.NewSeries("node_network_"+c.name, "device", iface), kind: counter, v: 1e4 * c.step * scale,
+				step: c.step * scale, quant: 1, zero: zeroIf(c.step * scale)})
+		}
+	}
+	for _, c := range []struct {
+		name string
+		step float64
+	}{{"node_context_switches_total", 6e5}, {"node_intr_total", 4e5}, {"node_forks_total", 300}} {
+		add(&model{ser: tsdb.NewSeries(c.name), kind: counter, v: 1e4 * c.step, step: c.step, quant: 1})
+	}
+	add(&model{ser: tsdb.NewSeries("node_procs_running"), kind: gauge, v: 2, step: 1, quant: 1, lo: 1, hi: 10})
+	add(&model{ser: tsdb.NewSeries("node_procs_blocked"), kind: gauge, v: 0, step: 0.3, quant: 1, lo: 0, hi: 3})
+	add(&model{ser: tsdb.NewSeries("srvmon_processes"), kind: gauge, v: 400, step: 3, quant: 1, lo: 300, hi: 600})
+	add(&model{ser: tsdb.NewSeries("node_boot_time_seconds"), kind: constant, v: 1.7e9})
+	add(&model{ser: tsdb.NewSeries(tsdb.BootInfoMetric, "boot_id", "5b0c2a6e-7f0e-4f4e-9d8b-1f2e3d4c5b6a"), kind: constant, v: 1})
+	for _, c := range []string{"boot", "cpu", "diskstats", "filesystem", "load", "meminfo", "netdev", "stat", "vmstat"} {
+		add(&model{ser: tsdb.NewSeries("srvmon_collector_duration_seconds", "collector", c), kind: gauge,
+			v: 0.0002, step: 0.00005, quant: 1e-6, lo: 0.00002, hi: 0.002})
+		add(&model{ser: tsdb.NewSeries("srvmon_collector_success", "collector", c), kind: constant, v: 1})
+	}
+	return g
+}
+
+func zeroIf(step float64) float64 {
+	switch {
+	case step == 0:
+		return 1
+	case step < 1:
+		return 0.9
+	}
+	return 0
+}
+
+// Series returns the series the generator produces, in generation order.
+func (g *Generator) Series() []tsdb.Series {
+	out := make([]tsdb.Series, len(g.models))
+	for i, m := range g.models {
+		out[i] = m.ser
+	}
+	return out
+}
+
+// Next advances every series by one minute and returns the samples.
+func (g *Generator) Next() []tsdb.Sample {
+	out := make([]tsdb.Sample, len(g.models))
+	for i, m := range g.models {
+		switch m.kind {
+		case counter:
+			if m.zero < 1 && g.rng.Float64() >= m.zero {
+				inc := m.step * (0.5 + g.rng.ExpFloat64()*0.5)
+				m.v += math.Max(m.quant, math.Round(inc/m.quant)*m.quant)
+			}
+		case gauge:
+			m.v += g.rng.NormFloat64() * m.step
+			m.v = math.Min(math.Max(m.v, m.lo), m.hi)
+		}
+		v := m.v
+		if m.quant > 0 {
+			v = math.Round(v/m.quant) * m.quant
+			if m.quant < 1 { // print-exact decimals, as the kernel's counters are
+				digits := math.Round(-math.Log10(m.quant))
+				p := math.Pow(10, digits)
+				v = math.Round(v*p) / p
+			}
+		}
+		out[i] = tsdb.Sample{Series: m.ser, Value: v}
+	}
+	return out
+}
+
+// Minutes calls fn for n consecutive minutes starting at start.
+func (g *Generator) Minutes(start time.Time, n int, fn func(t time.Time, samples []tsdb.Sample) error) error {
+	for i := 0; i < n; i++ {
+		if err := fn(start.Add(time.Duration(i)*time.Minute), g.Next()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
