@@ -1,0 +1,110 @@
+package sampler
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+
+	"github.com/shirou/gopsutil/v4/common"
+
+	"github.com/srvmon/srvmon/tsdb"
+)
+
+// run is the state of one Sample call: where /proc is, the files already
+// read (cpu, stat and boot all need /proc/stat, which is read once) and the
+// samples produced so far.
+type run struct {
+	proc string // HOST_PROC, default /proc
+	root string // HOST_ROOT, default /
+
+	files map[string]string
+	stat  *procStat
+	statE error
+
+	instance string
+	samples  []tsdb.Sample
+	arena    []tsdb.Label // backing store for the samples' labels
+	buf      []byte       // read buffer shared by all files
+}
+
+func newRun(ctx context.Context, instance string) *run {
+	return &run{
+		proc:     hostPath(ctx, common.HostProcEnvKey, "/proc"),
+		root:     hostPath(ctx, common.HostRootEnvKey, "/"),
+		instance: instance,
+		samples:  make([]tsdb.Sample, 0, 256),
+	}
+}
+
+// hostPath resolves a host directory the way gopsutil does: the EnvMap in
+// ctx first, then the environment variable, then def.
+func hostPath(ctx context.Context, key common.EnvKeyType, def string) string {
+	if env, ok := ctx.Value(common.EnvKey).(common.EnvMap); ok {
+		if v := env[key]; v != "" {
+			return v
+		}
+	}
+	if v := os.Getenv(string(key)); v != "" {
+		return v
+	}
+	return def
+}
+
+// readProc returns the content of the file name under HOST_PROC, reading it
+// at most once per run.
+func (r *run) readProc(name string) (string, error) {
+	if s, ok := r.files[name]; ok {
+		return s, nil
+	}
+	s, err := r.readFile(filepath.Join(r.proc, name))
+	if err != nil {
+		return "", err
+	}
+	if r.files == nil {
+		r.files = make(map[string]string, 8)
+	}
+	r.files[name] = s
+	return s, nil
+}
+
+// procStat returns /proc/stat parsed, parsing it at most once per run.
+func (r *run) procStat() (*procStat, error) {
+	if r.stat == nil && r.statE == nil {
+		data, err := r.readProc("stat")
+		if err != nil {
+			r.statE = err
+		} else {
+			r.stat, r.statE = parseProcStat(data)
+		}
+	}
+	return r.stat, r.statE
+}
+
+// add appends the sample metric{kv..., instance=<instance>} = v. kv holds
+// label name/value pairs sorted by name; a pair with an empty value is left
+// out, as tsdb.NewSeries does.
+func (r *run) add(metric string, v float64, kv ...string) {
+	n := len(kv)/2 + 1
+	if cap(r.arena)-len(r.arena) < n {
+		r.arena = make([]tsdb.Label, 0, max(512, n))
+	}
+	start := len(r.arena)
+	instance := false
+	for i := 0; i+1 < len(kv); i += 2 {
+		if !instance && kv[i] > "instance" {
+			r.arena = append(r.arena, tsdb.Label{Name: "instance", Value: r.instance})
+			instance = true
+		}
+		if kv[i+1] != "" {
+			r.arena = append(r.arena, tsdb.Label{Name: kv[i], Value: kv[i+1]})
+		}
+	}
+	if !instance {
+		r.arena = append(r.arena, tsdb.Label{Name: "instance", Value: r.instance})
+	}
+	end := len(r.arena)
+	r.samples = append(r.samples, tsdb.Sample{
+		Series: tsdb.Series{Metric: metric, Labels: r.arena[start:end:end]},
+		Value:  v,
+	})
+}

@@ -1,0 +1,150 @@
+package sampler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb"
+)
+
+// Options configures New.
+type Options struct {
+	// Instance is the value of the "instance" label added to every sample.
+	// It is required.
+	Instance string
+}
+
+// A collector reads one measurement family and appends its samples to r.
+// A collector that returns an error may already have appended the samples of
+// the parts that worked (filesystem: every mount that answered).
+type collector interface {
+	update(ctx context.Context, r *run) error
+}
+
+// factory builds a collector; it must do no I/O.
+type factory func() collector
+
+type registration struct {
+	defaultEnabled bool
+	factory        factory
+}
+
+// registry holds the collectors registered by init() functions.
+var registry = map[string]registration{}
+
+// register makes a collector available under name. It is called from init()
+// functions only.
+func register(name string, defaultEnabled bool, f factory) {
+	if _, dup := registry[name]; dup {
+		panic("sampler: collector " + name + " registered twice")
+	}
+	registry[name] = registration{defaultEnabled: defaultEnabled, factory: f}
+}
+
+// Names returns the names of all collectors, sorted.
+func Names() []string {
+	names := make([]string, 0, len(registry))
+	for name := range registry {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Default returns the names of the collectors enabled by default, sorted.
+func Default() []string {
+	var names []string
+	for _, name := range Names() {
+		if registry[name].defaultEnabled {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+type namedCollector struct {
+	name string
+	c    collector
+}
+
+// Sampler runs a fixed set of collectors. It keeps no state between calls
+// to Sample and is safe for concurrent use.
+type Sampler struct {
+	instance   string
+	collectors []namedCollector
+}
+
+// New returns a Sampler running the named collectors, in sorted order.
+// Repeated names count once. It returns an error for an unknown name (listing
+// the valid ones), for an empty list and for an empty Options.Instance.
+func New(names []string, opts Options) (*Sampler, error) {
+	if opts.Instance == "" {
+		return nil, errors.New("new sampler: instance is required")
+	}
+	if len(names) == 0 {
+		return nil, errors.New("new sampler: no collectors selected")
+	}
+	sorted := append([]string(nil), names...)
+	sort.Strings(sorted)
+	s := &Sampler{instance: opts.Instance}
+	for i, name := range sorted {
+		if i > 0 && name == sorted[i-1] {
+			continue
+		}
+		reg, ok := registry[name]
+		if !ok {
+			return nil, fmt.Errorf("new sampler: unknown collector %q (valid: %s)", name, strings.Join(Names(), ", "))
+		}
+		s.collectors = append(s.collectors, namedCollector{name: name, c: reg.factory()})
+	}
+	return s, nil
+}
+
+// Sample runs every collector once, one after the other, and returns their
+// samples followed by srvmon_collector_duration_seconds and
+// srvmon_collector_success for each collector. Every sample carries the
+// instance label. A collector that fails adds one error, wrapped with its
+// name, and success 0; it does not stop the others. Samples a failing
+// collector produced before it failed are kept. Once ctx is done, the
+// remaining collectors fail with ctx.Err().
+func (s *Sampler) Sample(ctx context.Context) ([]tsdb.Sample, []error) {
+	r := newRun(ctx, s.instance)
+	var errs []error
+	type result struct {
+		name     string
+		duration time.Duration
+		err      error
+	}
+	results := make([]result, 0, len(s.collectors))
+	for _, nc := range s.collectors {
+		start := time.Now()
+		err := ctx.Err()
+		if err == nil {
+			err = nc.c.update(ctx, r)
+		}
+		results = append(results, result{nc.name, time.Since(start), err})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("collector %q: %w", nc.name, err))
+		}
+	}
+	for _, res := range results {
+		success := 1.0
+		if res.err != nil {
+			success = 0
+		}
+		r.add("srvmon_collector_duration_seconds", roundMicro(res.duration), "collector", res.name)
+		r.add("srvmon_collector_success", success, "collector", res.name)
+	}
+	return r.samples, errs
+}
+
+// roundMicro returns d in seconds rounded to whole microseconds: stored
+// values with fewer significant digits compress much better.
+func roundMicro(d time.Duration) float64 {
+	return math.Round(float64(d)/float64(time.Microsecond)) / 1e6
+}
