@@ -12,12 +12,13 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"sync"
 )
 
 // The head log is an append-only file of checksummed records, one file per
 // UTC day of the samples it holds (head/2006-01-02.log). A record is
 //
-//	magic "SRV\x01" | payload length u32 | crc32c(payload) u32 | payload | payload length u32
+//	magic "SRV\x01" | payload length u32 | crc32(payload) u32 | payload | payload length u32
 //
 // all little endian. The trailing length lets a writer check the last record
 // without reading the file; the magic lets a reader resynchronise after a
@@ -47,13 +48,15 @@ const (
 	recPoints = 'P'
 )
 
-var crcTable = crc32.MakeTable(crc32.Castagnoli)
+// crcTable is made on first use, not at package initialisation (which every
+// srvmon process pays for, record once a minute).
+var crcTable = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.IEEE) })
 
 // appendRecord frames payload as a record at the end of buf.
 func appendRecord(buf, payload []byte) []byte {
 	buf = append(buf, recMagic...)
 	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(payload)))
-	buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(payload, crcTable))
+	buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(payload, crcTable()))
 	buf = append(buf, payload...)
 	return binary.LittleEndian.AppendUint32(buf, uint32(len(payload)))
 }
@@ -69,7 +72,7 @@ func recordAt(data []byte, off int) (payload []byte, next int, ok bool) {
 		return nil, 0, false
 	}
 	payload = data[off+recHeader : off+recHeader+n]
-	if binary.LittleEndian.Uint32(data[off+8:]) != crc32.Checksum(payload, crcTable) ||
+	if binary.LittleEndian.Uint32(data[off+8:]) != crc32.Checksum(payload, crcTable()) ||
 		int(binary.LittleEndian.Uint32(data[off+recHeader+n:])) != n {
 		return nil, 0, false
 	}
