@@ -1,0 +1,276 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/srvmon/srvmon/sampler"
+	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/openmetrics"
+)
+
+// ExportOptions are the settings of Export.
+type ExportOptions struct {
+	DataDir string
+	From    time.Time // first time exported (inclusive); zero: the oldest sample
+	To      time.Time // end of the range (exclusive); zero: after the newest sample
+	Output  string    // file to write; "" or "-" means stdout
+}
+
+func newExportCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "export",
+		Usage: "write the store, or a time range of it, as OpenMetrics text",
+		Description: `export writes every series with samples in [--from, --to) in the OpenMetrics
+text format (one family after the other, types and help from srvmon's metric
+catalog, timestamps in seconds), ending with "# EOF". The output can be
+checked with "promtool check metrics", loaded into Prometheus with
+"promtool tsdb create-blocks-from openmetrics", or into another srvmon store
+with "srvmon import".
+
+Times are RFC 3339 (2024-05-01T13:00:00Z, 2024-05-01T15:00:00+02:00) or a date
+(2024-05-01), which means midnight UTC. Without --from and --to everything is
+exported. An empty store or range gives an output of just "# EOF" and a note
+on stderr.
+
+With -o the output goes to FILE.tmp, which is renamed to FILE once complete,
+so FILE is never half written.
+
+Examples:
+  srvmon export > all.om
+  srvmon export --from 2024-05-01 --to 2024-05-02 -o may1.om
+  srvmon export --from "$(date -u -d '1 hour ago' +%FT%TZ)" | promtool check metrics
+  srvmon export --data /var/lib/srvmon | srvmon import --data /tmp/copy`,
+		Flags: []cli.Flag{
+			dataFlag(),
+			timeFlag("from", "export samples at or after `TIME`", "the oldest sample"),
+			timeFlag("to", "export samples before `TIME`", "after the newest sample"),
+			&cli.StringFlag{
+				Name:      "output",
+				Aliases:   []string{"o"},
+				Usage:     "write to `FILE` instead of stdout",
+				TakesFile: true,
+			},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := noArgs(cmd); err != nil {
+				return err
+			}
+			return Export(ctx, ExportOptions{
+				DataDir: cmd.String("data"),
+				From:    flagTime(cmd, "from"),
+				To:      flagTime(cmd, "to"),
+				Output:  cmd.String("output"),
+			}, cmd.Root().Writer, cmd.Root().ErrWriter)
+		},
+	}
+}
+
+// Export writes the samples of the store in o.DataDir that fall in
+// [o.From, o.To) as OpenMetrics text to o.Output or stdout. It reads and
+// writes one series at a time. When there is nothing to export the output is
+// an empty exposition ("# EOF") and a note goes to stderr.
+func Export(ctx context.Context, o ExportOptions, stdout, stderr io.Writer) (err error) {
+	if err := checkDataDir(o.DataDir); err != nil {
+		return err
+	}
+	if !o.From.IsZero() && !o.To.IsZero() && !o.From.Before(o.To) {
+		return usagef("--from %s is not before --to %s; the range is [from, to)",
+			o.From.Format(time.RFC3339), o.To.Format(time.RFC3339))
+	}
+	store, err := openStore(o.DataDir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	from, to, empty, err := exportRange(ctx, store, o.From, o.To)
+	if err != nil {
+		return err
+	}
+	var list []tsdb.Series
+	if !empty {
+		if list, err = store.SeriesIn(ctx, from, to); err != nil {
+			return fmt.Errorf("store %s: %w", o.DataDir, err)
+		}
+	}
+
+	out, commit, abort, err := createOutput(o.Output, stdout)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			abort()
+		}
+	}()
+	enc := openmetrics.NewEncoder(out, metricKind) // buffers, flushes on Close
+	points := 0
+	for _, group := range familyGroups(list) {
+		inGroup := make(map[string]bool, len(group))
+		for _, s := range group {
+			inGroup[s.Key()] = true
+		}
+		err := store.Read(ctx, from, to, func(s tsdb.Series) bool { return inGroup[s.Key()] },
+			func(s tsdb.Series, pts []tsdb.Point) error {
+				points += len(pts)
+				return enc.Series(s, pts)
+			})
+		if err != nil {
+			return fmt.Errorf("export %s: %w", o.DataDir, err)
+		}
+	}
+	if err := enc.Close(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := commit(); err != nil {
+		return err
+	}
+	if points == 0 {
+		if o.From.IsZero() && o.To.IsZero() {
+			fmt.Fprintf(stderr, "srvmon: store %s holds no samples; the export is empty\n", o.DataDir)
+		} else {
+			fmt.Fprintf(stderr, "srvmon: no samples in %s from %s to %s; the export is empty\n",
+				o.DataDir, rangeEnd(o.From, "the oldest sample"), rangeEnd(o.To, "the newest sample"))
+		}
+	}
+	return nil
+}
+
+func rangeEnd(t time.Time, ifZero string) string {
+	if t.IsZero() {
+		return ifZero
+	}
+	return t.Format(time.RFC3339)
+}
+
+// openStore opens the store in dir for reading, with errors that say what to
+// do about a missing store.
+func openStore(dir string) (*tsdb.Store, error) {
+	store, err := tsdb.Open(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && dir != systemDataDir && isStore(systemDataDir):
+		// Typically a user reading what root's cron job records.
+		return nil, fmt.Errorf("no store in %s; the system's store is %s: pass --data %[2]s or set %s=%[2]s", dir, systemDataDir, envData)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("no store in %s (record one with 'srvmon record', or pass --data or set %s)", dir, envData)
+	case err != nil:
+		return nil, err
+	}
+	return store, nil
+}
+
+// isStore reports whether dir holds a store that can be opened.
+func isStore(dir string) bool {
+	_, err := tsdb.Open(dir)
+	return err == nil
+}
+
+// exportRange fills in the zero ends of [from, to) from the store's bounds
+// and reports whether the range is empty.
+func exportRange(ctx context.Context, store *tsdb.Store, from, to time.Time) (time.Time, time.Time, bool, error) {
+	if from.IsZero() || to.IsZero() {
+		first, last, ok, err := store.Bounds(ctx)
+		if err != nil {
+			return from, to, false, fmt.Errorf("store %s: %w", store.Dir(), err)
+		}
+		if !ok {
+			return from, to, true, nil
+		}
+		if from.IsZero() {
+			from = first
+		}
+		if to.IsZero() {
+			to = last.Add(time.Second)
+		}
+	}
+	return from, to, !from.Before(to), nil
+}
+
+// createOutput returns the writer for name ("" or "-": stdout). For a file
+// it writes name.tmp; commit syncs it and renames it to name, abort removes
+// it.
+func createOutput(name string, stdout io.Writer) (w io.Writer, commit func() error, abort func(), err error) {
+	if name == "" || name == "-" {
+		return stdout, func() error { return nil }, func() {}, nil
+	}
+	tmp := name + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("create output: %w", err)
+	}
+	commit = func() error {
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("write %s: %w", tmp, err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", tmp, err)
+		}
+		if err := os.Rename(tmp, name); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
+		return nil
+	}
+	abort = func() {
+		f.Close()
+		os.Remove(tmp)
+	}
+	return f, commit, abort, nil
+}
+
+// metricKind gives the encoder the OpenMetrics type and help of a metric:
+// from the sampler's catalog, else counter for names ending in _total and
+// unknown for the rest.
+func metricKind(metric string) (openmetrics.Kind, string) {
+	if mi, ok := sampler.Lookup(metric); ok {
+		switch mi.Kind {
+		case sampler.Counter:
+			return openmetrics.Counter, mi.Help
+		case sampler.Gauge:
+			return openmetrics.Gauge, mi.Help
+		case sampler.Info:
+			return openmetrics.Info, mi.Help
+		}
+		return openmetrics.Unknown, mi.Help
+	}
+	if strings.HasSuffix(metric, "_total") {
+		return openmetrics.Counter, ""
+	}
+	return openmetrics.Unknown, ""
+}
+
+// familyGroups puts series (as Store.SeriesIn lists them, in Key order) in
+// the order the encoder wants them, openmetrics.FamilyOrder, and splits that
+// order into runs that are each in Key order: one Store.Read per run then
+// returns every series in FamilyOrder. Key order differs from FamilyOrder
+// where a metric name is a prefix of another (node_load1{...} comes after
+// node_load15{...} by Key), so there are a few runs, not one.
+func familyGroups(list []tsdb.Series) [][]tsdb.Series {
+	if len(list) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(list)
+	slices.SortStableFunc(sorted, openmetrics.FamilyOrder)
+	var groups [][]tsdb.Series
+	var cur []tsdb.Series
+	prev := ""
+	for i, s := range sorted {
+		key := s.Key()
+		if i > 0 && key <= prev {
+			groups = append(groups, cur)
+			cur = nil
+		}
+		cur = append(cur, s)
+		prev = key
+	}
+	return append(groups, cur)
+}

@@ -1,0 +1,277 @@
+package commands
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb"
+)
+
+func export(t *testing.T, o ExportOptions) (string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if err := Export(context.Background(), o, &stdout, &stderr); err != nil {
+		t.Fatalf("export %s: %v", o.DataDir, err)
+	}
+	return stdout.String(), stderr.String()
+}
+
+// Record → export → import into a second store → export gives the same
+// text, so an export is a complete, faithful copy of the store.
+func TestExportImport_RoundTrip(t *testing.T) {
+	t.Parallel()
+	o := quick(t)
+	o.Collectors = []string{"all"}
+	o.Count, o.Interval = 2, time.Second
+	var rec bytes.Buffer
+	if err := Record(context.Background(), o, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Len() > 0 {
+		t.Logf("record stderr: %s", rec.String())
+	}
+
+	first, stderr := export(t, ExportOptions{DataDir: o.DataDir})
+	if stderr != "" {
+		t.Errorf("export stderr = %q, want nothing", stderr)
+	}
+	if !strings.HasSuffix(first, "\n# EOF\n") {
+		t.Errorf("export does not end with # EOF:\n%s", tail(first))
+	}
+	for _, want := range []string{
+		"# TYPE srvmon_collector_success gauge\n",
+		`srvmon_collector_success{collector="load",instance="test"} 1 `,
+	} {
+		if !strings.Contains(first, want) {
+			t.Errorf("export does not contain %q", want)
+		}
+	}
+	if n := len(exportTimes(first)); n != 2 {
+		t.Errorf("export holds %d distinct timestamps, want 2 (one per sample set)", n)
+	}
+
+	copyDir := filepath.Join(t.TempDir(), "copy")
+	in := filepath.Join(t.TempDir(), "export.om")
+	if err := os.WriteFile(in, []byte(first), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Flags after the argument parse too.
+	code, _, stderr := run(t, "import", in, "--data", copyDir)
+	if code != 0 || stderr != "" {
+		t.Fatalf("srvmon import FILE --data DIR: exit status %d, stderr %q", code, stderr)
+	}
+	second, _ := export(t, ExportOptions{DataDir: copyDir})
+	if first != second {
+		t.Errorf("export of the imported copy differs from the original export\n--- original (end)\n%s\n--- copy (end)\n%s", tail(first), tail(second))
+	}
+
+	// A time range exports just the sample sets in it, [from, to).
+	times := setTimes(t, o.DataDir)
+	part, _ := export(t, ExportOptions{DataDir: o.DataDir, From: times[1], To: times[1].Add(time.Second)})
+	if got := exportTimes(part); !slices.Equal(got, []string{strconv.FormatInt(times[1].Unix(), 10)}) {
+		t.Errorf("export --from --to of the second sample set has timestamps %v, want [%d]", got, times[1].Unix())
+	}
+}
+
+// exportTimes returns the distinct sample timestamps of an OpenMetrics text.
+func exportTimes(text string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for line := range strings.Lines(text) {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if ts := f[len(f)-1]; !seen[ts] {
+			seen[ts] = true
+			out = append(out, ts)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func tail(s string) string {
+	lines := strings.Split(s, "\n")
+	return strings.Join(lines[max(0, len(lines)-15):], "\n")
+}
+
+func TestExport_ToFile(t *testing.T) {
+	t.Parallel()
+	o := quick(t)
+	if err := Record(context.Background(), o, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := export(t, ExportOptions{DataDir: o.DataDir})
+	out := filepath.Join(t.TempDir(), "out.om")
+	code, stdout, stderr := run(t, "export", "--data", o.DataDir, "-o", out)
+	if code != 0 || stdout != "" || stderr != "" {
+		t.Fatalf("export -o: exit status %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("export -o FILE differs from export to stdout")
+	}
+	if _, err := os.Stat(out + ".tmp"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("export left %s.tmp behind (stat: %v)", out, err)
+	}
+}
+
+func TestExport_Empty(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "store")
+	if _, err := tsdb.Create(dir); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, "export", "--data", dir)
+	if code != 0 {
+		t.Fatalf("export of an empty store: exit status %d, stderr %q", code, stderr)
+	}
+	if stdout != "# EOF\n" {
+		t.Errorf("export of an empty store wrote %q, want just \"# EOF\\n\"", stdout)
+	}
+	if want := "srvmon: store " + dir + " holds no samples; the export is empty\n"; stderr != want {
+		t.Errorf("stderr = %q, want %q", stderr, want)
+	}
+
+	code, stdout, stderr = run(t, "export", "--data", dir, "--from", "2024-05-01", "--to", "2024-05-02")
+	if code != 0 || stdout != "# EOF\n" || !strings.Contains(stderr, "no samples in "+dir+" from 2024-05-01T00:00:00Z to 2024-05-02T00:00:00Z") {
+		t.Errorf("export of an empty range: exit status %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+func TestExport_NoStore(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "nothing")
+	code, stdout, stderr := run(t, "export", "--data", dir)
+	if code != 1 || stdout != "" {
+		t.Errorf("export of a missing store: exit status %d, stdout %q; want 1 and nothing", code, stdout)
+	}
+	want := "srvmon: no store in " + dir + " (record one with 'srvmon record', or pass --data or set SRVMON_DATA)\n"
+	if isStore(systemDataDir) { // this machine records into /var/lib/srvmon
+		want = "srvmon: no store in " + dir + "; the system's store is /var/lib/srvmon: pass --data /var/lib/srvmon or set SRVMON_DATA=/var/lib/srvmon\n"
+	}
+	if stderr != want {
+		t.Errorf("stderr = %q, want %q", stderr, want)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("export created %s", dir)
+	}
+}
+
+// A malformed input is refused with its line number and imports nothing,
+// not even the good lines before it.
+func TestImport_Malformed(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "store")
+	in := filepath.Join(t.TempDir(), "bad.om")
+	text := "# TYPE node_load1 gauge\n" +
+		"node_load1{instance=\"a\"} 0.5 1714564800\n" +
+		"node_load1{instance=\"a\"} zero 1714564860\n" +
+		"# EOF\n"
+	if err := os.WriteFile(in, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, "import", "--data", dir, in)
+	if code != 1 {
+		t.Errorf("import of malformed input: exit status %d, want 1", code)
+	}
+	for _, want := range []string{"srvmon: " + in + ": ", "line 3", "nothing was imported"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr = %q, want it to contain %q", stderr, want)
+		}
+	}
+	if store, err := tsdb.Open(dir); err == nil {
+		if _, _, ok, err := store.Bounds(context.Background()); ok || err != nil {
+			t.Errorf("store after a failed import: has samples %v, err %v; want empty", ok, err)
+		}
+	}
+}
+
+func TestImport_StdinVerbose(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "store")
+	text := "# TYPE node_load1 gauge\n" +
+		"node_load1{instance=\"a\"} 0.5 1714564800\n" +
+		"node_load1{instance=\"a\"} 0.25 1714564860\n" +
+		"# EOF\n"
+	var stderr bytes.Buffer
+	err := Import(context.Background(), ImportOptions{DataDir: dir, Input: "-", Verbose: true, LockTimeout: time.Second},
+		strings.NewReader(text), &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "srvmon: imported 2 samples from stdin into " + dir + "\n"; stderr.String() != want {
+		t.Errorf("stderr = %q, want %q", stderr.String(), want)
+	}
+	got, _ := export(t, ExportOptions{DataDir: dir})
+	if !strings.Contains(got, "node_load1{instance=\"a\"} 0.25 1714564860\n") {
+		t.Errorf("export after import lacks the imported sample:\n%s", got)
+	}
+}
+
+func TestFamilyGroups(t *testing.T) {
+	t.Parallel()
+	// Key order puts foo_bar between foo and foo{a}.
+	list := []tsdb.Series{
+		tsdb.NewSeries("foo"),
+		tsdb.NewSeries("foo_bar", "a", "1"),
+		tsdb.NewSeries("foo", "a", "1"),
+		tsdb.NewSeries("zz_total", "a", "1"),
+		tsdb.NewSeries("zz_total", "a", "2"),
+	}
+	var got [][]string
+	for _, g := range familyGroups(list) {
+		var keys []string
+		for _, s := range g {
+			keys = append(keys, s.Key())
+		}
+		got = append(got, keys)
+	}
+	want := [][]string{
+		{`foo`, `foo{a="1"}`},
+		{`foo_bar{a="1"}`, `zz_total{a="1"}`, `zz_total{a="2"}`},
+	}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("familyGroups = %q, want %q", got, want)
+	}
+	if g := familyGroups(list[3:]); len(g) != 1 {
+		t.Errorf("familyGroups of series already in family order = %d groups, want 1", len(g))
+	}
+	load := familyGroups([]tsdb.Series{tsdb.NewSeries("node_load15", "i", "a"), tsdb.NewSeries("node_load1", "i", "a")})
+	if len(load) != 2 || load[0][0].Metric != "node_load1" || load[1][0].Metric != "node_load15" {
+		t.Errorf("familyGroups(node_load15, node_load1) = %v, want [[node_load1] [node_load15]]", load)
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"2024-05-01", "2024-05-01T00:00:00Z"},
+		{"2024-05-01T13:00:00Z", "2024-05-01T13:00:00Z"},
+		{"2024-05-01T15:00:00+02:00", "2024-05-01T13:00:00Z"},
+		{" 2024-05-01T13:00:00.5Z ", "2024-05-01T13:00:00.5Z"},
+	}
+	for _, tt := range tests {
+		got, err := parseTime(tt.in)
+		if err != nil || got.Format(time.RFC3339Nano) != tt.want {
+			t.Errorf("parseTime(%q) = %v, %v; want %s", tt.in, got, err, tt.want)
+		}
+	}
+	for _, in := range []string{"", "yesterday", "2024-05-01 13:00", "1714564800", "2024-02-30"} {
+		if _, err := parseTime(in); err == nil {
+			t.Errorf("parseTime(%q) succeeded, want an error", in)
+		}
+	}
+}

@@ -1,0 +1,302 @@
+package commands
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/srvmon/srvmon/sampler"
+	"github.com/srvmon/srvmon/tsdb"
+)
+
+// setTimes returns the distinct times of the sample sets in the store in
+// dir, oldest first.
+func setTimes(t *testing.T, dir string) []time.Time {
+	t.Helper()
+	store, err := tsdb.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	seen := map[int64]bool{}
+	err = store.Read(context.Background(), time.Unix(1, 0), time.Now().Add(time.Hour), nil,
+		func(_ tsdb.Series, pts []tsdb.Point) error {
+			for _, p := range pts {
+				seen[p.T] = true
+			}
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []time.Time
+	for ts := range seen {
+		out = append(out, time.Unix(ts, 0).UTC())
+	}
+	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
+	return out
+}
+
+func countSets(t *testing.T, dir string) int {
+	t.Helper()
+	return len(setTimes(t, dir))
+}
+
+// quick are options for a fast Record in a fresh store.
+func quick(t *testing.T) RecordOptions {
+	return RecordOptions{
+		DataDir:     filepath.Join(t.TempDir(), "store"),
+		Collectors:  []string{"load", "meminfo"},
+		Instance:    "test",
+		Retention:   30,
+		LockTimeout: 10 * time.Second,
+	}
+}
+
+func TestRecord_OneShot(t *testing.T) {
+	t.Parallel()
+	o := quick(t)
+	var stderr bytes.Buffer
+	if err := Record(context.Background(), o, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if stderr.Len() > 0 {
+		t.Logf("stderr: %s", stderr.String())
+	}
+	store, err := tsdb.Open(o.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	series, err := store.SeriesIn(context.Background(), time.Unix(1, 0), time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var collectors []string
+	for _, s := range series {
+		if got := s.Get("instance"); got != "test" {
+			t.Errorf("series %s: instance=%q, want \"test\"", s, got)
+		}
+		if s.Metric == "srvmon_collector_success" {
+			collectors = append(collectors, s.Get("collector"))
+		}
+	}
+	if want := []string{"load", "meminfo"}; !slices.Equal(collectors, want) {
+		t.Errorf("collectors recorded = %v, want %v", collectors, want)
+	}
+	if n := countSets(t, o.DataDir); n != 1 {
+		t.Errorf("one-shot record stored %d sample sets, want 1", n)
+	}
+}
+
+// Runs that overlap (cron firing while the previous run still holds the
+// lock, or two runs in the same second) each get their own sample set.
+func TestRecord_OverlappingRunsGetTheirOwnSecond(t *testing.T) {
+	t.Parallel()
+	o := quick(t)
+	const runs = 3
+	var wg sync.WaitGroup
+	errs := make([]error, runs)
+	for i := range runs {
+		wg.Go(func() { errs[i] = Record(context.Background(), o, &bytes.Buffer{}) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if n := countSets(t, o.DataDir); n != runs {
+		t.Errorf("%d overlapping runs stored %d sample sets, want %d", runs, n, runs)
+	}
+}
+
+func TestRecord_CountAndInterval(t *testing.T) {
+	t.Parallel()
+	o := quick(t)
+	o.Count, o.Interval = 2, time.Second
+	if err := Record(context.Background(), o, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := countSets(t, o.DataDir); n != 2 {
+		t.Errorf("--count 2 stored %d sample sets, want 2", n)
+	}
+}
+
+// A loop ends cleanly when its context is done: status 0, the sample sets
+// taken so far kept.
+func TestRecord_LoopStopsOnCancel(t *testing.T) {
+	t.Parallel()
+	o := quick(t)
+	o.Interval = time.Second // no count: until cancelled
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- Record(ctx, o, &bytes.Buffer{}) }()
+
+	// Cancel once the first sample set is in the store.
+	for {
+		select {
+		case err := <-done:
+			t.Fatalf("Record returned before it was cancelled: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if store, err := tsdb.Open(o.DataDir); err == nil {
+			if _, _, ok, _ := store.Bounds(context.Background()); ok {
+				break
+			}
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("cancelled loop: %v, want nil", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Record did not return after its context was cancelled")
+	}
+	if n := countSets(t, o.DataDir); n < 1 {
+		t.Errorf("stored %d sample sets, want at least 1", n)
+	}
+}
+
+func TestRecord_CancelledBeforeAnything(t *testing.T) {
+	t.Parallel()
+	o := quick(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := Record(ctx, o, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("Record with a done context = %v, want an interrupted error", err)
+	}
+}
+
+func TestRecord_Locked(t *testing.T) {
+	t.Parallel()
+	o := quick(t)
+	o.LockTimeout = 50 * time.Millisecond
+	store, err := tsdb.Create(o.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := store.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+
+	code, _, stderr := run(t, "record", "--data", o.DataDir, "--lock-timeout", "50ms", "--collectors", "load")
+	if code != 1 {
+		t.Errorf("record on a locked store: exit status %d, want 1", code)
+	}
+	for _, want := range []string{"srvmon: ", o.DataDir, "locked", "--lock-timeout"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr = %q, want it to contain %q", stderr, want)
+		}
+	}
+	if err := Record(context.Background(), o, &bytes.Buffer{}); !errors.Is(err, tsdb.ErrLocked) {
+		t.Errorf("Record on a locked store = %v, want ErrLocked", err)
+	}
+}
+
+func TestRecordPlan(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		count        int
+		interval     time.Duration
+		wantCount    int
+		wantInterval time.Duration
+		wantErr      bool
+	}{
+		{0, 0, 1, 0, false},
+		{1, 0, 1, 0, false},
+		{3, 0, 3, time.Second, false},
+		{0, 10 * time.Second, 0, 10 * time.Second, false},
+		{5, time.Minute, 5, time.Minute, false},
+		{-1, 0, 0, 0, true},
+		{0, -time.Second, 0, 0, true},
+		{0, 1500 * time.Millisecond, 0, 0, true},
+	}
+	for _, tt := range tests {
+		n, iv, err := recordPlan(tt.count, tt.interval)
+		if tt.wantErr {
+			var ue *usageError
+			if !errors.As(err, &ue) {
+				t.Errorf("recordPlan(%d, %s) error = %v, want a usage error", tt.count, tt.interval, err)
+			}
+			continue
+		}
+		if err != nil || n != tt.wantCount || iv != tt.wantInterval {
+			t.Errorf("recordPlan(%d, %s) = %d, %s, %v; want %d, %s", tt.count, tt.interval, n, iv, err, tt.wantCount, tt.wantInterval)
+		}
+	}
+}
+
+func TestNextTick(t *testing.T) {
+	t.Parallel()
+	at := func(s string) time.Time {
+		t.Helper()
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	tests := []struct {
+		now      string
+		interval time.Duration
+		want     string
+	}{
+		{"2024-05-01T12:00:03.2Z", 10 * time.Second, "2024-05-01T12:00:10Z"},
+		{"2024-05-01T12:00:10Z", 10 * time.Second, "2024-05-01T12:00:20Z"}, // strictly after
+		{"2024-05-01T12:00:59.999Z", time.Minute, "2024-05-01T12:01:00Z"},
+		{"2024-05-01T12:00:00.5Z", time.Second, "2024-05-01T12:00:01Z"},
+		{"2024-05-01T14:00:00.5+02:00", time.Hour, "2024-05-01T13:00:00Z"},
+	}
+	for _, tt := range tests {
+		if got := nextTick(at(tt.now), tt.interval); !got.Equal(at(tt.want)) {
+			t.Errorf("nextTick(%s, %s) = %s, want %s", tt.now, tt.interval, got.UTC().Format(time.RFC3339Nano), tt.want)
+		}
+	}
+}
+
+func TestResolveCollectors(t *testing.T) {
+	t.Parallel()
+	all, def := sampler.Names(), sampler.Default()
+	if len(def) < 2 {
+		t.Fatalf("sampler.Default() = %v; the test needs two default collectors", def)
+	}
+	without := func(set []string, name string) []string {
+		return slices.DeleteFunc(slices.Clone(set), func(s string) bool { return s == name })
+	}
+	tests := []struct {
+		spec []string
+		want []string
+	}{
+		{nil, def},
+		{[]string{""}, def},
+		{[]string{"all"}, all},
+		{[]string{"default"}, def},
+		{[]string{def[1] + "," + def[0]}, []string{def[0], def[1]}},
+		{[]string{def[0], def[1], def[0]}, []string{def[0], def[1]}},
+		{[]string{"-" + def[0]}, without(def, def[0])},
+		{[]string{"all,-" + def[1]}, without(all, def[1])},
+		{[]string{" " + def[0] + " , "}, []string{def[0]}},
+	}
+	for _, tt := range tests {
+		got, err := resolveCollectors(tt.spec)
+		if err != nil || !slices.Equal(got, tt.want) {
+			t.Errorf("resolveCollectors(%q) = %v, %v; want %v", tt.spec, got, err, tt.want)
+		}
+	}
+	for _, spec := range [][]string{{"nosuch"}, {"-nosuch"}, {"-all"}, {def[0] + ",-" + def[0]}} {
+		var ue *usageError
+		if _, err := resolveCollectors(spec); !errors.As(err, &ue) {
+			t.Errorf("resolveCollectors(%q) error = %v, want a usage error", spec, err)
+		}
+	}
+}
