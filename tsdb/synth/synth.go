@@ -7,6 +7,8 @@
 package synth
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strconv"
@@ -229,4 +231,44 @@ func (g *Generator) Minutes(start time.Time, n int, fn func(t time.Time, samples
 		}
 	}
 	return nil
+}
+
+// Build fills the store in dir (created if needed) with days of history of
+// h ending at the start of the UTC day of end, one Import per day, so that
+// every day goes through the store's real write path: staging, head log,
+// compaction into a block. It returns the number of points written.
+func Build(ctx context.Context, dir string, h Host, end time.Time, days int, opts ...tsdb.Option) (int, error) {
+	s, err := tsdb.Create(dir, opts...)
+	if err != nil {
+		return 0, err
+	}
+	g := New(h, 1)
+	series := g.Series()
+	first := end.UTC().Truncate(24*time.Hour).AddDate(0, 0, -days)
+	total := 0
+	for d := 0; d < days; d++ {
+		day := first.AddDate(0, 0, d)
+		pts := make([][]tsdb.Point, len(series))
+		g.Minutes(day, 1440, func(t time.Time, ss []tsdb.Sample) error {
+			for i, smp := range ss {
+				pts[i] = append(pts[i], tsdb.Point{T: t.Unix(), V: smp.Value})
+			}
+			return nil
+		})
+		n, err := s.Import(ctx, func(yield func(tsdb.Series, tsdb.Point) error) error {
+			for i, ser := range series {
+				for _, p := range pts[i] {
+					if err := yield(ser, p); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("build day %s: %w", day.Format(time.DateOnly), err)
+		}
+		total += n
+	}
+	return total, nil
 }
