@@ -119,7 +119,7 @@ func TestE2EKillRecord(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "store")
 	// A head log of yesterday that record has not compacted yet: written
 	// with the clock at yesterday, then copied in before some runs.
-	yesterday := time.Now().UTC().Truncate(24*time.Hour).Add(-24 * time.Hour)
+	yesterday := time.Now().UTC().Truncate(24 * time.Hour).Add(-24 * time.Hour)
 	prep := filepath.Join(t.TempDir(), "prep")
 	s, err := tsdb.Create(prep, tsdb.WithClock(func() time.Time { return yesterday.Add(23 * time.Hour) }))
 	if err != nil {
