@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -14,29 +13,18 @@ import (
 	"github.com/srvmon/srvmon/tsdb/synth"
 )
 
-// benchStore returns a store holding days of realistic history that ends
-// today (UTC), built through the real write path (synth.Build) once and
-// cached under the temp directory until the day changes, with the number
-// of points it holds.
+// benchStore returns a cached store of days of realistic history ending
+// today (synth.Cached) and the number of points it holds.
 func benchStore(b *testing.B, days int) (dir string, points int) {
 	b.Helper()
-	today := time.Now().UTC().Format(time.DateOnly)
-	dir = filepath.Join(os.TempDir(), "srvmon-bench", fmt.Sprintf("v1-%s-%dd", today, days))
-	marker := filepath.Join(dir, ".points")
-	if data, err := os.ReadFile(marker); err == nil {
-		n, _ := strconv.Atoi(string(data))
-		return dir, n
-	}
-	os.RemoveAll(dir)
 	start := time.Now()
-	n, err := synth.Build(context.Background(), dir, synth.DefaultHost(), time.Now(), days)
+	dir, n, err := synth.Cached(context.Background(), days)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := os.WriteFile(marker, []byte(strconv.Itoa(n)), 0o644); err != nil {
-		b.Fatal(err)
+	if d := time.Since(start); d > time.Second {
+		b.Logf("built %d days (%d points) in %s", days, n, d.Round(time.Second))
 	}
-	b.Logf("built %d days (%d points) in %s", days, n, time.Since(start).Round(time.Second))
 	return dir, n
 }
 

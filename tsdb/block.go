@@ -123,8 +123,12 @@ func (s *Store) selectBlock(b *block, ser Series, key string, start, end int64) 
 }
 
 // Maintain compacts the head logs of finished days (before today, by the
-// store's clock) into day blocks, and removes what retention no longer
-// keeps. It is cheap when there is nothing to do: two directory listings.
+// store's clock) into day blocks and, when it did, removes what retention
+// no longer keeps. When there is nothing to compact it lists the head
+// directory (one or two entries) and nothing else, so that its cost does
+// not grow with the number of days stored: retention is applied once a day,
+// by the first run after a day ends (a changed --retention takes effect
+// then too).
 func (w *Writer) Maintain(ctx context.Context) error {
 	s := w.s
 	today := dayOf(s.now().Unix())
@@ -135,6 +139,15 @@ func (w *Writer) Maintain(ctx context.Context) error {
 	heads, err := s.listHeads()
 	if err != nil {
 		return fmt.Errorf("maintain: %w", err)
+	}
+	finished := 0
+	for _, day := range heads {
+		if day < today {
+			finished++
+		}
+	}
+	if finished == 0 {
+		return nil
 	}
 	for _, day := range heads {
 		if day >= today {

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -271,4 +273,26 @@ func Build(ctx context.Context, dir string, h Host, end time.Time, days int, opt
 		total += n
 	}
 	return total, nil
+}
+
+// Cached returns a store of DefaultHost history of the given number of days
+// ending today (UTC), built with Build under the temp directory the first
+// time and reused until the day changes (benchmarks share it), and the
+// number of points it holds.
+func Cached(ctx context.Context, days int) (dir string, points int, err error) {
+	today := time.Now().UTC().Format(time.DateOnly)
+	dir = filepath.Join(os.TempDir(), "srvmon-bench", fmt.Sprintf("v1-%s-%dd", today, days))
+	marker := filepath.Join(dir, ".points")
+	if data, err := os.ReadFile(marker); err == nil {
+		n, err := strconv.Atoi(string(data))
+		return dir, n, err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return "", 0, err
+	}
+	n, err := Build(ctx, dir, DefaultHost(), time.Now(), days)
+	if err != nil {
+		return "", 0, err
+	}
+	return dir, n, os.WriteFile(marker, []byte(strconv.Itoa(n)), 0o644)
 }
