@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -100,11 +99,6 @@ Examples:
 			if err := noArgs(cmd); err != nil {
 				return err
 			}
-			// A one-shot record lasts a few milliseconds, mostly spent
-			// waiting on /proc and fsync; with one P the runtime does not
-			// start and spin extra threads around those syscalls (measured:
-			// a fifth less CPU a run).
-			runtime.GOMAXPROCS(1)
 			return Record(ctx, RecordOptions{
 				DataDir:     cmd.String("data"),
 				Interval:    cmd.Duration("interval"),
