@@ -66,7 +66,7 @@ func TestE2EConcurrentRecords(t *testing.T) {
 				var stderr bytes.Buffer
 				cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 				// The store may not exist yet in the first milliseconds.
-				if err := cmd.Run(); err != nil && !strings.Contains(stderr.String(), "no such file") &&
+				if err := cmd.Run(); err != nil && !strings.Contains(stderr.String(), "no store in") &&
 					!strings.Contains(stderr.String(), "not a srvmon store") {
 					readErrs <- fmt.Errorf("reader: %v: %s", err, stderr.String())
 					return
