@@ -232,3 +232,66 @@ func exportTimesOrEmpty(t *testing.T, bin, dir string) map[string]bool {
 	}
 	return out
 }
+
+// TestE2ERecordFullDiskAndReadOnly checks property 7 at the command line:
+// on a full filesystem and on a read-only one, record exits 1 with a
+// message that names the problem, and what was recorded stays readable.
+func TestE2ERecordFullDiskAndReadOnly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes and mounts a tmpfs")
+	}
+	bin := srvmonBinary(t)
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("mount tmpfs: %v: %s", err, out)
+		}
+		t.Skipf("cannot mount a tmpfs (needs root): %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", "-l", mnt).Run() })
+	dir := filepath.Join(mnt, "store")
+	if out, err := exec.Command(bin, "record", "--data", dir).CombinedOutput(); err != nil {
+		t.Fatalf("first record: %v: %s", err, out)
+	}
+	before := exportTimes(t, bin, dir)
+	f, _ := os.Create(filepath.Join(mnt, "filler"))
+	f.Write(make([]byte, 4<<20)) // fails when the filesystem is full, as intended
+	f.Close()
+	// The head log's last page may still hold a sample set or two.
+	var out []byte
+	var err error
+	for i := 0; i < 5; i++ {
+		time.Sleep(1100 * time.Millisecond)
+		out, err = exec.Command(bin, "record", "--data", dir).CombinedOutput()
+		if err != nil {
+			break
+		}
+		before = exportTimes(t, bin, dir)
+	}
+	if code := exitCode(err); code != 1 || !strings.Contains(string(out), "no space left on device") {
+		t.Fatalf("record on a full disk: exit %d, %q; want exit 1 naming the full disk", code, out)
+	}
+	if after := exportTimes(t, bin, dir); len(after) != len(before) {
+		t.Fatalf("after a failed record the store holds %d sample sets, before %d", len(after), len(before))
+	}
+	if out, err := exec.Command("mount", "-o", "remount,ro", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("remount ro: %v: %s", err, out)
+	}
+	out, err = exec.Command(bin, "record", "--data", dir).CombinedOutput()
+	if code := exitCode(err); code != 1 || !strings.Contains(string(out), "read-only file system") {
+		t.Fatalf("record on a read-only filesystem: exit %d, %q; want exit 1 naming it", code, out)
+	}
+	if after := exportTimes(t, bin, dir); len(after) != len(before) {
+		t.Fatalf("read-only: the store holds %d sample sets, before %d", len(after), len(before))
+	}
+}
+
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	return -1
+}
