@@ -226,9 +226,28 @@ type headData struct {
 // parseHead decodes a head file's bytes. Values of a record whose schema is
 // unknown (its 'S' record was damaged) are counted as damage and skipped.
 func parseHead(data []byte) *headData {
-	h := &headData{points: map[string][]Point{}}
-	schemas := map[uint64][]string{}
-	_, h.damaged = scanRecords(data, func(p []byte) {
+	p := newHeadParser()
+	p.feed(data)
+	return p.h
+}
+
+// headParser decodes a head file incrementally: feed it the bytes after
+// what it consumed so far, as the file grows.
+type headParser struct {
+	h       *headData
+	schemas map[uint64][]string
+}
+
+func newHeadParser() *headParser {
+	return &headParser{h: &headData{points: map[string][]Point{}}, schemas: map[uint64][]string{}}
+}
+
+// feed decodes the records in data and returns how many bytes it consumed:
+// up to the end of the last valid record (a torn or unfinished record at
+// the end is left for the next feed).
+func (hp *headParser) feed(data []byte) int {
+	h, schemas := hp.h, hp.schemas
+	end, damaged := scanRecords(data, func(p []byte) {
 		if len(p) == 0 {
 			h.damaged++
 			return
@@ -288,7 +307,11 @@ func parseHead(data []byte) *headData {
 			h.damaged++
 		}
 	})
-	return h
+	if end < len(data) {
+		damaged-- // the unfinished tail is not damage (yet)
+	}
+	h.damaged += damaged
+	return end
 }
 
 // sortDedup sorts points by time, keeping for each time the value written

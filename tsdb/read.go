@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"os"
 	"sort"
 	"time"
 )
@@ -42,6 +41,7 @@ func (s *Store) trySources(firstDay, lastDay int64) ([]daySource, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list head logs: %w", err)
 	}
+	s.forgetHeads(heads)
 	blocks, _, err := s.listBlocks()
 	if err != nil {
 		return nil, fmt.Errorf("list blocks: %w", err)
@@ -67,17 +67,14 @@ func (s *Store) trySources(firstDay, lastDay int64) ([]daySource, error) {
 		if d < firstDay || d > lastDay {
 			continue
 		}
-		data, err := os.ReadFile(s.headPath(d))
+		h, err := s.readHead(d)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // compacted since we listed it: the block has it
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read head log: %w", err)
 		}
-		s.mu.Lock()
-		s.stats.HeadsRead++
-		s.mu.Unlock()
-		get(d).head = parseHead(data)
+		get(d).head = h
 	}
 	out := make([]daySource, 0, len(byDay))
 	for _, src := range byDay {

@@ -94,13 +94,14 @@ type Store struct {
 
 	mu     sync.Mutex
 	blocks map[string]*block // open blocks by directory name; never closed (see block.go)
+	heads  map[int64]*cachedHead
 	stats  Stats
 }
 
 // Stats counts the expensive things a Store did, for tests and benchmarks.
 type Stats struct {
 	BlocksOpened int // tstorage directories opened
-	HeadsRead    int // head log files read whole
+	HeadsRead    int // head log reads (each decodes what was appended since the last)
 }
 
 // Stats returns what the store has done so far.
@@ -117,6 +118,7 @@ func newStore(dir string, opts []Option) *Store {
 		lockTimeout:   defaultLockTimeout,
 		now:           time.Now,
 		blocks:        map[string]*block{},
+		heads:         map[int64]*cachedHead{},
 	}
 	for _, o := range opts {
 		o(s)
