@@ -1,0 +1,189 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb/query"
+)
+
+// LongCSVHeader is the header of the long CSV layout of a result; see the
+// package documentation.
+var LongCSVHeader = []string{"time", "unix", "view", "name", "labels", "unit", "value"}
+
+// SummaryCSVHeader is the header of the CSV of summaries; see the package
+// documentation.
+var SummaryCSVHeader = []string{"view", "section", "name", "labels", "unit",
+	"from", "from_unix", "to", "to_unix", "count", "avg", "min", "p95", "max", "max_at", "max_at_unix", "value"}
+
+// csvWriter wraps csv.Writer so that a run of writes needs one error check.
+type csvWriter struct {
+	w   *csv.Writer
+	err error
+}
+
+func (c *csvWriter) write(rec []string) {
+	if c.err == nil {
+		c.err = c.w.Write(rec)
+	}
+}
+
+func (c *csvWriter) flush() error {
+	c.w.Flush()
+	if c.err != nil {
+		return fmt.Errorf("csv: %w", c.err)
+	}
+	if err := c.w.Error(); err != nil {
+		return fmt.Errorf("csv: %w", err)
+	}
+	return nil
+}
+
+func rfc3339(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.RFC3339) }
+
+func csvValue(v float64) string {
+	if math.IsNaN(v) {
+		return ""
+	}
+	return formatValue(v)
+}
+
+// writeLongCSV writes a row per timestamp and series, in time order and the
+// result's series order within a timestamp.
+func writeLongCSV(w io.Writer, r *query.Result, o Options) error {
+	cw := &csvWriter{w: csv.NewWriter(w)}
+	cw.write(LongCSVHeader)
+	labels := make([]string, len(r.Series))
+	for i, s := range r.Series {
+		labels[i] = labelsText(s.Labels)
+	}
+	eachTime(r.Series, func(t int64, at []int) {
+		ts, unix := rfc3339(timeOf(t), o.Loc), strconv.FormatInt(t, 10)
+		for i, s := range r.Series {
+			for ; at[i] < len(s.Points) && s.Points[at[i]].T == t; at[i]++ {
+				cw.write([]string{ts, unix, r.View, s.Name, labels[i], string(s.Unit), csvValue(s.Points[at[i]].V)})
+			}
+		}
+	})
+	return cw.flush()
+}
+
+// eachTime calls fn for every distinct timestamp of series in order, with
+// at[i] the index of the first point of series i at or after it; fn
+// advances at[i] past the points it uses.
+func eachTime(series []query.Series, fn func(t int64, at []int)) {
+	at := make([]int, len(series))
+	for {
+		t, found := int64(math.MaxInt64), false
+		for i, s := range series {
+			if at[i] < len(s.Points) && s.Points[at[i]].T < t {
+				t, found = s.Points[at[i]].T, true
+			}
+		}
+		if !found {
+			return
+		}
+		fn(t, at)
+		// Skip what fn left (points out of time order).
+		for i, s := range series {
+			for at[i] < len(s.Points) && s.Points[at[i]].T <= t {
+				at[i]++
+			}
+		}
+	}
+}
+
+// writeWideCSV writes a row per timestamp and a column per series.
+func writeWideCSV(w io.Writer, r *query.Result, o Options) error {
+	cw := &csvWriter{w: csv.NewWriter(w)}
+	sp := splitLabels(r.Series)
+	header := []string{"time", "unix"}
+	for _, s := range r.Series {
+		header = append(header, wideColumn(s, sp))
+	}
+	cw.write(header)
+	eachTime(r.Series, func(t int64, at []int) {
+		row := slices.Grow([]string{rfc3339(timeOf(t), o.Loc), strconv.FormatInt(t, 10)}, len(r.Series))
+		for i, s := range r.Series {
+			v := ""
+			if at[i] < len(s.Points) && s.Points[at[i]].T == t {
+				v = csvValue(s.Points[at[i]].V)
+				at[i]++
+			}
+			row = append(row, v)
+		}
+		cw.write(row)
+	})
+	return cw.flush()
+}
+
+// wideColumn names the column of s: name{labels} (unit), with only the
+// labels that tell the result's series apart.
+func wideColumn(s query.Series, sp labelSplit) string {
+	col := s.Name
+	var ls []string
+	for _, n := range sp.varying {
+		if v, ok := labelValue(s.Labels, n); ok {
+			ls = append(ls, n, v)
+		}
+	}
+	if len(ls) > 0 {
+		col += "{" + labelsText(pairs(ls)) + "}"
+	}
+	if s.Unit != query.None {
+		col += " (" + string(s.Unit) + ")"
+	}
+	return col
+}
+
+// writeSummaryCSV writes, per summary, a "stat" row per series, a "busiest"
+// row per busy interval and a "gap" row per gap.
+func writeSummaryCSV(w io.Writer, ss []*query.Summary, o Options) error {
+	cw := &csvWriter{w: csv.NewWriter(w)}
+	cw.write(SummaryCSVHeader)
+	tt := func(t time.Time) (string, string) {
+		if t.IsZero() {
+			return "", ""
+		}
+		return rfc3339(t, o.Loc), strconv.FormatInt(t.Unix(), 10)
+	}
+	for _, s := range ss {
+		r := &s.Result
+		from, fromUnix := tt(r.From)
+		to, toUnix := tt(r.To)
+		for _, st := range s.Stats {
+			if st.Series < 0 || st.Series >= len(r.Series) {
+				return fmt.Errorf("summary %s: stat of series %d of %d", r.View, st.Series, len(r.Series))
+			}
+			ser := r.Series[st.Series]
+			rec := []string{r.View, "stat", ser.Name, labelsText(ser.Labels), string(ser.Unit),
+				from, fromUnix, to, toUnix, strconv.Itoa(st.Count), "", "", "", "", "", "", ""}
+			if st.Count > 0 {
+				maxAt, maxAtUnix := tt(st.MaxAt)
+				copy(rec[10:], []string{csvValue(st.Avg), csvValue(st.Min), csvValue(st.P95), csvValue(st.Max), maxAt, maxAtUnix})
+			}
+			cw.write(rec)
+		}
+		unit := busiestUnit(r)
+		for _, section := range []struct {
+			name string
+			ivs  []query.Interval
+		}{{"busiest", s.Busiest}, {"gap", s.Gaps}} {
+			for _, iv := range section.ivs {
+				f, fu := tt(iv.From)
+				t, tu := tt(iv.To)
+				val, u := "", ""
+				if section.name == "busiest" {
+					val, u = csvValue(iv.Value), string(unit)
+				}
+				cw.write([]string{r.View, section.name, "", "", u, f, fu, t, tu, "", "", "", "", "", "", "", val})
+			}
+		}
+	}
+	return cw.flush()
+}

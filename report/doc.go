@@ -1,0 +1,110 @@
+// Package report renders what package query computes: the one place where
+// srvmon query, srvmon report and srvmon serve turn results into tables,
+// terminal graphs, CSV, JSON, HTML pages and SVG charts. Renderers write to
+// an io.Writer and return errors; they never print elsewhere or exit.
+//
+// # Results (WriteResult)
+//
+// table: a row per time and thing (device, CPU, mount point; sar's layout),
+// a column per quantity, values humanised (12.3%, 1.50 MiB/s, 12.3 ms), an
+// "Average:" row per thing at the end. A gap (NaN) is a row with a time and
+// no values. When the columns do not fit the width, they are split over
+// several tables with the same rows.
+//
+// graph: a chart per quantity with its title, unit, a time axis (first and
+// last time at the ends, round times between) and a legend when it has
+// several series. Series are downsampled to the plot's columns by time,
+// keeping per column the extreme furthest from the column's mean, so that
+// spikes survive. A gap breaks the line; a gap narrower than a column does
+// not show. Colours are used on a terminal unless $NO_COLOR is set;
+// without them the series are told apart by their drawing character.
+//
+// csv (Options.CSVLayout "long", the default): RFC 4180 quoting as
+// encoding/csv writes it (LF line ends), a header, then a row per timestamp
+// and series, in time order, series in the result's order within a
+// timestamp. The columns never change, whatever the series:
+//
+//	time    RFC 3339 in Options.Loc, with its offset: 2024-05-01T13:00:00+02:00
+//	unix    the same time in Unix seconds
+//	view    the result's view: cpu, disk, ..., or raw
+//	name    the quantity (user, r/s, util) or, for raw series, the metric
+//	labels  the series' labels, name=value pairs sorted by name and joined
+//	        by ";"; "%", ";", "=" and control characters in names and values
+//	        are written %XX (url.PathUnescape undoes it): device=sda;instance=web1
+//	unit    percent, bytes/s, 1/s, bytes, seconds, count, or empty
+//	value   base units, unrounded, shortest exact decimal; empty for a gap
+//
+// csv (layout "wide"), for spreadsheets: columns time and unix as above,
+// then a column per series named name{labels} (unit), with only the labels
+// that tell the result's series apart (r/s{device=sda} (1/s)); a row per
+// timestamp; an empty field where a series has a gap or no point.
+//
+// json: one object; a series per line.
+//
+//	{
+//	  "version": 1,                 // JSONVersion
+//	  "view": "disk",
+//	  "from": "2024-05-01T00:00:00+02:00", "from_unix": 1714514400,  // null if unbounded
+//	  "to":   "2024-05-02T00:00:00+02:00", "to_unix":   1714600800,
+//	  "step_seconds": 300,           // 0: raw samples
+//	  "agg": "avg",                  // how points were downsampled; "" when raw
+//	  "series": [
+//	    {"name": "util", "labels": {"device": "sda"}, "unit": "percent",
+//	     "points": [[1714514400, 12.5], [1714514700, null]]}   // [unix seconds, value or null]
+//	  ]
+//	}
+//
+// ndjson: a line per timestamp and series, in the order of the long CSV:
+//
+//	{"time":"2024-05-01T00:00:00+02:00","unix":1714514400,"view":"disk","name":"util","labels":{"device":"sda"},"unit":"percent","value":12.5}
+//
+// html: a self-contained page with an SVG chart per quantity.
+//
+// Values are always in base units (bytes, seconds, percent as 0..100);
+// null stands for no value. Fields are never renamed or removed without a
+// new version; new fields may appear.
+//
+// # Summaries (WriteSummaries)
+//
+// text (or table): per view, the period, a table of avg, min, p95, max and
+// the time of the max per series, the five busiest intervals and the gaps
+// (missed recording runs: how many, how long in all, the first five).
+//
+// csv: a header, then per view a "stat" row per series, a "busiest" row per
+// busy interval and a "gap" row per gap, in these fixed columns:
+//
+//	view, section (stat|busiest|gap), name, labels, unit,
+//	from, from_unix, to, to_unix   (stat: the period; busiest, gap: the interval)
+//	count, avg, min, p95, max, max_at, max_at_unix   (stat rows)
+//	value   (busiest rows: what made the interval busy, in unit)
+//
+// Fields that do not apply, and statistics of a series without values, are
+// empty.
+//
+// json: one indented object:
+//
+//	{
+//	  "version": 1,
+//	  "views": [
+//	    {"view": "cpu", "from": ..., "from_unix": ..., "to": ..., "to_unix": ...,
+//	     "step_seconds": 0, "agg": "",
+//	     "series": [{"name": "user", "labels": {...}, "unit": "percent", "count": 1440,
+//	                 "avg": 12.5, "min": 0.1, "p95": 40.2, "max": 98.7,
+//	                 "max_at": "2024-05-01T13:05:00+02:00", "max_at_unix": 1714561500}],
+//	     "busiest": [{"from": ..., "from_unix": ..., "to": ..., "to_unix": ...,
+//	                  "seconds": 300, "value": 97.5, "unit": "percent"}],
+//	     "gaps": [{"from": ..., "from_unix": ..., "to": ..., "to_unix": ..., "seconds": 900}]}
+//	  ]
+//	}
+//
+// A series without values has count 0 and null statistics. The unit of a
+// busy interval's value is "" when the view's series have different units.
+//
+// html: one self-contained page (inline CSS and SVG, no scripts, nothing
+// fetched) that cron can mail: per view the statistics, busiest intervals,
+// gaps and an SVG chart per quantity.
+//
+// Every label value is escaped in HTML and SVG (html/template and
+// template.HTMLEscapeString), and written with control characters escaped
+// on a terminal: label values come from the host and can hold anything.
+package report

@@ -1,0 +1,188 @@
+package report
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb/query"
+)
+
+//go:embed page.html.tmpl
+var pageTemplateText string
+
+// pageTemplate is parsed on first use: package initialisation runs in
+// every "srvmon record", once a minute.
+var pageTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("page").Parse(pageTemplateText))
+})
+
+// Size of the charts of an html page.
+const (
+	htmlChartWidth  = 560
+	htmlChartHeight = 220
+)
+
+type htmlPage struct {
+	Title  string
+	Period string
+	Zone   string
+	Views  []htmlView
+}
+
+type htmlView struct {
+	Name     string
+	Period   string
+	Step     string
+	Constant string
+	Charts   []template.HTML
+	Stats    *htmlStats
+	Summary  bool
+	Busiest  []string
+	Gaps     []string
+	GapsText string
+}
+
+type htmlStats struct {
+	LabelNames []string
+	Rows       []htmlStatRow
+}
+
+type htmlStatRow struct {
+	Name               string
+	Labels             []string
+	Avg, Min, P95, Max string
+	MaxAt              string
+	NoData             bool
+}
+
+// charts draws a chart per quantity of r.
+func charts(r *query.Result, loc *time.Location) []template.HTML {
+	var out []template.HTML
+	for _, q := range quantities(r) {
+		out = append(out, SVGChart(r, q, htmlChartWidth, htmlChartHeight, loc))
+	}
+	return out
+}
+
+func newHTMLView(r *query.Result, o Options) htmlView {
+	return htmlView{
+		Name:     r.View,
+		Period:   periodText(r.From, r.To, o.Loc),
+		Step:     stepText(r),
+		Constant: splitLabels(r.Series).constantText(),
+		Charts:   charts(r, o.Loc),
+	}
+}
+
+// writeResultHTML writes r as a self-contained page: a chart per quantity.
+func writeResultHTML(w io.Writer, r *query.Result, o Options) error {
+	p := htmlPage{
+		Title:  o.Title,
+		Period: periodText(r.From, r.To, o.Loc),
+		Zone:   zoneText(pageTime(r.From), o.Loc),
+		Views:  []htmlView{newHTMLView(r, o)},
+	}
+	if p.Title == "" {
+		p.Title = "srvmon " + r.View + hostSuffix([]*query.Result{r})
+	}
+	return writePage(w, p)
+}
+
+// writeSummaryHTML writes the summaries as one self-contained page (inline
+// CSS and SVG, no scripts, nothing fetched) that a mail reader can show.
+func writeSummaryHTML(w io.Writer, ss []*query.Summary, o Options) error {
+	var p htmlPage
+	rs := make([]*query.Result, len(ss))
+	for i, s := range ss {
+		rs[i] = &s.Result
+		r := &s.Result
+		v := newHTMLView(r, o)
+		v.Summary = true
+		clk := newClock(o.Loc, r.From, r.To, false)
+		split := splitLabels(r.Series)
+		v.Stats = &htmlStats{LabelNames: split.varying}
+		for _, st := range s.Stats {
+			if st.Series < 0 || st.Series >= len(r.Series) {
+				return fmt.Errorf("summary %s: stat of series %d of %d", r.View, st.Series, len(r.Series))
+			}
+			ser := r.Series[st.Series]
+			row := htmlStatRow{Name: ser.Name, Labels: split.values(ser.Labels), NoData: st.Count == 0}
+			if !row.NoData {
+				row.Avg, row.Min, row.P95, row.Max = Humanize(st.Avg, ser.Unit), Humanize(st.Min, ser.Unit),
+					Humanize(st.P95, ser.Unit), Humanize(st.Max, ser.Unit)
+				row.MaxAt = maxAtText(st, clk)
+			}
+			v.Stats.Rows = append(v.Stats.Rows, row)
+		}
+		if len(v.Stats.Rows) == 0 {
+			v.Stats = nil
+		}
+		unit := busiestUnit(r)
+		for _, iv := range s.Busiest {
+			t := intervalText(iv, clk)
+			if iv.Value != 0 {
+				t += ": " + Humanize(iv.Value, unit)
+			}
+			v.Busiest = append(v.Busiest, t)
+		}
+		for _, g := range s.Gaps {
+			v.Gaps = append(v.Gaps, intervalText(g, clk)+" ("+durationText(g.To.Sub(g.From))+")")
+		}
+		v.GapsText = "none"
+		if n := len(s.Gaps); n > 0 {
+			v.GapsText = strings.SplitN(gapsText(s.Gaps, clk, 0), ":", 2)[0]
+		}
+		p.Views = append(p.Views, v)
+	}
+	if len(ss) > 0 {
+		r := &ss[0].Result
+		p.Period = periodText(r.From, r.To, o.Loc)
+		p.Zone = zoneText(pageTime(r.From), o.Loc)
+	} else {
+		p.Period, p.Zone = "nothing to report", zoneText(time.Unix(0, 0), o.Loc)
+	}
+	p.Title = o.Title
+	if p.Title == "" {
+		p.Title = "srvmon report" + hostSuffix(rs)
+	}
+	return writePage(w, p)
+}
+
+func writePage(w io.Writer, p htmlPage) error {
+	if err := pageTemplate().Execute(w, p); err != nil {
+		return fmt.Errorf("html: %w", err)
+	}
+	return nil
+}
+
+// pageTime is the time whose zone offset a page states.
+func pageTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Unix(0, 0)
+	}
+	return t
+}
+
+// hostSuffix is " for HOST" when every series of rs has the same instance
+// label, else "".
+func hostSuffix(rs []*query.Result) string {
+	host := ""
+	for _, r := range rs {
+		for _, s := range r.Series {
+			v, _ := labelValue(s.Labels, "instance")
+			if v == "" || (host != "" && v != host) {
+				return ""
+			}
+			host = v
+		}
+	}
+	if host == "" {
+		return ""
+	}
+	return " for " + host
+}

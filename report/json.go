@@ -1,0 +1,255 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/query"
+)
+
+// JSONVersion is the version of the JSON and NDJSON schemas, the "version"
+// field of JSON documents. It changes only when a field changes meaning or
+// goes away; new fields may appear without a change.
+const JSONVersion = 1
+
+// jsonNum is a float64 that encodes NaN and infinities as null.
+type jsonNum float64
+
+func (n jsonNum) MarshalJSON() ([]byte, error) {
+	v := float64(n)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return []byte("null"), nil
+	}
+	return appendValue(nil, v), nil
+}
+
+// jsonPoint is a point as [unix_seconds, value|null].
+type jsonPoint tsdb.Point
+
+func (p jsonPoint) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 32)
+	b = append(b, '[')
+	b = strconv.AppendInt(b, p.T, 10)
+	b = append(b, ',')
+	v, _ := jsonNum(p.V).MarshalJSON()
+	b = append(b, v...)
+	return append(b, ']'), nil
+}
+
+// jsonTime is a time as RFC 3339 in a zone, or null when zero.
+type jsonTime struct {
+	t   time.Time
+	loc *time.Location
+}
+
+func (t jsonTime) MarshalJSON() ([]byte, error) {
+	if t.t.IsZero() {
+		return []byte("null"), nil
+	}
+	return []byte(`"` + rfc3339(t.t, t.loc) + `"`), nil
+}
+
+// jsonUnix is a time as Unix seconds, or null when zero.
+type jsonUnix time.Time
+
+func (t jsonUnix) MarshalJSON() ([]byte, error) {
+	if time.Time(t).IsZero() {
+		return []byte("null"), nil
+	}
+	return strconv.AppendInt(nil, time.Time(t).Unix(), 10), nil
+}
+
+func labelMap(ls []tsdb.Label) map[string]string {
+	m := make(map[string]string, len(ls))
+	for _, l := range ls {
+		m[l.Name] = l.Value
+	}
+	return m
+}
+
+// jsonRange is the fields of a result that say what was asked.
+type jsonRange struct {
+	View        string   `json:"view"`
+	From        jsonTime `json:"from"`
+	FromUnix    jsonUnix `json:"from_unix"`
+	To          jsonTime `json:"to"`
+	ToUnix      jsonUnix `json:"to_unix"`
+	StepSeconds float64  `json:"step_seconds"`
+	Agg         string   `json:"agg"`
+}
+
+func rangeOf(r *query.Result, loc *time.Location) jsonRange {
+	return jsonRange{
+		View: r.View,
+		From: jsonTime{r.From, loc}, FromUnix: jsonUnix(r.From),
+		To: jsonTime{r.To, loc}, ToUnix: jsonUnix(r.To),
+		StepSeconds: r.Step.Seconds(),
+		Agg:         r.Agg,
+	}
+}
+
+type jsonResult struct {
+	Version int `json:"version"`
+	jsonRange
+}
+
+type jsonSeries struct {
+	Name   string            `json:"name"`
+	Labels map[string]string `json:"labels"`
+	Unit   query.Unit        `json:"unit"`
+	Points []jsonPoint       `json:"points"`
+}
+
+// writeResultJSON writes r as one JSON object, its series one per line.
+func writeResultJSON(w io.Writer, r *query.Result, o Options) error {
+	head, err := json.Marshal(jsonResult{Version: JSONVersion, jsonRange: rangeOf(r, o.Loc)})
+	if err != nil {
+		return fmt.Errorf("json: %w", err)
+	}
+	bw := bufio.NewWriter(w)
+	bw.Write(head[:len(head)-1]) // without the closing brace
+	bw.WriteString(`,"series":[`)
+	for i, s := range r.Series {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteByte('\n')
+		pts := make([]jsonPoint, len(s.Points))
+		for j, p := range s.Points {
+			pts[j] = jsonPoint(p)
+		}
+		b, err := json.Marshal(jsonSeries{Name: s.Name, Labels: labelMap(s.Labels), Unit: s.Unit, Points: pts})
+		if err != nil {
+			return fmt.Errorf("json: %w", err)
+		}
+		bw.Write(b)
+	}
+	if len(r.Series) > 0 {
+		bw.WriteByte('\n')
+	}
+	bw.WriteString("]}\n")
+	return bw.Flush()
+}
+
+type ndjsonPoint struct {
+	Time   jsonTime          `json:"time"`
+	Unix   int64             `json:"unix"`
+	View   string            `json:"view"`
+	Name   string            `json:"name"`
+	Labels map[string]string `json:"labels"`
+	Unit   query.Unit        `json:"unit"`
+	Value  jsonNum           `json:"value"`
+}
+
+// writeResultNDJSON writes a line per timestamp and series, in the order of
+// the long CSV layout.
+func writeResultNDJSON(w io.Writer, r *query.Result, o Options) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	labels := make([]map[string]string, len(r.Series))
+	for i, s := range r.Series {
+		labels[i] = labelMap(s.Labels)
+	}
+	var err error
+	eachTime(r.Series, func(t int64, at []int) {
+		for i, s := range r.Series {
+			for ; at[i] < len(s.Points) && s.Points[at[i]].T == t; at[i]++ {
+				if err == nil {
+					err = enc.Encode(ndjsonPoint{Time: jsonTime{timeOf(t), o.Loc}, Unix: t, View: r.View,
+						Name: s.Name, Labels: labels[i], Unit: s.Unit, Value: jsonNum(s.Points[at[i]].V)})
+				}
+			}
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("ndjson: %w", err)
+	}
+	return bw.Flush()
+}
+
+type jsonSummaries struct {
+	Version int           `json:"version"`
+	Views   []jsonSummary `json:"views"`
+}
+
+type jsonSummary struct {
+	jsonRange
+	Series  []jsonStat     `json:"series"`
+	Busiest []jsonInterval `json:"busiest"`
+	Gaps    []jsonInterval `json:"gaps"`
+}
+
+type jsonStat struct {
+	Name      string            `json:"name"`
+	Labels    map[string]string `json:"labels"`
+	Unit      query.Unit        `json:"unit"`
+	Count     int               `json:"count"`
+	Avg       jsonNum           `json:"avg"`
+	Min       jsonNum           `json:"min"`
+	P95       jsonNum           `json:"p95"`
+	Max       jsonNum           `json:"max"`
+	MaxAt     jsonTime          `json:"max_at"`
+	MaxAtUnix jsonUnix          `json:"max_at_unix"`
+}
+
+type jsonInterval struct {
+	From     jsonTime    `json:"from"`
+	FromUnix jsonUnix    `json:"from_unix"`
+	To       jsonTime    `json:"to"`
+	ToUnix   jsonUnix    `json:"to_unix"`
+	Seconds  float64     `json:"seconds"`
+	Value    *jsonNum    `json:"value,omitempty"`
+	Unit     *query.Unit `json:"unit,omitempty"`
+}
+
+func intervalJSON(iv query.Interval, loc *time.Location) jsonInterval {
+	return jsonInterval{From: jsonTime{iv.From, loc}, FromUnix: jsonUnix(iv.From),
+		To: jsonTime{iv.To, loc}, ToUnix: jsonUnix(iv.To), Seconds: iv.To.Sub(iv.From).Seconds()}
+}
+
+// writeSummaryJSON writes the summaries as one indented JSON object.
+func writeSummaryJSON(w io.Writer, ss []*query.Summary, o Options) error {
+	doc := jsonSummaries{Version: JSONVersion, Views: make([]jsonSummary, 0, len(ss))}
+	for _, s := range ss {
+		r := &s.Result
+		js := jsonSummary{jsonRange: rangeOf(r, o.Loc), Series: []jsonStat{}, Busiest: []jsonInterval{}, Gaps: []jsonInterval{}}
+		for _, st := range s.Stats {
+			if st.Series < 0 || st.Series >= len(r.Series) {
+				return fmt.Errorf("summary %s: stat of series %d of %d", r.View, st.Series, len(r.Series))
+			}
+			ser := r.Series[st.Series]
+			j := jsonStat{Name: ser.Name, Labels: labelMap(ser.Labels), Unit: ser.Unit, Count: st.Count,
+				Avg: jsonNum(st.Avg), Min: jsonNum(st.Min), P95: jsonNum(st.P95), Max: jsonNum(st.Max),
+				MaxAt: jsonTime{st.MaxAt, o.Loc}, MaxAtUnix: jsonUnix(st.MaxAt)}
+			if st.Count == 0 {
+				nan := jsonNum(math.NaN())
+				j.Avg, j.Min, j.P95, j.Max = nan, nan, nan, nan
+				j.MaxAt, j.MaxAtUnix = jsonTime{}, jsonUnix{}
+			}
+			js.Series = append(js.Series, j)
+		}
+		unit := busiestUnit(r)
+		for _, iv := range s.Busiest {
+			j := intervalJSON(iv, o.Loc)
+			v := jsonNum(iv.Value)
+			j.Value, j.Unit = &v, &unit
+			js.Busiest = append(js.Busiest, j)
+		}
+		for _, iv := range s.Gaps {
+			js.Gaps = append(js.Gaps, intervalJSON(iv, o.Loc))
+		}
+		doc.Views = append(doc.Views, js)
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return fmt.Errorf("json: %w", err)
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}

@@ -1,0 +1,415 @@
+package report
+
+import (
+	"fmt"
+	"html/template"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/query"
+)
+
+// Series colours of SVG charts (Okabe and Ito's colour-blind safe palette,
+// then grey); series past the eighth repeat them dashed.
+var svgColors = []string{"#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#999999"}
+
+// Default size of an SVG chart.
+const (
+	svgWidth  = 640
+	svgHeight = 240
+)
+
+// Text metrics of SVG charts: font size, and the width of a character at
+// that size, roughly, for layout.
+const (
+	svgFont  = 11
+	svgCharW = 6.2
+)
+
+// SVGChart draws the series of r named quantity as one line chart: a
+// self-contained <svg> element (no scripts, no external assets, inline
+// styles) of width x height pixels (0: 640x240) with a title, a value axis
+// in the series' unit, a time axis in loc, a legend when there are several
+// series, and a <title> per series for hover. Gaps (NaN) break the lines.
+// The output is deterministic and every label is escaped, so it can be
+// embedded in any HTML page. A quantity without values gives a chart that
+// says "no data".
+func SVGChart(r *query.Result, quantity string, width, height int, loc *time.Location) template.HTML {
+	if width <= 0 {
+		width = svgWidth
+	}
+	if height <= 0 {
+		height = svgHeight
+	}
+	if loc == nil {
+		loc = time.Local
+	}
+	var series []query.Series
+	if r != nil {
+		for _, i := range seriesOf(r, quantity) {
+			series = append(series, r.Series[i])
+		}
+	}
+	c := &svgChart{w: float64(width), h: float64(height), loc: loc, series: series}
+	var all labelSplit
+	if r != nil {
+		all = splitLabels(r.Series)
+	}
+	c.title = quantity
+	if len(series) > 0 {
+		c.title = chartTitle(quantity, series, all)
+	}
+	return template.HTML(c.draw())
+}
+
+type svgChart struct {
+	w, h   float64
+	loc    *time.Location
+	series []query.Series
+	title  string
+	b      strings.Builder
+	// plot area
+	left, top, right, bottom float64
+	t0, t1                   int64
+	lo, hi                   float64
+}
+
+// esc escapes s for SVG text and attribute values.
+func esc(s string) string { return template.HTMLEscapeString(s) }
+
+func num(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+
+func (c *svgChart) draw() string {
+	b := &c.b
+	t0, t1, ok := dataSpan(c.series)
+	c.t0, c.t1 = t0, t1
+	clk := newClock(c.loc, timeOf(t0), timeOf(t1+1), hasSeconds(c.series))
+	label := c.title
+	if ok {
+		label += ", " + clk.unix(t0) + " to " + clk.unix(t1) + " " + zoneText(timeOf(t0), c.loc)
+	}
+	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s" font-family="system-ui, sans-serif" font-size="%d">`,
+		int(c.w), int(c.h), int(c.w), int(c.h), esc(label), svgFont)
+	fmt.Fprintf(b, "\n<title>%s</title>\n", esc(label))
+	fmt.Fprintf(b, `<text x="4" y="14" font-weight="bold" fill="#222">%s</text>`+"\n", esc(c.title))
+	if !ok || !hasValue(c.series) {
+		fmt.Fprintf(b, `<text x="%s" y="%s" text-anchor="middle" fill="#666">no data</text>`+"\n", num(c.w/2), num(c.h/2))
+		b.WriteString("</svg>")
+		return b.String()
+	}
+	fmt.Fprintf(b, `<text x="%s" y="14" text-anchor="end" fill="#666">%s</text>`+"\n", num(c.w-4), esc(zoneText(timeOf(t0), c.loc)))
+
+	unit := c.series[0].Unit
+	lo, hi := valueRange(c.series)
+	legend := c.legendLayout()
+	c.top = 24
+	c.bottom = c.h - 20
+	if len(legend) > 0 {
+		c.bottom -= 6 + float64(len(legend))*16
+	}
+	yticks, yfmt := niceTicks(unit, lo, hi, max(2, int((c.bottom-c.top)/36)))
+	c.lo, c.hi = yticks[0], yticks[len(yticks)-1]
+	labelW := 0
+	for _, v := range yticks {
+		labelW = max(labelW, utf8.RuneCountInString(yfmt(v)))
+	}
+	c.left = math.Max(36, float64(labelW)*svgCharW+10)
+	c.right = c.w - 24 // room for half a time label
+
+	// Grid and value axis.
+	b.WriteString(`<g fill="#444" text-anchor="end">` + "\n")
+	for _, v := range yticks {
+		y := c.y(v)
+		fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#ddd"/><text x="%s" y="%s">%s</text>`+"\n",
+			num(c.left), num(y), num(c.right), num(y), num(c.left-4), num(y+4), esc(yfmt(v)))
+	}
+	b.WriteString("</g>\n")
+	// Time axis.
+	fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#888"/>`+"\n", num(c.left), num(c.bottom), num(c.right), num(c.bottom))
+	b.WriteString(`<g fill="#444" text-anchor="middle">` + "\n")
+	for _, tk := range timeTicks(t0, t1, c.loc, int((c.right-c.left)/70), clk.minStep()) {
+		x := c.x(tk.t)
+		fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#888"/><text x="%s" y="%s">%s</text>`+"\n",
+			num(x), num(c.bottom), num(x), num(c.bottom+4), num(x), num(c.bottom+14), esc(tk.label))
+	}
+	b.WriteString("</g>\n")
+
+	// Series.
+	sp := splitLabels(c.series)
+	for i, s := range c.series {
+		color := svgColors[i%len(svgColors)]
+		dash := ""
+		if i >= len(svgColors) {
+			dash = ` stroke-dasharray="5 3"`
+		}
+		name := s.Name
+		if l := sp.legend(s.Labels); l != "" {
+			name = l
+		}
+		fmt.Fprintf(b, `<path d="%s" fill="none" stroke="%s" stroke-width="1.5" stroke-linejoin="round" stroke-linecap="round"%s><title>%s</title></path>`+"\n",
+			c.path(s.Points), color, dash, esc(seriesHover(name, s, clk)))
+	}
+
+	// Legend.
+	for row, items := range legend {
+		y := c.bottom + 34 + float64(row)*16 // baseline
+		for _, it := range items {
+			fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="3"%s/><text x="%s" y="%s" fill="#222">%s</text>`+"\n",
+				num(it.x), num(y-4), num(it.x+14), num(y-4), svgColors[it.i%len(svgColors)], it.dash, num(it.x+18), num(y), esc(it.text))
+		}
+	}
+	b.WriteString("</svg>")
+	return b.String()
+}
+
+func (c *svgChart) x(t int64) float64 {
+	if c.t1 == c.t0 {
+		return (c.left + c.right) / 2
+	}
+	return c.left + float64(t-c.t0)/float64(c.t1-c.t0)*(c.right-c.left)
+}
+
+func (c *svgChart) y(v float64) float64 {
+	return c.bottom - (v-c.lo)/(c.hi-c.lo)*(c.bottom-c.top)
+}
+
+// path draws pts as an SVG path: a subpath per run of values between gaps,
+// reduced to the first, lowest, highest and last point of each pixel
+// column. A lone value is a dot.
+func (c *svgChart) path(pts []tsdb.Point) string {
+	var b strings.Builder
+	inRun := false
+	var col []tsdb.Point // the points of the current pixel column
+	colX := math.NaN()
+	flush := func() {
+		if len(col) == 0 {
+			return
+		}
+		first, last := col[0], col[len(col)-1]
+		lo, hi := first, first
+		for _, p := range col {
+			if p.V < lo.V {
+				lo = p
+			}
+			if p.V > hi.V {
+				hi = p
+			}
+		}
+		keep := []tsdb.Point{first}
+		mid := []tsdb.Point{lo, hi}
+		if hi.T < lo.T {
+			mid = []tsdb.Point{hi, lo}
+		}
+		for _, p := range append(mid, last) {
+			if p != keep[len(keep)-1] {
+				keep = append(keep, p)
+			}
+		}
+		for _, p := range keep {
+			if !inRun {
+				b.WriteString("M")
+				inRun = true
+			} else {
+				b.WriteString("L")
+			}
+			b.WriteString(num(c.x(p.T)) + "," + num(c.y(p.V)))
+		}
+		col = col[:0]
+	}
+	runLen := 0
+	endRun := func() {
+		flush()
+		if inRun && runLen == 1 {
+			b.WriteString("l0,0") // a dot, with round line caps
+		}
+		inRun, runLen = false, 0
+	}
+	for _, p := range pts {
+		if !finite(p.V) {
+			endRun()
+			continue
+		}
+		x := math.Floor(c.x(p.T))
+		if x != colX {
+			flush()
+			colX = x
+		}
+		col = append(col, p)
+		runLen++
+	}
+	endRun()
+	return b.String()
+}
+
+// seriesHover is the hover text of a series: its name, average, minimum
+// and maximum with the time of the maximum.
+func seriesHover(name string, s query.Series, clk clock) string {
+	n, sum := 0, 0.0
+	lo, hi := math.Inf(1), math.Inf(-1)
+	var hiT int64
+	for _, p := range s.Points {
+		if !finite(p.V) {
+			continue
+		}
+		n++
+		sum += p.V
+		lo = math.Min(lo, p.V)
+		if p.V > hi {
+			hi, hiT = p.V, p.T
+		}
+	}
+	if n == 0 {
+		return name + ": no data"
+	}
+	return fmt.Sprintf("%s: avg %s, min %s, max %s at %s", name,
+		Humanize(sum/float64(n), s.Unit), Humanize(lo, s.Unit), Humanize(hi, s.Unit), clk.unix(hiT))
+}
+
+type legendItem struct {
+	i    int
+	x    float64
+	text string
+	dash string
+}
+
+// legendLayout places the legend items of a chart with several series in
+// rows that fit its width.
+func (c *svgChart) legendLayout() [][]legendItem {
+	if len(c.series) < 2 {
+		return nil
+	}
+	sp := splitLabels(c.series)
+	var rows [][]legendItem
+	var row []legendItem
+	x := 4.0
+	for i, s := range c.series {
+		text := sp.legend(s.Labels)
+		if text == "" {
+			text = s.Name
+		}
+		w := 18 + float64(utf8.RuneCountInString(text))*svgCharW + 14
+		if len(row) > 0 && x+w > c.w {
+			rows = append(rows, row)
+			row, x = nil, 4
+		}
+		it := legendItem{i: i, x: x, text: text}
+		if i >= len(svgColors) {
+			it.dash = ` stroke-dasharray="5 3"`
+		}
+		row = append(row, it)
+		x += w
+	}
+	return append(rows, row)
+}
+
+// zoneText names the offset of loc at t: "UTC+02:00".
+func zoneText(t time.Time, loc *time.Location) string {
+	return "UTC" + t.In(loc).Format("-07:00")
+}
+
+// niceTicks returns round tick values covering [lo, hi], about n of them,
+// in the unit's scale (so bytes tick at 1, 2, 5 GiB), and their labels.
+func niceTicks(u query.Unit, lo, hi float64, n int) ([]float64, func(float64) string) {
+	sc := scaleFor(u, math.Max(math.Abs(lo), math.Abs(hi)))
+	slo, shi := lo/sc.div, hi/sc.div
+	step := niceNum((shi-slo)/float64(max(n-1, 1)), true)
+	start := math.Floor(slo/step) * step
+	end := math.Ceil(shi/step) * step
+	var ticks []float64
+	for i := 0; ; i++ {
+		v := start + float64(i)*step
+		if v > end+step/2 {
+			break
+		}
+		ticks = append(ticks, v*sc.div)
+	}
+	if len(ticks) < 2 {
+		ticks = append(ticks, (start+step)*sc.div)
+	}
+	return ticks, axisFormatter(u, lo, hi, step*sc.div)
+}
+
+// niceNum returns a number of the form 1, 2, 5 or 10 times a power of ten
+// near x (Heckbert's "nice numbers").
+func niceNum(x float64, round bool) float64 {
+	if x <= 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return 1
+	}
+	exp := math.Floor(math.Log10(x))
+	f := x / math.Pow(10, exp)
+	var nf float64
+	switch {
+	case round && f < 1.5, !round && f <= 1:
+		nf = 1
+	case round && f < 3, !round && f <= 2:
+		nf = 2
+	case round && f < 7, !round && f <= 5:
+		nf = 5
+	default:
+		nf = 10
+	}
+	return nf * math.Pow(10, exp)
+}
+
+type timeTick struct {
+	t     int64
+	label string
+}
+
+// tickSteps are the spacings of time ticks, in seconds.
+var tickSteps = []int64{1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
+	86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400}
+
+// timeTicks returns at most n ticks (at least 2) in [t0, t1] at round
+// local times: "15:04", or "Jan 2" at midnight when the span crosses days.
+// Ticks are at least minStep seconds apart (60 when labels have no
+// seconds).
+func timeTicks(t0, t1 int64, loc *time.Location, n int, minStep int64) []timeTick {
+	n = max(n, 2)
+	span := t1 - t0
+	if span <= 0 {
+		return []timeTick{{t0, timeOf(t0).In(loc).Format("15:04")}}
+	}
+	step := tickSteps[len(tickSteps)-1]
+	for _, s := range tickSteps {
+		if s >= minStep && span/s <= int64(n) {
+			step = s
+			break
+		}
+	}
+	start := timeOf(t0).In(loc)
+	midnight := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)
+	multiDay := newClock(loc, timeOf(t0), timeOf(t1+1), false).layout != "15:04"
+	var ticks []timeTick
+	add := func(t time.Time) {
+		u := t.Unix()
+		if u < t0 || u > t1 {
+			return
+		}
+		local := t.In(loc)
+		label := local.Format("15:04")
+		if step < 60 {
+			label = local.Format("15:04:05")
+		}
+		if multiDay && local.Hour() == 0 && local.Minute() == 0 && local.Second() == 0 {
+			label = local.Format("Jan 2")
+		}
+		ticks = append(ticks, timeTick{u, label})
+	}
+	if step >= 86400 {
+		days := int(step / 86400)
+		for d := midnight; d.Unix() <= t1; d = d.AddDate(0, 0, days) {
+			add(d)
+		}
+	} else {
+		first := midnight.Unix() + (t0-midnight.Unix()+step-1)/step*step
+		for u := first; u <= t1; u += step {
+			add(timeOf(u))
+		}
+	}
+	return ticks
+}

@@ -1,0 +1,466 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/query"
+)
+
+// textTable is a table before rendering: a header and rows of cells, each
+// column aligned left or right.
+type textTable struct {
+	header []string
+	right  []bool // per column: align right (numbers)
+	rows   [][]string
+}
+
+// widths returns the display width of each column.
+func (t *textTable) widths() []int {
+	w := make([]int, len(t.header))
+	for i, h := range t.header {
+		w[i] = utf8.RuneCountInString(h)
+	}
+	for _, r := range t.rows {
+		for i, c := range r {
+			w[i] = max(w[i], utf8.RuneCountInString(c))
+		}
+	}
+	return w
+}
+
+// colGap is the space between two columns.
+const colGap = "  "
+
+// render writes t with tablewriter: no borders, columns two spaces apart,
+// no trailing spaces.
+func (t *textTable) render(w io.Writer) error {
+	aligns := make(tw.Alignment, len(t.header))
+	for i := range aligns {
+		aligns[i] = tw.AlignLeft
+		if t.right[i] {
+			aligns[i] = tw.AlignRight
+		}
+	}
+	// Cells are padded with a space on either side and nothing between
+	// them: columns are two spaces apart, and every line starts with a
+	// space that writeTrimmed removes.
+	var buf bytes.Buffer
+	table := tablewriter.NewTable(&buf,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders:  tw.BorderNone,
+			Symbols:  tw.NewSymbols(tw.StyleNone),
+			Settings: tw.Settings{Separators: tw.SeparatorsNone, Lines: tw.LinesNone},
+		})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithTrimSpace(tw.Off),
+		tablewriter.WithAlignment(aligns),
+	)
+	table.Header(anySlice(t.header)...)
+	for _, r := range t.rows {
+		row := make([]string, len(r))
+		for i, c := range r {
+			row[i] = printable(c)
+		}
+		if err := table.Append(row); err != nil {
+			return fmt.Errorf("table: %w", err)
+		}
+	}
+	if err := table.Render(); err != nil {
+		return fmt.Errorf("table: %w", err)
+	}
+	return writeTrimmed(w, buf.Bytes())
+}
+
+func anySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// writeTrimmed writes text to w without the first space and the trailing
+// spaces of its lines.
+func writeTrimmed(w io.Writer, text []byte) error {
+	bw := bufio.NewWriter(w)
+	for line := range bytes.Lines(text) {
+		line = bytes.TrimPrefix(line, []byte(" "))
+		bw.Write(bytes.TrimRight(line, " \t\r\n"))
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}
+
+// thing is the label set of one row group of a result table: a device, a
+// CPU, or the whole host.
+type thing struct {
+	key    string
+	labels []string // values of the varying labels
+	series []int    // per quantity: index into Result.Series, or -1
+}
+
+// resultGrid arranges the series of a result as sar does: one column per
+// quantity, one row per time and thing.
+type resultGrid struct {
+	names  []string
+	units  []query.Unit
+	split  labelSplit
+	things []*thing
+}
+
+func newResultGrid(r *query.Result) *resultGrid {
+	g := &resultGrid{names: quantities(r), split: splitLabels(r.Series)}
+	col := map[string]int{}
+	for i, n := range g.names {
+		col[n] = i
+	}
+	g.units = make([]query.Unit, len(g.names))
+	byKey := map[string]*thing{}
+	for i, s := range r.Series {
+		key := labelsText(s.Labels)
+		th := byKey[key]
+		if th == nil {
+			th = &thing{key: key, labels: g.split.values(s.Labels), series: slices.Repeat([]int{-1}, len(g.names))}
+			byKey[key] = th
+			g.things = append(g.things, th)
+		}
+		c := col[s.Name]
+		if th.series[c] < 0 {
+			th.series[c] = i
+			g.units[c] = s.Unit
+		}
+	}
+	return g
+}
+
+// writeResultTable writes r as one table (or, when it is wider than
+// o.Width, several with the same rows and a share of the columns each), a
+// row per time and thing, gaps as rows without values, and an "Average:"
+// row per thing.
+func writeResultTable(w io.Writer, r *query.Result, o Options) error {
+	bw := &errWriter{w: w}
+	fmt.Fprintf(bw, "%s  %s  (%s)\n", r.View, periodText(r.From, r.To, o.Loc), stepText(r))
+	if len(r.Series) == 0 {
+		fmt.Fprintln(bw, "no data")
+		return bw.err
+	}
+	g := newResultGrid(r)
+	if c := g.split.constantText(); c != "" {
+		fmt.Fprintln(bw, printable(c))
+	}
+	if bw.err != nil {
+		return bw.err
+	}
+	clk := newClock(o.Loc, r.From, r.To, hasSeconds(r.Series))
+
+	// Every timestamp of the result, and per thing the values by time.
+	var times []int64
+	values := make([][]map[int64]float64, len(g.things))
+	for ti, th := range g.things {
+		values[ti] = make([]map[int64]float64, len(g.names))
+		for c, si := range th.series {
+			if si < 0 {
+				continue
+			}
+			m := make(map[int64]float64, len(r.Series[si].Points))
+			for _, p := range r.Series[si].Points {
+				m[p.T] = p.V
+				times = append(times, p.T)
+			}
+			values[ti][c] = m
+		}
+	}
+	slices.Sort(times)
+	times = slices.Compact(times)
+
+	nfixed := 1 + len(g.split.varying)
+	full := &textTable{header: append([]string{"time"}, g.split.varying...)}
+	full.header = append(full.header, g.names...)
+	full.right = make([]bool, len(full.header))
+	for i := nfixed; i < len(full.right); i++ {
+		full.right[i] = true
+	}
+	for _, t := range times {
+		for ti, th := range g.things {
+			row := make([]string, 0, len(full.header))
+			row = append(row, clk.unix(t))
+			row = append(row, th.labels...)
+			has := false
+			for c := range g.names {
+				m := values[ti][c]
+				v, ok := m[t]
+				has = has || ok
+				if ok {
+					row = append(row, Humanize(v, g.units[c]))
+				} else {
+					row = append(row, "")
+				}
+			}
+			if has {
+				full.rows = append(full.rows, row)
+			}
+		}
+	}
+	for _, th := range g.things {
+		row := append([]string{"Average:"}, th.labels...)
+		for c, si := range th.series {
+			if si < 0 {
+				row = append(row, "")
+				continue
+			}
+			row = append(row, Humanize(mean(r.Series[si].Points), g.units[c]))
+		}
+		full.rows = append(full.rows, row)
+	}
+
+	for i, part := range splitColumns(full, nfixed, o.Width) {
+		if i > 0 {
+			fmt.Fprintln(bw)
+		}
+		if bw.err != nil {
+			return bw.err
+		}
+		if err := part.render(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// splitColumns splits t into tables no wider than width, each with the
+// first nfixed columns and as many of the others as fit (at least one).
+func splitColumns(t *textTable, nfixed, width int) []*textTable {
+	ws := t.widths()
+	total := 0
+	for _, w := range ws {
+		total += w + len(colGap)
+	}
+	if total-len(colGap) <= width || len(ws) <= nfixed+1 {
+		return []*textTable{t}
+	}
+	fixed := 0
+	for _, w := range ws[:nfixed] {
+		fixed += w + len(colGap)
+	}
+	var parts [][]int
+	var cur []int
+	used := fixed
+	for c := nfixed; c < len(ws); c++ {
+		need := ws[c] + len(colGap)
+		if len(cur) > 0 && used+need-len(colGap) > width {
+			parts = append(parts, cur)
+			cur, used = nil, fixed
+		}
+		cur = append(cur, c)
+		used += need
+	}
+	parts = append(parts, cur)
+	out := make([]*textTable, len(parts))
+	for i, cols := range parts {
+		keep := append(seq(nfixed), cols...)
+		p := &textTable{}
+		for _, c := range keep {
+			p.header = append(p.header, t.header[c])
+			p.right = append(p.right, t.right[c])
+		}
+		for _, r := range t.rows {
+			row := make([]string, len(keep))
+			for j, c := range keep {
+				row[j] = r[c]
+			}
+			p.rows = append(p.rows, row)
+		}
+		out[i] = p
+	}
+	return out
+}
+
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
+
+// mean is the average of the values of pts (NaN if none).
+func mean(pts []tsdb.Point) float64 {
+	sum, n := 0.0, 0
+	for _, p := range pts {
+		if finite(p.V) {
+			sum += p.V
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return sum / float64(n)
+}
+
+// errWriter remembers the first write error, so that a run of Fprintf
+// calls needs one check.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+// writeSummaryText writes each summary as sar's averages would be, one
+// view after the other: a title with the period, a table of avg, min, p95,
+// max and the time of the max per series, the busiest intervals and the
+// gaps.
+func writeSummaryText(w io.Writer, ss []*query.Summary, o Options) error {
+	bw := &errWriter{w: w}
+	for i, s := range ss {
+		if i > 0 {
+			fmt.Fprintln(bw)
+		}
+		if err := writeOneSummary(bw, s, o); err != nil {
+			return err
+		}
+	}
+	return bw.err
+}
+
+func writeOneSummary(bw *errWriter, s *query.Summary, o Options) error {
+	r := &s.Result
+	fmt.Fprintf(bw, "%s  %s\n", r.View, periodText(r.From, r.To, o.Loc))
+	split := splitLabels(r.Series)
+	if c := split.constantText(); c != "" {
+		fmt.Fprintln(bw, printable(c))
+	}
+	clk := newClock(o.Loc, r.From, r.To, false)
+	if len(s.Stats) == 0 {
+		fmt.Fprintln(bw, "no data")
+	} else {
+		t := &textTable{header: append(append([]string{"series"}, split.varying...), "avg", "min", "p95", "max", "max at")}
+		t.right = make([]bool, len(t.header))
+		for i := 1 + len(split.varying); i < len(t.header)-1; i++ {
+			t.right[i] = true
+		}
+		for _, st := range s.Stats {
+			if st.Series < 0 || st.Series >= len(r.Series) {
+				return fmt.Errorf("summary %s: stat of series %d of %d", r.View, st.Series, len(r.Series))
+			}
+			ser := r.Series[st.Series]
+			row := append([]string{ser.Name}, split.values(ser.Labels)...)
+			if st.Count == 0 {
+				row = append(row, "", "", "", "", "no data")
+			} else {
+				row = append(row, Humanize(st.Avg, ser.Unit), Humanize(st.Min, ser.Unit),
+					Humanize(st.P95, ser.Unit), Humanize(st.Max, ser.Unit), maxAtText(st, clk))
+			}
+			t.rows = append(t.rows, row)
+		}
+		if bw.err != nil {
+			return bw.err
+		}
+		if err := t.render(bw); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(bw, "busiest: "+busiestText(s.Busiest, busiestUnit(r), clk, 5))
+	fmt.Fprintln(bw, "gaps:    "+gapsText(s.Gaps, clk, 5))
+	return bw.err
+}
+
+func maxAtText(st query.Stat, clk clock) string {
+	if st.MaxAt.IsZero() {
+		return ""
+	}
+	return clk.format(st.MaxAt)
+}
+
+// busiestText lists at most n of the busiest intervals: "13:05-13:10
+// 98.1%, ...".
+func busiestText(iv []query.Interval, u query.Unit, clk clock, n int) string {
+	if len(iv) == 0 {
+		return "none"
+	}
+	parts := make([]string, 0, min(n, len(iv)))
+	for _, in := range iv[:min(n, len(iv))] {
+		p := intervalText(in, clk)
+		if in.Value != 0 {
+			p += " " + Humanize(in.Value, u)
+		}
+		parts = append(parts, p)
+	}
+	if len(iv) > n {
+		parts = append(parts, fmt.Sprintf("and %d more", len(iv)-n))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// gapsText counts the gaps, sums their length and lists at most n: "2
+// (17m without samples): 03:00-03:15, 04:00-04:02".
+func gapsText(gaps []query.Interval, clk clock, n int) string {
+	if len(gaps) == 0 {
+		return "none"
+	}
+	var total float64
+	for _, g := range gaps {
+		total += g.To.Sub(g.From).Seconds()
+	}
+	parts := make([]string, 0, min(n, len(gaps)))
+	for _, g := range gaps[:min(n, len(gaps))] {
+		parts = append(parts, intervalText(g, clk))
+	}
+	if len(gaps) > n {
+		parts = append(parts, fmt.Sprintf("and %d more", len(gaps)-n))
+	}
+	return fmt.Sprintf("%d (%s without samples): %s", len(gaps),
+		durationText(time.Duration(total*float64(time.Second))), strings.Join(parts, ", "))
+}
+
+// intervalText is "13:05-13:10", with the date of the end only when it
+// differs from the start's: "Apr  1 23:50-Apr  2 00:10".
+func intervalText(in query.Interval, clk clock) string {
+	from, to := in.From.In(clk.loc), in.To.In(clk.loc)
+	end := clk.format(to)
+	if from.Format(time.DateOnly) == to.Format(time.DateOnly) {
+		end = to.Format(strings.TrimPrefix(clk.layout, "Jan _2 "))
+	}
+	return clk.format(from) + "-" + end
+}
+
+// busiestUnit is the unit of the values of r's busiest intervals, by what
+// query.Summarize ranks them: cpu by 100 - idle, mem, swap and fs by %
+// used, disk by util, net by bytes received per second, load by load1,
+// proc by running processes, paging by major faults per second; for other
+// views the unit all the series share, or none.
+func busiestUnit(r *query.Result) query.Unit {
+	switch r.View {
+	case "cpu", "mem", "swap", "fs", "disk":
+		return query.Percent
+	case "net":
+		return query.BytesPerSecond
+	case "load", "proc":
+		return query.Count
+	case "paging":
+		return query.PerSecond
+	}
+	u, _ := commonUnit(r.Series)
+	return u
+}

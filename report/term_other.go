@@ -1,0 +1,7 @@
+//go:build !unix
+
+package report
+
+// termSize reports no terminal: sizes default to 80x24 and graphs have no
+// colour.
+func termSize(any) (cols, rows int, ok bool) { return 0, 0, false }
