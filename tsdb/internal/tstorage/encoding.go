@@ -207,6 +207,11 @@ func newSeriesDecoder(r io.Reader) (seriesDecoder, error) {
 	}, nil
 }
 
+// newSeriesDecoderBytes decodes from b without copying it (srvmon patch 3).
+func newSeriesDecoderBytes(b []byte) seriesDecoder {
+	return &gorillaDecoder{br: newBReader(b)}
+}
+
 type gorillaDecoder struct {
 	br      bstreamReader
 	numRead uint16
