@@ -105,6 +105,7 @@ Examples:
 			newRecordCommand(),
 			newExportCommand(),
 			newImportCommand(),
+			newPushCommand(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() > 0 {

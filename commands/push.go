@@ -1,0 +1,427 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/remote"
+)
+
+// PushOptions are the settings of Push.
+type PushOptions struct {
+	DataDir string
+	URL     string // remote-write endpoint
+
+	Since, Until time.Time     // zero: from the position, to now less 30 s
+	Overlap      time.Duration // re-send this much before the position
+	Labels       []string      // external labels, NAME=VALUE
+	Headers      []string      // extra request headers, "Name: value"
+
+	BasicAuthUser         string
+	BasicAuthPassword     string
+	BasicAuthPasswordFile string
+	BearerToken           string
+	BearerTokenFile       string
+	CAFile                string
+	CertFile, KeyFile     string
+	ServerName            string
+	InsecureSkipVerify    bool
+
+	Timeout     time.Duration // per request
+	RetryFor    time.Duration // how long to retry a request
+	BatchSize   int           // samples per request
+	LockTimeout time.Duration // how long to wait for another push to the URL
+
+	DryRun   bool // print what would be sent; send and write nothing
+	Verbose  bool // print a summary line
+	Progress bool // update a progress line on stderr (a terminal)
+}
+
+// Environment variables of push, so that secrets stay out of crontabs and
+// process lists.
+const (
+	envPushURL      = "SRVMON_PUSH_URL"
+	envPushPassword = "SRVMON_PUSH_PASSWORD"
+	envPushToken    = "SRVMON_PUSH_TOKEN"
+)
+
+func newPushCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "push",
+		Usage: "send what was recorded since the last push to Prometheus, VictoriaMetrics, Mimir or Thanos (remote write)",
+		Description: `push sends the store's samples to a Prometheus remote-write 1.0 receiver,
+with the node_exporter metric names the store holds, and remembers how far
+the receiver acknowledged them (in DIR/push-HASH.json, one file per URL).
+Run it from cron every few minutes next to "srvmon record": each run sends
+what was recorded since the last acknowledged push, oldest first, in batches;
+after an outage the next run sends the backlog. It prints nothing on success
+unless -v is given or stderr is a terminal (then a progress line).
+
+Which samples: by sample time, from the position of the last push (the first
+push sends the whole store) to 30 s before now; --since and --until choose
+another range (samples before --since that were never sent are skipped for
+good). Samples recorded late with older times (srvmon import, a clock set
+back) are not sent unless a --since or --overlap range covers them.
+
+At least once: the position moves only after the receiver acknowledged. A
+push that is killed re-sends from the last position; receivers ignore or
+refuse the copies (Prometheus answers "out of order sample" without an
+out-of-order window; push counts those as already stored).
+
+Errors: network errors, 5xx and 429 are retried with backoff (honouring
+Retry-After) for up to --retry-for per request; then push exits 1 and the
+next run resumes. Other 4xx stop it at once with the receiver's message.
+
+Receivers:
+  Prometheus:       --web.enable-remote-write-receiver, and for backlogs
+                    older than an hour (outages, the first push of a store's
+                    history) in prometheus.yml:
+                      storage: {tsdb: {out_of_order_time_window: 30d}}
+                    URL http://HOST:9090/api/v1/write
+  VictoriaMetrics:  URL http://HOST:8428/api/v1/write; samples older than
+                    -retentionPeriod are dropped
+  Mimir, Cortex:    URL http://HOST/api/v1/push, --header "X-Scope-OrgID: T"
+  Thanos receive:   URL http://HOST:19291/api/v1/receive
+
+Only one push per URL runs at a time: another waits up to --lock-timeout,
+then exits 0 and says so. The URL can also come from $SRVMON_PUSH_URL, the
+basic auth password from $SRVMON_PUSH_PASSWORD and the bearer token from
+$SRVMON_PUSH_TOKEN. HTTP(S)_PROXY are honoured.
+
+Examples:
+  */5 * * * * srvmon push --url https://metrics.example/api/v1/write --label job=node
+  srvmon push --url http://prom:9090/api/v1/write --dry-run
+  srvmon push --url http://vm:8428/api/v1/write --since 2024-05-01 --until 2024-05-02
+  srvmon push --url https://mimir.example/api/v1/push --header "X-Scope-OrgID: ops" \
+              --basic-auth-user ops --basic-auth-password-file /etc/srvmon/password`,
+		DisableSliceFlagSeparator: true,
+		Flags: []cli.Flag{
+			dataFlag(),
+			&cli.StringFlag{Name: "url", Usage: "remote-write endpoint `URL`", Sources: cli.EnvVars(envPushURL)},
+			timeFlag("since", "send samples from `TIME` on instead of from the last push", "the last push"),
+			timeFlag("until", "send samples before `TIME`", "now less 30s"),
+			&cli.DurationFlag{Name: "overlap", Usage: "re-send `DURATION` before the last push's end each time (for late samples; needs a receiver that accepts out-of-order samples)"},
+			&cli.StringSliceFlag{Name: "label", Usage: "add the external label `NAME=VALUE` to every series (repeatable; a series' own label wins)"},
+			&cli.StringSliceFlag{Name: "header", Usage: "send the header `\"NAME: VALUE\"` with every request (repeatable)"},
+			&cli.StringFlag{Name: "basic-auth-user", Usage: "basic auth `USER`"},
+			&cli.StringFlag{Name: "basic-auth-password-file", Usage: "read the basic auth password from `FILE`", TakesFile: true},
+			&cli.StringFlag{Name: "bearer-token-file", Usage: "read the bearer token from `FILE`", TakesFile: true},
+			&cli.StringFlag{Name: "ca-file", Usage: "trust the CA certificates in PEM `FILE`", TakesFile: true},
+			&cli.StringFlag{Name: "cert-file", Usage: "client certificate PEM `FILE` (with --key-file)", TakesFile: true},
+			&cli.StringFlag{Name: "key-file", Usage: "client key PEM `FILE`", TakesFile: true},
+			&cli.StringFlag{Name: "server-name", Usage: "expect `NAME` in the server's certificate"},
+			&cli.BoolFlag{Name: "insecure-skip-verify", Usage: "do not verify the server's certificate"},
+			&cli.DurationFlag{Name: "timeout", Usage: "give up a request after `DURATION`", Value: remote.DefaultTimeout},
+			&cli.DurationFlag{Name: "retry-for", Usage: "retry a failing request for up to `DURATION`", Value: remote.DefaultRetryFor},
+			&cli.IntFlag{Name: "batch-size", Usage: "send at most `N` samples per request", Value: remote.DefaultBatchSize},
+			&cli.DurationFlag{Name: "lock-timeout", Usage: "wait at most `DURATION` for another push to the same URL", Value: 10 * time.Second},
+			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print what would be sent, per series; send nothing"},
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print a summary of what was sent"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := noArgs(cmd); err != nil {
+				return err
+			}
+			stderr := cmd.Root().ErrWriter
+			return Push(ctx, PushOptions{
+				DataDir:               cmd.String("data"),
+				URL:                   cmd.String("url"),
+				Since:                 flagTime(cmd, "since"),
+				Until:                 flagTime(cmd, "until"),
+				Overlap:               cmd.Duration("overlap"),
+				Labels:                cmd.StringSlice("label"),
+				Headers:               cmd.StringSlice("header"),
+				BasicAuthUser:         cmd.String("basic-auth-user"),
+				BasicAuthPassword:     os.Getenv(envPushPassword),
+				BasicAuthPasswordFile: cmd.String("basic-auth-password-file"),
+				BearerToken:           os.Getenv(envPushToken),
+				BearerTokenFile:       cmd.String("bearer-token-file"),
+				CAFile:                cmd.String("ca-file"),
+				CertFile:              cmd.String("cert-file"),
+				KeyFile:               cmd.String("key-file"),
+				ServerName:            cmd.String("server-name"),
+				InsecureSkipVerify:    cmd.Bool("insecure-skip-verify"),
+				Timeout:               cmd.Duration("timeout"),
+				RetryFor:              cmd.Duration("retry-for"),
+				BatchSize:             cmd.Int("batch-size"),
+				LockTimeout:           cmd.Duration("lock-timeout"),
+				DryRun:                cmd.Bool("dry-run"),
+				Verbose:               cmd.Bool("verbose"),
+				Progress:              isTerminal(stderr),
+			}, cmd.Root().Writer, stderr)
+		},
+	}
+}
+
+// isTerminal reports whether w is a terminal (a character device other
+// than /dev/null).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err != nil || !os.SameFile(st, null)
+}
+
+// Push sends the samples of the store in o.DataDir to o.URL (see 'srvmon
+// help push'). With o.DryRun it prints what it would send to stdout.
+// Otherwise it prints nothing on success unless o.Verbose or o.Progress.
+// Invalid options give a *usageError.
+func Push(ctx context.Context, o PushOptions, stdout, stderr io.Writer) error {
+	if err := checkDataDir(o.DataDir); err != nil {
+		return err
+	}
+	copts, labels, err := pushSettings(o)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(o.DataDir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	ro := remote.Options{
+		URL:       o.URL,
+		Since:     o.Since,
+		Until:     o.Until,
+		Overlap:   o.Overlap,
+		Labels:    labels,
+		BatchSize: o.BatchSize,
+		RetryFor:  o.RetryFor,
+		LockWait:  o.LockTimeout,
+		DryRun:    o.DryRun,
+	}
+	if !o.DryRun {
+		client, err := remote.NewClient(copts)
+		if err != nil {
+			return usagef("%v; run 'srvmon push --help'", err)
+		}
+		defer client.Close()
+		ro.Sender = client
+	}
+	var bar *progressLine
+	if o.Progress && !o.DryRun {
+		bar = &progressLine{w: stderr}
+		ro.Progress = bar.update
+	}
+	res, err := remote.Push(ctx, store, ro)
+	bar.clear()
+	redacted := redactURL(o.URL)
+	if errors.Is(err, remote.ErrBusy) {
+		fmt.Fprintf(stderr, "srvmon: push to %s skipped: %v\n", redacted, err)
+		return nil
+	}
+	if err != nil {
+		var pe *remote.PushError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("push to %s: %w; the position stays at %s, where the next push resumes",
+				redacted, err, positionText(pe.Acked))
+		}
+		return fmt.Errorf("push to %s: %w", redacted, err)
+	}
+	if o.DryRun {
+		return printDryRun(stdout, redacted, res)
+	}
+	if o.Verbose || o.Progress {
+		fmt.Fprintf(stderr, "srvmon: %s\n", summary(redacted, res))
+	}
+	return nil
+}
+
+// pushSettings checks o and turns it into client options and labels.
+func pushSettings(o PushOptions) (remote.ClientOptions, []tsdb.Label, error) {
+	var c remote.ClientOptions
+	if o.URL == "" {
+		return c, nil, usagef("no receiver: pass --url URL (or set %s), for example --url http://prometheus:9090/api/v1/write", envPushURL)
+	}
+	if !o.Since.IsZero() && !o.Until.IsZero() && !o.Since.Before(o.Until) {
+		return c, nil, usagef("--since %s is not before --until %s; the range is [since, until)",
+			o.Since.Format(time.RFC3339), o.Until.Format(time.RFC3339))
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"overlap", o.Overlap}, {"timeout", o.Timeout}, {"retry-for", o.RetryFor}, {"lock-timeout", o.LockTimeout}} {
+		if d.v < 0 {
+			return c, nil, usagef("invalid --%s %s; use a duration of 0 or more like 30s", d.name, d.v)
+		}
+	}
+	if o.BatchSize < 0 {
+		return c, nil, usagef("invalid --batch-size %d; use a number of samples like 5000", o.BatchSize)
+	}
+	var labels []tsdb.Label
+	for _, l := range o.Labels {
+		name, value, ok := strings.Cut(l, "=")
+		if !ok || !tsdb.ValidLabelName(name) || strings.HasPrefix(name, "__") || value == "" {
+			return c, nil, usagef("invalid --label %q; use NAME=VALUE with a label name like job and a value that is not empty", l)
+		}
+		for _, prev := range labels {
+			if prev.Name == name {
+				return c, nil, usagef("--label %s given twice; give each label once", name)
+			}
+		}
+		labels = append(labels, tsdb.Label{Name: name, Value: value})
+	}
+	headers := http.Header{}
+	for _, h := range o.Headers {
+		name, value, ok := strings.Cut(h, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, " \t") {
+			return c, nil, usagef("invalid --header %q; use \"Name: value\"", h)
+		}
+		headers.Add(name, strings.TrimSpace(value))
+	}
+	password, err := secret(o.BasicAuthPassword, o.BasicAuthPasswordFile, "--basic-auth-password-file")
+	if err != nil {
+		return c, nil, err
+	}
+	if password != "" && o.BasicAuthUser == "" {
+		return c, nil, usagef("a basic auth password without --basic-auth-user; pass the user too")
+	}
+	token, err := secret(o.BearerToken, o.BearerTokenFile, "--bearer-token-file")
+	if err != nil {
+		return c, nil, err
+	}
+	c = remote.ClientOptions{
+		URL:                o.URL,
+		Timeout:            o.Timeout,
+		Headers:            headers,
+		BasicAuthUser:      o.BasicAuthUser,
+		BasicAuthPassword:  password,
+		BearerToken:        token,
+		CAFile:             o.CAFile,
+		CertFile:           o.CertFile,
+		KeyFile:            o.KeyFile,
+		ServerName:         o.ServerName,
+		InsecureSkipVerify: o.InsecureSkipVerify,
+		UserAgent:          "srvmon/" + version(),
+	}
+	return c, labels, nil
+}
+
+// secret returns the contents of file (without the final newline) if it is
+// set, else value.
+func secret(value, file, flag string) (string, error) {
+	if file == "" {
+		return value, nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", flag, err)
+	}
+	s := strings.TrimRight(string(data), "\r\n")
+	if s == "" {
+		return "", fmt.Errorf("%s: %s is empty", flag, file)
+	}
+	return s, nil
+}
+
+// redactURL masks a password in a URL.
+func redactURL(u string) string {
+	if p, err := url.Parse(u); err == nil {
+		return p.Redacted()
+	}
+	return u
+}
+
+func positionText(t time.Time) string {
+	if t.IsZero() {
+		return "the start (nothing was acknowledged yet)"
+	}
+	return t.Format(time.RFC3339)
+}
+
+// summary says what a push did in one line.
+func summary(url string, r remote.Result) string {
+	if r.Samples == 0 && r.Duplicates == 0 {
+		return fmt.Sprintf("nothing new to push to %s (up to %s)", url, r.Position.Acked.Format(time.RFC3339))
+	}
+	secs := max(r.Elapsed.Seconds(), 1e-3)
+	s := fmt.Sprintf("pushed %d samples of %d series (%s to %s) to %s in %d requests, %s: %.0f samples/s, %.2f bytes/sample",
+		r.Samples, r.Series, r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), url, r.Requests,
+		r.Elapsed.Round(time.Millisecond), float64(r.Samples)/secs, float64(r.Bytes)/float64(max(r.Samples, 1)))
+	if r.Retries > 0 {
+		s += fmt.Sprintf(", %d retries", r.Retries)
+	}
+	if r.Duplicates > 0 {
+		s += fmt.Sprintf(", %d samples already stored", r.Duplicates)
+	}
+	return s
+}
+
+// printDryRun prints one line per series that would be sent and a total.
+func printDryRun(w io.Writer, url string, r remote.Result) error {
+	if _, err := fmt.Fprintf(w, "# dry run: would push to %s the samples from %s to %s (position %s)\n",
+		url, r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), positionText(r.Position.Acked)); err != nil {
+		return err
+	}
+	for _, c := range r.PerSeries {
+		if _, err := fmt.Fprintf(w, "%s %d samples %s .. %s\n", c.Series.Key(), c.Samples,
+			c.First.Format(time.RFC3339), c.Last.Format(time.RFC3339)); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(w, "# %d samples of %d series in %d requests, %d bytes (%.2f bytes/sample)\n",
+		r.Samples, r.Series, r.Requests, r.Bytes, float64(r.Bytes)/float64(max(r.Samples, 1)))
+	return err
+}
+
+// progressLine keeps one line on a terminal up to date, at most a few times
+// a second.
+type progressLine struct {
+	w     io.Writer
+	last  time.Time
+	shown bool
+}
+
+func (p *progressLine) update(pr remote.Progress) {
+	now := time.Now()
+	if now.Sub(p.last) < 250*time.Millisecond {
+		return
+	}
+	p.last = now
+	fmt.Fprintf(p.w, "\r\033[K%s", progressText(pr))
+	p.shown = true
+}
+
+func (p *progressLine) clear() {
+	if p != nil && p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+// progressText is the progress line: samples sent, how far in the range,
+// rate, and the time left estimated from the share of the range done.
+func progressText(pr remote.Progress) string {
+	span := pr.To.Sub(pr.From)
+	done := 1.0
+	if span > 0 {
+		done = float64(pr.Through.Sub(pr.From)) / float64(span)
+	}
+	secs := pr.Elapsed.Seconds()
+	s := fmt.Sprintf("pushed %d samples, up to %s (%.0f%%)", pr.Samples, pr.Through.Format("2006-01-02 15:04"), done*100)
+	if secs > 0 {
+		s += fmt.Sprintf(", %.0f samples/s", float64(pr.Samples)/secs)
+	}
+	if done > 0 && done < 1 {
+		eta := time.Duration(float64(pr.Elapsed) * (1 - done) / done)
+		s += ", ETA " + eta.Round(time.Second).String()
+	}
+	return s
+}

@@ -1,0 +1,170 @@
+package remote
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrBusy is returned by LockPush when another push to the same URL held
+// the push lock for longer than the wait.
+var ErrBusy = errors.New("another push to this url is running")
+
+// Position is what a push remembers about one receiver, in
+// DIR/push-HASH.json.
+type Position struct {
+	URL string `json:"url"` // the endpoint, password masked (for people)
+	// Acked: every sample with a time before it that the store held when it
+	// was read has been acknowledged by the receiver. The next push starts
+	// here. Zero: nothing was ever acknowledged.
+	Acked time.Time `json:"acked_until"`
+	// Attempted: samples before it may have been sent (a push that was
+	// killed or failed may have had them accepted without hearing so).
+	// Refusals of such samples as out of order or duplicate mean that they
+	// are already stored.
+	Attempted time.Time `json:"attempted_until"`
+	Updated   time.Time `json:"updated"` // when the file was written
+}
+
+// StateName returns the base name (without extension) of the files a push
+// to rawURL keeps in the data directory: "push-" and 16 hex digits of the
+// SHA-256 of the URL without its user and password.
+func StateName(rawURL string) string {
+	key := rawURL
+	if u, err := url.Parse(rawURL); err == nil {
+		u.User = nil
+		key = u.String()
+	}
+	sum := sha256.Sum256([]byte(key))
+	return "push-" + hex.EncodeToString(sum[:8])
+}
+
+// LoadPosition reads the position of pushes to rawURL from dir. A missing
+// file gives a zero Position and no error.
+func LoadPosition(dir, rawURL string) (Position, error) {
+	path := filepath.Join(dir, StateName(rawURL)+".json")
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Position{}, nil
+	}
+	if err != nil {
+		return Position{}, fmt.Errorf("read push position: %w", err)
+	}
+	var p Position
+	if err := json.Unmarshal(data, &p); err != nil {
+		return Position{}, fmt.Errorf("push position %s is damaged (remove it to push everything again): %w", path, err)
+	}
+	return p, nil
+}
+
+// SavePosition writes p durably and atomically: a temporary file, fsync,
+// rename over the old one, fsync of the directory.
+func SavePosition(dir, rawURL string, p Position) error {
+	name := StateName(rawURL)
+	if u, err := url.Parse(rawURL); err == nil {
+		p.URL = u.Redacted()
+	}
+	data, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save push position: %w", err)
+	}
+	data = append(data, '\n')
+	tmp := filepath.Join(dir, name+".json.tmp")
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("save push position: %w", err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, name+".json"))
+	}
+	if err == nil {
+		err = syncDir(dir)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("save push position: %w", err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// PushLock is held by the one push to a URL that runs.
+type PushLock struct{ f *os.File }
+
+// LockPush takes the push lock for rawURL in dir (flock on
+// DIR/push-HASH.lock), waiting up to wait, or until ctx is done. It
+// returns an error wrapping ErrBusy if another process kept it. The lock
+// goes away with the process, however it ends.
+func LockPush(ctx context.Context, dir, rawURL string, wait time.Duration) (*PushLock, error) {
+	path := filepath.Join(dir, StateName(rawURL)+".lock")
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("push lock: %w", err)
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("push lock: %w", err)
+		}
+		if !time.Now().Before(deadline) {
+			holder := ""
+			if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+				holder = " (" + string(b) + ")"
+			}
+			f.Close()
+			return nil, fmt.Errorf("%w%s", ErrBusy, holder)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("push lock: %w", ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	// Say who holds it, for the message of a push that finds it taken.
+	if err := f.Truncate(0); err == nil {
+		f.WriteAt([]byte("pid "+strconv.Itoa(os.Getpid())+", since "+time.Now().UTC().Format(time.RFC3339)), 0)
+	}
+	return &PushLock{f: f}, nil
+}
+
+// Unlock releases the lock.
+func (l *PushLock) Unlock() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	err := l.f.Close()
+	l.f = nil
+	return err
+}
