@@ -47,6 +47,7 @@ so FILE is never half written.
 
 Examples:
   srvmon export > all.om
+  srvmon export --format openmetrics -o all.om   # the same; promtool reads it
   srvmon export --from 2024-05-01 --to 2024-05-02 -o may1.om
   srvmon export --from "$(date -u -d '1 hour ago' +%FT%TZ)" | promtool check metrics
   srvmon export --data /var/lib/srvmon | srvmon import --data /tmp/copy`,
@@ -60,10 +61,18 @@ Examples:
 				Usage:     "write to `FILE` instead of stdout",
 				TakesFile: true,
 			},
+			&cli.StringFlag{
+				Name:  "format",
+				Usage: "output `FORMAT`; openmetrics is the only one (tables, CSV and JSON are srvmon query's)",
+				Value: "openmetrics",
+			},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err
+			}
+			if f := cmd.String("format"); f != "openmetrics" {
+				return usagef("unknown --format %q; export writes openmetrics (for tables, CSV or JSON use srvmon query)", f)
 			}
 			return Export(ctx, ExportOptions{
 				DataDir: cmd.String("data"),
