@@ -103,6 +103,9 @@ Examples:
 		OnUsageError:   onUsageError,
 		Commands: []*cli.Command{
 			newRecordCommand(),
+			newQueryCommand(),
+			newReportCommand(),
+			newSeriesCommand(),
 			newExportCommand(),
 			newImportCommand(),
 			newPushCommand(),
@@ -149,6 +152,10 @@ var flagHints = map[string]string{
 	"lock-timeout": "use a duration like 10s or 1m",
 	"from":         timeHint,
 	"to":           timeHint,
+	"last":         "use a length of time such as 30m, 6h, 2d or 1w",
+	"step":         "use a length of time such as 5m or 1h, or 0 for every sample",
+	"agg":          "use avg, min, max, last or p95",
+	"csv-layout":   "use long or wide",
 }
 
 // onUsageError turns cli's flag parsing errors into usage errors that name

@@ -46,8 +46,8 @@ func TestMain_UsageErrors(t *testing.T) {
 		{"BadTo", []string{"export", "--to", "2024-13-01"}, `invalid value "2024-13-01" for --to: `},
 		{"MissingFromValue", []string{"export", "--from"}, "flag --from needs a value; use RFC 3339"},
 		{"FromNotBeforeTo", []string{"export", "--from", "2024-05-02", "--to", "2024-05-01"}, "--from 2024-05-02T00:00:00Z is not before --to 2024-05-01T00:00:00Z; "},
-		{"UnknownCommand", []string{"recrod"}, `unknown command "recrod"; the commands are record, export, import`},
-		{"UnknownHelpTopic", []string{"help", "recrod"}, `no command "recrod"; the commands are record, export, import`},
+		{"UnknownCommand", []string{"recrod"}, `unknown command "recrod"; the commands are record, query, report, series, `},
+		{"UnknownHelpTopic", []string{"help", "recrod"}, `no command "recrod"; the commands are record, query, report, series, `},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

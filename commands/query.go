@@ -1,0 +1,231 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/srvmon/srvmon/report"
+	"github.com/srvmon/srvmon/tsdb/query"
+)
+
+// QueryOptions are the settings of Query.
+type QueryOptions struct {
+	DataDir string
+	What    string // a view name or a raw series selector
+	// From, To and Last are the range flags as given ("" when not), read by
+	// query.ParseRange: without them the range is today so far.
+	From, To, Last string
+	UTC            bool // read and print times in UTC instead of local time
+	// Step is the bucket width as given: "" chooses one for long ranges in
+	// table and graph formats (every sample otherwise), "0" or "raw" means
+	// every sample, else a duration such as 5m or 1h.
+	Step      string
+	Agg       string // avg (the default), min, max, last or p95
+	PerCPU    bool
+	Devices   []string // --device, each may be a comma-separated list
+	Mounts    []string
+	Ifaces    []string
+	Format    string    // table (the default), graph, csv, json, ndjson or html
+	CSVLayout string    // long (the default) or wide
+	Output    string    // file to write; "" or "-" means stdout
+	Now       time.Time // the current time; zero: time.Now()
+}
+
+// autoPoints is the most points per series that table, graph and html
+// show when no --step is given; a longer range gets a step (a day of
+// minutely samples becomes 10-minute rows, as sar shows a day).
+var autoPoints = map[string]int{report.FormatTable: 150, report.FormatGraph: 300, report.FormatHTML: 1000}
+
+func newQueryCommand() *cli.Command {
+	var views strings.Builder
+	for _, v := range query.Views() {
+		fmt.Fprintf(&views, "  %-7s %s\n", v, query.ViewHelp(v))
+	}
+	return &cli.Command{
+		Name:      "query",
+		Usage:     "show a view (cpu, mem, disk, net, ...) or raw series over a time range",
+		ArgsUsage: "VIEW|SELECTOR",
+		Description: `query computes a view, named like sar's groups, from the raw counters in
+the store, or shows raw series chosen by a selector, over a range of time:
+
+` + views.String() + `
+Rates are computed between consecutive samples over their exact interval,
+never across a reboot, a counter that went down, or a gap (a pause longer
+than 2.5 recording intervals, so one missed run is bridged and two are a
+gap). A gap shows as a gap: an empty row in tables, an empty field in CSV,
+null in JSON, a break in graphs.
+
+A SELECTOR is
+  ` + query.SelectorForms + `.
+Raw counters (names ending in _total and the catalog's counters) are shown
+as per-second rates, everything else as stored; 'srvmon series' lists what
+exists.
+
+The range is today so far unless --from, --to or --last say otherwise.
+Times are
+  ` + query.TimeForms + `.
+They are read and printed in local time (TZ applies) unless --utc is given.
+
+--step cuts the range into buckets (aligned to UTC) combined by --agg: avg is
+the exact average over the bucket, computed from the counters; min, max,
+last and p95 take the values between consecutive samples. Without --step,
+table and graph choose a step for long ranges so that they stay readable
+(csv, json and ndjson get every sample); --step 0 shows every sample. A step
+of whole hours with avg reads the store's hourly summaries: a month takes a
+fraction of a second.
+
+Exit status: 0 on success, 1 when the store cannot be read or the range
+holds no samples (the message says where the nearest one is), 2 for a usage
+error (unknown view, metric, label, format; a bad time or range).
+
+Examples:
+  srvmon query cpu                                   # today so far, like sar -u
+  srvmon query cpu --last 6h --format graph
+  srvmon query mem --from yesterday --to today --step 1h
+  srvmon query disk --device sda --last 30m --step 0
+  srvmon query net --last 30d --step 1h --agg max --format csv -o net.csv
+  srvmon query 'node_disk_read_bytes_total{device="sda"}' --last 1h
+  srvmon query cpu --per-cpu --from "2024-05-01 13:00" --to "2024-05-01 14:00"`,
+		Flags: []cli.Flag{
+			dataFlag(),
+			&cli.StringFlag{Name: "from", Usage: "start of the range, `TIME` (default: midnight today)"},
+			&cli.StringFlag{Name: "to", Usage: "end of the range, `TIME` (default: now)"},
+			&cli.StringFlag{Name: "last", Usage: "the range is the `DURATION` before --to, such as 6h or 2d"},
+			&cli.BoolFlag{Name: "utc", Usage: "read and show times in UTC instead of local time"},
+			&cli.StringFlag{Name: "step", Usage: "bucket width `DURATION` such as 5m or 1h; 0 for every sample (default: automatic for table and graph)"},
+			&cli.StringFlag{Name: "agg", Usage: "how buckets combine values: `AGG` is avg, min, max, last or p95", Value: "avg"},
+			&cli.BoolFlag{Name: "per-cpu", Usage: "cpu view: one set of columns per core"},
+			&cli.StringSliceFlag{Name: "device", Usage: "disk view: only devices `NAMES` (comma-separated)"},
+			&cli.StringSliceFlag{Name: "mount", Usage: "fs view: only mount points `PATHS` (comma-separated)"},
+			&cli.StringSliceFlag{Name: "interface", Usage: "net view: only interfaces `NAMES` (comma-separated)"},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: report.FormatTable,
+				Usage: "output `FORMAT`: " + strings.Join(report.Formats(), ", ")},
+			&cli.StringFlag{Name: "csv-layout", Value: report.CSVLong, Usage: "csv `LAYOUT`: long (a row per time and series) or wide (a row per time)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` instead of stdout", TakesFile: true},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			switch cmd.NArg() {
+			case 0:
+				return usagef("'srvmon query' needs a view or a series selector; the views are %s (see 'srvmon query --help')",
+					strings.Join(query.Views(), ", "))
+			case 1:
+			default:
+				return usagef("'srvmon query' takes one view or selector, got %q; quote a selector that holds spaces", cmd.Args().Slice())
+			}
+			return Query(ctx, QueryOptions{
+				DataDir:   cmd.String("data"),
+				What:      cmd.Args().First(),
+				From:      cmd.String("from"),
+				To:        cmd.String("to"),
+				Last:      cmd.String("last"),
+				UTC:       cmd.Bool("utc"),
+				Step:      cmd.String("step"),
+				Agg:       cmd.String("agg"),
+				PerCPU:    cmd.Bool("per-cpu"),
+				Devices:   cmd.StringSlice("device"),
+				Mounts:    cmd.StringSlice("mount"),
+				Ifaces:    cmd.StringSlice("interface"),
+				Format:    cmd.String("format"),
+				CSVLayout: cmd.String("csv-layout"),
+				Output:    cmd.String("output"),
+			}, cmd.Root().Writer)
+		},
+	}
+}
+
+// Query computes o.What over the range o asks from the store in o.DataDir
+// and writes it in o.Format to o.Output or stdout. It never writes to the
+// store. A query that cannot be answered as asked is a *usageError; a range
+// without samples is an error that says where the nearest sample is.
+func Query(ctx context.Context, o QueryOptions, stdout io.Writer) (err error) {
+	if o.Format == "" {
+		o.Format = report.FormatTable
+	}
+	if !slices.Contains(report.Formats(), o.Format) {
+		return usagef("unknown --format %q; use %s", o.Format, strings.Join(report.Formats(), ", "))
+	}
+	if o.CSVLayout == "" {
+		o.CSVLayout = report.CSVLong
+	}
+	if !slices.Contains(report.CSVLayouts(), o.CSVLayout) {
+		return usagef("unknown --csv-layout %q; use %s", o.CSVLayout, strings.Join(report.CSVLayouts(), " or "))
+	}
+	loc := time.Local
+	if o.UTC {
+		loc = time.UTC
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	from, to, err := query.ParseRange(o.From, o.To, o.Last, now, loc)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	qo := query.Options{From: from, To: to, Agg: o.Agg, PerCPU: o.PerCPU,
+		Devices: splitList(o.Devices), Mounts: splitList(o.Mounts), Interfaces: splitList(o.Ifaces)}
+	switch s := strings.TrimSpace(o.Step); s {
+	case "":
+		qo.MaxPoints = autoPoints[o.Format]
+	case "0", "raw":
+	default:
+		d, err := query.ParseSpan(s)
+		if err != nil {
+			return usagef("--step: %v", err)
+		}
+		qo.Step = d
+	}
+	if err := checkDataDir(o.DataDir); err != nil {
+		return err
+	}
+	store, err := openStore(o.DataDir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	r, err := query.Run(ctx, store, o.What, qo)
+	var ue *query.UsageError
+	switch {
+	case errors.As(err, &ue):
+		return usagef("%s", ue.Msg)
+	case errors.Is(err, query.ErrNoData):
+		return err
+	case err != nil:
+		return fmt.Errorf("query %s: %w", o.DataDir, err)
+	}
+
+	out, commit, abort, err := createOutput(o.Output, stdout)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			abort()
+		}
+	}()
+	if err := report.WriteResult(out, r, o.Format, report.Options{Loc: loc, CSVLayout: o.CSVLayout}); err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	return commit()
+}
+
+// splitList splits comma-separated flag values and drops empty items.
+func splitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,135 @@
+package commands
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/srvmon/srvmon/tsdb/query"
+)
+
+// SeriesOptions are the settings of ListSeries.
+type SeriesOptions struct {
+	DataDir string
+	// Selector chooses the series listed; "" lists all of them.
+	Selector string
+	// From, To and Last are the range flags as given ("" when not), read by
+	// query.ParseRange: without them the range is today so far.
+	From, To, Last string
+	UTC            bool
+	Now            time.Time // the current time; zero: time.Now()
+}
+
+func newSeriesCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "series",
+		Usage:     "list the series the store holds in a time range",
+		ArgsUsage: "[SELECTOR]",
+		Description: `series prints the key of every series with samples in the range, one per
+line, sorted: metric{label="value",...}, as 'srvmon query' and 'srvmon export'
+write them. A SELECTOR lists only the series it matches; it is
+  ` + query.SelectorForms + `.
+
+The range is today so far unless --from, --to or --last say otherwise.
+Times are
+  ` + query.TimeForms + `.
+When nothing matches, series says so on stderr, with the range the store
+holds, and exits with status 1.
+
+Examples:
+  srvmon series
+  srvmon series --last 7d 'node_disk_read_bytes_total'
+  srvmon series '{__name__=~"node_network_.*",device="eth0"}'`,
+		Flags: []cli.Flag{
+			dataFlag(),
+			&cli.StringFlag{Name: "from", Usage: "start of the range, `TIME` (default: midnight today)"},
+			&cli.StringFlag{Name: "to", Usage: "end of the range, `TIME` (default: now)"},
+			&cli.StringFlag{Name: "last", Usage: "the range is the `DURATION` before --to, such as 6h or 2d"},
+			&cli.BoolFlag{Name: "utc", Usage: "read times without an offset as UTC instead of local time"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.NArg() > 1 {
+				return usagef("'srvmon series' takes at most one selector, got %q; quote a selector that holds spaces", cmd.Args().Slice())
+			}
+			return ListSeries(ctx, SeriesOptions{
+				DataDir:  cmd.String("data"),
+				Selector: cmd.Args().First(),
+				From:     cmd.String("from"),
+				To:       cmd.String("to"),
+				Last:     cmd.String("last"),
+				UTC:      cmd.Bool("utc"),
+			}, cmd.Root().Writer)
+		},
+	}
+}
+
+// ListSeries writes the key of every series of the store in o.DataDir that
+// has samples in the range o asks and matches o.Selector, one per line in
+// key order. When none does it writes nothing and returns an error that
+// says which range the store holds.
+func ListSeries(ctx context.Context, o SeriesOptions, stdout io.Writer) error {
+	loc := time.Local
+	if o.UTC {
+		loc = time.UTC
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	from, to, err := query.ParseRange(o.From, o.To, o.Last, now, loc)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	var sel *query.Selector
+	if o.Selector != "" {
+		s, err := query.ParseSelector(o.Selector)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		sel = &s
+	}
+	if err := checkDataDir(o.DataDir); err != nil {
+		return err
+	}
+	store, err := openStore(o.DataDir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	list, err := store.SeriesIn(ctx, from, to)
+	if err != nil {
+		return fmt.Errorf("store %s: %w", o.DataDir, err)
+	}
+	w := bufio.NewWriter(stdout)
+	n := 0
+	for _, s := range list {
+		if sel != nil && !sel.Matches(s) {
+			continue
+		}
+		n++
+		fmt.Fprintln(w, s.Key())
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("series: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	what := "series"
+	if sel != nil {
+		what = "series matching " + sel.String()
+	}
+	first, last, ok, err := store.Bounds(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("store %s: %w", o.DataDir, err)
+	case !ok:
+		return fmt.Errorf("store %s holds no samples", o.DataDir)
+	}
+	return fmt.Errorf("no %s from %s to %s; the store holds samples from %s to %s", what,
+		from.Format(time.RFC3339), to.Format(time.RFC3339), first.In(loc).Format(time.RFC3339), last.In(loc).Format(time.RFC3339))
+}

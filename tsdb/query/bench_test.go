@@ -1,0 +1,116 @@
+package query_test
+
+import (
+	"context"
+	"io"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/srvmon/srvmon/report"
+	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/query"
+	"github.com/srvmon/srvmon/tsdb/synth"
+)
+
+var (
+	benchOnce sync.Once
+	benchDir  string
+	benchEnd  time.Time
+	benchErr  error
+)
+
+// benchStore returns a store holding 30 days of minutely history of
+// synth.DefaultHost (about 240 series), built once per process through
+// Store.Import in a temporary directory, and the end of that history.
+func benchStore(b *testing.B) (string, time.Time) {
+	b.Helper()
+	benchOnce.Do(func() {
+		// Under the test binary's temporary root, which TestMain removes.
+		benchDir, benchErr = os.MkdirTemp(query.TempRootForBench(), "bench-")
+		if benchErr != nil {
+			return
+		}
+		start := time.Now()
+		benchEnd = time.Now().UTC().Truncate(24 * time.Hour)
+		var n int
+		n, benchErr = synth.Build(context.Background(), benchDir, synth.DefaultHost(), benchEnd, 30)
+		b.Logf("built 30 days (%d points) in %s", n, time.Since(start).Round(time.Second))
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchDir, benchEnd
+}
+
+// BenchmarkQuery30dDiskNet1h measures a query of 30 days of every disk and
+// network series at a 1 h step, end to end: open the store, compute, write
+// CSV. Target: under 0.3 s. "views" computes the disk and net views (the
+// rates, util, await of every device and interface); "selector" every
+// node_disk_* and node_network_* series as raw rates. "unaligned" is the
+// views over a range that starts and ends inside an hour, whose ends come
+// from raw samples.
+func BenchmarkQuery30dDiskNet1h(b *testing.B) {
+	dir, end := benchStore(b)
+	aligned := query.Options{From: end.AddDate(0, 0, -30), To: end, Step: time.Hour}
+	unaligned := query.Options{From: aligned.From.Add(17*time.Minute + 23*time.Second), To: end.Add(-17 * time.Minute), Step: time.Hour}
+	for _, bc := range []struct {
+		name string
+		what []string
+		o    query.Options
+	}{
+		{"views", []string{"disk", "net"}, aligned},
+		{"selector", []string{`{__name__=~"node_disk_.*|node_network_.*"}`}, aligned},
+		{"unaligned", []string{"disk", "net"}, unaligned},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			ctx := context.Background()
+			for i := 0; i < b.N; i++ {
+				s, err := tsdb.Open(dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, w := range bc.what {
+					r, err := query.Run(ctx, s, w, bc.o)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(r.Series) == 0 || len(r.Series[0].Points) < 719 {
+						b.Fatalf("%s: %d series", w, len(r.Series))
+					}
+					if err := report.WriteResult(io.Discard, r, report.FormatCSV, report.Options{Loc: time.UTC}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkReport7d measures what srvmon report does for the last 7 days:
+// open the store, summarise every view, write the text report. Target:
+// under 0.5 s.
+func BenchmarkReport7d(b *testing.B) {
+	dir, end := benchStore(b)
+	o := query.Options{From: end.AddDate(0, 0, -7), To: end}
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s, err := tsdb.Open(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var sums []*query.Summary
+		for _, v := range query.Views() {
+			sum, err := query.Summarize(ctx, s, v, o)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sums = append(sums, sum)
+		}
+		if err := report.WriteSummaries(io.Discard, sums, report.FormatText, report.Options{Loc: time.UTC, Width: 120, Height: 40}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

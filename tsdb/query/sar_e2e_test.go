@@ -1,0 +1,344 @@
+package query
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"math"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/srvmon/srvmon/sampler"
+	"github.com/srvmon/srvmon/tsdb"
+)
+
+// sarSeconds is how long TestE2ESarAgreement records.
+const sarSeconds = 10
+
+// Tolerances of TestE2ESarAgreement. srvmon and sar read the same kernel
+// counters at instants a few milliseconds apart, so over ten seconds their
+// averages differ only by what happened in those milliseconds at both ends
+// (and memory by what changed between two reads).
+const (
+	sarCPUPoints   = 2.0       // CPU %: percentage points
+	sarMemFraction = 0.01      // memory used: 1% of MemTotal ...
+	sarMemBytes    = 64 << 20  // ... or 64 MiB, whichever is larger
+	sarRateFrac    = 0.10      // bytes/s: 10% ...
+	sarRateBytes   = 512 << 10 // ... or 512 KiB/s, whichever is larger
+	sarUtilPoints  = 5.0       // disk % util: percentage points
+)
+
+// TestE2ESarAgreement records this machine once a second with the real
+// sampler while sar (sysstat) watches the same seconds, and checks that the
+// averages srvmon computes over the interval agree with sar's "Average:"
+// lines: CPU % per mode, memory used (sysstat's kbmemused and %memused),
+// and bytes per second read and written per disk and received and sent per
+// network interface, within the tolerances above. It makes some disk,
+// network and CPU activity meanwhile so that the numbers are not all zero.
+func TestE2ESarAgreement(t *testing.T) {
+	if testing.Short() {
+		t.Skip("records for ten seconds")
+	}
+	sarPath, err := exec.LookPath("sar")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("sar (sysstat) is not installed; .ci/run installs it")
+		}
+		t.Skip("sar (sysstat) is not installed")
+	}
+	dir := t.TempDir()
+	s, err := tsdb.Create(filepath.Join(dir, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	smp, err := sampler.New([]string{"boot", "cpu", "diskstats", "meminfo", "netdev"}, sampler.Options{Instance: "sar"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stopLoad := makeLoad(ctx, t, dir)
+	defer stopLoad()
+
+	w, err := s.Lock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	// Start sar just before a whole second: its first reading and srvmon's
+	// then fall within milliseconds of each other.
+	t0 := time.Now().Truncate(time.Second).Add(2 * time.Second)
+	time.Sleep(time.Until(t0.Add(-10 * time.Millisecond)))
+	var sarOut, sarErr bytes.Buffer
+	cmd := exec.Command(sarPath, "-u", "ALL", "-r", "-d", "-p", "-n", "DEV", "1", strconv.Itoa(sarSeconds))
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "S_COLORS=never", "S_TIME_FORMAT=ISO")
+	cmd.Stdout, cmd.Stderr = &sarOut, &sarErr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Sample sets are kept in memory and appended afterwards, so that a slow
+	// fsync cannot delay a reading.
+	sets := make([][]tsdb.Sample, sarSeconds+1)
+	for i := range sets {
+		tick := t0.Add(time.Duration(i) * time.Second)
+		time.Sleep(time.Until(tick))
+		if late := time.Since(tick); late > 100*time.Millisecond {
+			t.Logf("sample set %d read %s late", i, late)
+		}
+		samples, errs := smp.Sample(ctx)
+		for _, err := range errs {
+			t.Logf("sampler: %v", err)
+		}
+		sets[i] = samples
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("sar: %v: %s", err, sarErr.String())
+	}
+	for i, samples := range sets {
+		if err := w.Append(t0.Add(time.Duration(i)*time.Second), samples); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stopLoad()
+	sar := parseSarAverages(sarOut.String())
+	t.Logf("sar output:\n%s", sarOut.String())
+
+	o := Options{From: t0.Add(time.Second), To: t0.Add((sarSeconds + 1) * time.Second)}
+	avg := func(view string) map[string]float64 { // "name/key" → average
+		sum, err := Summarize(ctx, s, view, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Result.Step != 0 {
+			t.Fatalf("%s: step %s, want every sample", view, sum.Result.Step)
+		}
+		out := map[string]float64{}
+		for _, st := range sum.Stats {
+			ser := sum.Result.Series[st.Series]
+			out[ser.Name+"/"+tsdb.Series{Labels: ser.Labels}.Get("device")] = st.Avg
+		}
+		return out
+	}
+
+	// CPU %. sar -u ALL shows user and nice without the guest time, which
+	// the kernel (and srvmon) count in them; system without irq and soft.
+	cpu := avg("cpu")
+	all := sar.find(t, "CPU", "all")
+	for _, c := range []struct {
+		name string
+		sar  float64
+	}{
+		{"user", all["%usr"] + all["%guest"]}, {"nice", all["%nice"] + all["%gnice"]}, {"system", all["%sys"]},
+		{"iowait", all["%iowait"]}, {"irq", all["%irq"]}, {"softirq", all["%soft"]}, {"steal", all["%steal"]}, {"idle", all["%idle"]},
+	} {
+		got := cpu[c.name+"/"]
+		t.Logf("cpu %-8s srvmon %6.2f  sar %6.2f", c.name, got, c.sar)
+		if math.Abs(got-c.sar) > sarCPUPoints {
+			t.Errorf("cpu %s: srvmon %.2f%%, sar %.2f%%: more than %.1f points apart", c.name, got, c.sar, sarCPUPoints)
+		}
+	}
+
+	mem := avg("mem")
+	sm := sar.find(t, "kbmemfree", "")
+	total := 100 * sm["kbmemused"] * 1024 / sm["%memused"]
+	memTol := math.Max(sarMemFraction*total, sarMemBytes)
+	t.Logf("mem used  srvmon %.0f  sar %.0f bytes; %%used srvmon %.2f sar %.2f", mem["used/"], sm["kbmemused"]*1024, mem["%used/"], sm["%memused"])
+	if d := math.Abs(mem["used/"] - sm["kbmemused"]*1024); d > memTol {
+		t.Errorf("memory used: srvmon %.0f, sar %.0f bytes: %.0f apart, more than %.0f", mem["used/"], sm["kbmemused"]*1024, d, memTol)
+	}
+	if d := math.Abs(mem["%used/"] - sm["%memused"]); d > 100*memTol/total {
+		t.Errorf("%% memory used: srvmon %.2f, sar %.2f", mem["%used/"], sm["%memused"])
+	}
+
+	rateOK := func(what string, got, want float64) {
+		t.Helper()
+		tol := math.Max(sarRateFrac*math.Max(got, want), sarRateBytes)
+		t.Logf("%-22s srvmon %12.0f  sar %12.0f", what, got, want)
+		if math.Abs(got-want) > tol {
+			t.Errorf("%s: srvmon %.0f, sar %.0f bytes/s: more than %.0f apart", what, got, want, tol)
+		}
+	}
+	disk := avg("disk")
+	compared := 0
+	for _, row := range sar.rows("DEV") {
+		dev := row.key
+		if _, ok := disk["rbytes/s/"+dev]; !ok {
+			continue // sar shows devices srvmon leaves out (zram, partitions)
+		}
+		compared++
+		rateOK("disk "+dev+" read", disk["rbytes/s/"+dev], row.v["rkB/s"]*1024)
+		rateOK("disk "+dev+" written", disk["wbytes/s/"+dev], row.v["wkB/s"]*1024)
+		t.Logf("disk %s util srvmon %.2f sar %.2f", dev, disk["util/"+dev], row.v["%util"])
+		if d := math.Abs(disk["util/"+dev] - row.v["%util"]); d > sarUtilPoints {
+			t.Errorf("disk %s %%util: srvmon %.2f, sar %.2f", dev, disk["util/"+dev], row.v["%util"])
+		}
+	}
+	if compared == 0 && len(sar.rows("DEV")) > 0 {
+		t.Errorf("no disk in common: sar shows %v", sar.rows("DEV"))
+	}
+	netv := avg("net")
+	compared = 0
+	for _, row := range sar.rows("IFACE") {
+		iface := row.key
+		if _, ok := netv["rxbytes/s/"+iface]; !ok {
+			continue
+		}
+		compared++
+		rateOK("net "+iface+" received", netv["rxbytes/s/"+iface], row.v["rxkB/s"]*1024)
+		rateOK("net "+iface+" sent", netv["txbytes/s/"+iface], row.v["txkB/s"]*1024)
+	}
+	if compared == 0 {
+		t.Errorf("no network interface in common: sar shows %v", sar.rows("IFACE"))
+	}
+}
+
+// sarAverages are the rows of the "Average:" lines of sar's output, per
+// section (named by the section's first column).
+type sarAverages map[string][]sarRow
+
+type sarRow struct {
+	key string             // value of the key column (CPU, DEV, IFACE), "" if none
+	v   map[string]float64 // column → value
+}
+
+// parseSarAverages reads the "Average:" sections of sar's output (LC_ALL=C):
+// each is a header line, then one line per CPU, device or interface, then a
+// blank line.
+func parseSarAverages(out string) sarAverages {
+	res := sarAverages{}
+	var header []string
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" {
+			header = nil
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 || f[0] != "Average:" {
+			continue
+		}
+		f = f[1:]
+		if header == nil {
+			header = f
+			continue
+		}
+		row := sarRow{v: map[string]float64{}}
+		section := header[0]
+		for i, name := range header {
+			if i >= len(f) {
+				break
+			}
+			switch name {
+			case "CPU", "DEV", "IFACE":
+				row.key, section = f[i], name
+			default:
+				if x, err := strconv.ParseFloat(f[i], 64); err == nil {
+					row.v[name] = x
+				}
+			}
+		}
+		res[section] = append(res[section], row)
+	}
+	return res
+}
+
+func (a sarAverages) rows(section string) []sarRow { return a[section] }
+
+// find returns the row of section whose key is key.
+func (a sarAverages) find(t *testing.T, section, key string) map[string]float64 {
+	t.Helper()
+	for _, r := range a[section] {
+		if r.key == key {
+			return r.v
+		}
+	}
+	t.Fatalf("sar printed no Average row %s %q", section, key)
+	return nil
+}
+
+// makeLoad writes and syncs a file, sends bytes over loopback TCP and keeps
+// a CPU partly busy until the returned function is called.
+func makeLoad(ctx context.Context, t *testing.T, dir string) func() {
+	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wg.Add(4)
+	go func() { // sink
+		defer wg.Done()
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.Copy(io.Discard, c)
+	}()
+	go func() { // 1 MiB every 50 ms over loopback
+		defer wg.Done()
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 1<<20)
+		for ctx.Err() == nil {
+			if _, err := c.Write(buf); err != nil {
+				return
+			}
+			sleepCtx(ctx, 50*time.Millisecond)
+		}
+	}()
+	go func() { // 256 KiB written and synced every 100 ms
+		defer wg.Done()
+		f, err := os.Create(filepath.Join(dir, "load"))
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		buf := bytes.Repeat([]byte("srvmon"), 256<<10/6)
+		for i := 0; ctx.Err() == nil; i++ {
+			if i%40 == 0 {
+				f.Seek(0, io.SeekStart)
+			}
+			f.Write(buf)
+			f.Sync()
+			sleepCtx(ctx, 100*time.Millisecond)
+		}
+	}()
+	go func() { // a quarter of a CPU
+		defer wg.Done()
+		for ctx.Err() == nil {
+			end := time.Now().Add(5 * time.Millisecond)
+			for time.Now().Before(end) {
+			}
+			sleepCtx(ctx, 15*time.Millisecond)
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			ln.Close()
+			wg.Wait()
+		})
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}

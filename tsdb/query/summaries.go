@@ -1,0 +1,312 @@
+package query
+
+import (
+	"context"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb"
+)
+
+// runSummaries computes a query whose step is a whole number of hours and
+// whose aggregation is avg from the store's hourly summaries, so that weeks
+// cost a few values per series and hour instead of every sample. The hours
+// at the ends of the range that it covers only in part, and the hours a
+// summary cannot answer exactly (see computeSums), come from raw samples.
+// Both ways give the same numbers: every value belongs to the hour of the
+// later sample of its interval.
+func (e *engine) runSummaries(ctx context.Context) error {
+	h0 := ceilDiv(e.start, hour) * hour
+	h1 := floorDiv(e.end, hour) * hour
+	if h1 <= h0 {
+		if err := e.readRaw(ctx, e.start, e.end, nil); err != nil {
+			return err
+		}
+		for _, g := range e.groups {
+			e.computeRaw(g, e.start, e.end)
+		}
+		return nil
+	}
+	base := h0 - hour // the hour before the first, for its first interval
+	err := e.s.ReadSummaries(ctx, time.Unix(base, 0), time.Unix(h1, 0), e.match, func(ser tsdb.Series, hs []tsdb.HourSummary) error {
+		if ser.Metric == tsdb.BootInfoMetric {
+			e.boots.add(ser.Get("instance"), ser.Get("boot_id"), hs[0].FirstT, hs[len(hs)-1].LastT)
+			if !e.accepts(ser) {
+				return nil
+			}
+		}
+		g, ti := e.register(ser, ser.Key())
+		g.sums[ti] = hs
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fallback := map[*group][]int64{}
+	for _, g := range e.groups {
+		if fb := e.computeSums(g, base, h1); len(fb) > 0 {
+			fallback[g] = fb
+		}
+	}
+	for _, w := range [][2]int64{{e.start, h0}, {h1, e.end}} {
+		if w[0] >= w[1] {
+			continue
+		}
+		if err := e.readRaw(ctx, w[0], w[1], nil); err != nil {
+			return err
+		}
+		for _, g := range e.groups {
+			e.computeRaw(g, w[0], w[1])
+		}
+	}
+	// Hours the summaries could not answer, read raw in runs of whole
+	// hours; groups that need the same run share one read.
+	windows := map[[2]int64]map[*group]bool{}
+	for g, hours := range fallback {
+		for i := 0; i < len(hours); {
+			j := i + 1
+			for j < len(hours) && hours[j] == hours[j-1]+hour {
+				j++
+			}
+			w := [2]int64{hours[i], hours[j-1] + hour}
+			if windows[w] == nil {
+				windows[w] = map[*group]bool{}
+			}
+			windows[w][g] = true
+			i = j
+		}
+	}
+	keys := make([][2]int64, 0, len(windows))
+	for w := range windows {
+		keys = append(keys, w)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i][0] < keys[j][0] || keys[i][0] == keys[j][0] && keys[i][1] < keys[j][1]
+	})
+	for _, w := range keys {
+		only := windows[w]
+		if err := e.readRaw(ctx, w[0], w[1], only); err != nil {
+			return err
+		}
+		for _, g := range e.groups {
+			if only[g] {
+				e.computeRaw(g, w[0], w[1])
+			}
+		}
+	}
+	return nil
+}
+
+// computeSums adds the values of g for the whole hours in [base+1h, h1)
+// from its hourly summaries and returns the hours it left to raw samples:
+// those where g's input series do not share their sample times, where a
+// counter was reset or the host rebooted, or where the samples are too few
+// for the time they span (a gap may hide inside). An hour's first interval
+// starts at the last sample of the hour before; it is left out, as the raw
+// computation leaves it out, when it is a gap, spans a reboot or a counter
+// went down.
+//
+// Level columns take the mean of the hour's samples (Sum/Count); a clamped
+// column (memory used) is clamped on the hour's sums, not on each sample.
+func (e *engine) computeSums(g *group, base, h1 int64) []int64 {
+	bs := bind(g, func(ti int) bool { return len(g.sums[ti]) > 0 })
+	if len(bs) == 0 {
+		return nil
+	}
+	nh := int((h1 - base) / hour)
+	var used, counters []int
+	hasRate := false
+	for _, bc := range bs {
+		for _, bt := range append(slices.Clone(bc.num), bc.den...) {
+			used = append(used, bt.ti)
+		}
+		counters = append(counters, bc.counters...)
+		hasRate = hasRate || bc.c.kind == rate
+	}
+	slices.Sort(used)
+	used = slices.Compact(used)
+	slices.Sort(counters)
+	counters = slices.Compact(counters)
+	cells := make([][]*tsdb.HourSummary, len(g.sums))
+	for _, ti := range used {
+		cells[ti] = make([]*tsdb.HourSummary, nh)
+		for i := range g.sums[ti] {
+			h := &g.sums[ti][i]
+			if k := (h.Start - base) / hour; k >= 0 && k < int64(nh) {
+				cells[ti][k] = h
+			}
+		}
+	}
+	// The recording interval: the median over the hours of the mean
+	// interval inside each.
+	var means []float64
+	for _, c := range cells[used[0]] {
+		if c != nil && c.Count >= 2 {
+			means = append(means, float64(c.LastT-c.FirstT)/float64(c.Count-1))
+		}
+	}
+	g.m = defaultInterval
+	if len(means) > 0 {
+		slices.Sort(means)
+		g.m = max(1, int64(math.Round(means[len(means)/2])))
+	}
+	m := float64(g.m)
+	thr := gapFactor * m
+	var fallback []int64
+	for k := 1; k < nh; k++ {
+		h := base + int64(k)*hour
+		var ref *tsdb.HourSummary
+		present, aligned := 0, true
+		for _, ti := range used {
+			c := cells[ti][k]
+			if c == nil {
+				continue
+			}
+			present++
+			if ref == nil {
+				ref = c
+			} else if c.FirstT != ref.FirstT || c.LastT != ref.LastT || c.Count != ref.Count {
+				aligned = false
+			}
+		}
+		if present == 0 {
+			continue
+		}
+		if present < len(used) || !aligned {
+			fallback = append(fallback, h)
+			continue
+		}
+		if hasRate {
+			reset := false
+			for _, ti := range counters {
+				if cells[ti][k].Resets > 0 {
+					reset = true
+				}
+			}
+			// A gap of more than gapFactor intervals replaces at least
+			// gapFactor-1 of them: the hour then spans more time than its
+			// sample count explains.
+			irregular := ref.Count >= 2 && float64(ref.LastT-ref.FirstT) > (float64(ref.Count-1)+gapFactor-1)*m
+			if reset || irregular {
+				fallback = append(fallback, h)
+				continue
+			}
+		}
+		// The interval from the hour before.
+		prevOK, prevT := true, int64(0)
+		for i, ti := range used {
+			p := cells[ti][k-1]
+			if p == nil || (i > 0 && p.LastT != prevT) {
+				prevOK = false
+				break
+			}
+			prevT = p.LastT
+		}
+		bdt := ref.FirstT - prevT
+		if prevOK {
+			prevOK = float64(bdt) <= thr && !e.boots.rebooted(g.inst, prevT, ref.FirstT)
+		}
+		for _, bc := range bs {
+			if bc.c.kind == level {
+				var num float64
+				for _, bt := range bc.num {
+					num += bt.coef * cells[bt.ti][k].Sum
+				}
+				if bc.c.clamp && num < 0 {
+					num = 0
+				}
+				den := float64(ref.Count)
+				if bc.den != nil {
+					den = 0
+					for _, bt := range bc.den {
+						den += bt.coef * cells[bt.ti][k].Sum
+					}
+				}
+				e.emit(g, bc.ci, h, h, num, den, true)
+				continue
+			}
+			bOK := prevOK
+			for _, ti := range bc.counters {
+				if bOK && cells[ti][k].FirstV < cells[ti][k-1].LastV {
+					bOK = false
+				}
+			}
+			intervals := ref.Count - 1
+			if bOK {
+				intervals++
+			}
+			if intervals == 0 {
+				continue
+			}
+			inc := func(bt bterm) float64 {
+				c := cells[bt.ti][k]
+				d := c.Increase
+				if bOK {
+					d += c.FirstV - cells[bt.ti][k-1].LastV
+				}
+				return bt.coef * d
+			}
+			var num float64
+			for _, bt := range bc.num {
+				num += inc(bt)
+			}
+			den := float64(ref.LastT - ref.FirstT)
+			if bOK {
+				den += float64(bdt)
+			}
+			if bc.den != nil {
+				den = 0
+				for _, bt := range bc.den {
+					den += inc(bt)
+				}
+			}
+			e.emit(g, bc.ci, h, h, num, den, true)
+		}
+	}
+	return fallback
+}
+
+// bootIndex knows, per instance, the span of time each boot was recorded
+// in (from the srvmon_boot_info series), to tell whether two sample times
+// belong to different boots.
+type bootIndex struct {
+	inst map[string][]bootSpan // sorted by first
+}
+
+type bootSpan struct {
+	first, last int64
+	id          string
+}
+
+// add records that boot id of instance was seen from first to last.
+func (b *bootIndex) add(inst, id string, first, last int64) {
+	if b.inst == nil {
+		b.inst = map[string][]bootSpan{}
+	}
+	spans := b.inst[inst]
+	for i := range spans {
+		if spans[i].id == id {
+			spans[i].first = min(spans[i].first, first)
+			spans[i].last = max(spans[i].last, last)
+			sort.Slice(spans, func(i, j int) bool { return spans[i].first < spans[j].first })
+			return
+		}
+	}
+	spans = append(spans, bootSpan{first: first, last: last, id: id})
+	sort.Slice(spans, func(i, j int) bool { return spans[i].first < spans[j].first })
+	b.inst[inst] = spans
+}
+
+// rebooted reports whether instance booted between sample times t0 < t1:
+// whether the boots recorded last at or before each differ.
+func (b *bootIndex) rebooted(inst string, t0, t1 int64) bool {
+	spans := b.inst[inst]
+	if len(spans) < 2 {
+		return false
+	}
+	at := func(t int64) int { return sort.Search(len(spans), func(i int) bool { return spans[i].first > t }) - 1 }
+	i0, i1 := at(t0), at(t1)
+	return i0 >= 0 && i1 >= 0 && i0 != i1
+}

@@ -1,0 +1,95 @@
+package query
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+func TestSummarize_Fixture(t *testing.T) {
+	s, base := rateFixture(t)
+	o := Options{From: at(base), To: at(base + 1000)}
+	sum, err := Summarize(context.Background(), s, "node_network_receive_bytes_total", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Result.Step != 0 || len(sum.Result.Series) != 1 || len(sum.Stats) != 1 {
+		t.Fatalf("step %s, %d series, %d stats", sum.Result.Step, len(sum.Result.Series), len(sum.Stats))
+	}
+	st := sum.Stats[0]
+	// Nine valid intervals: 7200 bytes over 570 s; the others are 10/s and
+	// two are 20/s (240, over 180..240, and 990).
+	if st.Series != 0 || st.Count != 9 || !close(st.Avg, 7200.0/570) || st.Min != 10 || st.Max != 20 || st.P95 != 20 ||
+		!st.MaxAt.Equal(at(base+180)) {
+		t.Errorf("stat %+v", st)
+	}
+	type iv struct {
+		from, to int64
+		v        float64
+	}
+	var got []iv
+	for _, b := range sum.Busiest {
+		got = append(got, iv{b.From.Unix() - at(base).Unix(), b.To.Unix() - at(base).Unix(), b.Value})
+	}
+	wantBusy := []iv{{180, 240, 20}, {900, 990, 20}, {0, 60, 10}, {60, 120, 10}, {120, 180, 10}}
+	if len(got) != len(wantBusy) {
+		t.Fatalf("busiest %v, want %v", got, wantBusy)
+	}
+	for i := range got {
+		if got[i] != wantBusy[i] {
+			t.Errorf("busiest %v, want %v", got, wantBusy)
+			break
+		}
+	}
+	if len(sum.Gaps) != 1 || !sum.Gaps[0].From.Equal(at(base+480)) || !sum.Gaps[0].To.Equal(at(base+780)) {
+		t.Errorf("gaps %v, want the one from +480 to +780", sum.Gaps)
+	}
+	if _, err := json.Marshal(sum.Stats); err != nil {
+		t.Errorf("stats do not encode as JSON: %v", err)
+	}
+}
+
+func TestSummarize_Synth(t *testing.T) {
+	s := synthStore(t)
+	o := Options{From: day0, To: day0.Add(synthEnd + time.Hour)}
+	sum, err := Summarize(context.Background(), s, "cpu", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Result.Step != 15*time.Minute {
+		t.Errorf("step %s, want 15m (at most %d points over 37 h)", sum.Result.Step, SummaryPoints)
+	}
+	if len(sum.Stats) != len(sum.Result.Series) {
+		t.Errorf("%d stats for %d series", len(sum.Stats), len(sum.Result.Series))
+	}
+	for i, st := range sum.Stats {
+		ser := sum.Result.Series[i]
+		if st.Series != i || st.Count == 0 || st.Min > st.Avg || st.Avg > st.Max || st.P95 > st.Max || st.P95 < st.Min {
+			t.Errorf("%s %v: %+v", ser.Name, ser.Labels, st)
+		}
+	}
+	if len(sum.Busiest) != busiestN {
+		t.Fatalf("%d busiest intervals, want %d", len(sum.Busiest), busiestN)
+	}
+	for i := 1; i < len(sum.Busiest); i++ {
+		if sum.Busiest[i].Value > sum.Busiest[i-1].Value {
+			t.Errorf("busiest not in order: %v", sum.Busiest)
+		}
+	}
+	// The two gaps and the end of recording an hour before the range ends;
+	// not the single missed run.
+	wantGaps := [][2]time.Time{
+		{day0.Add(gapInHour[0] - time.Minute), day0.Add(gapInHour[1])},
+		{day0.Add(gapAcross[0] - time.Minute), day0.Add(gapAcross[1])},
+		{day0.Add(synthEnd - time.Minute), day0.Add(synthEnd + time.Hour)},
+	}
+	if len(sum.Gaps) != len(wantGaps) {
+		t.Fatalf("gaps %v, want %v", sum.Gaps, wantGaps)
+	}
+	for i, g := range sum.Gaps {
+		if !g.From.Equal(wantGaps[i][0]) || !g.To.Equal(wantGaps[i][1]) {
+			t.Errorf("gap %d from %s to %s, want %s to %s", i, g.From.UTC(), g.To.UTC(), wantGaps[i][0], wantGaps[i][1])
+		}
+	}
+}
