@@ -11,11 +11,12 @@ build:
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) .
 
 # Record three sample sets one second apart into the default store
-# (~/.local/share/srvmon, or /var/lib/srvmon for root) and show the end of
-# the last five minutes of data.
+# (~/.local/share/srvmon, or /var/lib/srvmon for root) and show what was
+# recorded: CPU and network rates computed from the raw counters.
 run: build
 	./$(BIN) record --count 3 --interval 1s
-	./$(BIN) export --from "$$(date -u -d '5 minutes ago' +%Y-%m-%dT%H:%M:%SZ)" | tail -n 40
+	./$(BIN) query cpu --last 5m
+	./$(BIN) query net --last 5m
 
 # The race detector slows the process-spawning crash tests tenfold, so they
 # run in -short mode under -race and in full without it.
