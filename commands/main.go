@@ -78,8 +78,9 @@ func newRootCommand(stdout, stderr io.Writer) *cli.Command {
 		Usage:   "record this host's activity every minute, for years, and read it back (a sar replacement)",
 		Version: version(),
 		Description: `srvmon samples CPU, memory, disks, network and more with one short run of
-"srvmon record" (from cron or a systemd timer, every minute) and keeps the
-samples in a small store that "srvmon export" writes out as OpenMetrics.
+"srvmon record" (from cron or a systemd timer, every minute), keeps the
+samples in a small local store, and reads them back as tables, graphs, CSV,
+JSON, a report or a web page, or sends them on to Prometheus.
 
 The store lives in --data (or $SRVMON_DATA), by default /var/lib/srvmon for
 root and $XDG_DATA_HOME/srvmon or ~/.local/share/srvmon for other users.
@@ -87,9 +88,13 @@ root and $XDG_DATA_HOME/srvmon or ~/.local/share/srvmon for other users.
 Examples:
   srvmon record                              # one sample set, silent on success
   srvmon record --interval 10s               # sample every 10 s until Ctrl-C
+  srvmon query cpu --last 6h                 # CPU use of the last six hours, as sar -u
+  srvmon query disk --last 7d --format graph # disk activity of a week, drawn
+  srvmon report --from yesterday --to today  # how was this box yesterday, and when was it worst?
+  srvmon push --url http://prom:9090/api/v1/write  # send new samples to Prometheus
   srvmon export --from 2024-05-01 -o may.om  # OpenMetrics text, for promtool or Prometheus
   srvmon import may.om --data /tmp/copy      # load an export into another store
-  srvmon help record                         # everything about one command
+  srvmon help query                          # everything about one command
   source <(srvmon completion bash)           # shell completion (also zsh, fish, pwsh)`,
 		EnableShellCompletion: true,
 		// List "completion" in the help (cli hides it by default).
