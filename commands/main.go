@@ -111,6 +111,7 @@ Examples:
 			newQueryCommand(),
 			newReportCommand(),
 			newSeriesCommand(),
+			newServeCommand(),
 			newExportCommand(),
 			newImportCommand(),
 			newPushCommand(),

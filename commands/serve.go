@@ -1,0 +1,251 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/srvmon/srvmon/report/web"
+)
+
+// ServeOptions are the settings of Serve.
+type ServeOptions struct {
+	DataDir string
+	Listen  string        // host:port; "" means 127.0.0.1:8080
+	Refresh time.Duration // how often the page updates itself; 0 means 60 s
+	Stale   time.Duration // /healthz fails once the newest sample is older; 0 means 5 min
+	Auth    string        // "user:bcrypt-hash" or a file of such lines; "" for no authentication
+}
+
+// Timeouts of the HTTP server: a slow or stuck client cannot hold a
+// connection (or the memory of its request) for long.
+const (
+	serveReadHeaderTimeout = 5 * time.Second
+	serveReadTimeout       = 10 * time.Second
+	serveWriteTimeout      = 60 * time.Second
+	serveIdleTimeout       = 120 * time.Second
+	serveMaxHeaderBytes    = 64 << 10
+	serveShutdownTimeout   = 10 * time.Second
+	defaultListen          = "127.0.0.1:8080"
+)
+
+func newServeCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "serve the store's charts, a JSON API and Prometheus /metrics over HTTP",
+		Description: `serve answers HTTP on --listen (default 127.0.0.1:8080, this host only) while
+record keeps appending from cron, and never writes to the store:
+
+  /                       charts of CPU, load, memory, disks, network and
+                          filesystems over the last hour (links for 6h, 24h,
+                          7d, 30d or a custom range), updating themselves
+                          every --refresh; they work without JavaScript too
+  /disk?device=sda        one disk; also /net?device=eth0, /fs?mount=/var
+  /api/v1/query           a view or raw series as JSON, with the parameters
+                          of 'srvmon query': view=cpu (or selector=...),
+                          from, to, last, utc, step, agg, per-cpu, device,
+                          mount, interface, and points (at most N points
+                          per series; 1000 unless step is given)
+  /api/v1/series          the series in a range (from, to, last), or those
+                          that match=SELECTOR
+  /metrics                the newest sample of every series in the
+                          Prometheus text format, named as node_exporter
+                          names them: point Prometheus at it
+  /healthz                200 with the age of the newest sample, 503 once it
+                          is older than --stale (recording has stopped)
+
+To listen on other interfaces, protect the data with --auth: a line
+"user:bcrypt-hash" (make one with 'htpasswd -nB user') or a file of such
+lines. Without --auth a non-loopback --listen gets a warning. serve stops
+cleanly on SIGINT or SIGTERM. Times on the page are in the local time zone
+(set TZ to change it).
+
+Examples:
+  srvmon serve                                    # http://127.0.0.1:8080/
+  srvmon serve --listen :8080 --auth /etc/srvmon/htpasswd
+  srvmon serve --refresh 10s --stale 3m
+  curl -s 127.0.0.1:8080/metrics | promtool check metrics`,
+		Flags: []cli.Flag{
+			dataFlag(),
+			&cli.StringFlag{
+				Name:  "listen",
+				Usage: "listen on `HOST:PORT`",
+				Value: defaultListen,
+			},
+			secondsFlag("refresh", "update the page's charts every `SECONDS` (or a duration like 30s)", web.DefaultRefresh),
+			secondsFlag("stale", "/healthz fails when the newest sample is older than `SECONDS` (or a duration like 5m)", web.DefaultStale),
+			&cli.StringFlag{
+				Name:      "auth",
+				Usage:     "require HTTP basic auth: `USER:BCRYPT-HASH`, or a file of such lines",
+				TakesFile: true,
+			},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := noArgs(cmd); err != nil {
+				return err
+			}
+			return Serve(ctx, ServeOptions{
+				DataDir: cmd.String("data"),
+				Listen:  cmd.String("listen"),
+				Refresh: flagSeconds(cmd, "refresh"),
+				Stale:   flagSeconds(cmd, "stale"),
+				Auth:    cmd.String("auth"),
+			}, cmd.Root().ErrWriter)
+		},
+	}
+}
+
+// Serve serves the store in o.DataDir over HTTP until ctx is done, then
+// shuts down gracefully: it stops accepting connections and waits up to 10
+// s for the requests in progress. It writes one line to stderr when it
+// listens (with the address, which tells the port of ":0"), a warning when
+// it listens beyond loopback without authentication, and errors of
+// requests that failed on the server's side.
+func Serve(ctx context.Context, o ServeOptions, stderr io.Writer) error {
+	if err := checkDataDir(o.DataDir); err != nil {
+		return err
+	}
+	if o.Listen == "" {
+		o.Listen = defaultListen
+	}
+	if o.Refresh == 0 {
+		o.Refresh = web.DefaultRefresh
+	}
+	if o.Stale == 0 {
+		o.Stale = web.DefaultStale
+	}
+	if o.Refresh < time.Second {
+		return usagef("invalid --refresh %s; use at least 1 second, like 60 or 30s", o.Refresh)
+	}
+	if o.Stale < time.Second {
+		return usagef("invalid --stale %s; use at least 1 second, like 300 or 5m", o.Stale)
+	}
+	if _, _, err := net.SplitHostPort(o.Listen); err != nil {
+		return usagef("invalid --listen %q: %v; use HOST:PORT like 127.0.0.1:8080 or :8080", o.Listen, err)
+	}
+	var auth *web.Auth
+	if o.Auth != "" {
+		a, err := web.ParseAuth(o.Auth)
+		if err != nil {
+			return usagef("invalid --auth: %v", err)
+		}
+		auth = a
+	}
+	store, err := openStore(o.DataDir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	errLog := log.New(stderr, "srvmon: ", 0)
+	handler := web.New(store, web.Options{
+		Refresh:   o.Refresh,
+		Stale:     o.Stale,
+		Auth:      auth,
+		LocalOnly: isLoopback(ln.Addr()) && auth == nil,
+		Version:   version(),
+		ErrorLog:  errLog,
+	})
+	return serveOn(ctx, ln, handler, auth != nil, o.DataDir, stderr, errLog)
+}
+
+// serveOn serves handler on ln until ctx is done.
+func serveOn(ctx context.Context, ln net.Listener, handler http.Handler, authed bool, dir string, stderr io.Writer, errLog *log.Logger) error {
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: serveReadHeaderTimeout,
+		ReadTimeout:       serveReadTimeout,
+		WriteTimeout:      serveWriteTimeout,
+		IdleTimeout:       serveIdleTimeout,
+		MaxHeaderBytes:    serveMaxHeaderBytes,
+		ErrorLog:          errLog,
+	}
+	addr := ln.Addr().String()
+	if !authed && !isLoopback(ln.Addr()) {
+		fmt.Fprintf(stderr, "srvmon: warning: listening on %s, beyond this host, without --auth: anyone who can reach it can read this host's metrics; add --auth USER:BCRYPT-HASH or listen on 127.0.0.1\n", addr)
+	}
+	fmt.Fprintf(stderr, "srvmon: serving %s on http://%s/\n", dir, addr)
+
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), serveShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+		return fmt.Errorf("serve: shut down: %w", err)
+	}
+	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// isLoopback reports whether addr is on a loopback interface only.
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+// secondsValue is a duration flag that also takes a plain number of
+// seconds: --refresh 30 and --refresh 30s mean the same.
+type secondsValue struct{ d time.Duration }
+
+func (v *secondsValue) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		if !(n >= 0 && n <= 1e9) { // NaN too
+			return errors.New("out of range")
+		}
+		v.d = time.Duration(n * float64(time.Second))
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("not a number of seconds or a duration")
+	}
+	v.d = d
+	return nil
+}
+
+func (v *secondsValue) String() string {
+	if v == nil {
+		return ""
+	}
+	return v.d.String()
+}
+
+func (v *secondsValue) Get() any { return v.d }
+
+// secondsFlag returns a flag taking seconds or a duration; read it with
+// flagSeconds.
+func secondsFlag(name, usage string, def time.Duration) cli.Flag {
+	return &cli.GenericFlag{
+		Name:  name,
+		Usage: usage,
+		Value: &secondsValue{d: def},
+	}
+}
+
+// flagSeconds returns the value of a secondsFlag.
+func flagSeconds(cmd *cli.Command, name string) time.Duration {
+	d, _ := cmd.Value(name).(time.Duration)
+	return d
+}

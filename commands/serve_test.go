@@ -1,0 +1,343 @@
+package commands
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/srvmon/srvmon/tsdb"
+)
+
+// lockedBuffer is a bytes.Buffer safe for a server goroutine and a test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+var reServing = regexp.MustCompile(`serving .* on (http://\S+/)`)
+
+// waitServing waits for Serve's "serving ... on URL" line and returns URL.
+func waitServing(t *testing.T, stderr *lockedBuffer, done <-chan error) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := reServing.FindStringSubmatch(stderr.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("Serve returned %v before serving; stderr:\n%s", err, stderr)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no 'serving' line after 10 s; stderr:\n%s", stderr)
+	return ""
+}
+
+func newEmptyStore(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "store")
+	if _, err := tsdb.Create(dir); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestServe_UsageErrors(t *testing.T) {
+	t.Parallel()
+	dir := newEmptyStore(t)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"BadListen", []string{"--listen", "8080"}, `invalid --listen "8080": `},
+		{"ShortRefresh", []string{"--refresh", "0.5"}, "invalid --refresh 500ms; use at least 1 second"},
+		{"BadRefresh", []string{"--refresh", "often"}, `invalid value "often" for --refresh: not a number of seconds or a duration`},
+		{"NegativeStale", []string{"--stale", "-5"}, `invalid value "-5" for --stale: out of range`},
+		{"AuthNotHash", []string{"--auth", "admin:secret"}, `invalid --auth: line 1: user "admin": not a bcrypt hash`},
+		{"AuthNoColon", []string{"--auth", "admin"}, `invalid --auth: auth "admin" is neither user:bcrypt-hash nor an existing file`},
+		{"Args", []string{"now"}, `'srvmon serve' takes no arguments`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, _, stderr := run(t, append([]string{"serve", "--data", dir}, tt.args...)...)
+			if code != exitUsage || !strings.Contains(stderr, tt.want) {
+				t.Fatalf("exit %d, stderr %q; want 2 and %q", code, stderr, tt.want)
+			}
+		})
+	}
+}
+
+func TestServe_NoStore(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "none")
+	err := Serve(context.Background(), ServeOptions{DataDir: dir, Listen: "127.0.0.1:0"}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "no store in "+dir) {
+		t.Fatalf("Serve on a missing store: %v", err)
+	}
+}
+
+func TestServe_AddressInUse(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	err = Serve(context.Background(), ServeOptions{DataDir: newEmptyStore(t), Listen: ln.Addr().String()}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("Serve on a used port: %v", err)
+	}
+}
+
+// TestServe_ServesAndStops runs Serve as the command does and checks that
+// cancelling its context (what SIGTERM does) ends it cleanly.
+func TestServe_ServesAndStops(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr lockedBuffer
+	done := make(chan error, 1)
+	dir := newEmptyStore(t)
+	go func() { done <- Serve(ctx, ServeOptions{DataDir: dir, Listen: "127.0.0.1:0"}, &stderr) }()
+	url := waitServing(t, &stderr, done)
+	if !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Errorf("serving on %s, want 127.0.0.1", url)
+	}
+	resp, err := http.Get(url + "healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/healthz of an empty store: %d, want 503", resp.StatusCode)
+	}
+	// On loopback without --auth, only requests for this host are served
+	// (a DNS rebinding guard).
+	req, _ := http.NewRequest("GET", url+"healthz", nil)
+	req.Host = "rebound.example"
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMisdirectedRequest {
+		t.Errorf("a request for another host: %d, want 421", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve after cancel: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Serve still running 15 s after cancel")
+	}
+	if _, err := http.Get(url + "healthz"); err == nil {
+		t.Errorf("still answering after shutdown")
+	}
+	if strings.Contains(stderr.String(), "warning") {
+		t.Errorf("warning on loopback: %s", stderr.String())
+	}
+}
+
+// TestServe_Auth checks --auth with an htpasswd file: every request needs
+// the user and password.
+func TestServe_Auth(t *testing.T) {
+	t.Parallel()
+	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "htpasswd")
+	if err := os.WriteFile(file, []byte("admin:"+string(hash)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr lockedBuffer
+	done := make(chan error, 1)
+	dir := newEmptyStore(t)
+	go func() { done <- Serve(ctx, ServeOptions{DataDir: dir, Listen: "127.0.0.1:0", Auth: file}, &stderr) }()
+	url := waitServing(t, &stderr, done)
+	for _, tt := range []struct {
+		user, password string
+		code           int
+	}{{"", "", 401}, {"admin", "wrong", 401}, {"root", "s3cret", 401}, {"admin", "s3cret", 503}} {
+		req, _ := http.NewRequest("GET", url+"healthz", nil)
+		if tt.user != "" {
+			req.SetBasicAuth(tt.user, tt.password)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.code {
+			t.Errorf("%s:%s: %d, want %d", tt.user, tt.password, resp.StatusCode, tt.code)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestServeOn_Graceful checks that shutdown waits for a request in
+// progress and that the request completes.
+func TestServeOn_Graceful(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+		io.WriteString(w, "finished")
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- serveOn(ctx, ln, h, false, "d", io.Discard, log.New(io.Discard, "", 0)) }()
+	body := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/")
+		if err != nil {
+			body <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		body <- string(b)
+	}()
+	<-started
+	cancel()
+	select {
+	case err := <-done:
+		t.Fatalf("serveOn returned %v with a request in progress", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	if got := <-body; got != "finished" {
+		t.Errorf("request in progress at shutdown got %q, want it finished", got)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("serveOn: %v", err)
+	}
+}
+
+// addrListener reports another address than it listens on.
+type addrListener struct {
+	net.Listener
+	addr net.Addr
+}
+
+func (l addrListener) Addr() net.Addr { return l.addr }
+
+func TestServeOn_WarnsBeyondLoopback(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		ip     string
+		authed bool
+		warn   bool
+	}{
+		{"0.0.0.0", false, true},
+		{"::", false, true},
+		{"192.0.2.7", false, true},
+		{"0.0.0.0", true, false},
+		{"127.0.0.1", false, false},
+		{"::1", false, false},
+	}
+	for _, tt := range tests {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fake := addrListener{ln, &net.TCPAddr{IP: net.ParseIP(tt.ip), Port: 8080}}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		var stderr lockedBuffer
+		serveOn(ctx, fake, http.NotFoundHandler(), tt.authed, "d", &stderr, log.New(io.Discard, "", 0))
+		got := strings.Contains(stderr.String(), "warning: listening on")
+		if got != tt.warn {
+			t.Errorf("listen %s, auth %v: warning %v, want %v; stderr:\n%s", tt.ip, tt.authed, got, tt.warn, stderr.String())
+		}
+		if got && !strings.Contains(stderr.String(), "without --auth") {
+			t.Errorf("the warning does not say what is missing: %s", stderr.String())
+		}
+	}
+}
+
+// TestServe_SlowClientIsCut checks the read-header timeout: a client that
+// sends half a request is disconnected instead of holding its connection.
+func TestServe_SlowClientIsCut(t *testing.T) {
+	t.Parallel() // waits 5 s for the read-header timeout
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr lockedBuffer
+	done := make(chan error, 1)
+	dir := newEmptyStore(t)
+	go func() { done <- Serve(ctx, ServeOptions{DataDir: dir, Listen: "127.0.0.1:0"}, &stderr) }()
+	url := waitServing(t, &stderr, done)
+	conn, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n")
+	start := time.Now()
+	conn.SetReadDeadline(time.Now().Add(3 * serveReadHeaderTimeout))
+	_, err = bufio.NewReader(conn).ReadString('\n')
+	took := time.Since(start)
+	if err == nil && took > serveReadHeaderTimeout+2*time.Second {
+		t.Fatalf("connection held for %s", took)
+	}
+	if took < serveReadHeaderTimeout-time.Second || took > serveReadHeaderTimeout+3*time.Second {
+		t.Fatalf("half a request was cut after %s (err %v), want about %s", took, err, serveReadHeaderTimeout)
+	}
+}
+
+func TestSecondsValue(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]time.Duration{"30": 30 * time.Second, "1.5": 1500 * time.Millisecond, "2m": 2 * time.Minute, " 45s ": 45 * time.Second, "0": 0} {
+		var v secondsValue
+		if err := v.Set(in); err != nil || v.d != want {
+			t.Errorf("Set(%q) = %v, %v; want %v", in, v.d, err, want)
+		}
+	}
+	for _, in := range []string{"", "x", "-1", "1e12", "NaN", "5 minutes"} {
+		var v secondsValue
+		if err := v.Set(in); err == nil {
+			t.Errorf("Set(%q) accepted: %v", in, v.d)
+		}
+	}
+}

@@ -1,0 +1,309 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/srvmon/srvmon/report"
+	"github.com/srvmon/srvmon/sampler"
+	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/query"
+)
+
+// defaultAPIPoints is the most points per series /api/v1/query returns
+// without step= or points=: long ranges come downsampled unless asked
+// otherwise.
+const defaultAPIPoints = 1000
+
+// maxFilterValues bounds the device, mount and interface parameters.
+const maxFilterValues = 256
+
+// queryParams are the parameters of /api/v1/query.
+var queryParams = []string{"view", "selector", "from", "to", "last", "utc", "step", "agg", "points", "per_cpu", "per-cpu", "device", "mount", "interface"}
+
+// apiQuery is a validated /api/v1/query request.
+type apiQuery struct {
+	what string // a view or a selector
+	opts query.Options
+	loc  *time.Location // of times without an offset, and of the answer's times
+}
+
+// parseQuery validates the parameters of /api/v1/query against the
+// server's limits, without touching the store:
+//
+//	view=cpu | selector=node_load1{...}   exactly one
+//	from, to, last                        as srvmon query's --from, --to, --last
+//	utc=true                              times without an offset, and the answer's, in UTC
+//	step=5m                               bucket width (0: every sample)
+//	agg=avg|min|max|last|p95
+//	points=N                              at most N points per series (auto step)
+//	per_cpu=true (or per-cpu)             the cpu view per core
+//	device=, mount=, interface=           filters of the disk, fs and net views,
+//	                                      repeated or comma-separated
+func parseQuery(v url.Values, now time.Time, loc *time.Location, maxRange time.Duration, maxPoints int) (apiQuery, error) {
+	var q apiQuery
+	if err := checkParams(v, queryParams...); err != nil {
+		return q, err
+	}
+	view, sel := v.Get("view"), v.Get("selector")
+	switch {
+	case view != "" && sel != "":
+		return q, errors.New("view and selector both given; give one")
+	case view != "":
+		if !slices.Contains(query.Views(), view) {
+			return q, fmt.Errorf("unknown view %q; the views are %s (or give selector=)", view, strings.Join(query.Views(), ", "))
+		}
+		q.what = view
+	case sel != "":
+		if _, err := query.ParseSelector(sel); err != nil {
+			return q, err
+		}
+		if slices.Contains(query.Views(), strings.TrimSpace(sel)) {
+			return q, fmt.Errorf("selector %q is a view name; use view=%s", sel, sel)
+		}
+		q.what = sel
+	default:
+		return q, fmt.Errorf("missing view or selector; the views are %s", strings.Join(query.Views(), ", "))
+	}
+	utc, err := boolParam(v, "utc")
+	if err != nil {
+		return q, err
+	}
+	if utc {
+		loc = time.UTC
+	}
+	q.loc = loc
+	from, to, err := query.ParseRange(v.Get("from"), v.Get("to"), v.Get("last"), now, loc)
+	if err != nil {
+		return q, rangeError(err)
+	}
+	if to.Sub(from) > maxRange {
+		return q, fmt.Errorf("range of %s is longer than the %s this server allows", humanSpan(to.Sub(from)), humanSpan(maxRange))
+	}
+	q.opts.From, q.opts.To = from, to
+	if s := v.Get("step"); s != "" && s != "0" {
+		d, err := query.ParseSpan(s)
+		if err != nil {
+			return q, fmt.Errorf("step: %w", err)
+		}
+		if d%time.Second != 0 {
+			return q, fmt.Errorf("invalid step %q; use whole seconds such as 90s, 5m or 1h", s)
+		}
+		if n := to.Sub(from) / d; n > time.Duration(maxPoints) {
+			return q, fmt.Errorf("step %s cuts the range into %d buckets; at most %d points per response: use a larger step or a shorter range", s, n, maxPoints)
+		}
+		q.opts.Step = d
+	}
+	if p := v.Get("points"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > maxPoints {
+			return q, fmt.Errorf("invalid points %q; use a whole number from 1 to %d", p, maxPoints)
+		}
+		if q.opts.Step > 0 {
+			return q, errors.New("points and step both given; points chooses a step, so give one")
+		}
+		q.opts.MaxPoints = n
+	} else if q.opts.Step == 0 && v.Get("step") == "" {
+		q.opts.MaxPoints = min(defaultAPIPoints, maxPoints)
+	}
+	if a := v.Get("agg"); a != "" {
+		if !slices.Contains(query.Aggregations, a) {
+			return q, fmt.Errorf("unknown agg %q; use one of %s", a, strings.Join(query.Aggregations, ", "))
+		}
+		q.opts.Agg = a
+	}
+	if v.Has("per_cpu") && v.Has("per-cpu") {
+		return q, errors.New("per_cpu and per-cpu both given; they are the same, give one")
+	}
+	for _, name := range []string{"per_cpu", "per-cpu"} {
+		b, err := boolParam(v, name)
+		if err != nil {
+			return q, err
+		}
+		if b && q.what != "cpu" {
+			return q, fmt.Errorf("%s applies to view=cpu only, not to %s", name, q.what)
+		}
+		q.opts.PerCPU = q.opts.PerCPU || b
+	}
+	for _, f := range []struct {
+		name, view string
+		dst        *[]string
+	}{{"device", "disk", &q.opts.Devices}, {"mount", "fs", &q.opts.Mounts}, {"interface", "net", &q.opts.Interfaces}} {
+		vals, err := splitValues(f.name, v[f.name])
+		if err != nil {
+			return q, err
+		}
+		if len(vals) > 0 && q.what != f.view {
+			return q, fmt.Errorf("%s applies to view=%s only; for raw series use a label matcher such as {device=%q}", f.name, f.view, vals[0])
+		}
+		*f.dst = vals
+	}
+	return q, nil
+}
+
+// boolParam returns the value of a true/false parameter, false when
+// missing.
+func boolParam(v url.Values, name string) (bool, error) {
+	p := v.Get(name)
+	if p == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(p)
+	if err != nil {
+		return false, fmt.Errorf("invalid %s %q; use true or false", name, p)
+	}
+	return b, nil
+}
+
+// splitValues returns the values of a repeatable, comma-separated
+// parameter. Mount points are split at commas too: one with a comma in its
+// name is asked for with a selector.
+func splitValues(name string, raw []string) ([]string, error) {
+	var out []string
+	for _, r := range raw {
+		for _, s := range strings.Split(r, ",") {
+			if s == "" {
+				return nil, fmt.Errorf("empty value in %s=%q; give names separated by commas", name, r)
+			}
+			if len(s) > maxDeviceLen {
+				return nil, fmt.Errorf("%s value longer than %d bytes", name, maxDeviceLen)
+			}
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	if len(out) > maxFilterValues {
+		return nil, fmt.Errorf("%d values of %s; at most %d", len(out), name, maxFilterValues)
+	}
+	return out, nil
+}
+
+// handleQuery serves /api/v1/query: a view or raw series in the JSON
+// format of srvmon query --format json.
+func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
+	q, err := parseQuery(r.URL.Query(), s.o.Now(), s.o.Location, s.o.MaxRange, s.o.MaxPoints)
+	if err != nil {
+		s.badRequest(w, r, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
+	defer cancel()
+	res, err := query.Run(ctx, s.store, q.what, q.opts)
+	var ue *query.UsageError
+	switch {
+	case errors.As(err, &ue):
+		s.badRequest(w, r, err)
+		return
+	case errors.Is(err, query.ErrNoData):
+		s.sendJSON(w, r, http.StatusNotFound, apiError{Error: err.Error()})
+		return
+	case err != nil:
+		s.serverError(w, r, fmt.Errorf("query: %w", err))
+		return
+	}
+	n := 0
+	for _, ser := range res.Series {
+		n += len(ser.Points)
+	}
+	if n > s.o.MaxPoints {
+		s.badRequest(w, r, fmt.Errorf("the answer has %d points, more than the %d of one response; use a larger step, fewer points per series, a shorter range or filters", n, s.o.MaxPoints))
+		return
+	}
+	var buf bytes.Buffer
+	if err := report.WriteResult(&buf, res, report.FormatJSON, report.Options{Loc: q.loc}); err != nil {
+		s.serverError(w, r, fmt.Errorf("query: %w", err))
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.send(w, r, "application/json; charset=utf-8", http.StatusOK, buf.Bytes())
+}
+
+// seriesReply is the body of /api/v1/series.
+type seriesReply struct {
+	Version int          `json:"version"`
+	From    string       `json:"from"`
+	To      string       `json:"to"`
+	Series  []seriesInfo `json:"series"`
+}
+
+// seriesInfo is one stored series, with what srvmon knows of its metric.
+type seriesInfo struct {
+	Key    string            `json:"key"` // as srvmon series prints it
+	Metric string            `json:"metric"`
+	Labels map[string]string `json:"labels"`
+	Kind   string            `json:"kind,omitempty"` // counter, gauge or info
+	Unit   string            `json:"unit,omitempty"`
+	Help   string            `json:"help,omitempty"`
+}
+
+// handleSeries serves /api/v1/series: the series with samples in the range
+// (from, to, last and utc as for /api/v1/query; default today so far),
+// optionally only those that match=SELECTOR.
+func (s *Server) handleSeries(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	if err := checkParams(v, "from", "to", "last", "utc", "match"); err != nil {
+		s.badRequest(w, r, err)
+		return
+	}
+	var sel *query.Selector
+	if m := v.Get("match"); m != "" {
+		ps, err := query.ParseSelector(m)
+		if err != nil {
+			s.badRequest(w, r, err)
+			return
+		}
+		sel = &ps
+	}
+	loc := s.o.Location
+	if utc, err := boolParam(v, "utc"); err != nil {
+		s.badRequest(w, r, err)
+		return
+	} else if utc {
+		loc = time.UTC
+	}
+	from, to, err := query.ParseRange(v.Get("from"), v.Get("to"), v.Get("last"), s.o.Now(), loc)
+	if err != nil {
+		s.badRequest(w, r, rangeError(err))
+		return
+	}
+	if err := s.checkSpan(from, to); err != nil {
+		s.badRequest(w, r, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
+	defer cancel()
+	list, err := s.store.SeriesIn(ctx, from, to)
+	if err != nil {
+		s.serverError(w, r, fmt.Errorf("series: %w", err))
+		return
+	}
+	reply := seriesReply{Version: report.JSONVersion, From: from.In(loc).Format(time.RFC3339), To: to.In(loc).Format(time.RFC3339),
+		Series: []seriesInfo{}}
+	for _, ser := range list {
+		if sel != nil && !sel.Matches(ser) {
+			continue
+		}
+		reply.Series = append(reply.Series, infoOf(ser))
+	}
+	s.sendJSON(w, r, http.StatusOK, reply)
+}
+
+func infoOf(ser tsdb.Series) seriesInfo {
+	si := seriesInfo{Key: ser.Key(), Metric: ser.Metric, Labels: map[string]string{}}
+	for _, l := range ser.Labels {
+		si.Labels[l.Name] = l.Value
+	}
+	if mi, ok := sampler.Lookup(ser.Metric); ok {
+		si.Kind, si.Unit, si.Help = mi.Kind.String(), mi.Unit, mi.Help
+	}
+	return si
+}

@@ -1,0 +1,124 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/srvmon/srvmon/sampler"
+)
+
+// lastSampleMetric is the one series /metrics adds to what the store
+// holds: when the newest sample was recorded, for alerting on a stopped
+// cron job.
+const lastSampleMetric = "srvmon_last_sample_timestamp_seconds"
+
+// handleMetrics serves the newest sample of every current series in the
+// Prometheus exposition format the scraper asks for (text 0.0.4 by
+// default), as node_exporter would: node_exporter's names, types and
+// labels, no timestamps.
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	snap, err := s.latest(r.Context())
+	if err != nil {
+		s.serverError(w, r, fmt.Errorf("metrics: %w", err))
+		return
+	}
+	format := expfmt.Negotiate(r.Header)
+	var buf bytes.Buffer
+	enc := expfmt.NewEncoder(&buf, format)
+	for _, mf := range metricFamilies(snap) {
+		if err := enc.Encode(mf); err != nil {
+			s.serverError(w, r, fmt.Errorf("metrics: encode %s: %w", mf.GetName(), err))
+			return
+		}
+	}
+	if c, ok := enc.(expfmt.Closer); ok {
+		if err := c.Close(); err != nil {
+			s.serverError(w, r, fmt.Errorf("metrics: %w", err))
+			return
+		}
+	}
+	s.send(w, r, string(format), http.StatusOK, buf.Bytes())
+}
+
+// metricFamilies turns a snapshot into metric families sorted by name.
+// The instance label is left out when every series has the same one (the
+// usual store of one host): Prometheus sets instance to the scrape
+// target, as for node_exporter, and would otherwise rename ours to
+// exported_instance.
+func metricFamilies(snap snapshot) []*dto.MetricFamily {
+	instances := map[string]bool{}
+	for _, ls := range snap.samples {
+		instances[ls.series.Get("instance")] = true
+	}
+	dropInstance := len(instances) == 1
+	byName := map[string]*dto.MetricFamily{}
+	for _, ls := range snap.samples {
+		name := ls.series.Metric
+		mf := byName[name]
+		if mf == nil {
+			typ, help := exposedType(name)
+			mf = &dto.MetricFamily{Name: proto.String(name), Help: proto.String(help), Type: typ.Enum()}
+			byName[name] = mf
+		}
+		m := &dto.Metric{}
+		for _, l := range ls.series.Labels {
+			if dropInstance && l.Name == "instance" {
+				continue
+			}
+			m.Label = append(m.Label, &dto.LabelPair{Name: proto.String(l.Name), Value: proto.String(l.Value)})
+		}
+		v := proto.Float64(ls.point.V)
+		switch mf.GetType() {
+		case dto.MetricType_COUNTER:
+			m.Counter = &dto.Counter{Value: v}
+		case dto.MetricType_GAUGE:
+			m.Gauge = &dto.Gauge{Value: v}
+		default:
+			m.Untyped = &dto.Untyped{Value: v}
+		}
+		mf.Metric = append(mf.Metric, m)
+	}
+	if !snap.newest.IsZero() {
+		byName[lastSampleMetric] = &dto.MetricFamily{
+			Name:   proto.String(lastSampleMetric),
+			Help:   proto.String("Unix time of the newest sample in the store."),
+			Type:   dto.MetricType_GAUGE.Enum(),
+			Metric: []*dto.Metric{{Gauge: &dto.Gauge{Value: proto.Float64(float64(snap.newest.Unix()))}}},
+		}
+	}
+	out := make([]*dto.MetricFamily, 0, len(byName))
+	for _, mf := range byName {
+		out = append(out, mf)
+	}
+	slices.SortFunc(out, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+	return out
+}
+
+// exposedType returns the type and help node_exporter gives a metric:
+// counters whose name ends in _total are counters, other counters (the
+// raw /proc/vmstat fields) untyped, gauges and info series gauges. Metrics
+// missing from the catalog (imported from elsewhere) are untyped.
+func exposedType(name string) (dto.MetricType, string) {
+	mi, ok := sampler.Lookup(name)
+	if !ok {
+		return dto.MetricType_UNTYPED, "Metric " + name + " as recorded by srvmon."
+	}
+	help := mi.Help
+	if help == "" {
+		help = "Metric " + name + " as recorded by srvmon."
+	}
+	switch {
+	case mi.Kind == sampler.Counter && strings.HasSuffix(name, "_total"):
+		return dto.MetricType_COUNTER, help
+	case mi.Kind == sampler.Gauge || mi.Kind == sampler.Info:
+		return dto.MetricType_GAUGE, help
+	}
+	return dto.MetricType_UNTYPED, help
+}

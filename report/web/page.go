@@ -1,0 +1,736 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"net/url"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/srvmon/srvmon/report"
+	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/query"
+)
+
+// Size of the charts, in pixels. Queries ask for at most chartWidth points
+// per series, so that a long range is downsampled on the server to about
+// one point per pixel column.
+const (
+	chartWidth  = 480
+	chartHeight = 220
+)
+
+// queryTimeout bounds the work of one request on the store.
+const queryTimeout = 30 * time.Second
+
+// col is one quantity of a view shown in a chart, under the name as.
+type col struct{ name, as string }
+
+// chartSpec is one chart: quantities of one view drawn together.
+type chartSpec struct {
+	id    string
+	title string // the chart's title, with the unit added by the renderer
+	cols  []col
+}
+
+// sectionSpec is a part of a page: one query of a view and its charts.
+type sectionSpec struct {
+	id, title string
+	view      string
+	charts    []chartSpec
+	links     string // the page each device of the result links to ("" none)
+}
+
+// pageKind is one kind of page: the overview or the page of one device.
+type pageKind struct {
+	name     string // also the path: "/" + name, "/" for the overview
+	param    string // the query parameter naming the device ("" for the overview)
+	label    string // the device label of the view
+	noun     string // "disk", "network interface", "filesystem"
+	view     string
+	sections []sectionSpec
+}
+
+func c(name, as string) col { return col{name, as} }
+
+var cpuModes = []col{c("user", "user"), c("nice", "nice"), c("system", "system"), c("iowait", "iowait"),
+	c("irq", "irq"), c("softirq", "softirq"), c("steal", "steal")}
+
+var overviewPage = &pageKind{name: "overview", sections: []sectionSpec{
+	{id: "cpu", title: "CPU", view: "cpu", charts: []chartSpec{{"cpu", "CPU time", cpuModes}}},
+	{id: "load", title: "Load", view: "load", charts: []chartSpec{
+		{"load", "Load average", []col{c("load1", "1 min"), c("load5", "5 min"), c("load15", "15 min")}}}},
+	{id: "mem", title: "Memory", view: "mem", charts: []chartSpec{
+		{"mem", "Memory", []col{c("used", "used"), c("cached", "cached"), c("buffers", "buffers"), c("free", "free"), c("available", "available")}}}},
+	{id: "disk", title: "Disks", view: "disk", links: "disk", charts: []chartSpec{
+		{"disk-util", "Disk utilization", []col{c("util", "util")}},
+		{"disk-bytes", "Disk throughput", []col{c("rbytes/s", "read"), c("wbytes/s", "write")}}}},
+	{id: "net", title: "Network", view: "net", links: "net", charts: []chartSpec{
+		{"net-bytes", "Network throughput", []col{c("rxbytes/s", "in"), c("txbytes/s", "out")}}}},
+	{id: "fs", title: "Filesystems", view: "fs", links: "fs", charts: []chartSpec{
+		{"fs-used", "Filesystem space used", []col{c("%used", "used")}}}},
+}}
+
+var diskPage = &pageKind{name: "disk", param: "device", label: "device", noun: "disk", view: "disk", sections: []sectionSpec{
+	{id: "disk", title: "Disk", view: "disk", charts: []chartSpec{
+		{"bytes", "Throughput", []col{c("rbytes/s", "read"), c("wbytes/s", "write")}},
+		{"ops", "Operations", []col{c("r/s", "reads"), c("w/s", "writes")}},
+		{"util", "Utilization", []col{c("util", "util")}},
+		{"await", "Average wait", []col{c("await", "await")}},
+		{"queue", "Average queue size", []col{c("aqu-sz", "aqu-sz")}}}},
+}}
+
+var netPage = &pageKind{name: "net", param: "device", label: "device", noun: "network interface", view: "net", sections: []sectionSpec{
+	{id: "net", title: "Interface", view: "net", charts: []chartSpec{
+		{"bytes", "Throughput", []col{c("rxbytes/s", "in"), c("txbytes/s", "out")}},
+		{"packets", "Packets", []col{c("rxpck/s", "in"), c("txpck/s", "out")}},
+		{"errors", "Errors", []col{c("rxerr/s", "in"), c("txerr/s", "out")}},
+		{"drops", "Drops", []col{c("rxdrop/s", "in"), c("txdrop/s", "out")}}}},
+}}
+
+var fsPage = &pageKind{name: "fs", param: "mount", label: "mountpoint", noun: "filesystem", view: "fs", sections: []sectionSpec{
+	{id: "fs", title: "Filesystem", view: "fs", charts: []chartSpec{
+		{"space", "Space", []col{c("size", "size"), c("used", "used"), c("avail", "available")}},
+		{"used", "Used", []col{c("%used", "space"), c("%iused", "inodes")}}}},
+}}
+
+var pageKinds = map[string]*pageKind{"overview": overviewPage, "disk": diskPage, "net": netPage, "fs": fsPage}
+
+func (k *pageKind) path() string {
+	if k == overviewPage {
+		return "/"
+	}
+	return "/" + k.name
+}
+
+// presets are the ranges the page offers with one click.
+var presets = []string{"1h", "6h", "24h", "7d", "30d"}
+
+// defaultRange is the range of a page without range parameters.
+const defaultRange = "1h"
+
+// maxDeviceLen bounds a device or mount point parameter.
+const maxDeviceLen = 4096
+
+// pageRequest is what a page (or its charts) was asked for.
+type pageRequest struct {
+	kind     *pageKind
+	device   string // the device or mount point of a device page
+	rng      string // the preset or span of "range", "" for from/to
+	from, to time.Time
+	fromArg  string // the from and to parameters as given
+	toArg    string
+	live     bool // the range ends now: the page updates itself
+}
+
+// parsePageRequest validates the parameters of a page: range=SPAN (1h, 6h,
+// 24h, 7d, 30d or any span), or from=TIME and optionally to=TIME, in the
+// forms of srvmon query; device= or mount= for a device page. Unknown
+// parameters are errors, so that a typo does not silently show something
+// else.
+func (s *Server) parsePageRequest(v url.Values, kind *pageKind) (pageRequest, error) {
+	req := pageRequest{kind: kind}
+	allowed := []string{"range", "from", "to"}
+	if kind.param != "" {
+		allowed = append(allowed, kind.param)
+	}
+	if err := checkParams(v, allowed...); err != nil {
+		return req, err
+	}
+	if kind.param != "" {
+		req.device = v.Get(kind.param)
+		if req.device == "" {
+			return req, fmt.Errorf("missing parameter %s: name the %s, as the overview links do", kind.param, kind.noun)
+		}
+		if len(req.device) > maxDeviceLen {
+			return req, fmt.Errorf("parameter %s is longer than %d bytes", kind.param, maxDeviceLen)
+		}
+	}
+	req.rng, req.fromArg, req.toArg = v.Get("range"), v.Get("from"), v.Get("to")
+	if req.rng != "" && (req.fromArg != "" || req.toArg != "") {
+		return req, errors.New("range and from/to both given; use range=6h (up to now) or from=...&to=...")
+	}
+	if req.rng == "" && req.fromArg == "" {
+		if req.toArg != "" {
+			return req, errors.New("to without from; give from=TIME too, or range=6h")
+		}
+		req.rng = defaultRange
+	}
+	now := s.o.Now()
+	var err error
+	if req.rng != "" {
+		var d time.Duration
+		if d, err = query.ParseSpan(req.rng); err != nil {
+			return req, fmt.Errorf("range: %w", err)
+		}
+		req.from, req.to = now.Add(-d), now
+	} else {
+		req.from, req.to, err = query.ParseRange(req.fromArg, req.toArg, "", now, s.o.Location)
+		if err != nil {
+			return req, rangeError(err)
+		}
+	}
+	if err := s.checkSpan(req.from, req.to); err != nil {
+		return req, err
+	}
+	req.live = req.toArg == ""
+	return req, nil
+}
+
+// rangeError turns the flag names of query.ParseRange's errors into the
+// parameter names of the web API.
+func rangeError(err error) error {
+	msg := strings.NewReplacer("--from", "from", "--to", "to", "--last", "last").Replace(err.Error())
+	return errors.New(msg)
+}
+
+// checkSpan enforces Options.MaxRange.
+func (s *Server) checkSpan(from, to time.Time) error {
+	if to.Sub(from) > s.o.MaxRange {
+		return fmt.Errorf("range of %s is longer than the %s this server allows", humanSpan(to.Sub(from)), humanSpan(s.o.MaxRange))
+	}
+	return nil
+}
+
+// checkParams returns an error naming the first parameter of v not in
+// allowed, or one given more than once.
+func checkParams(v url.Values, allowed ...string) error {
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !slices.Contains(allowed, k) {
+			return fmt.Errorf("unknown parameter %q; the parameters are %s", k, strings.Join(allowed, ", "))
+		}
+		if len(v[k]) > 1 && !multiValued[k] {
+			return fmt.Errorf("parameter %s given %d times; give it once", k, len(v[k]))
+		}
+	}
+	return nil
+}
+
+// multiValued are the parameters that may repeat.
+var multiValued = map[string]bool{"device": true, "mount": true, "interface": true}
+
+// humanSpan prints a duration as people write it: 45s, 1h, 6h, 7d,
+// 1h30m, 2d3h.
+func humanSpan(d time.Duration) string {
+	if d < time.Second {
+		return "0s"
+	}
+	d = d.Round(time.Second)
+	var b strings.Builder
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if n := d / u.d; n > 0 {
+			fmt.Fprintf(&b, "%d%s", n, u.name)
+			d -= n * u.d
+		}
+	}
+	return b.String()
+}
+
+// pageHref returns path with the query parameters of nameValues (name,
+// value pairs; empty values are left out).
+func pageHref(path string, nameValues ...string) string {
+	q := url.Values{}
+	for i := 0; i+1 < len(nameValues); i += 2 {
+		if nameValues[i+1] != "" {
+			q.Set(nameValues[i], nameValues[i+1])
+		}
+	}
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
+
+// params returns the query parameters that reproduce req.
+func (req pageRequest) params() []string {
+	p := []string{}
+	if req.kind.param != "" {
+		p = append(p, req.kind.param, req.device)
+	}
+	if req.rng != "" {
+		return append(p, "range", req.rng)
+	}
+	return append(p, "from", req.fromArg, "to", req.toArg)
+}
+
+// Template data.
+type (
+	pageData struct {
+		Title, Host, Subtitle string
+		HomeHref, Path        string
+		Pages                 []link
+		Ranges                []link
+		Hidden                []hidden
+		From, To              string // values of the custom range inputs
+		Period, Newest        string
+		Refresh               int // seconds; 0 when the page does not update itself
+		ChartsURL, APIHref    string
+		UTCOffset             int
+		Error                 string
+		Sections              []sectionData
+		AssetVersion, Version string
+	}
+	link struct {
+		Label, Href string
+		Active      bool
+	}
+	hidden      struct{ Name, Value string }
+	sectionData struct {
+		ID, Title, Note string
+		Links           []link
+		Charts          []chartData
+	}
+	chartData struct {
+		ID  string
+		SVG template.HTML
+	}
+)
+
+// hoverData is what app.js needs to show the value under the pointer: the
+// time span of the chart and each series (in drawing order) with its
+// values formatted for people.
+type hoverData struct {
+	T0     int64         `json:"t0"`
+	T1     int64         `json:"t1"`
+	Series []hoverSeries `json:"series"`
+}
+
+type hoverSeries struct {
+	Name string   `json:"name"`
+	T    []int64  `json:"t"`
+	V    []string `json:"v"` // "" where there is no value (a gap)
+}
+
+// chartsReply is the body of /api/v1/charts: the page's <main> again and
+// the texts that change, for app.js to swap in.
+type chartsReply struct {
+	Period string               `json:"period"`
+	Newest string               `json:"newest"`
+	Main   string               `json:"main"`
+	Hover  map[string]hoverData `json:"hover"`
+}
+
+// errNotFound marks a device page for a device the range does not have.
+var errNotFound = errors.New("not found")
+
+// build runs the queries of a page and draws its charts.
+func (s *Server) build(ctx context.Context, req pageRequest) (pageData, map[string]hoverData, error) {
+	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	defer cancel()
+	loc := s.o.Location
+	kind := req.kind
+	d := pageData{
+		HomeHref:     pageHref("/", "range", req.rng, "from", req.fromArg, "to", req.toArg),
+		Path:         kind.path(),
+		AssetVersion: assetVersion(),
+		Version:      s.o.Version,
+		ChartsURL:    pageHref("/api/v1/charts", append([]string{"page", kind.name}, req.params()...)...),
+	}
+	if req.live {
+		d.Refresh = int(s.o.Refresh.Round(time.Second) / time.Second)
+	}
+	_, off := req.to.In(loc).Zone()
+	d.UTCOffset = off
+	for _, p := range presets {
+		d.Ranges = append(d.Ranges, link{Label: p, Href: pageHref(kind.path(), kind.param, req.device, "range", p), Active: req.rng == p})
+	}
+	if kind.param != "" {
+		d.Hidden = []hidden{{kind.param, req.device}}
+		d.Subtitle = kind.noun + " " + req.device
+	}
+	d.From = req.from.In(loc).Format("2006-01-02T15:04")
+	if !req.live {
+		d.To = req.to.In(loc).Format("2006-01-02T15:04")
+	}
+	d.Period = periodText(req, loc)
+
+	hover := map[string]hoverData{}
+	var hosts []string
+	results := s.runSections(ctx, kind, req)
+	for i, sec := range kind.sections {
+		sd := sectionData{ID: sec.id, Title: sec.title}
+		res, err := results[i].res, results[i].err
+		var ue *query.UsageError
+		switch {
+		case errors.As(err, &ue) && kind != overviewPage:
+			return d, nil, fmt.Errorf("%w: %s", errNotFound, ue.Msg)
+		case errors.Is(err, query.ErrNoData) || errors.As(err, &ue):
+			sd.Note = "No samples in this range. " + err.Error()
+			d.Sections = append(d.Sections, sd)
+			continue
+		case err != nil:
+			return d, nil, err
+		}
+		for _, ser := range res.Series {
+			if h := labelOf(ser.Labels, "instance"); h != "" && !slices.Contains(hosts, h) {
+				hosts = append(hosts, h)
+			}
+		}
+		if sec.links != "" {
+			sd.Links = deviceLinks(res, pageKinds[sec.links], req)
+		}
+		for _, cs := range sec.charts {
+			cr := chartResult(res, cs)
+			id := sec.id + "-" + cs.id
+			if kind != overviewPage {
+				id = cs.id
+			}
+			sd.Charts = append(sd.Charts, chartData{ID: id, SVG: report.SVGChart(cr, cs.title, chartWidth, chartHeight, loc)})
+			hover[id] = hoverOf(cr)
+		}
+		d.Sections = append(d.Sections, sd)
+	}
+	d.Host = strings.Join(hosts, ", ")
+	d.Title = "srvmon"
+	if d.Host != "" {
+		d.Title += " · " + d.Host
+	}
+	if d.Subtitle != "" {
+		d.Title += " · " + d.Subtitle
+	}
+	d.Title += " · " + rangeTitle(req)
+	if kind == overviewPage {
+		d.APIHref = pageHref("/api/v1/query", "view", "cpu", "from", req.from.UTC().Format(time.RFC3339), "to", req.to.UTC().Format(time.RFC3339))
+	} else {
+		d.APIHref = pageHref("/api/v1/query", "view", kind.view, kind.viewParam(), req.device,
+			"from", req.from.UTC().Format(time.RFC3339), "to", req.to.UTC().Format(time.RFC3339))
+		sibs, err := s.siblings(ctx, kind, req)
+		if err != nil {
+			return d, nil, err
+		}
+		d.Pages = append([]link{{Label: "overview", Href: d.HomeHref}}, sibs...)
+	}
+	snap, err := s.latest(ctx)
+	if err != nil {
+		return d, nil, err
+	}
+	d.Newest = newestText(snap.newest, s.o.Now(), loc)
+	return d, hover, nil
+}
+
+type sectionResult struct {
+	res *query.Result
+	err error
+}
+
+// runSections runs the queries of the sections of a page, at most
+// GOMAXPROCS at a time: the store is safe for concurrent reads.
+func (s *Server) runSections(ctx context.Context, kind *pageKind, req pageRequest) []sectionResult {
+	out := make([]sectionResult, len(kind.sections))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, sec := range kind.sections {
+		o := query.Options{From: req.from, To: req.to, MaxPoints: chartWidth}
+		switch kind {
+		case diskPage:
+			o.Devices = []string{req.device}
+		case netPage:
+			o.Interfaces = []string{req.device}
+		case fsPage:
+			o.Mounts = []string{req.device}
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i].res, out[i].err = query.Run(ctx, s.store, sec.view, o)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// viewParam is the API parameter that selects the device of a device page.
+func (k *pageKind) viewParam() string {
+	switch k {
+	case diskPage:
+		return "device"
+	case netPage:
+		return "interface"
+	case fsPage:
+		return "mount"
+	}
+	return ""
+}
+
+// siblings links the pages of the other devices of the same kind that have
+// samples in the range.
+func (s *Server) siblings(ctx context.Context, kind *pageKind, req pageRequest) ([]link, error) {
+	list, err := s.store.SeriesIn(ctx, req.from, req.to)
+	if err != nil {
+		return nil, err
+	}
+	metric := map[*pageKind]string{diskPage: "node_disk_io_time_seconds_total", netPage: "node_network_receive_bytes_total",
+		fsPage: "node_filesystem_size_bytes"}[kind]
+	var names []string
+	for _, ser := range list {
+		if ser.Metric != metric {
+			continue
+		}
+		if v := ser.Get(kind.label); v != "" && !slices.Contains(names, v) {
+			names = append(names, v)
+		}
+	}
+	slices.Sort(names)
+	var links []link
+	for _, n := range names {
+		links = append(links, link{Label: n, Href: pageHref(kind.path(), append([]string{kind.param, n}, req.params()[2:]...)...), Active: n == req.device})
+	}
+	return links, nil
+}
+
+// deviceLinks links the device pages of the devices in res.
+func deviceLinks(res *query.Result, kind *pageKind, req pageRequest) []link {
+	var names []string
+	for _, ser := range res.Series {
+		if v := labelOf(ser.Labels, kind.label); v != "" && !slices.Contains(names, v) {
+			names = append(names, v)
+		}
+	}
+	links := make([]link, len(names))
+	for i, n := range names {
+		links[i] = link{Label: n, Href: pageHref(kind.path(), append([]string{kind.param, n}, req.params()...)...)}
+	}
+	return links
+}
+
+func labelOf(ls []tsdb.Label, name string) string {
+	for _, l := range ls {
+		if l.Name == name {
+			return l.Value
+		}
+	}
+	return ""
+}
+
+// chartResult picks the quantities of a chart out of a view's result and
+// names them all after the chart, so that the renderer draws them as one
+// quantity: grouped by device, each quantity told apart by a "series"
+// label when there are several.
+func chartResult(res *query.Result, cs chartSpec) *query.Result {
+	out := &query.Result{View: res.View, From: res.From, To: res.To, Step: res.Step, Agg: res.Agg}
+	var groups []string
+	byGroup := map[string][]query.Series{}
+	for _, cl := range cs.cols {
+		for _, ser := range res.Series {
+			if ser.Name != cl.name {
+				continue
+			}
+			key := tsdb.Series{Metric: "x", Labels: ser.Labels}.Key()
+			if _, ok := byGroup[key]; !ok {
+				groups = append(groups, key)
+			}
+			ns := ser
+			ns.Name = cs.title
+			if len(cs.cols) > 1 {
+				ns.Labels = append(slices.Clone(ser.Labels), tsdb.Label{Name: "series", Value: cl.as})
+				slices.SortFunc(ns.Labels, func(a, b tsdb.Label) int { return strings.Compare(a.Name, b.Name) })
+			}
+			byGroup[key] = append(byGroup[key], ns)
+		}
+	}
+	for _, g := range groups {
+		out.Series = append(out.Series, byGroup[g]...)
+	}
+	return out
+}
+
+// hoverOf returns the hover data of a chart's result: the values
+// formatted as the renderer formats them, each series named by the labels
+// that tell it from the others.
+func hoverOf(r *query.Result) hoverData {
+	var h hoverData
+	first := true
+	varying := varyingLabels(r.Series)
+	for _, ser := range r.Series {
+		hs := hoverSeries{Name: ser.Name, T: make([]int64, len(ser.Points)), V: make([]string, len(ser.Points))}
+		if len(varying) > 0 {
+			var parts []string
+			for _, n := range varying {
+				parts = append(parts, labelOf(ser.Labels, n))
+			}
+			hs.Name = strings.Join(parts, " ")
+		}
+		for i, p := range ser.Points {
+			hs.T[i] = p.T
+			if !math.IsNaN(p.V) {
+				hs.V[i] = report.Humanize(p.V, ser.Unit)
+			}
+			if first || p.T < h.T0 {
+				h.T0 = p.T
+			}
+			if first || p.T > h.T1 {
+				h.T1 = p.T
+			}
+			first = false
+		}
+		h.Series = append(h.Series, hs)
+	}
+	return h
+}
+
+// varyingLabels returns the names of the labels whose values differ
+// between series, sorted.
+func varyingLabels(series []query.Series) []string {
+	if len(series) < 2 {
+		return nil
+	}
+	var names []string
+	for _, ser := range series {
+		for _, l := range ser.Labels {
+			if slices.Contains(names, l.Name) {
+				continue
+			}
+			v0 := labelOf(series[0].Labels, l.Name)
+			for _, other := range series {
+				if labelOf(other.Labels, l.Name) != v0 {
+					names = append(names, l.Name)
+					break
+				}
+			}
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// periodText describes the range of a page.
+func periodText(req pageRequest, loc *time.Location) string {
+	const layout = "2006-01-02 15:04"
+	from, to := req.from.In(loc), req.to.In(loc)
+	toLayout := layout
+	if from.Format(time.DateOnly) == to.Format(time.DateOnly) {
+		toLayout = "15:04"
+	}
+	text := from.Format(layout) + " to " + to.Format(toLayout) + " UTC" + to.Format("-07:00")
+	if req.rng != "" {
+		return "last " + req.rng + ": " + text
+	}
+	return text
+}
+
+func rangeTitle(req pageRequest) string {
+	if req.rng != "" {
+		return "last " + req.rng
+	}
+	return req.fromArg + " to " + req.toArg
+}
+
+// newestText says when the newest sample was taken.
+func newestText(newest, now time.Time, loc *time.Location) string {
+	if newest.IsZero() {
+		return "no samples recorded"
+	}
+	age := now.Sub(newest).Round(time.Second)
+	ago := humanSpan(age) + " ago"
+	if age < 0 {
+		ago = "in the future by " + humanSpan(-age)
+	} else if age < time.Second {
+		ago = "just now"
+	}
+	return "newest sample " + newest.In(loc).Format("2006-01-02 15:04:05") + " (" + ago + ")"
+}
+
+// servePage serves a page of kind.
+func (s *Server) servePage(w http.ResponseWriter, r *http.Request, kind *pageKind) {
+	req, err := s.parsePageRequest(r.URL.Query(), kind)
+	if err != nil {
+		s.errorPage(w, r, http.StatusBadRequest, err)
+		return
+	}
+	d, _, err := s.build(r.Context(), req)
+	if errors.Is(err, errNotFound) {
+		s.errorPage(w, r, http.StatusNotFound, errors.New(strings.TrimPrefix(err.Error(), errNotFound.Error()+": ")))
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, fmt.Errorf("page: %w", err))
+		return
+	}
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, d); err != nil {
+		s.serverError(w, r, fmt.Errorf("page: %w", err))
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.send(w, r, "text/html; charset=utf-8", http.StatusOK, buf.Bytes())
+}
+
+func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request) {
+	s.servePage(w, r, overviewPage)
+}
+func (s *Server) handleDisk(w http.ResponseWriter, r *http.Request) { s.servePage(w, r, diskPage) }
+func (s *Server) handleNet(w http.ResponseWriter, r *http.Request)  { s.servePage(w, r, netPage) }
+func (s *Server) handleFS(w http.ResponseWriter, r *http.Request)   { s.servePage(w, r, fsPage) }
+
+// errorPage answers code with a small page that says what was wrong and
+// links back to the overview.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, code int, err error) {
+	d := pageData{
+		Title: fmt.Sprintf("srvmon · %d %s", code, http.StatusText(code)), HomeHref: "/", Path: r.URL.Path,
+		AssetVersion: assetVersion(), Version: s.o.Version, Error: err.Error(), Period: http.StatusText(code),
+	}
+	for _, p := range presets {
+		d.Ranges = append(d.Ranges, link{Label: p, Href: pageHref("/", "range", p)})
+	}
+	var buf bytes.Buffer
+	if terr := pageTemplate.Execute(&buf, d); terr != nil {
+		s.serverError(w, r, terr)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	s.send(w, r, "text/html; charset=utf-8", code, buf.Bytes())
+}
+
+// handleCharts serves /api/v1/charts: the charts of a page again, for the
+// page's live updates. page= names the page (overview, disk, net, fs);
+// the other parameters are the page's.
+func (s *Server) handleCharts(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query()
+	name := v.Get("page")
+	if name == "" {
+		name = "overview"
+	}
+	kind, ok := pageKinds[name]
+	if !ok || len(v["page"]) > 1 {
+		s.badRequest(w, r, fmt.Errorf("unknown page %q; the pages are overview, disk, net and fs", name))
+		return
+	}
+	v.Del("page")
+	req, err := s.parsePageRequest(v, kind)
+	if err != nil {
+		s.badRequest(w, r, err)
+		return
+	}
+	d, hover, err := s.build(r.Context(), req)
+	if errors.Is(err, errNotFound) {
+		s.sendJSON(w, r, http.StatusNotFound, apiError{Error: strings.TrimPrefix(err.Error(), errNotFound.Error()+": ")})
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, fmt.Errorf("charts: %w", err))
+		return
+	}
+	var main bytes.Buffer
+	if err := pageTemplate.ExecuteTemplate(&main, "sections", d); err != nil {
+		s.serverError(w, r, fmt.Errorf("charts: %w", err))
+		return
+	}
+	s.sendJSON(w, r, http.StatusOK, chartsReply{Period: d.Period, Newest: d.Newest, Main: main.String(), Hover: hover})
+}

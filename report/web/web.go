@@ -1,0 +1,245 @@
+// Package web serves a srvmon store over HTTP, read-only: an overview page
+// of the host (CPU, load, memory, disks, network, filesystems) with a page
+// per device, drawn on the server as inline SVG by package report, so that
+// it works offline, on a phone and without JavaScript (which only adds live
+// updates and hover values); a JSON API with the selectors, ranges and
+// steps of "srvmon query"; /metrics, the newest samples in the Prometheus
+// exposition format with node_exporter's names; and /healthz.
+//
+// Everything the pages need is embedded; the Content-Security-Policy
+// allows only the server's own script, styles and requests.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb"
+)
+
+// Defaults of Options.
+const (
+	DefaultRefresh   = 60 * time.Second
+	DefaultStale     = 5 * time.Minute
+	DefaultMaxPoints = 50_000
+	DefaultMaxRange  = 400 * 24 * time.Hour
+)
+
+// Options configure a Server. The zero value of each field means its
+// default.
+type Options struct {
+	// Refresh is how often the page fetches new data. Defaults to 60 s,
+	// the cron interval of record.
+	Refresh time.Duration
+	// Stale is how old the newest sample may get before /healthz answers
+	// 503; series whose newest sample is older than that, counted back from
+	// the newest sample of all, are left out of /metrics. Defaults to 5
+	// minutes.
+	Stale time.Duration
+	// Auth, if not nil, requires HTTP basic authentication on every
+	// endpoint.
+	Auth *Auth
+	// Location is the time zone of the page's labels and of dates in
+	// query parameters. Defaults to time.Local.
+	Location *time.Location
+	// Now is the clock. Defaults to time.Now.
+	Now func() time.Time
+	// MaxPoints caps the points of one API response (all series
+	// together). Defaults to 50,000.
+	MaxPoints int
+	// MaxRange caps the length of a queried range. Defaults to 400 days.
+	MaxRange time.Duration
+	// LocalOnly refuses requests whose Host is not a loopback address or
+	// localhost (421), so that a web page the user visits cannot reach a
+	// server on 127.0.0.1 through a DNS name of its own (DNS rebinding).
+	// Set it when the server listens on loopback only.
+	LocalOnly bool
+	// Version is shown in the page footer.
+	Version string
+	// ErrorLog receives errors that end in a 500 response. Defaults to
+	// discarding them.
+	ErrorLog *log.Logger
+}
+
+func (o *Options) setDefaults() {
+	if o.Refresh <= 0 {
+		o.Refresh = DefaultRefresh
+	}
+	if o.Stale <= 0 {
+		o.Stale = DefaultStale
+	}
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxPoints <= 0 {
+		o.MaxPoints = DefaultMaxPoints
+	}
+	if o.MaxRange <= 0 {
+		o.MaxRange = DefaultMaxRange
+	}
+	if o.ErrorLog == nil {
+		o.ErrorLog = log.New(io.Discard, "", 0)
+	}
+}
+
+// Server is the http.Handler of srvmon serve. It only reads the store and
+// is safe for concurrent use.
+type Server struct {
+	store   *tsdb.Store
+	o       Options
+	handler http.Handler
+	heavy   chan struct{} // slots of requests that query the store at length
+}
+
+// New returns a Server for store.
+func New(store *tsdb.Store, o Options) *Server {
+	o.setDefaults()
+	s := &Server{store: store, o: o, heavy: make(chan struct{}, 2*runtime.GOMAXPROCS(0))}
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", s.limit(s.handleOverview))
+	mux.Handle("GET /disk", s.limit(s.handleDisk))
+	mux.Handle("GET /net", s.limit(s.handleNet))
+	mux.Handle("GET /fs", s.limit(s.handleFS))
+	mux.Handle("GET /api/v1/query", s.limit(s.handleQuery))
+	mux.Handle("GET /api/v1/series", s.limit(s.handleSeries))
+	mux.Handle("GET /api/v1/charts", s.limit(s.handleCharts))
+	mux.HandleFunc("GET /metrics", s.handleMetrics)
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	mux.Handle("GET /static/", staticHandler())
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/static/icon.svg", http.StatusMovedPermanently)
+	})
+	var h http.Handler = mux
+	if o.Auth != nil {
+		h = o.Auth.wrap(h)
+	}
+	s.handler = secure(h, o.LocalOnly)
+	return s
+}
+
+// limit runs h when one of the slots for long requests is free, so that a
+// burst of requests for long ranges queues instead of running all at once
+// and slowing every one; a request that cannot get a slot before it ends
+// (the client went away, the server's write timeout) gets 503.
+func (s *Server) limit(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case s.heavy <- struct{}{}:
+			defer func() { <-s.heavy }()
+			h(w, r)
+		case <-r.Context().Done():
+			http.Error(w, "503 busy: too many requests in progress", http.StatusServiceUnavailable)
+		}
+	})
+}
+
+// localHost reports whether the host of a Host header is localhost or a
+// loopback address.
+func localHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// ServeHTTP serves the pages, the API, /metrics and /healthz.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// csp allows the page its own script, styles and API requests only, and
+// inline SVG, which is markup, not script.
+const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// secure sets the security headers of every response, including errors
+// and 401s, refuses methods other than GET and HEAD and, with localOnly,
+// requests for other hosts than this one.
+func secure(h http.Handler, localOnly bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", csp)
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "no-referrer")
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			hd.Set("Allow", "GET, HEAD")
+			http.Error(w, "405 method not allowed: srvmon serve is read-only; use GET", http.StatusMethodNotAllowed)
+			return
+		}
+		if localOnly && !localHost(r.Host) {
+			http.Error(w, "421 misdirected request: this srvmon serve listens on loopback and answers for localhost only; "+
+				"reach it as 127.0.0.1 or localhost, or listen on another address with --listen (and --auth)", http.StatusMisdirectedRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// apiError is the body of every API error response.
+type apiError struct {
+	Error string `json:"error"`
+}
+
+// badRequest answers 400 with err as a JSON error.
+func (s *Server) badRequest(w http.ResponseWriter, r *http.Request, err error) {
+	s.sendJSON(w, r, http.StatusBadRequest, apiError{Error: err.Error()})
+}
+
+// serverError logs err and answers 500 without details, or 503 if the
+// client went away or the request timed out.
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		http.Error(w, "503 request cancelled", http.StatusServiceUnavailable)
+		return
+	}
+	s.o.ErrorLog.Printf("%s %s: %v", r.Method, r.URL.Path, err)
+	http.Error(w, "500 internal server error (see the server's log)", http.StatusInternalServerError)
+}
+
+// health is the body of /healthz.
+type health struct {
+	Status     string  `json:"status"`           // "ok", "stale" or "empty"
+	Newest     string  `json:"newest,omitempty"` // RFC 3339 time of the newest sample
+	AgeSeconds float64 `json:"age_seconds"`      // how long ago that was
+	StaleAfter float64 `json:"stale_after_seconds"`
+}
+
+// handleHealth answers 200 with the age of the newest sample, or 503 when
+// there is none or it is older than Options.Stale.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	snap, err := s.latest(r.Context())
+	if err != nil {
+		s.serverError(w, r, fmt.Errorf("healthz: %w", err))
+		return
+	}
+	h := health{Status: "empty", StaleAfter: s.o.Stale.Seconds()}
+	code := http.StatusServiceUnavailable
+	if !snap.newest.IsZero() {
+		age := s.o.Now().Sub(snap.newest)
+		h.Newest = snap.newest.UTC().Format(time.RFC3339)
+		h.AgeSeconds = age.Round(time.Second).Seconds()
+		h.Status = "stale"
+		if age <= s.o.Stale {
+			h.Status, code = "ok", http.StatusOK
+		}
+	}
+	s.sendJSON(w, r, code, h)
+}
