@@ -29,10 +29,12 @@ const forever = time.Duration(math.MaxInt64)
 // long-running reader holds at most one mapping per day block it has read,
 // however often it reads.
 type block struct {
-	ref   blockRef
-	dir   string
-	index []SeriesInfo
-	byKey map[string]int
+	ref    blockRef
+	dir    string
+	index  []SeriesInfo
+	series []Series // index[i].Key parsed
+	byKey  map[string]int
+	sums   [][]HourSummary // decoded summaries, index order; nil unless recently used (guarded by Store.mu)
 
 	once sync.Once
 	ts   tstorage.Storage
@@ -53,9 +55,12 @@ func (s *Store) openBlock(ref blockRef) (*block, error) {
 		return nil, err
 	}
 	sr.Close()
-	b = &block{ref: ref, dir: dir, index: index, byKey: make(map[string]int, len(index))}
+	b = &block{ref: ref, dir: dir, index: index, byKey: make(map[string]int, len(index)), series: make([]Series, len(index))}
 	for i, si := range index {
 		b.byKey[si.Key] = i
+		if b.series[i], err = ParseSeries(si.Key); err != nil {
+			return nil, fmt.Errorf("block %s: %w", ref.name, err)
+		}
 	}
 	s.mu.Lock()
 	if old, ok := s.blocks[ref.name]; ok {
@@ -65,6 +70,60 @@ func (s *Store) openBlock(ref blockRef) (*block, error) {
 	}
 	s.mu.Unlock()
 	return b, nil
+}
+
+// maxCachedSummaries bounds how many blocks keep their decoded hourly
+// summaries (about 0.3 MB a day for a typical host): two months.
+const maxCachedSummaries = 62
+
+// blockSummaries returns the hourly summaries of every series of b in index
+// order. They are decoded once and kept for the most recently used blocks,
+// so that a report over several views, or a web page of several charts,
+// decodes each day once. The result must not be modified.
+func (s *Store) blockSummaries(b *block) ([][]HourSummary, error) {
+	s.mu.Lock()
+	if b.sums != nil {
+		s.touchSummaries(b)
+		sums := b.sums
+		s.mu.Unlock()
+		return sums, nil
+	}
+	s.mu.Unlock()
+	sr, index, err := openSummary(filepath.Join(b.dir, summaryName))
+	if err != nil {
+		return nil, err
+	}
+	defer sr.Close()
+	if len(index) != len(b.index) {
+		return nil, fmt.Errorf("block %s: %w: index changed", b.ref.name, errBadSummary)
+	}
+	sums := make([][]HourSummary, len(index))
+	for i := range index {
+		if sums[i], err = sr.next(); err != nil {
+			return nil, fmt.Errorf("block %s: %w", b.ref.name, err)
+		}
+	}
+	s.mu.Lock()
+	b.sums = sums
+	s.touchSummaries(b)
+	s.mu.Unlock()
+	return sums, nil
+}
+
+// touchSummaries marks b's summaries as used last and drops the least
+// recently used beyond maxCachedSummaries. s.mu must be held.
+func (s *Store) touchSummaries(b *block) {
+	for i, x := range s.sumLRU {
+		if x == b {
+			s.sumLRU = append(s.sumLRU[:i], s.sumLRU[i+1:]...)
+			break
+		}
+	}
+	s.sumLRU = append(s.sumLRU, b)
+	for len(s.sumLRU) > maxCachedSummaries {
+		s.sumLRU[0].sums = nil
+		s.sumLRU = s.sumLRU[1:]
+	}
 }
 
 // storage opens the block's tstorage directory on first use.

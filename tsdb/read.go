@@ -311,29 +311,20 @@ func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match fun
 			}
 			continue
 		}
-		sr, index, err := openSummary(fmt.Sprintf("%s/%s", src.block.dir, summaryName))
+		sums, err := s.blockSummaries(src.block)
 		if err != nil {
 			return err
 		}
-		for _, si := range index {
-			hs, err := sr.next()
-			if err != nil {
-				sr.Close()
-				return err
+		for i, si := range src.block.index {
+			if match != nil && !match(src.block.series[i]) {
+				continue
 			}
-			if match != nil {
-				ser, err := ParseSeries(si.Key)
-				if err != nil {
-					sr.Close()
-					return err
-				}
-				if !match(ser) {
-					continue
+			for _, h := range sums[i] {
+				if h.Start >= start && h.Start < end {
+					acc[si.Key] = append(acc[si.Key], h)
 				}
 			}
-			acc[si.Key] = append(acc[si.Key], inRange(hs)...)
 		}
-		sr.Close()
 	}
 	keys := make([]string, 0, len(acc))
 	for k, hs := range acc {

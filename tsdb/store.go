@@ -95,6 +95,7 @@ type Store struct {
 	mu     sync.Mutex
 	blocks map[string]*block // open blocks by directory name; never closed (see block.go)
 	heads  map[int64]*cachedHead
+	sumLRU []*block // blocks holding decoded summaries, least recently used first
 	stats  Stats
 }
 
