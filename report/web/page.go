@@ -664,7 +664,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, kind *pageKin
 		return
 	}
 	var buf bytes.Buffer
-	if err := pageTemplate.Execute(&buf, d); err != nil {
+	if err := pageTemplate().Execute(&buf, d); err != nil {
 		s.serverError(w, r, fmt.Errorf("page: %w", err))
 		return
 	}
@@ -690,7 +690,7 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, code int, err
 		d.Ranges = append(d.Ranges, link{Label: p, Href: pageHref("/", "range", p)})
 	}
 	var buf bytes.Buffer
-	if terr := pageTemplate.Execute(&buf, d); terr != nil {
+	if terr := pageTemplate().Execute(&buf, d); terr != nil {
 		s.serverError(w, r, terr)
 		return
 	}
@@ -728,7 +728,7 @@ func (s *Server) handleCharts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var main bytes.Buffer
-	if err := pageTemplate.ExecuteTemplate(&main, "sections", d); err != nil {
+	if err := pageTemplate().ExecuteTemplate(&main, "sections", d); err != nil {
 		s.serverError(w, r, fmt.Errorf("charts: %w", err))
 		return
 	}

@@ -17,9 +17,13 @@ import (
 //go:embed assets
 var assets embed.FS
 
-// pageTemplate is parsed once; html/template escapes every value put into
-// it (label values included) for the context it lands in.
-var pageTemplate = template.Must(template.ParseFS(assets, "assets/page.html"))
+// pageTemplate is parsed once, on first use (not at package
+// initialisation, which every srvmon process pays for, record included);
+// html/template escapes every value put into it (label values included) for
+// the context it lands in.
+var pageTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.ParseFS(assets, "assets/page.html"))
+})
 
 // assetVersion is a digest of the static files, put in their URLs so that
 // browsers may cache them and still fetch them again after an upgrade.
