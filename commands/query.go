@@ -157,17 +157,9 @@ func Query(ctx context.Context, o QueryOptions, stdout io.Writer) (err error) {
 	if !slices.Contains(report.CSVLayouts(), o.CSVLayout) {
 		return usagef("unknown --csv-layout %q; use %s", o.CSVLayout, strings.Join(report.CSVLayouts(), " or "))
 	}
-	loc := time.Local
-	if o.UTC {
-		loc = time.UTC
-	}
-	now := o.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	from, to, err := query.ParseRange(o.From, o.To, o.Last, now, loc)
+	from, to, loc, err := timeRange(o.From, o.To, o.Last, o.UTC, o.Now)
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
 	qo := query.Options{From: from, To: to, Agg: o.Agg, PerCPU: o.PerCPU,
 		Devices: splitList(o.Devices), Mounts: splitList(o.Mounts), Interfaces: splitList(o.Ifaces)}

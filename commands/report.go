@@ -97,17 +97,9 @@ func Report(ctx context.Context, o ReportOptions, stdout, stderr io.Writer) (err
 	if err != nil {
 		return err
 	}
-	loc := time.Local
-	if o.UTC {
-		loc = time.UTC
-	}
-	now := o.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	from, to, err := query.ParseRange(o.From, o.To, o.Last, now, loc)
+	from, to, loc, err := timeRange(o.From, o.To, o.Last, o.UTC, o.Now)
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
 	if err := checkDataDir(o.DataDir); err != nil {
 		return err

@@ -72,17 +72,9 @@ Examples:
 // key order. When none does it writes nothing and returns an error that
 // says which range the store holds.
 func ListSeries(ctx context.Context, o SeriesOptions, stdout io.Writer) error {
-	loc := time.Local
-	if o.UTC {
-		loc = time.UTC
-	}
-	now := o.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	from, to, err := query.ParseRange(o.From, o.To, o.Last, now, loc)
+	from, to, loc, err := timeRange(o.From, o.To, o.Last, o.UTC, o.Now)
 	if err != nil {
-		return usagef("%v", err)
+		return err
 	}
 	var sel *query.Selector
 	if o.Selector != "" {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v3"
+
+	"github.com/srvmon/srvmon/tsdb/query"
 )
 
 // timeHint says which time forms the time flags accept.
@@ -60,4 +62,22 @@ func timeFlag(name, usage, defaultText string) cli.Flag {
 func flagTime(cmd *cli.Command, name string) time.Time {
 	t, _ := cmd.Value(name).(time.Time)
 	return t
+}
+
+// timeRange resolves the --from, --to, --last and --utc flags of query,
+// report and series into a range and the zone to print times in. now is
+// the current time (zero: time.Now). Bad input gives a *usageError.
+func timeRange(from, to, last string, utc bool, now time.Time) (time.Time, time.Time, *time.Location, error) {
+	loc := time.Local
+	if utc {
+		loc = time.UTC
+	}
+	if now.IsZero() {
+		now = time.Now()
+	}
+	f, t, err := query.ParseRange(from, to, last, now, loc)
+	if err != nil {
+		return time.Time{}, time.Time{}, nil, usagef("%v", err)
+	}
+	return f, t, loc, nil
 }
