@@ -39,8 +39,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // ErrLocked is returned by Store.Lock when another writer held the store lock
@@ -199,30 +197,12 @@ type Writer struct {
 // Lock takes the writer lock, waiting up to the lock timeout or until ctx is
 // done. It fails with ErrLocked if another writer kept it.
 func (s *Store) Lock(ctx context.Context) (*Writer, error) {
-	f, err := os.OpenFile(filepath.Join(s.dir, lockName), os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := LockFile(ctx, filepath.Join(s.dir, lockName), s.lockTimeout)
+	if errors.Is(err, ErrLocked) {
+		return nil, fmt.Errorf("lock store %s: waited %s: %w", s.dir, s.lockTimeout, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("lock store: %w", err)
-	}
-	deadline := time.Now().Add(s.lockTimeout)
-	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
-			f.Close()
-			return nil, fmt.Errorf("lock store: %w", err)
-		}
-		if time.Now().After(deadline) {
-			f.Close()
-			return nil, fmt.Errorf("lock store %s: waited %s: %w", s.dir, s.lockTimeout, ErrLocked)
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, fmt.Errorf("lock store: %w", ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
 	}
 	return &Writer{s: s, lock: f, day: -1}, nil
 }

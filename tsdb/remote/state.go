@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/srvmon/srvmon/tsdb"
 )
 
 // ErrBusy is returned by LockPush when another push to the same URL held
@@ -123,34 +123,16 @@ type PushLock struct{ f *os.File }
 // goes away with the process, however it ends.
 func LockPush(ctx context.Context, dir, rawURL string, wait time.Duration) (*PushLock, error) {
 	path := filepath.Join(dir, StateName(rawURL)+".lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := tsdb.LockFile(ctx, path, wait)
+	if errors.Is(err, tsdb.ErrLocked) {
+		holder := ""
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+			holder = " (" + string(b) + ")"
+		}
+		return nil, fmt.Errorf("%w%s", ErrBusy, holder)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("push lock: %w", err)
-	}
-	deadline := time.Now().Add(wait)
-	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
-			f.Close()
-			return nil, fmt.Errorf("push lock: %w", err)
-		}
-		if !time.Now().Before(deadline) {
-			holder := ""
-			if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
-				holder = " (" + string(b) + ")"
-			}
-			f.Close()
-			return nil, fmt.Errorf("%w%s", ErrBusy, holder)
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, fmt.Errorf("push lock: %w", ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
 	}
 	// Say who holds it, for the message of a push that finds it taken.
 	if err := f.Truncate(0); err == nil {
