@@ -20,7 +20,7 @@ func TestContrib(t *testing.T) {
 		t.Errorf("contrib/srvmon.cron lacks the line %q", "* * * * * root /usr/local/bin/srvmon record")
 	}
 
-	units := []string{"srvmon-record.service", "srvmon-record.timer", "srvmon-loop.service"}
+	units := []string{"srvmon-record.service", "srvmon-record.timer", "srvmon-loop.service", "srvmon-serve.service"}
 	dir := t.TempDir()
 	var paths []string
 	for _, u := range units {
