@@ -124,12 +124,13 @@ func (c *svgChart) draw() string {
 	b.WriteString(`<g fill="#444" text-anchor="end">` + "\n")
 	for _, v := range yticks {
 		y := c.y(v)
-		fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#ddd"/><text x="%s" y="%s">%s</text>`+"\n",
+		fmt.Fprintf(b, `<line class="grid" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#ddd"/><text x="%s" y="%s">%s</text>`+"\n",
 			num(c.left), num(y), num(c.right), num(y), num(c.left-4), num(y+4), esc(yfmt(v)))
 	}
 	b.WriteString("</g>\n")
-	// Time axis.
-	fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#888"/>`+"\n", num(c.left), num(c.bottom), num(c.right), num(c.bottom))
+	// Time axis. The classes "axis" and "grid" are what serve's script
+	// finds the plot area by (report/web/assets/static/app.js).
+	fmt.Fprintf(b, `<line class="axis" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#888"/>`+"\n", num(c.left), num(c.bottom), num(c.right), num(c.bottom))
 	b.WriteString(`<g fill="#444" text-anchor="middle">` + "\n")
 	for _, tk := range timeTicks(t0, t1, c.loc, int((c.right-c.left)/70), clk.minStep()) {
 		x := c.x(tk.t)

@@ -111,10 +111,11 @@
 		}
 	}
 
-	// geometry finds the plot area of a chart drawn by report.SVGChart: the
-	// time axis is its first line stroked #888, the grid lines #ddd.
+	// geometry finds the plot area of a chart drawn by report.SVGChart: its
+	// time axis is the line of class "axis", the grid lines are of class
+	// "grid" (report/svg.go).
 	function geometry(svg) {
-		var axis = svg.querySelector('line[stroke="#888"]');
+		var axis = svg.querySelector("line.axis");
 		if (!axis) {
 			return null;
 		}
@@ -124,7 +125,7 @@
 			bottom: parseFloat(axis.getAttribute("y1")),
 			top: parseFloat(axis.getAttribute("y1"))
 		};
-		var grid = svg.querySelectorAll('line[stroke="#ddd"]');
+		var grid = svg.querySelectorAll("line.grid");
 		for (var i = 0; i < grid.length; i++) {
 			g.top = Math.min(g.top, parseFloat(grid[i].getAttribute("y1")));
 		}
