@@ -197,7 +197,7 @@ func writeSummaryCSV(w io.Writer, ss []*query.Summary, o Options) error {
 			}
 			cw.write(rec)
 		}
-		unit := busiestUnit(r)
+		unit := busiestUnit(s)
 		for _, section := range []struct {
 			name string
 			ivs  []query.Interval

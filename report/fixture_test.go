@@ -127,8 +127,8 @@ func testSummaries() []*query.Summary {
 				{Series: 1, Count: 27, Avg: 4.5, Min: 1, P95: 8.9, Max: 9, MaxAt: testStart.Add(2 * time.Minute)},
 			},
 			Busiest: []query.Interval{
-				{From: testStart.Add(5 * time.Minute), To: testStart.Add(10 * time.Minute), Value: 66.5},
-				{From: testStart.Add(25 * time.Minute), To: testStart.Add(30 * time.Minute), Value: 61.25},
+				{From: testStart.Add(5 * time.Minute), To: testStart.Add(10 * time.Minute), Value: 66.5, Unit: query.Percent},
+				{From: testStart.Add(25 * time.Minute), To: testStart.Add(30 * time.Minute), Value: 61.25, Unit: query.Percent},
 			},
 			Gaps: []query.Interval{{From: testStart.Add(10 * time.Minute), To: testStart.Add(13 * time.Minute)}},
 		},

@@ -122,7 +122,7 @@ func writeSummaryHTML(w io.Writer, ss []*query.Summary, o Options) error {
 		if len(v.Stats.Rows) == 0 {
 			v.Stats = nil
 		}
-		unit := busiestUnit(r)
+		unit := busiestUnit(s)
 		for _, iv := range s.Busiest {
 			t := intervalText(iv, clk)
 			if iv.Value != 0 {

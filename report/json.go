@@ -234,7 +234,7 @@ func writeSummaryJSON(w io.Writer, ss []*query.Summary, o Options) error {
 			}
 			js.Series = append(js.Series, j)
 		}
-		unit := busiestUnit(r)
+		unit := busiestUnit(s)
 		for _, iv := range s.Busiest {
 			j := intervalJSON(iv, o.Loc)
 			v := jsonNum(iv.Value)

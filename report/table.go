@@ -381,7 +381,7 @@ func writeOneSummary(bw *errWriter, s *query.Summary, o Options) error {
 			return err
 		}
 	}
-	fmt.Fprintln(bw, "busiest: "+busiestText(s.Busiest, busiestUnit(r), clk, 5))
+	fmt.Fprintln(bw, "busiest: "+busiestText(s.Busiest, busiestUnit(s), clk, 5))
 	fmt.Fprintln(bw, "gaps:    "+gapsText(s.Gaps, clk, 5))
 	return bw.err
 }
@@ -445,22 +445,15 @@ func intervalText(in query.Interval, clk clock) string {
 	return clk.format(from) + "-" + end
 }
 
-// busiestUnit is the unit of the values of r's busiest intervals, by what
-// query.Summarize ranks them: cpu by 100 - idle, mem, swap and fs by %
-// used, disk by util, net by bytes received per second, load by load1,
-// proc by running processes, paging by major faults per second; for other
-// views the unit all the series share, or none.
-func busiestUnit(r *query.Result) query.Unit {
-	switch r.View {
-	case "cpu", "mem", "swap", "fs", "disk":
-		return query.Percent
-	case "net":
-		return query.BytesPerSecond
-	case "load", "proc":
-		return query.Count
-	case "paging":
-		return query.PerSecond
+// busiestUnit is the unit of the values of s's busiest intervals, as
+// query.Summarize gives it; for summaries without one, the unit all the
+// series share, or none.
+func busiestUnit(s *query.Summary) query.Unit {
+	for _, iv := range s.Busiest {
+		if iv.Unit != "" {
+			return iv.Unit
+		}
 	}
-	u, _ := commonUnit(r.Series)
+	u, _ := commonUnit(s.Result.Series)
 	return u
 }

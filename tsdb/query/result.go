@@ -66,6 +66,7 @@ type Interval struct {
 	From  time.Time `json:"from"`
 	To    time.Time `json:"to"`
 	Value float64   `json:"value,omitempty"` // what made it busy (e.g. total CPU %), if anything
+	Unit  Unit      `json:"unit,omitempty"`  // the unit of Value
 }
 
 // Summary is what srvmon report shows for one view over a period.

@@ -165,8 +165,16 @@ func (e *engine) busiest(series []outSeries) []Interval {
 	})
 	out := []Interval{}
 	loc := e.o.From.Location()
+	var unit Unit
+	if e.v != nil {
+		for _, c := range e.v.columns {
+			if c.name == b.col {
+				unit = c.unit
+			}
+		}
+	}
 	for _, sl := range list[:min(len(list), busiestN)] {
-		out = append(out, Interval{From: time.Unix(sl.from, 0).In(loc), To: time.Unix(sl.to, 0).In(loc), Value: sl.score})
+		out = append(out, Interval{From: time.Unix(sl.from, 0).In(loc), To: time.Unix(sl.to, 0).In(loc), Value: sl.score, Unit: unit})
 	}
 	return out
 }
