@@ -68,6 +68,7 @@ func newPushReceiver(t *testing.T) *pushReceiver {
 		}
 		body, _ := io.ReadAll(req.Body)
 		raw, err := snappy.Decode(nil, body)
+		prompb.Init()
 		var wr prompb.WriteRequest
 		if err == nil {
 			err = proto.Unmarshal(raw, &wr)

@@ -213,6 +213,7 @@ func Push(ctx context.Context, store *tsdb.Store, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	prompb.Init()
 	p := &pusher{o: o, store: store, dir: dir, pos: pos, began: o.Now(), labelCache: map[string][]*prompb.Label{}}
 	return p.run(ctx)
 }

@@ -86,6 +86,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, err.Error(), 400)
 		return
 	}
+	prompb.Init()
 	var wr prompb.WriteRequest
 	if err := proto.Unmarshal(raw, &wr); err != nil {
 		r.problem("protobuf: %v", err)

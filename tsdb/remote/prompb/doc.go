@@ -12,3 +12,4 @@
 package prompb
 
 //go:generate protoc --go_out=. --go_opt=paths=source_relative types.proto remote.proto
+//go:generate sed -i -e "s|^func init() { file_\\(.*\\)_proto_init() }$|// init deferred to Init (init.go): file_\\1_proto_init|" types.pb.go remote.pb.go

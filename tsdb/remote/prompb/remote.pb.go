@@ -503,7 +503,7 @@ var file_remote_proto_depIdxs = []int32{
 	0,  // [0:9] is the sub-list for field type_name
 }
 
-func init() { file_remote_proto_init() }
+// init deferred to Init (init.go): file_remote_proto_init
 func file_remote_proto_init() {
 	if File_remote_proto != nil {
 		return

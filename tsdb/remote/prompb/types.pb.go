@@ -1341,7 +1341,7 @@ var file_types_proto_depIdxs = []int32{
 	0,  // [0:14] is the sub-list for field type_name
 }
 
-func init() { file_types_proto_init() }
+// init deferred to Init (init.go): file_types_proto_init
 func file_types_proto_init() {
 	if File_types_proto != nil {
 		return
