@@ -27,9 +27,13 @@ test:
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
 
+# staticcheck runs from the module proxy at a pinned version (go run caches it).
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	go run $(STATICCHECK) ./...
 
 tidy:
 	go mod tidy

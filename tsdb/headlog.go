@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"hash/crc32"
 	"hash/fnv"
 	"io"
@@ -408,9 +407,4 @@ func lastOf(p []byte) (int64, uint64) {
 		return t, r.u64()
 	}
 	return 0, 0
-}
-
-// headError describes damage found in a head file.
-func headError(path string, damaged int) error {
-	return fmt.Errorf("head log %s: %d damaged region(s) skipped", path, damaged)
 }

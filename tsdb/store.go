@@ -338,18 +338,6 @@ func (w *Writer) write(buf []byte) error {
 	return nil
 }
 
-// appendPoints appends imported history of one series to the head of day.
-func (w *Writer) appendPoints(day int64, key string, pts []Point) error {
-	if err := w.openHead(day); err != nil {
-		return err
-	}
-	if err := w.write(appendRecord(nil, encodePoints(key, pts))); err != nil {
-		return err
-	}
-	w.tail.lastHash = 0
-	return nil
-}
-
 // dayOf returns the UTC day number of Unix time t.
 func dayOf(t int64) int64 {
 	if t < 0 {

@@ -156,7 +156,7 @@ func (s *Server) parsePageRequest(v url.Values, kind *pageKind) (pageRequest, er
 	}
 	req.rng, req.fromArg, req.toArg = v.Get("range"), v.Get("from"), v.Get("to")
 	if req.rng != "" && (req.fromArg != "" || req.toArg != "") {
-		return req, errors.New("range and from/to both given; use range=6h (up to now) or from=...&to=...")
+		return req, errors.New("range and from/to both given; use range=6h (up to now) or from and to (a custom range)")
 	}
 	if req.rng == "" && req.fromArg == "" {
 		if req.toArg != "" {

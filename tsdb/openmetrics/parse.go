@@ -672,7 +672,7 @@ func parseTimestamp(b []byte) (int64, bool) {
 	if !validReal(s) {
 		return 0, false
 	}
-	if bytes.IndexAny(s, "eE") < 0 {
+	if !bytes.ContainsAny(s, "eE") {
 		ip, frac, _ := bytes.Cut(s, []byte("."))
 		var x int64
 		if len(ip) > 0 {

@@ -452,18 +452,19 @@ func (e *engine) run(ctx context.Context) error {
 		return err
 	}
 	if auto {
+		// The number of sample times: the points of each group's first term.
 		n := 0
 		for _, g := range e.groups {
-			for _, pts := range g.pts {
-				c := 0
-				for _, p := range pts {
-					if p.T >= e.start && p.T < e.end {
-						c++
-					}
-				}
-				n = max(n, c)
-				break
+			if len(g.pts) == 0 {
+				continue
 			}
+			c := 0
+			for _, p := range g.pts[0] {
+				if p.T >= e.start && p.T < e.end {
+					c++
+				}
+			}
+			n = max(n, c)
 		}
 		if n > e.o.MaxPoints {
 			step = autoStep(e.start, e.end, e.o.MaxPoints)
