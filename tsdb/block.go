@@ -247,7 +247,8 @@ func (w *Writer) Maintain(ctx context.Context) error {
 }
 
 // cleanTmp removes staging directories of compactions that died, and of
-// imports that died more than a day ago (a live import may be staging).
+// imports that died more than a day ago before their commit (a live import
+// may be staging; committed ones were joined when the lock was taken).
 func (w *Writer) cleanTmp() error {
 	entries, err := os.ReadDir(filepath.Join(w.s.dir, tmpDir))
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -91,37 +90,91 @@ func (s *Store) Import(ctx context.Context, next func(yield func(Series, Point) 
 	if err != nil {
 		return 0, fmt.Errorf("import: %w", err)
 	}
-	days := make([]int64, 0, len(files))
-	for d, f := range files {
+	for _, f := range files {
 		if err := f.Sync(); err != nil {
 			return 0, fmt.Errorf("import: %w", err)
 		}
-		days = append(days, d)
 	}
-	sort.Slice(days, func(i, j int) bool { return days[i] < days[j] })
+	if err := syncDir(stage); err != nil {
+		return 0, fmt.Errorf("import: %w", err)
+	}
 
 	w, err := s.Lock(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("import: %w", err)
 	}
 	defer w.Close()
-	for _, d := range days {
-		data, err := os.ReadFile(files[d].Name())
-		if err != nil {
-			return 0, fmt.Errorf("import: %w", err)
-		}
-		if err := w.openHead(d); err != nil {
-			return 0, fmt.Errorf("import: open head log: %w", err)
-		}
-		if err := w.write(data); err != nil {
-			return 0, fmt.Errorf("import: append to %s: %w", dayName(d), err)
-		}
-		w.tail.lastHash = 0
+	// The commit point: from here on the import is joined completely, by
+	// this process or, if it dies, by the next writer (joinImports).
+	if err := writeFileSync(filepath.Join(stage, commitName), nil); err != nil {
+		return 0, fmt.Errorf("import: %w", err)
+	}
+	if err := syncDir(stage); err != nil {
+		return 0, fmt.Errorf("import: %w", err)
+	}
+	if err := w.joinImport(stage); err != nil {
+		return 0, fmt.Errorf("import: %w", err)
 	}
 	if err := w.Maintain(ctx); err != nil {
 		return n, fmt.Errorf("import: %w", err)
 	}
 	return n, nil
+}
+
+// commitName marks a staged import as committed.
+const commitName = "COMMIT"
+
+// joinImport appends the staged day files of a committed import to the head
+// logs and removes the staging directory. Appending a day twice (after a
+// crash in the middle of a join) is harmless: readers and compaction keep
+// one point per series and second.
+func (w *Writer) joinImport(stage string) error {
+	entries, err := os.ReadDir(stage)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		d, err := strconv.ParseInt(e.Name(), 10, 64)
+		if err != nil {
+			continue // COMMIT
+		}
+		data, err := os.ReadFile(filepath.Join(stage, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := w.openHead(d); err != nil {
+			return fmt.Errorf("open head log: %w", err)
+		}
+		if err := w.write(data); err != nil {
+			return fmt.Errorf("append to %s: %w", dayName(d), err)
+		}
+		w.tail.lastHash = 0
+	}
+	return os.RemoveAll(stage)
+}
+
+// joinImports finishes the joins of committed imports whose process died;
+// it runs whenever a writer takes the lock, so an import is either wholly
+// in the store or not at all. Uncommitted staging directories are left to
+// cleanTmp.
+func (w *Writer) joinImports() error {
+	entries, err := os.ReadDir(filepath.Join(w.s.dir, tmpDir))
+	if err != nil || len(entries) == 0 {
+		return nil // no tmp/ yet: nothing to join
+	}
+	for _, e := range entries {
+		stage := filepath.Join(w.s.dir, tmpDir, e.Name())
+		if !strings.HasPrefix(e.Name(), "import-") {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(stage, commitName)); err != nil {
+			continue
+		}
+		if err := w.joinImport(stage); err != nil {
+			return fmt.Errorf("finish the import staged in %s: %w", stage, err)
+		}
+	}
+	return nil
 }
 
 // isStoreFile reports whether name is one of the store's own entries.

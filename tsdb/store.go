@@ -204,7 +204,12 @@ func (s *Store) Lock(ctx context.Context) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock store: %w", err)
 	}
-	return &Writer{s: s, lock: f, day: -1}, nil
+	w := &Writer{s: s, lock: f, day: -1}
+	if err := w.joinImports(); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("lock store: %w", err)
+	}
+	return w, nil
 }
 
 // Close releases the lock.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -390,5 +391,52 @@ func TestCachedHeadSeesAppends(t *testing.T) {
 	want = append(want, Point{ts.Unix(), 6})
 	if got := readAll(t, reader, day0, day0.Add(time.Hour))[serA.Key()]; !slices.Equal(got, want) {
 		t.Fatalf("after the writer cut the tail and appended: %v, want %v", got, want)
+	}
+}
+
+// TestImportFinishedAfterCrash checks that an import whose process died
+// after its commit point, halfway through joining its days, is finished by
+// the next writer: every point once, the staging directory gone.
+func TestImportFinishedAfterCrash(t *testing.T) {
+	c := &clock{day0.Add(72 * time.Hour)}
+	s := newTestStore(t, c)
+	stage := filepath.Join(s.Dir(), tmpDir, "import-crashed")
+	if err := os.MkdirAll(stage, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var want []Point
+	for d := int64(0); d < 2; d++ {
+		var pts []Point
+		for m := int64(0); m < 3; m++ {
+			pts = append(pts, Point{T: day0.Unix() + d*secondsInDay + 60*m, V: float64(10*d + m)})
+		}
+		want = append(want, pts...)
+		day := dayOf(day0.Unix()) + d
+		data := appendRecord(nil, encodePoints(serA.Key(), pts))
+		os.WriteFile(filepath.Join(stage, strconv.FormatInt(day, 10)), data, 0o644)
+		if d == 0 { // the dead import had joined its first day
+			os.WriteFile(s.headPath(day), data, 0o644)
+		}
+	}
+	os.WriteFile(filepath.Join(stage, commitName), nil, 0o644)
+	// An uncommitted staging directory must be left alone.
+	os.MkdirAll(filepath.Join(s.Dir(), tmpDir, "import-live"), 0o755)
+
+	w, err := s.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Maintain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if got := readAll(t, s, day0, day0.Add(72*time.Hour))[serA.Key()]; !slices.Equal(got, want) {
+		t.Fatalf("after the next writer: %v, want %v", got, want)
+	}
+	if _, err := os.Stat(stage); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the committed staging directory is still there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(s.Dir(), tmpDir, "import-live")); err != nil {
+		t.Fatalf("an uncommitted (live) import's staging was removed: %v", err)
 	}
 }
