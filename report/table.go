@@ -333,8 +333,11 @@ func (e *errWriter) Write(p []byte) (int, error) {
 // gaps.
 func writeSummaryText(w io.Writer, ss []*query.Summary, o Options) error {
 	bw := &errWriter{w: w}
+	if len(ss) > 1 {
+		writeOverview(bw, ss, o)
+	}
 	for i, s := range ss {
-		if i > 0 {
+		if i > 0 || len(ss) > 1 {
 			fmt.Fprintln(bw)
 		}
 		if err := writeOneSummary(bw, s, o); err != nil {
@@ -384,6 +387,45 @@ func writeOneSummary(bw *errWriter, s *query.Summary, o Options) error {
 	fmt.Fprintln(bw, "busiest: "+busiestText(s.Busiest, busiestUnit(s), clk, 5))
 	fmt.Fprintln(bw, "gaps:    "+gapsText(s.Gaps, clk, 5))
 	return bw.err
+}
+
+// writeOverview answers "how was this box, and when was it worst?" in a
+// line per view, before the views' details: the busiest interval by the
+// measure query.Summarize ranks the view by, the next one, and the gaps.
+func writeOverview(bw *errWriter, ss []*query.Summary, o Options) {
+	r0 := &ss[0].Result
+	fmt.Fprintf(bw, "overview  %s\n", periodText(r0.From, r0.To, o.Loc))
+	clk := newClock(o.Loc, r0.From, r0.To, false)
+	t := &textTable{header: []string{"view", "by", "worst", "when", "next", "gaps"}, right: []bool{false, false, true, false, false, false}}
+	for _, s := range ss {
+		row := []string{s.Result.View, s.BusiestBy, "", "no data", "", ""}
+		if len(s.Stats) > 0 {
+			row[3] = "none"
+		}
+		u := busiestUnit(s)
+		if len(s.Busiest) > 0 {
+			b := s.Busiest[0]
+			if b.Value != 0 {
+				row[2] = Humanize(b.Value, u)
+			}
+			row[3] = intervalText(b, clk)
+			if len(s.Busiest) > 1 {
+				row[4] = busiestText(s.Busiest[1:2], u, clk, 1)
+			}
+		}
+		row[5] = "none"
+		if len(s.Gaps) > 0 {
+			var total time.Duration
+			for _, g := range s.Gaps {
+				total += g.To.Sub(g.From)
+			}
+			row[5] = fmt.Sprintf("%d (%s)", len(s.Gaps), durationText(total))
+		}
+		t.rows = append(t.rows, row)
+	}
+	if bw.err == nil {
+		t.render(bw)
+	}
 }
 
 func maxAtText(st query.Stat, clk clock) string {

@@ -71,8 +71,9 @@ type Interval struct {
 
 // Summary is what srvmon report shows for one view over a period.
 type Summary struct {
-	Result  Result     `json:"result"`
-	Stats   []Stat     `json:"stats"`
-	Busiest []Interval `json:"busiest"` // the busiest intervals of the period, busiest first
-	Gaps    []Interval `json:"gaps"`    // missed recording runs (periods longer than a few intervals without samples)
+	Result    Result     `json:"result"`
+	Stats     []Stat     `json:"stats"`
+	Busiest   []Interval `json:"busiest"`              // the busiest intervals of the period, busiest first
+	BusiestBy string     `json:"busiest_by,omitempty"` // what Busiest ranks by, such as "100-idle" (CPU busy %)
+	Gaps      []Interval `json:"gaps"`                 // missed recording runs (periods longer than a few intervals without samples)
 }

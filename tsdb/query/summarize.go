@@ -55,6 +55,9 @@ func Summarize(ctx context.Context, s *tsdb.Store, view string, o Options) (*Sum
 		sum.Stats = append(sum.Stats, e.stat(i, s))
 	}
 	sum.Busiest = e.busiest(series)
+	if e.v != nil {
+		sum.BusiestBy = e.v.busy.desc
+	}
 	gaps, err := e.gaps(ctx)
 	if err != nil {
 		return nil, err

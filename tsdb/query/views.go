@@ -69,6 +69,7 @@ type busy struct {
 	sum     bool                  // combine by sum; else by mean (avg) or max
 	mean    bool
 	exclude func(labels []tsdb.Label) bool // series left out of the ranking
+	desc    string                         // what the ranking measures, for Summary.BusiestBy
 }
 
 // view is a named group of columns computed from raw series.
@@ -95,7 +96,7 @@ func cpuView(name, metric string, extra []tsdb.Label) *view {
 		all[i] = term{metric: metric, mode: m, coef: 1}
 	}
 	v := &view{name: name, metrics: []string{metric}, byMode: true, extra: extra,
-		busy: busy{col: "idle", f: func(x float64) float64 { return 100 - x }, mean: true}}
+		busy: busy{col: "idle", f: func(x float64) float64 { return 100 - x }, mean: true, desc: "100-idle"}}
 	for _, m := range cpuModes {
 		v.columns = append(v.columns, column{name: m, unit: Percent, kind: rate,
 			num: []term{{metric: metric, mode: m, coef: 1}}, den: all, scale: 100, zero: nan})
@@ -137,7 +138,7 @@ var allViews = map[string]*view{
 			gauge("load1", Count, "node_load1"), gauge("load5", Count, "node_load5"),
 			gauge("load15", Count, "node_load15"), gauge("tasks", Count, "srvmon_processes"),
 		},
-		busy: busy{col: "load1"},
+		busy: busy{col: "load1", desc: "load1"},
 	},
 	"mem": {
 		name: "mem", help: "used (as sar -r), free, available, buffers, cached, % used",
@@ -151,7 +152,7 @@ var allViews = map[string]*view{
 			gauge("cached", Bytes, "node_memory_Cached_bytes"),
 			{name: "%used", unit: Percent, kind: level, num: memUsed, den: []term{tm("node_memory_MemTotal_bytes", 1)}, scale: 100, clamp: true},
 		},
-		busy: busy{col: "%used"},
+		busy: busy{col: "%used", desc: "%used"},
 	},
 	"swap": {
 		name: "swap", help: "swap used, free, % used, cached (sar -S)",
@@ -162,7 +163,7 @@ var allViews = map[string]*view{
 			{name: "%used", unit: Percent, kind: level, num: swapUsed, den: []term{tm("node_memory_SwapTotal_bytes", 1)}, scale: 100},
 			gauge("cached", Bytes, "node_memory_SwapCached_bytes"),
 		},
-		busy: busy{col: "%used"},
+		busy: busy{col: "%used", desc: "%used"},
 	},
 	"paging": {
 		name: "paging", help: "paged in/out bytes/s, faults/s, swapped pages/s (sar -B, -W)",
@@ -176,7 +177,7 @@ var allViews = map[string]*view{
 			counter("pswpin/s", PerSecond, "node_vmstat_pswpin", 1),
 			counter("pswpout/s", PerSecond, "node_vmstat_pswpout", 1),
 		},
-		busy: busy{col: "majflt/s", sum: true},
+		busy: busy{col: "majflt/s", sum: true, desc: "majflt/s"},
 	},
 	"disk": {
 		name: "disk", help: "per device: r/s, w/s, bytes/s, % util, await, queue (sar -d)",
@@ -195,7 +196,7 @@ var allViews = map[string]*view{
 				den: []term{tm("node_disk_reads_completed_total", 1), tm("node_disk_writes_completed_total", 1)}},
 			counter("aqu-sz", Count, "node_disk_io_time_weighted_seconds_total", 1),
 		},
-		busy: busy{col: "util"},
+		busy: busy{col: "util", desc: "max util"},
 	},
 	"fs": {
 		name: "fs", help: "per mount: size, used, available, % used, % inodes (sar -F)",
@@ -212,7 +213,7 @@ var allViews = map[string]*view{
 				den:   []term{tm("node_filesystem_files", 1)},
 				scale: 100},
 		},
-		busy: busy{col: "%used"},
+		busy: busy{col: "%used", desc: "%used"},
 	},
 	"net": {
 		name: "net", help: "per interface: rx/tx bytes, packets, errors, drops /s (sar -n)",
@@ -231,7 +232,7 @@ var allViews = map[string]*view{
 			counter("rxdrop/s", PerSecond, "node_network_receive_drop_total", 1),
 			counter("txdrop/s", PerSecond, "node_network_transmit_drop_total", 1),
 		},
-		busy: busy{col: "rxbytes/s", sum: true, exclude: isLoopback},
+		busy: busy{col: "rxbytes/s", sum: true, exclude: isLoopback, desc: "rx bytes/s"},
 	},
 	"proc": {
 		name: "proc", help: "running, blocked, forks/s, cswch/s, intr/s (sar -q, -w)",
@@ -243,7 +244,7 @@ var allViews = map[string]*view{
 			counter("cswch/s", PerSecond, "node_context_switches_total", 1),
 			counter("intr/s", PerSecond, "node_intr_total", 1),
 		},
-		busy: busy{col: "running"},
+		busy: busy{col: "running", desc: "running"},
 	},
 }
 
