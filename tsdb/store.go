@@ -287,16 +287,14 @@ func (w *Writer) Append(t time.Time, samples []Sample) error {
 	if len(samples) == 0 {
 		return nil
 	}
-	sorted := make([]Sample, len(samples))
-	copy(sorted, samples)
-	keys := make([]string, len(sorted))
-	for i := range sorted {
-		if err := sorted[i].Series.validate(); err != nil {
+	keys := make([]string, len(samples))
+	for i := range samples {
+		if err := samples[i].Series.validate(); err != nil {
 			return fmt.Errorf("append: %w", err)
 		}
-		keys[i] = sorted[i].Series.Key()
+		keys[i] = samples[i].Series.Key()
 	}
-	idx := make([]int, len(sorted))
+	idx := make([]int, len(samples))
 	for i := range idx {
 		idx[i] = i
 	}
@@ -304,7 +302,7 @@ func (w *Writer) Append(t time.Time, samples []Sample) error {
 	orderedKeys := make([]string, len(idx))
 	values := make([]float64, len(idx))
 	for i, j := range idx {
-		orderedKeys[i], values[i] = keys[j], sorted[j].Value
+		orderedKeys[i], values[i] = keys[j], samples[j].Value
 		if i > 0 && orderedKeys[i] == orderedKeys[i-1] {
 			return fmt.Errorf("append: series %s appears twice in one sample set", orderedKeys[i])
 		}
