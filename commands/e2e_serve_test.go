@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,12 +64,21 @@ func kindOf(metric string) (openmetrics.Kind, string) {
 // OpenMetrics text and loads it with `srvmon import` into a new store.
 func importedStore(t *testing.T, bin string, end time.Time, minutes int, gap func(time.Time) bool) string {
 	t.Helper()
+	dir := filepath.Join(t.TempDir(), "store")
+	importHistory(t, bin, dir, end, minutes, gap)
+	return dir
+}
+
+// importHistory imports into the store in dir the minutes of synthetic
+// history that importedStore(end, minutes) holds, but for those of skip.
+func importHistory(t *testing.T, bin, dir string, end time.Time, minutes int, skip func(time.Time) bool) {
+	t.Helper()
 	g := synth.New(synth.DefaultHost(), 1)
 	series := g.Series()
 	pts := make([][]tsdb.Point, len(series))
 	start := end.Add(-time.Duration(minutes-1) * time.Minute)
 	g.Minutes(start, minutes, func(ts time.Time, ss []tsdb.Sample) error {
-		if gap != nil && gap(ts) {
+		if skip != nil && skip(ts) {
 			return nil
 		}
 		for i, s := range ss {
@@ -100,11 +111,9 @@ func importedStore(t *testing.T, bin string, end time.Time, minutes int, gap fun
 		t.Fatal(err)
 	}
 	f.Close()
-	dir := filepath.Join(t.TempDir(), "store")
 	if out, err := exec.Command(bin, "import", "--data", dir, file).CombinedOutput(); err != nil {
 		t.Fatalf("srvmon import: %v\n%s", err, out)
 	}
-	return dir
 }
 
 // server is a running `srvmon serve`.
@@ -242,29 +251,40 @@ func TestE2EServePromtool(t *testing.T) {
 }
 
 // TestE2EServePrometheus starts a real Prometheus on loopback that scrapes
-// srvmon serve as it would node_exporter, and queries it for
-// node_cpu_seconds_total.
+// srvmon serve as it would node_exporter, every second, from a store that
+// gets a sample set a minute as from cron: Prometheus must hold the samples
+// at their recording times (one a minute, not one a scrape), compute rates
+// over them exactly, and hold nothing of a store whose newest samples are
+// older than --stale.
 func TestE2EServePrometheus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
 	prom := need(t, "prometheus", "prometheus")
 	bin := srvmonBinary(t)
-	now := time.Now().UTC().Truncate(time.Minute)
-	srv := startServe(t, bin, importedStore(t, bin, now, 120, nil))
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "prometheus.yml")
+	end := time.Now().UTC().Truncate(time.Minute)
+	// The store's newest sample set is a minute before end; end comes later.
+	dir := importedStore(t, bin, end, 120, func(ts time.Time) bool { return ts.Equal(end) })
+	srv := startServe(t, bin, dir)
+	staleEnd := end.Add(-10 * time.Minute)
+	stale := startServe(t, bin, importedStore(t, bin, staleEnd, 60, nil)) // older than --stale's 5 minutes
+	tmp := t.TempDir()
+	cfg := filepath.Join(tmp, "prometheus.yml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`global:
   scrape_interval: 1s
   scrape_timeout: 1s
 scrape_configs:
   - job_name: node
+    honor_timestamps: true
     static_configs:
       - targets: ['%s']
-`, srv.addr)), 0o644)
+  - job_name: stale
+    static_configs:
+      - targets: ['%s']
+`, srv.addr, stale.addr)), 0o644)
 	port := freePort(t)
 	var promOut syncBuf
-	cmd := exec.Command(prom, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(dir, "data"),
+	cmd := exec.Command(prom, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(tmp, "data"),
 		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port), "--log.level=warn")
 	cmd.Stdout, cmd.Stderr = &promOut, &promOut
 	if err := cmd.Start(); err != nil {
@@ -284,10 +304,11 @@ scrape_configs:
 	api := fmt.Sprintf("http://127.0.0.1:%d/api/v1/query?query=", port)
 	type sample struct {
 		Metric map[string]string `json:"metric"`
-		Value  [2]any            `json:"value"`
+		Value  [2]any            `json:"value"`  // instant vector: [unix seconds, "value"]
+		Values [][2]any          `json:"values"` // range vector: raw samples
 	}
 	queryProm := func(q string) ([]sample, error) {
-		code, body, err := fetch(http.DefaultClient, api+q)
+		code, body, err := fetch(http.DefaultClient, api+url.QueryEscape(q))
 		if err != nil {
 			return nil, err
 		}
@@ -302,24 +323,28 @@ scrape_configs:
 		}
 		return r.Data.Result, nil
 	}
-	var cpu []sample
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		var err error
-		cpu, err = queryProm("node_cpu_seconds_total")
-		if err == nil && len(cpu) > 0 {
-			break
+	// waitFor queries q until ok accepts the answer, for up to 60 s.
+	waitFor := func(q string, ok func([]sample) bool) []sample {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			res, err := queryProm(q)
+			if err == nil && ok(res) {
+				return res
+			}
+			select {
+			case <-done:
+				t.Fatalf("prometheus exited:\n%s", promOut.String())
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no acceptable answer in 60 s (last %v, error %v):\n%s", q, res, err, promOut.String())
+			}
+			time.Sleep(500 * time.Millisecond)
 		}
-		select {
-		case <-done:
-			t.Fatalf("prometheus exited:\n%s", promOut.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus found no node_cpu_seconds_total in 60 s (last error %v):\n%s", err, promOut.String())
-		}
-		time.Sleep(500 * time.Millisecond)
 	}
+	nonEmpty := func(res []sample) bool { return len(res) > 0 }
+	cpu := waitFor(`node_cpu_seconds_total{job="node"}`, nonEmpty)
 	if len(cpu) != 4*8 {
 		t.Errorf("prometheus holds %d node_cpu_seconds_total series, want 32 (4 CPUs, 8 modes)", len(cpu))
 	}
@@ -327,20 +352,44 @@ scrape_configs:
 	if m["job"] != "node" || m["instance"] != srv.addr || m["cpu"] == "" || m["mode"] == "" || m["exported_instance"] != "" {
 		t.Errorf("labels as node_exporter's: %v", m)
 	}
-	up, err := queryProm(`up{job="node"}`)
-	if err != nil || len(up) != 1 || up[0].Value[1] != "1" {
-		t.Errorf("up: %v %v", up, err)
+	// Several scrapes later Prometheus still holds one sample, at the
+	// time it was recorded.
+	waitFor(`count_over_time(up{job="node"}[1m])`, func(res []sample) bool { return len(res) == 1 && res[0].Value[1] != "1" && res[0].Value[1] != "2" })
+	rawLoad := waitFor(`node_load1{job="node"}[10m]`, nonEmpty)
+	if len(rawLoad) != 1 || len(rawLoad[0].Values) != 1 || rawLoad[0].Values[0][0] != float64(end.Add(-time.Minute).Unix()) {
+		t.Errorf("after several scrapes of one sample set, node_load1[10m] = %v, want one sample at %d (its recording time)", rawLoad, end.Add(-time.Minute).Unix())
 	}
-	// A rate, as a dashboard for node_exporter computes it, needs two
-	// scrapes of one counter: wait for them.
-	var rate []sample
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
-		if rate, err = queryProm(`sum(rate(node_network_receive_bytes_total[10s]))`); err == nil && len(rate) == 1 {
-			break
+	// A store older than --stale: Prometheus scrapes it (up is 1) and holds
+	// no node_* series, only the time of its newest sample.
+	waitFor(`up{job="stale"}`, func(res []sample) bool { return len(res) == 1 && res[0].Value[1] == "1" })
+	if res, err := queryProm(`count({job="stale",__name__=~"node_.*"})`); err != nil || len(res) != 0 {
+		t.Errorf("the stale store's node series reached Prometheus: %v %v", res, err)
+	}
+	last := waitFor(`srvmon_last_sample_timestamp_seconds{job="stale"}`, nonEmpty)
+	if last[0].Value[1] != strconv.FormatInt(staleEnd.Unix(), 10) {
+		t.Errorf("srvmon_last_sample_timestamp_seconds of the stale store = %v, want %d", last[0].Value[1], staleEnd.Unix())
+	}
+	// cron records the next sample set; the rate over the two is exact.
+	importHistory(t, bin, dir, end, 120, func(ts time.Time) bool { return !ts.Equal(end) })
+	raw := waitFor(`node_network_receive_bytes_total{job="node",device="eth0"}[10m]`, func(res []sample) bool { return len(res) == 1 && len(res[0].Values) == 2 })
+	v := func(i int) float64 {
+		f, err := strconv.ParseFloat(raw[0].Values[i][1].(string), 64)
+		if err != nil {
+			t.Fatal(err)
 		}
+		return f
 	}
-	if len(rate) != 1 {
-		t.Errorf("rate(node_network_receive_bytes_total): %v %v", rate, err)
+	if got, want := raw[0].Values[1][0], float64(end.Unix()); got != want {
+		t.Errorf("second sample at %v, want %v", got, want)
+	}
+	want := (v(1) - v(0)) / 60
+	rate, err := queryProm(`irate(node_network_receive_bytes_total{job="node",device="eth0"}[5m])`)
+	if err != nil || len(rate) != 1 {
+		t.Fatalf("irate: %v %v", rate, err)
+	}
+	got, _ := strconv.ParseFloat(rate[0].Value[1].(string), 64)
+	if math.Abs(got-want) > 1e-9*want || want <= 0 {
+		t.Errorf("irate(node_network_receive_bytes_total[5m]) = %v, want %v (the increase over the 60 s between the recordings)", got, want)
 	}
 }
 

@@ -22,7 +22,7 @@ type ServeOptions struct {
 	DataDir string
 	Listen  string        // host:port; "" means 127.0.0.1:8080
 	Refresh time.Duration // how often the page updates itself; 0 means 60 s
-	Stale   time.Duration // /healthz fails once the newest sample is older; 0 means 5 min
+	Stale   time.Duration // /healthz fails once the newest sample is older, /metrics leaves such series out; 0 means 5 min
 	Auth    string        // "user:bcrypt-hash" or a file of such lines; "" for no authentication
 }
 
@@ -59,7 +59,9 @@ record keeps appending from cron, and never writes to the store:
                           that match=SELECTOR
   /metrics                the newest sample of every series in the
                           Prometheus text format, named as node_exporter
-                          names them: point Prometheus at it
+                          names them, each with the time it was recorded;
+                          series older than --stale are left out (see the
+                          README for scraping a store that cron fills)
   /healthz                200 with the age of the newest sample, 503 once it
                           is older than --stale (recording has stopped)
 
@@ -82,7 +84,7 @@ Examples:
 				Value: defaultListen,
 			},
 			secondsFlag("refresh", "update the page's charts every `SECONDS` (or a duration like 30s)", web.DefaultRefresh),
-			secondsFlag("stale", "/healthz fails when the newest sample is older than `SECONDS` (or a duration like 5m)", web.DefaultStale),
+			secondsFlag("stale", "/healthz fails, and /metrics leaves a series out, when its newest sample is older than `SECONDS` (or a duration like 5m)", web.DefaultStale),
 			&cli.StringFlag{
 				Name:      "auth",
 				Usage:     "require HTTP basic auth: `USER:BCRYPT-HASH`, or a file of such lines",

@@ -21,8 +21,13 @@ const lastSampleMetric = "srvmon_last_sample_timestamp_seconds"
 
 // handleMetrics serves the newest sample of every current series in the
 // Prometheus exposition format the scraper asks for (text 0.0.4 by
-// default), as node_exporter would: node_exporter's names, types and
-// labels, no timestamps.
+// default) with node_exporter's names, types and labels. Each sample
+// carries the time it was recorded: a store fed by cron changes once a
+// minute, and a scrape every few seconds must not stamp one value with
+// several times (rate() would see a counter stand still, then jump).
+// Series whose newest sample is older than Options.Stale (counted back from
+// now) are left out, so that Prometheus shows a gap when recording stops;
+// srvmon_last_sample_timestamp_seconds, without a timestamp, stays.
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	snap, err := s.latest(r.Context())
 	if err != nil {
@@ -32,7 +37,7 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	format := expfmt.Negotiate(r.Header)
 	var buf bytes.Buffer
 	enc := expfmt.NewEncoder(&buf, format)
-	for _, mf := range metricFamilies(snap) {
+	for _, mf := range metricFamilies(snap, s.o.Now().Add(-s.o.Stale).Unix()) {
 		if err := enc.Encode(mf); err != nil {
 			s.serverError(w, r, fmt.Errorf("metrics: encode %s: %w", mf.GetName(), err))
 			return
@@ -47,12 +52,13 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	s.send(w, r, string(format), http.StatusOK, buf.Bytes())
 }
 
-// metricFamilies turns a snapshot into metric families sorted by name.
-// The instance label is left out when every series has the same one (the
+// metricFamilies turns the samples of a snapshot recorded at or after the
+// Unix time cut into metric families sorted by name, each sample with its
+// timestamp. The instance label is left out when every series has the same one (the
 // usual store of one host): Prometheus sets instance to the scrape
 // target, as for node_exporter, and would otherwise rename ours to
 // exported_instance.
-func metricFamilies(snap snapshot) []*dto.MetricFamily {
+func metricFamilies(snap snapshot, cut int64) []*dto.MetricFamily {
 	instances := map[string]bool{}
 	for _, ls := range snap.samples {
 		instances[ls.series.Get("instance")] = true
@@ -60,6 +66,9 @@ func metricFamilies(snap snapshot) []*dto.MetricFamily {
 	dropInstance := len(instances) == 1
 	byName := map[string]*dto.MetricFamily{}
 	for _, ls := range snap.samples {
+		if ls.point.T < cut {
+			continue
+		}
 		name := ls.series.Metric
 		mf := byName[name]
 		if mf == nil {
@@ -67,7 +76,7 @@ func metricFamilies(snap snapshot) []*dto.MetricFamily {
 			mf = &dto.MetricFamily{Name: proto.String(name), Help: proto.String(help), Type: typ.Enum()}
 			byName[name] = mf
 		}
-		m := &dto.Metric{}
+		m := &dto.Metric{TimestampMs: proto.Int64(ls.point.T * 1000)}
 		for _, l := range ls.series.Labels {
 			if dropInstance && l.Name == "instance" {
 				continue

@@ -40,9 +40,9 @@ type Options struct {
 	// the cron interval of record.
 	Refresh time.Duration
 	// Stale is how old the newest sample may get before /healthz answers
-	// 503; series whose newest sample is older than that, counted back from
-	// the newest sample of all, are left out of /metrics. Defaults to 5
-	// minutes.
+	// 503; series whose newest sample is older than that (counted back from
+	// now) are left out of /metrics, so that Prometheus shows a gap.
+	// Defaults to 5 minutes.
 	Stale time.Duration
 	// Auth, if not nil, requires HTTP basic authentication on every
 	// endpoint.
