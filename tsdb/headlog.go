@@ -372,7 +372,12 @@ func readTail(f *os.File) (headTail, error) {
 			if payload, _, ok := recordAt(buf, 0); ok {
 				t := headTail{size: size}
 				t.lastT, t.lastHash = lastOf(payload)
-				return t, nil
+				if t.lastT != 0 || len(payload) == 0 || payload[0] != recPoints {
+					return t, nil
+				}
+				// An import was joined after the last sample set: the
+				// scan below finds that set's time, which the next set
+				// must come after (or it would replace it).
 			}
 		}
 	}

@@ -1,0 +1,75 @@
+package commands
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb"
+)
+
+// recordedTimes returns the times of the sample sets that Record wrote for
+// instance "test" (imported series carry another instance).
+func recordedTimes(t *testing.T, dir string) []int64 {
+	t.Helper()
+	store, err := tsdb.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	seen := map[int64]bool{}
+	err = store.Read(context.Background(), time.Unix(1, 0), time.Now().Add(time.Hour),
+		func(s tsdb.Series) bool { return s.Get("instance") == "test" },
+		func(_ tsdb.Series, pts []tsdb.Point) error {
+			for _, p := range pts {
+				seen[p.T] = true
+			}
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]int64, 0, len(seen))
+	for ts := range seen {
+		out = append(out, ts)
+	}
+	return out
+}
+
+// An import joined into today's head log between two record runs of the
+// same second must not make the second run reuse the first one's second
+// (which would replace the acknowledged set).
+func TestImport_BetweenRecordsOfOneSecond(t *testing.T) {
+	t.Parallel()
+	o := quick(t)
+	o.Collectors = []string{"load"}
+	in := filepath.Join(t.TempDir(), "tiny.om")
+	// Points in today's head log, an hour ago (or just after midnight).
+	ts := max(time.Now().Add(-time.Hour).Unix(), time.Now().UTC().Truncate(24*time.Hour).Unix())
+	if err := os.WriteFile(in, fmt.Appendf(nil, "# TYPE tiny gauge\ntiny{instance=\"x\"} 1 %d\n# EOF\n", ts), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var stderr bytes.Buffer
+	runs := 0
+	for range 5 {
+		if err := Record(ctx, o, &stderr); err != nil {
+			t.Fatal(err)
+		}
+		runs++
+		if err := Import(ctx, ImportOptions{DataDir: o.DataDir, Input: in, LockTimeout: time.Second}, nil, &stderr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Record(ctx, o, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	runs++
+	if got := len(recordedTimes(t, o.DataDir)); got != runs {
+		t.Errorf("%d record runs acknowledged, the store holds %d of their sets (stderr: %s)", runs, got, stderr.String())
+	}
+}
