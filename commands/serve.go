@@ -8,6 +8,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,9 @@ type ServeOptions struct {
 	Refresh time.Duration // how often the page updates itself; 0 means 60 s
 	Stale   time.Duration // /healthz fails once the newest sample is older, /metrics leaves such series out; 0 means 5 min
 	Auth    string        // "user:bcrypt-hash" or a file of such lines; "" for no authentication
+	// AccessLog is where a Common Log Format line per request goes: a file
+	// (appended to), "-" for stdout, "" for nowhere.
+	AccessLog string
 }
 
 // Timeouts of the HTTP server: a slow or stuck client cannot hold a
@@ -75,6 +79,7 @@ Examples:
   srvmon serve                                    # http://127.0.0.1:8080/
   srvmon serve --listen :8080 --auth /etc/srvmon/htpasswd
   srvmon serve --refresh 10s --stale 3m
+  srvmon serve --access-log /var/log/srvmon/access.log   # or - for stdout
   curl -s 127.0.0.1:8080/metrics | promtool check metrics`,
 		Flags: []cli.Flag{
 			dataFlag(),
@@ -86,6 +91,11 @@ Examples:
 			secondsFlag("refresh", "update the page's charts every `SECONDS` (or a duration like 30s)", web.DefaultRefresh),
 			secondsFlag("stale", "/healthz fails, and /metrics leaves a series out, when its newest sample is older than `SECONDS` (or a duration like 5m)", web.DefaultStale),
 			&cli.StringFlag{
+				Name:      "access-log",
+				Usage:     "append a line per request in the Common Log Format to `FILE` (- for stdout)",
+				TakesFile: true,
+			},
+			&cli.StringFlag{
 				Name:      "auth",
 				Usage:     "require HTTP basic auth: `USER:BCRYPT-HASH`, or a file of such lines",
 				TakesFile: true,
@@ -96,12 +106,13 @@ Examples:
 				return err
 			}
 			return Serve(ctx, ServeOptions{
-				DataDir: cmd.String("data"),
-				Listen:  cmd.String("listen"),
-				Refresh: flagSeconds(cmd, "refresh"),
-				Stale:   flagSeconds(cmd, "stale"),
-				Auth:    cmd.String("auth"),
-			}, cmd.Root().ErrWriter)
+				DataDir:   cmd.String("data"),
+				Listen:    cmd.String("listen"),
+				Refresh:   flagSeconds(cmd, "refresh"),
+				Stale:     flagSeconds(cmd, "stale"),
+				Auth:      cmd.String("auth"),
+				AccessLog: cmd.String("access-log"),
+			}, cmd.Root().Writer, cmd.Root().ErrWriter)
 		},
 	}
 }
@@ -111,8 +122,9 @@ Examples:
 // s for the requests in progress. It writes one line to stderr when it
 // listens (with the address, which tells the port of ":0"), a warning when
 // it listens beyond loopback without authentication, and errors of
-// requests that failed on the server's side.
-func Serve(ctx context.Context, o ServeOptions, stderr io.Writer) error {
+// requests that failed on the server's side. With o.AccessLog "-" the
+// access log goes to stdout.
+func Serve(ctx context.Context, o ServeOptions, stdout, stderr io.Writer) error {
 	if err := checkDataDir(o.DataDir); err != nil {
 		return err
 	}
@@ -142,6 +154,19 @@ func Serve(ctx context.Context, o ServeOptions, stderr io.Writer) error {
 		}
 		auth = a
 	}
+	var accessLog io.Writer
+	switch o.AccessLog {
+	case "":
+	case "-":
+		accessLog = stdout
+	default:
+		f, err := os.OpenFile(o.AccessLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+		if err != nil {
+			return fmt.Errorf("serve: access log: %w", err)
+		}
+		defer f.Close()
+		accessLog = f
+	}
 	store, err := openStore(o.DataDir)
 	if err != nil {
 		return err
@@ -160,6 +185,7 @@ func Serve(ctx context.Context, o ServeOptions, stderr io.Writer) error {
 		LocalOnly: isLoopback(ln.Addr()) && auth == nil,
 		Version:   version(),
 		ErrorLog:  errLog,
+		AccessLog: accessLog,
 	})
 	return serveOn(ctx, ln, handler, auth != nil, o.DataDir, stderr, errLog)
 }

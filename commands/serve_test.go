@@ -98,7 +98,7 @@ func TestServe_UsageErrors(t *testing.T) {
 func TestServe_NoStore(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "none")
-	err := Serve(context.Background(), ServeOptions{DataDir: dir, Listen: "127.0.0.1:0"}, io.Discard)
+	err := Serve(context.Background(), ServeOptions{DataDir: dir, Listen: "127.0.0.1:0"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "no store in "+dir) {
 		t.Fatalf("Serve on a missing store: %v", err)
 	}
@@ -111,7 +111,7 @@ func TestServe_AddressInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	err = Serve(context.Background(), ServeOptions{DataDir: newEmptyStore(t), Listen: ln.Addr().String()}, io.Discard)
+	err = Serve(context.Background(), ServeOptions{DataDir: newEmptyStore(t), Listen: ln.Addr().String()}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "address already in use") {
 		t.Fatalf("Serve on a used port: %v", err)
 	}
@@ -126,7 +126,7 @@ func TestServe_ServesAndStops(t *testing.T) {
 	var stderr lockedBuffer
 	done := make(chan error, 1)
 	dir := newEmptyStore(t)
-	go func() { done <- Serve(ctx, ServeOptions{DataDir: dir, Listen: "127.0.0.1:0"}, &stderr) }()
+	go func() { done <- Serve(ctx, ServeOptions{DataDir: dir, Listen: "127.0.0.1:0"}, io.Discard, &stderr) }()
 	url := waitServing(t, &stderr, done)
 	if !strings.HasPrefix(url, "http://127.0.0.1:") {
 		t.Errorf("serving on %s, want 127.0.0.1", url)
@@ -185,7 +185,9 @@ func TestServe_Auth(t *testing.T) {
 	var stderr lockedBuffer
 	done := make(chan error, 1)
 	dir := newEmptyStore(t)
-	go func() { done <- Serve(ctx, ServeOptions{DataDir: dir, Listen: "127.0.0.1:0", Auth: file}, &stderr) }()
+	go func() {
+		done <- Serve(ctx, ServeOptions{DataDir: dir, Listen: "127.0.0.1:0", Auth: file}, io.Discard, &stderr)
+	}()
 	url := waitServing(t, &stderr, done)
 	for _, tt := range []struct {
 		user, password string
@@ -306,7 +308,7 @@ func TestServe_SlowClientIsCut(t *testing.T) {
 	var stderr lockedBuffer
 	done := make(chan error, 1)
 	dir := newEmptyStore(t)
-	go func() { done <- Serve(ctx, ServeOptions{DataDir: dir, Listen: "127.0.0.1:0"}, &stderr) }()
+	go func() { done <- Serve(ctx, ServeOptions{DataDir: dir, Listen: "127.0.0.1:0"}, io.Discard, &stderr) }()
 	url := waitServing(t, &stderr, done)
 	conn, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/"))
 	if err != nil {
@@ -338,6 +340,56 @@ func TestSecondsValue(t *testing.T) {
 		var v secondsValue
 		if err := v.Set(in); err == nil {
 			t.Errorf("Set(%q) accepted: %v", in, v.d)
+		}
+	}
+}
+
+// TestServe_AccessLog checks --access-log: a Common Log Format line per
+// request appended to a file, or written to stdout with "-".
+func TestServe_AccessLog(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "access.log")
+	if err := os.WriteFile(file, []byte("earlier line\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	for _, dest := range []string{file, "-"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var stdout, stderr lockedBuffer
+		done := make(chan error, 1)
+		dir := newEmptyStore(t)
+		go func() {
+			done <- Serve(ctx, ServeOptions{DataDir: dir, Listen: "127.0.0.1:0", AccessLog: dest}, &stdout, &stderr)
+		}()
+		url := waitServing(t, &stderr, done)
+		for _, path := range []string{"healthz", "nowhere"} {
+			resp, err := http.Get(url + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+		got := stdout.String()
+		if dest != "-" {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = string(b)
+			if !strings.HasPrefix(got, "earlier line\n") {
+				t.Errorf("the access log was not appended to: %q", got)
+			}
+			got = strings.TrimPrefix(got, "earlier line\n")
+		} else if strings.Contains(stderr.String(), "GET") {
+			t.Errorf("access log on stderr: %s", stderr.String())
+		}
+		re := regexp.MustCompile(`^127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [-+]\d{4}\] "GET /healthz HTTP/1\.1" 503 \d+\n` +
+			`127\.0\.0\.1 - - \[[^]]+\] "GET /nowhere HTTP/1\.1" 404 \d+\n$`)
+		if !re.MatchString(got) {
+			t.Errorf("--access-log %s:\n%s", dest, got)
 		}
 	}
 }

@@ -67,6 +67,9 @@ type Options struct {
 	// ErrorLog receives errors that end in a 500 response. Defaults to
 	// discarding them.
 	ErrorLog *log.Logger
+	// AccessLog, if not nil, receives a line per request in the Common Log
+	// Format (see accessLog), refused and unauthorised ones included.
+	AccessLog io.Writer
 }
 
 func (o *Options) setDefaults() {
@@ -124,7 +127,11 @@ func New(store *tsdb.Store, o Options) *Server {
 	if o.Auth != nil {
 		h = o.Auth.wrap(h)
 	}
-	s.handler = secure(h, o.LocalOnly)
+	h = secure(h, o.LocalOnly)
+	if o.AccessLog != nil {
+		h = (&accessLog{o: &s.o}).wrap(h)
+	}
+	s.handler = h
 	return s
 }
 
