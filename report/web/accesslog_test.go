@@ -61,4 +61,3 @@ func TestAccessLog(t *testing.T) {
 		t.Errorf("HEAD: %q", log.String())
 	}
 }
-
