@@ -8,13 +8,12 @@ import (
 	"io/fs"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v3"
 
-	"github.com/srvmon/srvmon/sampler"
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/metric"
 	"github.com/srvmon/srvmon/tsdb/openmetrics"
 )
 
@@ -32,8 +31,10 @@ func newExportCommand() *cli.Command {
 		Usage: "write the store, or a time range of it, as OpenMetrics text",
 		Description: `export writes every series with samples in [--from, --to) in the OpenMetrics
 text format (one family after the other, types and help from srvmon's metric
-catalog, timestamps in seconds), ending with "# EOF". The output can be
-checked with "promtool check metrics", loaded into Prometheus with
+catalog, timestamps in seconds), ending with "# EOF". "promtool check metrics"
+reads it (as the Prometheus text format, so it notes "no help text" for each
+counter foo_total, whose OpenMetrics HELP line names the family foo; the
+other notes are node_exporter's camelCase memory names), it loads into Prometheus with
 "promtool tsdb create-blocks-from openmetrics", or into another srvmon store
 with "srvmon import".
 
@@ -122,7 +123,7 @@ func Export(ctx context.Context, o ExportOptions, stdout, stderr io.Writer) (err
 			abort()
 		}
 	}()
-	enc := openmetrics.NewEncoder(out, metricKind) // buffers, flushes on Close
+	enc := openmetrics.NewEncoder(out, metric.TypeOf) // buffers, flushes on Close
 	points := 0
 	for _, group := range familyGroups(list) {
 		inGroup := make(map[string]bool, len(group))
@@ -234,27 +235,6 @@ func createOutput(name string, stdout io.Writer) (w io.Writer, commit func() err
 		os.Remove(tmp)
 	}
 	return f, commit, abort, nil
-}
-
-// metricKind gives the encoder the OpenMetrics type and help of a metric:
-// from the sampler's catalog, else counter for names ending in _total and
-// unknown for the rest.
-func metricKind(metric string) (openmetrics.Kind, string) {
-	if mi, ok := sampler.Lookup(metric); ok {
-		switch mi.Kind {
-		case sampler.Counter:
-			return openmetrics.Counter, mi.Help
-		case sampler.Gauge:
-			return openmetrics.Gauge, mi.Help
-		case sampler.Info:
-			return openmetrics.Info, mi.Help
-		}
-		return openmetrics.Unknown, mi.Help
-	}
-	if strings.HasSuffix(metric, "_total") {
-		return openmetrics.Counter, ""
-	}
-	return openmetrics.Unknown, ""
 }
 
 // familyGroups puts series (as Store.SeriesIn lists them, in Key order) in

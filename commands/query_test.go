@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
 // queryDay is the UTC day the query fixture holds.
@@ -39,7 +40,7 @@ func queryStore(t *testing.T) string {
 		err = w.Append(at, []tsdb.Sample{
 			{Series: tsdb.NewSeries("node_load1", "instance", "h1"), Value: float64(m)},
 			{Series: tsdb.NewSeries("node_network_receive_bytes_total", "device", "eth0", "instance", "h1"), Value: float64(1000 + 600*m)},
-			{Series: tsdb.NewSeries(tsdb.BootInfoMetric, "boot_id", "b1", "instance", "h1"), Value: 1},
+			{Series: tsdb.NewSeries(metric.BootInfo, "boot_id", "b1", "instance", "h1"), Value: 1},
 		})
 		if err == nil {
 			err = w.Maintain(context.Background())

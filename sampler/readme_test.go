@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
 var updateReadme = flag.Bool("update-readme", false, "rewrite the metric catalog in ../README.md")
@@ -19,7 +21,7 @@ const (
 func catalogMarkdown() string {
 	var b strings.Builder
 	b.WriteString("| metric | kind | collector | meaning |\n|---|---|---|---|\n")
-	for _, m := range Catalog() {
+	for _, m := range metric.Catalog() {
 		coll := m.Collector
 		if coll == "" {
 			coll = "(self)"

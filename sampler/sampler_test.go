@@ -15,6 +15,8 @@ import (
 	"github.com/shirou/gopsutil/v4/common"
 
 	"github.com/srvmon/srvmon/tsdb"
+
+	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
 const testInstance = "web-1"
@@ -156,19 +158,16 @@ func TestSampleHost(t *testing.T) {
 		if got := smp.Series.Get("instance"); got != testInstance {
 			t.Errorf("%s: instance = %q, want %q", smp.Series, got, testInstance)
 		}
-		info, ok := Lookup(name)
+		info, ok := metric.Lookup(name)
 		if !ok {
 			t.Errorf("%s: metric not in the catalog", name)
 			continue
 		}
 		produced[info.Collector] = true
-		if strings.HasSuffix(name, "_total") && info.Kind != Counter {
+		if strings.HasSuffix(name, "_total") && info.Kind != metric.Counter {
 			t.Errorf("%s ends in _total but is a %v in the catalog", name, info.Kind)
 		}
-		if info.Kind == Counter && !strings.HasSuffix(name, "_total") && !counterWithoutTotal(name) {
-			t.Errorf("counter %s does not end in _total", name)
-		}
-		if info.Kind == Info && smp.Value != 1 {
+		if info.Kind == metric.Info && smp.Value != 1 {
 			t.Errorf("%s: info metric has value %v", smp.Series, smp.Value)
 		}
 	}
@@ -181,6 +180,16 @@ func TestSampleHost(t *testing.T) {
 		// A host may have no block device diskstats keeps.
 		if !produced[name] && name != "diskstats" {
 			t.Errorf("collector %s produced nothing on this host", name)
+		}
+	}
+}
+
+// TestCatalogCollectors checks that every collector the metric catalog
+// names exists.
+func TestCatalogCollectors(t *testing.T) {
+	for _, m := range metric.Catalog() {
+		if m.Collector != "" && !slices.Contains(Names(), m.Collector) {
+			t.Errorf("%s: unknown collector %q", m.Name, m.Collector)
 		}
 	}
 }

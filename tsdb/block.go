@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/nakabonne/tstorage"
+	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
 // forever is the tstorage retention of a block: tstorage measures retention
@@ -426,17 +427,13 @@ func writeBlock(dir string, series map[string][]Point) error {
 	return syncTree(dir)
 }
 
-// BootInfoMetric is the info series whose boot_id label names the boot a
-// sample set was recorded in; readers never compute a rate across a change.
-const BootInfoMetric = "srvmon_boot_info"
-
-// bootIndex returns a bootFunc from the srvmon_boot_info series among
+// bootIndex returns a bootFunc from the metric.BootInfo series among
 // series: a reboot lies between two times when the boot ids recorded at
 // those times (for the same instance) differ.
 func bootIndex(parsed []Series, points map[string][]Point) bootFunc {
 	boots := map[string]map[int64]string{}
 	for _, ser := range parsed {
-		if ser.Metric != BootInfoMetric {
+		if ser.Metric != metric.BootInfo {
 			continue
 		}
 		inst := ser.Get("instance")

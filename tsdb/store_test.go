@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/srvmon/srvmon/tsdb/metric"
 	"time"
 )
 
@@ -261,7 +263,7 @@ func TestSummaries(t *testing.T) {
 	c := &clock{day0}
 	s := newTestStore(t, c)
 	boot := func(id string) Sample {
-		return Sample{NewSeries(BootInfoMetric, "boot_id", id, "instance", "h1"), 1}
+		return Sample{NewSeries(metric.BootInfo, "boot_id", id, "instance", "h1"), 1}
 	}
 	// A counter that rises 60 per minute, with a reboot at 00:30 after
 	// which it restarts from 1000 (higher than before: only the boot id

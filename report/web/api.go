@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/report"
-	"github.com/srvmon/srvmon/sampler"
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/metric"
 	"github.com/srvmon/srvmon/tsdb/query"
 )
 
@@ -302,7 +302,7 @@ func infoOf(ser tsdb.Series) seriesInfo {
 	for _, l := range ser.Labels {
 		si.Labels[l.Name] = l.Value
 	}
-	if mi, ok := sampler.Lookup(ser.Metric); ok {
+	if mi, ok := metric.Lookup(ser.Metric); ok {
 		si.Kind, si.Unit, si.Help = mi.Kind.String(), mi.Unit, mi.Help
 	}
 	return si

@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/srvmon/srvmon/sampler"
+	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
 // lastSampleMetric is the one series /metrics adds to what the store
@@ -110,23 +110,18 @@ func metricFamilies(snap snapshot, cut int64) []*dto.MetricFamily {
 	return out
 }
 
-// exposedType returns the type and help node_exporter gives a metric:
-// counters whose name ends in _total are counters, other counters (the
-// raw /proc/vmstat fields) untyped, gauges and info series gauges. Metrics
-// missing from the catalog (imported from elsewhere) are untyped.
+// exposedType returns the type and help of a metric in the text format:
+// metric.TypeOf's type (an info series is a gauge there, as in
+// node_exporter) and a help text for metrics the catalog does not know.
 func exposedType(name string) (dto.MetricType, string) {
-	mi, ok := sampler.Lookup(name)
-	if !ok {
-		return dto.MetricType_UNTYPED, "Metric " + name + " as recorded by srvmon."
-	}
-	help := mi.Help
+	typ, help := metric.TypeOf(name)
 	if help == "" {
 		help = "Metric " + name + " as recorded by srvmon."
 	}
-	switch {
-	case mi.Kind == sampler.Counter && strings.HasSuffix(name, "_total"):
+	switch typ {
+	case metric.CounterType:
 		return dto.MetricType_COUNTER, help
-	case mi.Kind == sampler.Gauge || mi.Kind == sampler.Info:
+	case metric.GaugeType, metric.InfoType:
 		return dto.MetricType_GAUGE, help
 	}
 	return dto.MetricType_UNTYPED, help

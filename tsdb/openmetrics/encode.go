@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
 var (
@@ -30,32 +31,17 @@ var (
 	ErrClosed = errors.New("encoder closed")
 )
 
-// Kind is the OpenMetrics type of a stored metric.
-type Kind int
+// Kind is the OpenMetrics type of a stored metric: metric.Type, so that
+// what metric.TypeOf says is what the Encoder writes.
+type Kind = metric.Type
 
 // The kinds a metric can have.
 const (
-	Unknown Kind = iota // no type known; written as "unknown"
-	Counter             // a monotonic counter; its name should end in "_total"
-	Gauge               // a value that goes up and down
-	Info                // a constant 1 whose labels carry information; its name should end in "_info"
+	Unknown = metric.Untyped     // no type known; written without a # TYPE line
+	Counter = metric.CounterType // a monotonic counter; its name should end in "_total"
+	Gauge   = metric.GaugeType   // a value that goes up and down
+	Info    = metric.InfoType    // a constant 1 whose labels carry information; its name should end in "_info"
 )
-
-// String returns the OpenMetrics name of the type: "unknown", "counter",
-// "gauge" or "info".
-func (k Kind) String() string {
-	switch k {
-	case Unknown:
-		return "unknown"
-	case Counter:
-		return "counter"
-	case Gauge:
-		return "gauge"
-	case Info:
-		return "info"
-	}
-	return "Kind(" + strconv.Itoa(int(k)) + ")"
-}
 
 // FamilyOrder compares two series in the order Encoder.Series accepts
 // without ever returning ErrOrder: by metric name, then by labels (name,
@@ -305,11 +291,16 @@ func (e *Encoder) startFamily(metric, family string, typ Kind, help string) {
 		e.samples[family+"_created"] = struct{}{}
 	}
 	b := e.w.AvailableBuffer()
-	b = append(b, "# TYPE "...)
-	b = append(b, family...)
-	b = append(b, ' ')
-	b = append(b, typ.String()...)
-	b = append(b, '\n')
+	// OpenMetrics reads a family without a TYPE line as unknown, and the
+	// Prometheus text format, which "promtool check metrics" reads, has no
+	// type "unknown": leaving the line out is what both understand.
+	if typ != Unknown {
+		b = append(b, "# TYPE "...)
+		b = append(b, family...)
+		b = append(b, ' ')
+		b = append(b, typ.String()...)
+		b = append(b, '\n')
+	}
 	if help != "" {
 		b = append(b, "# HELP "...)
 		b = append(b, family...)

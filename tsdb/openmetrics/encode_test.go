@@ -91,7 +91,7 @@ foo_total{a="y"} 3 100
 			calls: []call{
 				{tsdb.NewSeries("node_vmstat_pgpgin"), pts(60, 12345)},
 			},
-			want: "# TYPE node_vmstat_pgpgin unknown\nnode_vmstat_pgpgin 12345 60\n# EOF\n",
+			want: "node_vmstat_pgpgin 12345 60\n# EOF\n",
 		},
 		{
 			name: "Info",
@@ -102,7 +102,6 @@ foo_total{a="y"} 3 100
 			want: `# TYPE srvmon_boot info
 srvmon_boot_info{kernel="6.1.0"} 1 60
 srvmon_boot_info{kernel="6.1.0"} 1 120
-# TYPE srvmon_version unknown
 srvmon_version{v="1"} 1 60
 # EOF
 `,
@@ -121,9 +120,7 @@ foo 1 1
 foo{a="b"} 2 1
 # TYPE foo_created gauge
 foo_created 3 1
-# TYPE foo_info unknown
 foo_info 1 1
-# TYPE foo_total unknown
 # HELP foo_total A \\ b \"c\"\nnext line.
 foo_total 4 1
 # EOF
@@ -135,7 +132,7 @@ foo_total 4 1
 				{tsdb.NewSeries("foo_created"), pts(1, 3)},
 				{tsdb.NewSeries("foo_total"), pts(1, 4)},
 			},
-			want: "# TYPE foo_created gauge\nfoo_created 3 1\n# TYPE foo_total unknown\n" + fooHelp + "foo_total 4 1\n# EOF\n",
+			want: "# TYPE foo_created gauge\nfoo_created 3 1\n" + fooHelp + "foo_total 4 1\n# EOF\n",
 		},
 		{
 			name: "InfoThenCounterOfTheSameFamily",
@@ -143,7 +140,7 @@ foo_total 4 1
 				{tsdb.NewSeries("foo_info"), pts(1, 1)},
 				{tsdb.NewSeries("foo_total"), pts(1, 4)},
 			},
-			want: "# TYPE foo info\nfoo_info 1 1\n# TYPE foo_total unknown\n" + fooHelp + "foo_total 4 1\n# EOF\n",
+			want: "# TYPE foo info\nfoo_info 1 1\n" + fooHelp + "foo_total 4 1\n# EOF\n",
 		},
 		{
 			name: "Values",
@@ -175,14 +172,14 @@ node_load1 -1.5e-07 13
 			calls: []call{
 				{tsdb.NewSeries("up"), pts(-5, 1, 0, 1, 1700000000, 1)},
 			},
-			want: "# TYPE up unknown\nup 1 -5\nup 1 0\nup 1 1700000000\n# EOF\n",
+			want: "up 1 -5\nup 1 0\nup 1 1700000000\n# EOF\n",
 		},
 		{
 			name: "LabelEscaping",
 			calls: []call{
 				{tsdb.NewSeries("up", "b", "q\"b\\c\nd", "a", "ü€ 𝄞,}= "), pts(1, 1)},
 			},
-			want: "# TYPE up unknown\nup{a=\"ü€ 𝄞,}= \",b=\"q\\\"b\\\\c\\nd\"} 1 1\n# EOF\n",
+			want: "up{a=\"ü€ 𝄞,}= \",b=\"q\\\"b\\\\c\\nd\"} 1 1\n# EOF\n",
 		},
 		{
 			name: "ChunksAndRepeatedPoints",
@@ -192,7 +189,7 @@ node_load1 -1.5e-07 13
 				{tsdb.NewSeries("up"), pts(3, math.NaN(), 4, 4)},
 				{tsdb.NewSeries("up"), nil},
 			},
-			want: "# TYPE up unknown\nup 1 1\nup 2 2\nup NaN 3\nup 4 4\n# EOF\n",
+			want: "up 1 1\nup 2 2\nup NaN 3\nup 4 4\n# EOF\n",
 		},
 		{
 			name: "SeriesWithoutPointsWriteNothing",
@@ -201,7 +198,7 @@ node_load1 -1.5e-07 13
 				{tsdb.NewSeries("b"), pts(1, 1)},
 				{tsdb.NewSeries("c"), nil},
 			},
-			want: "# TYPE b unknown\nb 1 1\n# EOF\n",
+			want: "b 1 1\n# EOF\n",
 		},
 		{
 			name: "SeriesOfAMetricInAnyOrder",
@@ -227,7 +224,7 @@ node_cpu_seconds_total{cpu="0",mode="idle"} 20 1
 
 func TestEncoder_NilKindOf(t *testing.T) {
 	got := encode(t, nil, []call{{tsdb.NewSeries("x_total"), pts(1, 1)}})
-	if want := "# TYPE x_total unknown\nx_total 1 1\n# EOF\n"; got != want {
+	if want := "x_total 1 1\n# EOF\n"; got != want {
 		t.Errorf("output:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/srvmon/srvmon/sampler"
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
 // Options say what Run and Summarize compute.
@@ -356,7 +356,7 @@ func (e *engine) accepts(ser tsdb.Series) bool {
 }
 
 func (e *engine) match(ser tsdb.Series) bool {
-	return ser.Metric == tsdb.BootInfoMetric || e.accepts(ser)
+	return ser.Metric == metric.BootInfo || e.accepts(ser)
 }
 
 // register returns the group and term index of an input series, creating
@@ -406,15 +406,15 @@ func (e *engine) register(ser tsdb.Series, key string) (*group, int) {
 
 // rawColumn is the column of a raw series: a per-second rate for counters,
 // the stored value for everything else.
-func rawColumn(metric string) column {
+func rawColumn(name string) column {
 	kind, unit := level, None
-	if mi, ok := sampler.Lookup(metric); ok {
+	if mi, ok := metric.Lookup(name); ok {
 		switch {
-		case mi.Kind == sampler.Counter && mi.Unit == "bytes":
+		case mi.Kind == metric.Counter && mi.Unit == "bytes":
 			kind, unit = rate, BytesPerSecond
-		case mi.Kind == sampler.Counter && mi.Unit == "seconds":
+		case mi.Kind == metric.Counter && mi.Unit == "seconds":
 			kind, unit = rate, None // seconds per second
-		case mi.Kind == sampler.Counter:
+		case mi.Kind == metric.Counter:
 			kind, unit = rate, PerSecond
 		case mi.Unit == "bytes":
 			unit = Bytes
@@ -423,10 +423,10 @@ func rawColumn(metric string) column {
 		default:
 			unit = Count
 		}
-	} else if strings.HasSuffix(metric, "_total") {
+	} else if strings.HasSuffix(name, "_total") {
 		kind = rate
 	}
-	return column{name: metric, unit: unit, kind: kind, num: []term{{metric: metric, coef: 1}}}
+	return column{name: name, unit: unit, kind: kind, num: []term{{metric: name, coef: 1}}}
 }
 
 // run computes the query.
@@ -507,7 +507,7 @@ func (e *engine) readRaw(ctx context.Context, a, b int64, only map[*group]bool) 
 			clear(g.pts)
 		}
 		match = func(ser tsdb.Series) bool {
-			if ser.Metric == tsdb.BootInfoMetric {
+			if ser.Metric == metric.BootInfo {
 				return true
 			}
 			r, ok := e.terms[ser.Key()]
@@ -520,7 +520,7 @@ func (e *engine) readRaw(ctx context.Context, a, b int64, only map[*group]bool) 
 	}
 	return e.s.Read(ctx, time.Unix(a-lookback, 0), time.Unix(b, 0), match, func(ser tsdb.Series, pts []tsdb.Point) error {
 		key := ser.Key()
-		if ser.Metric == tsdb.BootInfoMetric {
+		if ser.Metric == metric.BootInfo {
 			e.boots.add(ser.Get("instance"), ser.Get("boot_id"), pts[0].T, pts[len(pts)-1].T)
 			if !e.accepts(ser) {
 				return nil

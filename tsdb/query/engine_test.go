@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/metric"
 	"github.com/srvmon/srvmon/tsdb/synth"
 )
 
@@ -102,7 +103,7 @@ func buildSynth(dir string) error {
 		}
 		for i, smp := range set {
 			ser, k, v := smp.Series, webKeys[i], smp.Value
-			if ser.Metric == tsdb.BootInfoMetric {
+			if ser.Metric == metric.BootInfo {
 				switch {
 				case m >= rebootOnHour:
 					ser = ser.With("boot_id", "boot-3")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
 // day0 is the UTC day fixtures start on. The stores' clock is a year
@@ -54,7 +55,7 @@ func smp(metric string, v float64, kv ...string) tsdb.Sample {
 	return tsdb.Sample{Series: tsdb.NewSeries(metric, append([]string{"instance", "h1"}, kv...)...), Value: v}
 }
 
-func bootSample(id string) tsdb.Sample { return smp(tsdb.BootInfoMetric, 1, "boot_id", id) }
+func bootSample(id string) tsdb.Sample { return smp(metric.BootInfo, 1, "boot_id", id) }
 
 // at returns day0 plus s seconds.
 func at(s int64) time.Time { return day0.Add(time.Duration(s) * time.Second) }

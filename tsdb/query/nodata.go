@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/srvmon/srvmon/sampler"
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
 const day = 86400
@@ -31,7 +31,7 @@ func (e *engine) noData(ctx context.Context) error {
 			return err
 		}
 		if name, ok := e.sel.MetricName(); ok {
-			if _, known := sampler.Lookup(name); !known {
+			if _, known := metric.Lookup(name); !known {
 				return unknownMetric(name, len(e.sel.Matchers) == 0)
 			}
 		}
@@ -70,7 +70,7 @@ func (e *engine) checkFilter() error {
 // catalog knows; bare says the name came alone, so it may be a mistyped view.
 func unknownMetric(name string, bare bool) error {
 	var names []string
-	for _, mi := range sampler.Catalog() {
+	for _, mi := range metric.Catalog() {
 		names = append(names, mi.Name)
 	}
 	if bare {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
 // runSummaries computes a query whose step is a whole number of hours and
@@ -31,7 +32,7 @@ func (e *engine) runSummaries(ctx context.Context) error {
 	}
 	base := h0 - hour // the hour before the first, for its first interval
 	err := e.s.ReadSummaries(ctx, time.Unix(base, 0), time.Unix(h1, 0), e.match, func(ser tsdb.Series, hs []tsdb.HourSummary) error {
-		if ser.Metric == tsdb.BootInfoMetric {
+		if ser.Metric == metric.BootInfo {
 			e.boots.add(ser.Get("instance"), ser.Get("boot_id"), hs[0].FirstT, hs[len(hs)-1].LastT)
 			if !e.accepts(ser) {
 				return nil

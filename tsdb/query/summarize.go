@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
 // SummaryPoints is the MaxPoints Summarize uses when Options set neither
@@ -193,7 +194,7 @@ func (e *engine) gaps(ctx context.Context) ([]Interval, error) {
 			return nil
 		})
 	}
-	if err := collect(func(s tsdb.Series) bool { return s.Metric == tsdb.BootInfoMetric }); err != nil {
+	if err := collect(func(s tsdb.Series) bool { return s.Metric == metric.BootInfo }); err != nil {
 		return nil, err
 	}
 	if len(times) == 0 {

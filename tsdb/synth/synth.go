@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
 // Host describes the machine to simulate.
@@ -169,7 +170,7 @@ func New(h Host, seed uint64) *Generator {
 	add(&model{ser: tsdb.NewSeries("node_procs_blocked"), kind: gauge, v: 0, step: 0.3, quant: 1, lo: 0, hi: 3})
 	add(&model{ser: tsdb.NewSeries("srvmon_processes"), kind: gauge, v: 400, step: 3, quant: 1, lo: 300, hi: 600})
 	add(&model{ser: tsdb.NewSeries("node_boot_time_seconds"), kind: constant, v: 1.7e9})
-	add(&model{ser: tsdb.NewSeries(tsdb.BootInfoMetric, "boot_id", "5b0c2a6e-7f0e-4f4e-9d8b-1f2e3d4c5b6a"), kind: constant, v: 1})
+	add(&model{ser: tsdb.NewSeries(metric.BootInfo, "boot_id", "5b0c2a6e-7f0e-4f4e-9d8b-1f2e3d4c5b6a"), kind: constant, v: 1})
 	for _, c := range []string{"boot", "cpu", "diskstats", "filesystem", "load", "meminfo", "netdev", "stat", "vmstat"} {
 		add(&model{ser: tsdb.NewSeries("srvmon_collector_duration_seconds", "collector", c), kind: gauge,
 			v: 0.0002, step: 0.00005, quant: 1e-6, lo: 0.00002, hi: 0.002})

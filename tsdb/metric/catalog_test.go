@@ -1,4 +1,4 @@
-package sampler
+package metric_test
 
 import (
 	"slices"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
 // counterWithoutTotal reports whether name is one of the counters exported
@@ -18,8 +19,8 @@ func counterWithoutTotal(name string) bool {
 // valid names, base units in the name, _total exactly on counters, help
 // sentences, known collectors.
 func TestCatalogLint(t *testing.T) {
-	cat := Catalog()
-	if !slices.IsSortedFunc(cat, func(a, b MetricInfo) int { return strings.Compare(a.Name, b.Name) }) {
+	cat := metric.Catalog()
+	if !slices.IsSortedFunc(cat, func(a, b metric.Desc) int { return strings.Compare(a.Name, b.Name) }) {
 		t.Error("catalog is not sorted by name")
 	}
 	for i, m := range cat {
@@ -33,40 +34,34 @@ func TestCatalogLint(t *testing.T) {
 			t.Errorf("%s: want a node_ or srvmon_ prefix", m.Name)
 		}
 		switch m.Kind {
-		case Counter:
+		case metric.Counter:
 			if !strings.HasSuffix(m.Name, "_total") && !counterWithoutTotal(m.Name) {
 				t.Errorf("%s: counter without _total", m.Name)
 			}
-		case Gauge:
+		case metric.Gauge:
 			if strings.HasSuffix(m.Name, "_total") {
 				t.Errorf("%s: gauge ending in _total", m.Name)
 			}
-		case Info:
+		case metric.Info:
 			if !strings.HasSuffix(m.Name, "_info") {
 				t.Errorf("%s: info metric not ending in _info", m.Name)
 			}
 		default:
 			t.Errorf("%s: kind %v", m.Name, m.Kind)
 		}
-		switch m.Unit {
-		case "":
-			for _, u := range []string{"_seconds", "_bytes"} {
-				if strings.Contains(m.Name, u) {
-					t.Errorf("%s: name has %s but unit is empty", m.Name, u)
+		if m.Unit == "" {
+			for _, u := range metric.BaseUnits {
+				if strings.Contains(m.Name, "_"+u) {
+					t.Errorf("%s: name has _%s but unit is empty", m.Name, u)
 				}
 			}
-		case "seconds", "bytes":
-			if !strings.Contains(m.Name, "_"+m.Unit) {
-				t.Errorf("%s: unit %s not in the name", m.Name, m.Unit)
-			}
-		default:
+		} else if !slices.Contains(metric.BaseUnits, m.Unit) {
 			t.Errorf("%s: unit %q is not a base unit", m.Name, m.Unit)
+		} else if !strings.Contains(m.Name, "_"+m.Unit) {
+			t.Errorf("%s: unit %s not in the name", m.Name, m.Unit)
 		}
 		if m.Help == "" || !strings.HasSuffix(m.Help, ".") {
 			t.Errorf("%s: help %q is not a sentence", m.Name, m.Help)
-		}
-		if m.Collector != "" && !slices.Contains(Names(), m.Collector) {
-			t.Errorf("%s: unknown collector %q", m.Name, m.Collector)
 		}
 	}
 }
@@ -75,19 +70,19 @@ func TestLookup(t *testing.T) {
 	tests := []struct {
 		name string
 		ok   bool
-		kind Kind
+		kind metric.Kind
 	}{
-		{"node_cpu_seconds_total", true, Counter},
-		{"node_vmstat_pgfault", true, Counter},
-		{"node_load1", true, Gauge},
-		{"srvmon_boot_info", true, Info},
-		{"srvmon_processes", true, Gauge},
+		{"node_cpu_seconds_total", true, metric.Counter},
+		{"node_vmstat_pgfault", true, metric.Counter},
+		{"node_load1", true, metric.Gauge},
+		{"srvmon_boot_info", true, metric.Info},
+		{"srvmon_processes", true, metric.Gauge},
 		{"node_cpu", false, 0},
 		{"zzz", false, 0},
 		{"", false, 0},
 	}
 	for _, tt := range tests {
-		got, ok := Lookup(tt.name)
+		got, ok := metric.Lookup(tt.name)
 		if ok != tt.ok || got.Kind != tt.kind || (ok && got.Name != tt.name) {
 			t.Errorf("Lookup(%q) = %+v, %v; want kind %v, %v", tt.name, got, ok, tt.kind, tt.ok)
 		}
@@ -95,9 +90,32 @@ func TestLookup(t *testing.T) {
 }
 
 func TestCatalogCopy(t *testing.T) {
-	c := Catalog()
+	c := metric.Catalog()
 	c[0].Name = "changed"
-	if Catalog()[0].Name == "changed" {
+	if metric.Catalog()[0].Name == "changed" {
 		t.Error("Catalog returns the package's slice")
+	}
+}
+
+// TestTypeOf checks the one mapping from a metric to its exposed type that
+// export and serve's /metrics share.
+func TestTypeOf(t *testing.T) {
+	tests := []struct {
+		name     string
+		want     metric.Type
+		wantHelp bool
+	}{
+		{"node_cpu_seconds_total", metric.CounterType, true},
+		{"node_vmstat_pgfault", metric.Untyped, true}, // node_exporter's name, no _total
+		{"node_load1", metric.GaugeType, true},
+		{metric.BootInfo, metric.GaugeType, true}, // the text format has no info type
+		{"imported_requests_total", metric.CounterType, false},
+		{"imported_temperature", metric.Untyped, false},
+	}
+	for _, tt := range tests {
+		got, help := metric.TypeOf(tt.name)
+		if got != tt.want || (help != "") != tt.wantHelp {
+			t.Errorf("TypeOf(%q) = %v, %q; want %v, help %v", tt.name, got, help, tt.want, tt.wantHelp)
+		}
 	}
 }

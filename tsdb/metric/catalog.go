@@ -1,67 +1,21 @@
-package sampler
+package metric
 
-import (
-	"sort"
-)
-
-// Kind says how a metric's values behave over time.
-type Kind int
-
-const (
-	// Counter values only grow while the host is up and restart from zero at
-	// boot; readers compute rates from them.
-	Counter Kind = iota + 1
-	// Gauge values are read as they are.
-	Gauge
-	// Info series always have the value 1; their labels carry the
-	// information.
-	Info
-)
-
-// String returns "counter", "gauge" or "info".
-func (k Kind) String() string {
-	switch k {
-	case Counter:
-		return "counter"
-	case Gauge:
-		return "gauge"
-	case Info:
-		return "info"
-	}
-	return "unknown"
-}
-
-// MetricInfo describes one metric name srvmon can produce.
-type MetricInfo struct {
-	Name      string
-	Kind      Kind
-	Unit      string // base unit: "seconds", "bytes", or "" for counts and ratios
-	Help      string // one sentence, as in a Prometheus # HELP line
-	Collector string // the collector producing it; "" for the sampler's own metrics
-}
-
-// Catalog returns every metric srvmon can produce, sorted by name. The
-// caller may modify the returned slice.
-func Catalog() []MetricInfo {
-	return append([]MetricInfo(nil), catalog...)
-}
-
-// Lookup returns the catalog entry of the metric name.
-func Lookup(name string) (MetricInfo, bool) {
-	i := sort.Search(len(catalog), func(i int) bool { return catalog[i].Name >= name })
-	if i < len(catalog) && catalog[i].Name == name {
-		return catalog[i], true
-	}
-	return MetricInfo{}, false
-}
-
-// catalog is sorted by Name (checked by a test, so that Lookup needs no map
-// and nothing is computed at start-up).
-var catalog = []MetricInfo{
+// catalog lists every metric srvmon's collectors produce, one block per
+// collector. Order does not matter (Catalog and Lookup sort a copy on first
+// use); a test checks that names are unique and follow the naming rules.
+// To add a collector's metrics, add its block here: see the package doc.
+var catalog = []Desc{
+	// boot
 	{"node_boot_time_seconds", Gauge, "seconds", "Node boot time, in unixtime. Uptime is not stored: readers derive it as sample time minus this value.", "boot"},
-	{"node_context_switches_total", Counter, "", "Total number of context switches.", "stat"},
+	{BootInfo, Info, "", "Constant 1; boot_id identifies the boot the samples belong to, so that no rate spans a reboot.", "boot"},
+
+	// cpu
 	{"node_cpu_guest_seconds_total", Counter, "seconds", "Seconds the CPUs spent in guests (VMs) for each mode; also counted in node_cpu_seconds_total user and nice.", "cpu"},
 	{"node_cpu_seconds_total", Counter, "seconds", "Seconds the CPUs spent in each mode.", "cpu"},
+	{"srvmon_cpu_seconds_total", Counter, "seconds", "Seconds all CPUs together spent in each mode (the cpu line of /proc/stat).", "cpu"},
+
+	// diskstats
+	{"node_disk_discarded_sectors_total", Counter, "", "The total number of sectors discarded successfully.", "diskstats"},
 	{"node_disk_io_now", Gauge, "", "The number of I/Os currently in progress.", "diskstats"},
 	{"node_disk_io_time_seconds_total", Counter, "seconds", "Total seconds spent doing I/Os.", "diskstats"},
 	{"node_disk_io_time_weighted_seconds_total", Counter, "seconds", "The weighted number of seconds spent doing I/Os.", "diskstats"},
@@ -73,6 +27,8 @@ var catalog = []MetricInfo{
 	{"node_disk_writes_completed_total", Counter, "", "The total number of writes completed successfully.", "diskstats"},
 	{"node_disk_writes_merged_total", Counter, "", "The number of writes merged.", "diskstats"},
 	{"node_disk_written_bytes_total", Counter, "bytes", "The total number of bytes written successfully.", "diskstats"},
+
+	// filesystem
 	{"node_filesystem_avail_bytes", Gauge, "bytes", "Filesystem space available to non-root users in bytes.", "filesystem"},
 	{"node_filesystem_device_error", Gauge, "", "Whether an error occurred while getting statistics for the given device (1) or not (0).", "filesystem"},
 	{"node_filesystem_files", Gauge, "", "Filesystem total file nodes.", "filesystem"},
@@ -80,11 +36,13 @@ var catalog = []MetricInfo{
 	{"node_filesystem_free_bytes", Gauge, "bytes", "Filesystem free space in bytes.", "filesystem"},
 	{"node_filesystem_readonly", Gauge, "", "Filesystem read-only status (1 when read-only).", "filesystem"},
 	{"node_filesystem_size_bytes", Gauge, "bytes", "Filesystem size in bytes.", "filesystem"},
-	{"node_forks_total", Counter, "", "Total number of forks.", "stat"},
-	{"node_intr_total", Counter, "", "Total number of interrupts serviced.", "stat"},
+
+	// load
 	{"node_load1", Gauge, "", "1m load average.", "load"},
 	{"node_load15", Gauge, "", "15m load average.", "load"},
 	{"node_load5", Gauge, "", "5m load average.", "load"},
+
+	// meminfo
 	{"node_memory_Active_bytes", Gauge, "bytes", "Memory information field Active_bytes.", "meminfo"},
 	{"node_memory_AnonPages_bytes", Gauge, "bytes", "Memory information field AnonPages_bytes.", "meminfo"},
 	{"node_memory_Buffers_bytes", Gauge, "bytes", "Memory information field Buffers_bytes.", "meminfo"},
@@ -110,6 +68,8 @@ var catalog = []MetricInfo{
 	{"node_memory_SwapFree_bytes", Gauge, "bytes", "Memory information field SwapFree_bytes.", "meminfo"},
 	{"node_memory_SwapTotal_bytes", Gauge, "bytes", "Memory information field SwapTotal_bytes.", "meminfo"},
 	{"node_memory_Writeback_bytes", Gauge, "bytes", "Memory information field Writeback_bytes.", "meminfo"},
+
+	// netdev
 	{"node_network_receive_bytes_total", Counter, "bytes", "Network device statistic receive_bytes.", "netdev"},
 	{"node_network_receive_drop_total", Counter, "", "Network device statistic receive_drop.", "netdev"},
 	{"node_network_receive_errs_total", Counter, "", "Network device statistic receive_errs.", "netdev"},
@@ -118,8 +78,16 @@ var catalog = []MetricInfo{
 	{"node_network_transmit_drop_total", Counter, "", "Network device statistic transmit_drop.", "netdev"},
 	{"node_network_transmit_errs_total", Counter, "", "Network device statistic transmit_errs.", "netdev"},
 	{"node_network_transmit_packets_total", Counter, "", "Network device statistic transmit_packets.", "netdev"},
+
+	// stat
+	{"node_context_switches_total", Counter, "", "Total number of context switches.", "stat"},
+	{"node_forks_total", Counter, "", "Total number of forks.", "stat"},
+	{"node_intr_total", Counter, "", "Total number of interrupts serviced.", "stat"},
 	{"node_procs_blocked", Gauge, "", "Number of processes blocked waiting for I/O to complete.", "stat"},
 	{"node_procs_running", Gauge, "", "Number of processes in runnable state.", "stat"},
+	{"srvmon_processes", Gauge, "", "Number of kernel scheduling entities (processes and threads) that exist, from /proc/loadavg.", "stat"},
+
+	// vmstat
 	{"node_vmstat_oom_kill", Counter, "", "Raw /proc/vmstat oom_kill: processes killed by the OOM killer since boot.", "vmstat"},
 	{"node_vmstat_pgfault", Counter, "", "Raw /proc/vmstat pgfault: page faults (minor and major) since boot.", "vmstat"},
 	{"node_vmstat_pgmajfault", Counter, "", "Raw /proc/vmstat pgmajfault: major page faults (needing I/O) since boot.", "vmstat"},
@@ -127,9 +95,8 @@ var catalog = []MetricInfo{
 	{"node_vmstat_pgpgout", Counter, "", "Raw /proc/vmstat pgpgout: kibibytes paged out to block devices since boot.", "vmstat"},
 	{"node_vmstat_pswpin", Counter, "", "Raw /proc/vmstat pswpin: pages swapped in since boot.", "vmstat"},
 	{"node_vmstat_pswpout", Counter, "", "Raw /proc/vmstat pswpout: pages swapped out since boot.", "vmstat"},
-	{"srvmon_boot_info", Info, "", "Constant 1; boot_id identifies the boot the samples belong to, so that no rate spans a reboot.", "boot"},
+
+	// the sampler itself (Collector "")
 	{"srvmon_collector_duration_seconds", Gauge, "seconds", "Seconds a collector took, rounded to microseconds.", ""},
 	{"srvmon_collector_success", Gauge, "", "Whether a collector succeeded (1) or failed (0).", ""},
-	{"srvmon_cpu_seconds_total", Counter, "seconds", "Seconds all CPUs together spent in each mode (the cpu line of /proc/stat).", "cpu"},
-	{"srvmon_processes", Gauge, "", "Number of kernel scheduling entities (processes and threads) that exist, from /proc/loadavg.", "stat"},
 }
