@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -78,11 +79,12 @@ func TestRun_CPUFromProcStat(t *testing.T) {
 	all := run(t, s, "cpu", o)
 	// By hand: all CPUs together moved 12000 ticks; user 1200, nice 60,
 	// system 600, iowait 300, irq 60, softirq 120, steal 60, idle 9600.
-	wantAll := map[string]float64{"user": 10, "nice": 0.5, "system": 5, "iowait": 2.5, "irq": 0.5, "softirq": 1, "steal": 0.5, "idle": 80}
+	// busy is every mode but idle: 2400 ticks, 20%.
+	wantAll := map[string]float64{"user": 10, "nice": 0.5, "system": 5, "iowait": 2.5, "irq": 0.5, "softirq": 1, "steal": 0.5, "idle": 80, "busy": 20}
 	if len(all.Series) != len(wantAll) {
 		t.Fatalf("%d series, want %d:%s", len(all.Series), len(wantAll), describe(all))
 	}
-	for i, name := range cpuModes {
+	for i, name := range append(slices.Clone(cpuModes), "busy") {
 		s := all.Series[i]
 		if s.Name != name || s.Unit != Percent {
 			t.Errorf("series %d is %s (%s), want %s (percent)", i, s.Name, s.Unit, name)

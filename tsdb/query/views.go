@@ -101,6 +101,8 @@ func cpuView(name, metric string, extra []tsdb.Label) *view {
 		v.columns = append(v.columns, column{name: m, unit: Percent, kind: rate,
 			num: []term{{metric: metric, mode: m, coef: 1}}, den: all, scale: 100, zero: nan})
 	}
+	// busy is every mode but idle: the top of the modes stacked, 100-idle.
+	v.columns = append(v.columns, column{name: "busy", unit: Percent, kind: rate, num: all[:len(all)-1], den: all, scale: 100, zero: nan})
 	return v
 }
 
@@ -130,7 +132,7 @@ var fsUsed = []term{tm("node_filesystem_size_bytes", 1), tm("node_filesystem_fre
 // Options.PerCPU is set.
 var allViews = map[string]*view{
 	"cpu": withHelp(cpuView("cpu", "srvmon_cpu_seconds_total", []tsdb.Label{{Name: "cpu", Value: "all"}}),
-		"% user, nice, system, iowait, irq, softirq, steal, idle (sar -u, -P)"),
+		"% user, nice, system, iowait, irq, softirq, steal, idle (sar -u, -P), and busy (all but idle)"),
 	"load": {
 		name: "load", help: "load averages 1, 5, 15 min, number of tasks (sar -q)",
 		metrics: []string{"node_load1", "node_load5", "node_load15", "srvmon_processes"},
