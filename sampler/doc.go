@@ -1,7 +1,12 @@
 // Package sampler reads the state of a Linux host into tsdb samples.
 //
 // Each measurement family is a small collector (cpu, load, meminfo, vmstat,
-// diskstats, filesystem, netdev, stat, boot) registered by name in init().
+// diskstats, filesystem, netdev, stat, boot, pressure, netstat, sockstat,
+// softnet, filefd, netclass, conntrack, entropy, timex, uname, os)
+// registered by name in init(), one file each, its reading of the kernel
+// separate from its parsing. A collector whose file the kernel does not
+// have (no PSI, no IPv6, no conntrack module) records nothing and succeeds:
+// a host without a feature is not an error.
 // Collectors return raw values: counters are cumulative since boot and never
 // turned into rates here; query and report do the rate math with the kinds
 // listed in Catalog.

@@ -64,3 +64,18 @@ func unescapeOctal(s string) string {
 }
 
 func isOctal(c byte) bool { return c >= '0' && c <= '7' }
+
+// tableMetric returns the name in table that is a prefix of prefixLen
+// bytes followed by proto, an underscore and field, or "" when there is
+// none. Collectors that keep a fixed set of a file's fields (netstat,
+// sockstat) look their names up with it without building a string.
+func tableMetric(table []string, prefixLen int, proto, field string) string {
+	for _, m := range table {
+		rest := m[prefixLen:]
+		if len(rest) == len(proto)+1+len(field) && rest[len(proto)] == '_' &&
+			rest[:len(proto)] == proto && rest[len(proto)+1:] == field {
+			return m
+		}
+	}
+	return ""
+}

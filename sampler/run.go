@@ -2,6 +2,8 @@ package sampler
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -15,6 +17,7 @@ import (
 // samples produced so far.
 type run struct {
 	proc string // HOST_PROC, default /proc
+	sys  string // HOST_SYS, default /sys
 	root string // HOST_ROOT, default /
 
 	files map[string]string
@@ -30,6 +33,7 @@ type run struct {
 func newRun(ctx context.Context, instance string) *run {
 	return &run{
 		proc:     hostPath(ctx, common.HostProcEnvKey, "/proc"),
+		sys:      hostPath(ctx, common.HostSysEnvKey, "/sys"),
 		root:     hostPath(ctx, common.HostRootEnvKey, "/"),
 		instance: instance,
 		samples:  make([]tsdb.Sample, 0, 256),
@@ -65,6 +69,27 @@ func (r *run) readProc(name string) (string, error) {
 	}
 	r.files[name] = s
 	return s, nil
+}
+
+// readProcOptional is readProc for a file the kernel may not have (an
+// older kernel, a module not loaded): ok is false, without an error, when
+// the file does not exist.
+func (r *run) readProcOptional(name string) (data string, ok bool, err error) {
+	data, err = r.readProc(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", false, nil
+	}
+	return data, err == nil, err
+}
+
+// readSysOptional reads the file name under HOST_SYS (not cached: each is
+// read once); ok is false, without an error, when it does not exist.
+func (r *run) readSysOptional(name string) (data string, ok bool, err error) {
+	data, err = r.readFile(filepath.Join(r.sys, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", false, nil
+	}
+	return data, err == nil, err
 }
 
 // procStat returns /proc/stat parsed, parsing it at most once per run.

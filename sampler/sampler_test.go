@@ -100,7 +100,7 @@ func TestNew(t *testing.T) {
 	}{
 		{name: "Default", names: Default(), opts: Options{Instance: "a"}, want: Default()},
 		{name: "SortedAndUnique", names: []string{"stat", "cpu", "stat"}, opts: Options{Instance: "a"}, want: []string{"cpu", "stat"}},
-		{name: "Unknown", names: []string{"cpu", "gpu"}, opts: Options{Instance: "a"}, wantErr: `unknown collector "gpu" (valid: boot, cpu, diskstats,`},
+		{name: "Unknown", names: []string{"cpu", "gpu"}, opts: Options{Instance: "a"}, wantErr: `unknown collector "gpu" (valid: boot, conntrack, cpu,`},
 		{name: "NoInstance", names: []string{"cpu"}, wantErr: "instance is required"},
 		{name: "NoCollectors", opts: Options{Instance: "a"}, wantErr: "no collectors"},
 	}
@@ -128,7 +128,8 @@ func TestNew(t *testing.T) {
 }
 
 func TestNamesAndDefault(t *testing.T) {
-	want := []string{"boot", "cpu", "diskstats", "filesystem", "load", "meminfo", "netdev", "stat", "vmstat"}
+	want := []string{"boot", "conntrack", "cpu", "diskstats", "entropy", "filefd", "filesystem", "load", "meminfo",
+		"netclass", "netdev", "netstat", "os", "pressure", "sockstat", "softnet", "stat", "timex", "uname", "vmstat"}
 	if got := Names(); !slices.Equal(got, want) {
 		t.Errorf("Names() = %v, want %v", got, want)
 	}

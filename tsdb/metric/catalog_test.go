@@ -12,7 +12,7 @@ import (
 // counterWithoutTotal reports whether name is one of the counters exported
 // under node_exporter's names that lack the _total suffix.
 func counterWithoutTotal(name string) bool {
-	return strings.HasPrefix(name, "node_vmstat_")
+	return strings.HasPrefix(name, "node_vmstat_") || strings.HasPrefix(name, "node_netstat_")
 }
 
 // TestCatalogLint checks every catalog entry against the naming rules:

@@ -1,0 +1,50 @@
+package sampler
+
+import (
+	"testing"
+)
+
+func TestNetclassFixture(t *testing.T) {
+	got := collectOK(t, envCtx(t, "", "testdata/sys", ""), "netclass")
+	checkSamples(t, got, map[string]float64{
+		key("node_network_info", "address", "52:54:00:12:34:56", "broadcast", "ff:ff:ff:ff:ff:ff", "device", "eth0",
+			"duplex", "full", "ifalias", "uplink", "operstate", "up"): 1,
+		key("node_network_up", "device", "eth0"):                         1,
+		key("node_network_carrier", "device", "eth0"):                    1,
+		key("node_network_carrier_changes_total", "device", "eth0"):      4,
+		key("node_network_carrier_up_changes_total", "device", "eth0"):   2,
+		key("node_network_carrier_down_changes_total", "device", "eth0"): 2,
+		key("node_network_mtu_bytes", "device", "eth0"):                  1500,
+		key("node_network_speed_bytes", "device", "eth0"):                125e6,
+		key("node_network_info", "address", "00:00:00:00:00:00", "broadcast", "00:00:00:00:00:00", "device", "lo",
+			"operstate", "unknown"): 1,
+		key("node_network_up", "device", "lo"):                    0, // operstate unknown, as node_exporter
+		key("node_network_carrier", "device", "lo"):               1,
+		key("node_network_carrier_changes_total", "device", "lo"): 0,
+		key("node_network_mtu_bytes", "device", "lo"):             65536,
+		// Down: no carrier, speed or duplex (the kernel answers EINVAL).
+		key("node_network_info", "address", "62:f4:85:32:b2:68", "broadcast", "ff:ff:ff:ff:ff:ff", "device", "ifb0",
+			"operstate", "down"): 1,
+		key("node_network_up", "device", "ifb0"):                    0,
+		key("node_network_carrier_changes_total", "device", "ifb0"): 0,
+		key("node_network_mtu_bytes", "device", "ifb0"):             1500,
+	})
+	// No /sys/class/net (a container without sysfs): nothing, no error.
+	if got := collectOK(t, envCtx(t, "", t.TempDir(), ""), "netclass"); len(got) != 0 {
+		t.Errorf("without sysfs: %v", got)
+	}
+}
+
+func TestConvertNetclass(t *testing.T) {
+	r := &run{instance: testInstance}
+	if err := convertNetclass(&netIface{device: "eth0", speed: "-1"}, r); err != nil {
+		t.Fatal(err)
+	}
+	// node_exporter converts the kernel's "unknown" (-1 Mbit/s) as it is.
+	if got := byKey(t, r.samples)[key("node_network_speed_bytes", "device", "eth0")]; got != -125000 {
+		t.Errorf("speed = %v, want -125000", got)
+	}
+	if err := convertNetclass(&netIface{device: "eth0", mtu: "big"}, &run{}); err == nil {
+		t.Error("a malformed mtu was accepted")
+	}
+}
