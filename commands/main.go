@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/srvmon/srvmon/tsdb/param"
 	"github.com/urfave/cli/v3"
 )
 
@@ -64,13 +65,16 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		// From cli's own help command ("srvmon help nosuch").
 		err = usagef("no command %q; the commands are %s", m[1], commandNames(root))
 	}
-	fmt.Fprintf(stderr, "srvmon: %v\n", err)
+	fmt.Fprintf(stderr, "srvmon: %s\n", param.Render(err, flagName))
 	var ue *usageError
 	if errors.As(err, &ue) {
 		return exitUsage
 	}
 	return exitError
 }
+
+// flagName spells a library's parameter as the command line's flag.
+func flagName(p string) string { return "--" + p }
 
 func newRootCommand(stdout, stderr io.Writer) *cli.Command {
 	root := &cli.Command{

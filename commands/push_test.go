@@ -258,3 +258,19 @@ func TestProgressText(t *testing.T) {
 		t.Errorf("progress line output %q: want one update (the second comes too soon) and a clear", got)
 	}
 }
+
+// A library error whose remedy is a parameter names it as srvmon push's
+// flag: a receiver that finds the request too large gets "--batch-size".
+func TestPush_RemedyNamesTheFlag(t *testing.T) {
+	t.Parallel()
+	dir := pushStore(t)
+	r := newPushReceiver(t)
+	r.fail = func(w http.ResponseWriter) bool {
+		http.Error(w, "too big", http.StatusRequestEntityTooLarge)
+		return true
+	}
+	code, _, stderr := run(t, "push", "--data", dir, "--url", r.url())
+	if code != 1 || !strings.Contains(stderr, "(the request is too large: lower --batch-size)") {
+		t.Errorf("exit status %d, stderr %q; want 1 and a hint naming --batch-size", code, stderr)
+	}
+}

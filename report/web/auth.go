@@ -41,7 +41,7 @@ const maxAuthCache = 64
 // lines and lines starting with # are skipped).
 func ParseAuth(spec string) (*Auth, error) {
 	if spec == "" {
-		return nil, errors.New("empty --auth; use user:bcrypt-hash or a file of such lines")
+		return nil, errors.New("empty auth spec; use user:bcrypt-hash or a file of such lines")
 	}
 	if fi, err := os.Stat(spec); err == nil && fi.Mode().IsRegular() {
 		f, err := os.Open(spec)

@@ -66,7 +66,7 @@ func TestParseAuth(t *testing.T) {
 	bad := filepath.Join(dir, "bad")
 	os.WriteFile(bad, []byte("alice:"+h+"\nbob:plain\n"), 0o600)
 	for spec, want := range map[string]string{
-		"":                        "empty --auth",
+		"":                        "empty auth spec",
 		"admin":                   "neither user:bcrypt-hash nor an existing file",
 		"admin:secret":            `user "admin": not a bcrypt hash`,
 		":" + h:                   "line 1: want user:bcrypt-hash",

@@ -193,7 +193,7 @@ func secure(h http.Handler, localOnly bool) http.Handler {
 		}
 		if localOnly && !localHost(r.Host) {
 			http.Error(w, "421 misdirected request: this srvmon serve listens on loopback and answers for localhost only; "+
-				"reach it as 127.0.0.1 or localhost, or listen on another address with --listen (and --auth)", http.StatusMisdirectedRequest)
+				"reach it as 127.0.0.1 or localhost, or have srvmon serve listen on another address (with authentication)", http.StatusMisdirectedRequest)
 			return
 		}
 		h.ServeHTTP(w, r)

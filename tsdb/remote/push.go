@@ -85,6 +85,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/param"
 	"github.com/srvmon/srvmon/tsdb/remote/prompb"
 )
 
@@ -549,16 +550,18 @@ func (p *pusher) send(ctx context.Context, b *batch) error {
 					p.res.Duplicates += b.samples
 					return nil
 				}
-				return fmt.Errorf("the receiver refused %s as out of order or duplicates, "+
-					"so it already holds newer or different samples of these series "+
-					"(does another host push the same series? give each its own --instance or an external label): %w", span, err)
+				return &param.Error{Param: "instance", Err: err,
+					Reason: "the receiver refused " + span + " as out of order or duplicates, " +
+						"so it already holds newer or different samples of these series",
+					Valid: "does another host push the same series? give each its own {param} or an external label"}
 			case RejectedTooOld:
-				return fmt.Errorf("the receiver refused %s as too old; Prometheus takes samples older than its head block only with "+
-					"storage.tsdb.out_of_order_time_window set in its configuration file (longer than the backlog), "+
-					"or skip them with --since: %w", span, err)
+				return &param.Error{Param: "since", Err: err,
+					Reason: "the receiver refused " + span + " as too old; Prometheus takes samples older than its head block only with " +
+						"storage.tsdb.out_of_order_time_window set in its configuration file (longer than the backlog), " +
+						"or skip them with {param}"}
 			}
 			if !we.Retryable() {
-				return fmt.Errorf("the receiver refused %s: %w%s", span, err, hint(we.StatusCode))
+				return refused(span, we.StatusCode, err)
 			}
 			wait = we.RetryAfter
 		}
@@ -576,8 +579,9 @@ func (p *pusher) send(ctx context.Context, b *batch) error {
 		}
 		if now.Add(wait).After(deadline) {
 			if we != nil && we.RetryAfter > 0 {
-				return fmt.Errorf("gave up on %s: the receiver asks to retry in %s, later than --retry-for %s allows: %w",
-					span, wait.Round(time.Second), p.o.RetryFor, err)
+				return &param.Error{Param: "retry-for", Err: err,
+					Reason: fmt.Sprintf("gave up on %s: the receiver asks to retry in %s, later than {param} %s allows",
+						span, wait.Round(time.Second), p.o.RetryFor)}
 			}
 			wait = deadline.Sub(now) // one last try at the deadline
 		}
@@ -588,17 +592,19 @@ func (p *pusher) send(ctx context.Context, b *batch) error {
 	}
 }
 
-// hint says what to check for a refusal status.
-func hint(status int) string {
+// refused is the error for a receiver's refusal of span with status,
+// with a hint of what to check where there is one.
+func refused(span string, status int, err error) error {
+	reason := "the receiver refused " + span
 	switch status {
 	case 401, 403:
-		return " (check the credentials)"
+		return fmt.Errorf("%s: %w (check the credentials)", reason, err)
 	case 404, 405:
-		return " (check the url: it is the remote-write endpoint, such as http://HOST:9090/api/v1/write)"
+		return fmt.Errorf("%s: %w (check the url: it is the remote-write endpoint, such as http://HOST:9090/api/v1/write)", reason, err)
 	case 413:
-		return " (the request is too large: lower --batch-size)"
+		return &param.Error{Param: "batch-size", Reason: reason, Valid: "the request is too large: lower {param}", Err: err}
 	}
-	return ""
+	return fmt.Errorf("%s: %w", reason, err)
 }
 
 func (p *pusher) finishDryRun() {

@@ -214,7 +214,7 @@ func TestPush_StopsOnClientError(t *testing.T) {
 	}{
 		{401, "bad token", "401 Unauthorized: bad token (check the credentials)"},
 		{404, "404 page not found", "check the url"},
-		{413, "too big", "lower --batch-size"},
+		{413, "too big", "lower batch-size"}, // srvmon push spells it --batch-size
 		{400, "out of bounds", "out_of_order_time_window"},
 		{500, "too old sample", "out_of_order_time_window"}, // Prometheus 2.42 says this with a 500
 		{400, "invalid metric name", "400 Bad Request: invalid metric name"},
