@@ -84,7 +84,7 @@ func TestQuery_Shapes(t *testing.T) {
 	t.Parallel()
 	srv := newServer(sharedStore(), web.Options{})
 	r := decode(t, get(t, srv, "/api/v1/query?view=cpu&last=1h").want(t, 200).body)
-	if r.Version != 1 || r.View != "cpu" || len(r.Series) != 8 || r.From != "2026-05-14T14:30:00Z" {
+	if r.Version != 1 || r.View != "cpu" || len(r.Series) != 9 || r.From != "2026-05-14T14:30:00Z" {
 		t.Errorf("cpu: version %d view %q, %d series, from %s", r.Version, r.View, len(r.Series), r.From)
 	}
 	if n := len(r.Series[0].Points); n < 59 || n > 60 {
@@ -156,7 +156,7 @@ func TestQuery_BadRequests(t *testing.T) {
 		{"view=disk&device=sdz&last=1h", `no disk device \"sdz\"`},
 		{"selector=node_load1{nosuch=\"x\"}&last=1h", `no series of node_load1 has a label \"nosuch\"`},
 		{"selector=node_nosuch_total&last=1h", `unknown metric \"node_nosuch_total\"`},
-		{"view=cpu&per_cpu=true&last=2d&points=1000", "the answer has 18432 points, more than the 5000 of one response"},
+		{"view=cpu&per_cpu=true&last=2d&points=1000", "the answer has 20736 points, more than the 5000 of one response"},
 	}
 	for _, tt := range tests {
 		r := get(t, srv, "/api/v1/query?"+tt.params).want(t, 400)
