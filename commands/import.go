@@ -3,6 +3,7 @@ package commands
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -34,8 +35,12 @@ store if needed. Samples for a series and second that the store already holds
 replace the stored values. Import keeps all it imports; the next "srvmon
 record" applies its --retention (default 365 days) to old data again.
 
-It is all or nothing: if the input is malformed, the error names the line
-and nothing is imported. It prints nothing on success unless -v is given.
+It is all or nothing: if the input is malformed, the disk fills up or the
+import is interrupted (Ctrl-C, SIGTERM), the error says why (naming the
+line for bad input) and the store is left exactly as it was. It prints
+nothing on success unless -v is given; if every sample went in but
+compacting finished days into blocks failed, it says how many went in and
+warns (the next record compacts them).
 
 Examples:
   srvmon import backup.om
@@ -99,7 +104,14 @@ func Import(ctx context.Context, o ImportOptions, stdin io.Reader, stderr io.Wri
 	n, err := store.Import(ctx, func(yield func(tsdb.Series, tsdb.Point) error) error {
 		return openmetrics.Parse(br, yield)
 	})
-	if err != nil {
+	switch {
+	case err != nil && n > 0:
+		// Every sample is in the store; only compacting finished days failed.
+		fmt.Fprintf(stderr, "srvmon: warning: imported %d samples from %s into %s, all of them readable; %v (the next record or import compacts them)\n", n, name, o.DataDir, err)
+		return nil
+	case errors.Is(err, tsdb.ErrImportPending):
+		return fmt.Errorf("%s: %w", name, err)
+	case err != nil:
 		return fmt.Errorf("%s: %w (nothing was imported)", name, err)
 	}
 	if o.Verbose {

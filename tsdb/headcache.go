@@ -23,7 +23,7 @@ type cachedHead struct {
 // appends do not change. It returns an error wrapping fs.ErrNotExist if the
 // head log is gone (compacted).
 func (s *Store) readHead(day int64) (*headData, error) {
-	f, err := os.Open(s.headPath(day))
+	f, err := openNoFollow(s.headPath(day), os.O_RDONLY)
 	if err != nil {
 		return nil, err
 	}

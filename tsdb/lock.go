@@ -14,7 +14,7 @@ import (
 // holds it: closing the file, or the process ending in any way, releases
 // it. If another process kept the lock the error wraps ErrLocked.
 func LockFile(ctx context.Context, path string, wait time.Duration) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o644)
 	if err != nil {
 		return nil, err
 	}

@@ -138,6 +138,9 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
+	if err := checkStoreDirs(dir); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
 	return newStore(dir, opts), nil
 }
 
@@ -151,6 +154,9 @@ func Create(dir string, opts ...Option) (*Store, error) {
 		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create store: %w", err)
+	}
+	if err := checkStoreDirs(dir); err != nil {
 		return nil, fmt.Errorf("create store: %w", err)
 	}
 	entries, err := os.ReadDir(dir)
@@ -247,8 +253,8 @@ func (w *Writer) openHead(day int64) error {
 		w.f = nil
 	}
 	path := w.s.headPath(day)
-	_, statErr := os.Stat(path)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	_, statErr := os.Lstat(path)
+	f, err := openNoFollow(path, os.O_RDWR|os.O_CREATE)
 	if err != nil {
 		return err
 	}
@@ -429,7 +435,7 @@ func (s *Store) listBlocks() (newest, stale []blockRef, err error) {
 
 // writeFileSync writes a file and syncs it before returning.
 func writeFileSync(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := openNoFollow(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 	if err != nil {
 		return err
 	}
