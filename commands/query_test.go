@@ -71,11 +71,13 @@ func TestQuery_CSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Three 10-minute buckets: the mean of minutes 0-9, 10-19, 20-29.
+	// Three 10-minute buckets labelled with their ends, as sar labels its
+	// rows: (10:00, 10:10] with the sample at --from, minutes 0-10;
+	// (10:10, 10:20], minutes 11-20; (10:20, 10:30), minutes 21-29.
 	if len(rows) != 4 {
 		t.Fatalf("%d rows, want a header and 3:\n%s", len(rows), stdout)
 	}
-	for i, want := range []struct{ time, load1 string }{{"2025-06-02T10:00:00Z", "4.5"}, {"2025-06-02T10:10:00Z", "14.5"}, {"2025-06-02T10:20:00Z", "24.5"}} {
+	for i, want := range []struct{ time, load1 string }{{"2025-06-02T10:10:00Z", "5"}, {"2025-06-02T10:20:00Z", "15.5"}, {"2025-06-02T10:30:00Z", "25"}} {
 		if rows[i+1][0] != want.time || rows[i+1][2] != want.load1 {
 			t.Errorf("row %d = %v, want time %s and load1 %s", i+1, rows[i+1], want.time, want.load1)
 		}

@@ -65,8 +65,8 @@ func writeLongCSV(w io.Writer, r *query.Result, o Options) error {
 	var head bytes.Buffer
 	cw := csv.NewWriter(&head)
 	cw.Write(LongCSVHeader)
-	middle := make([][]byte, len(r.Series))
-	for i, s := range r.Series {
+	middle := make([][]byte, len(r.Quantities))
+	for i, s := range r.Quantities {
 		var b bytes.Buffer
 		mw := csv.NewWriter(&b)
 		// A trailing empty field makes the writer end the record with ","
@@ -79,12 +79,12 @@ func writeLongCSV(w io.Writer, r *query.Result, o Options) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.Write(head.Bytes())
 	var row []byte
-	eachTime(r.Series, func(t int64, at []int) {
+	eachTime(r.Quantities, func(t int64, at []int) {
 		prefix := timeOf(t).In(o.Loc).AppendFormat(nil, time.RFC3339)
 		prefix = append(prefix, ',')
 		prefix = strconv.AppendInt(prefix, t, 10)
 		prefix = append(prefix, ',')
-		for i, s := range r.Series {
+		for i, s := range r.Quantities {
 			for ; at[i] < len(s.Points) && s.Points[at[i]].T == t; at[i]++ {
 				row = append(append(row[:0], prefix...), middle[i]...)
 				if v := s.Points[at[i]].V; !math.IsNaN(v) {
@@ -104,7 +104,7 @@ func writeLongCSV(w io.Writer, r *query.Result, o Options) error {
 // eachTime calls fn for every distinct timestamp of series in order, with
 // at[i] the index of the first point of series i at or after it; fn
 // advances at[i] past the points it uses.
-func eachTime(series []query.Series, fn func(t int64, at []int)) {
+func eachTime(series []query.Quantity, fn func(t int64, at []int)) {
 	at := make([]int, len(series))
 	for {
 		t, found := int64(math.MaxInt64), false
@@ -129,15 +129,15 @@ func eachTime(series []query.Series, fn func(t int64, at []int)) {
 // writeWideCSV writes a row per timestamp and a column per series.
 func writeWideCSV(w io.Writer, r *query.Result, o Options) error {
 	cw := &csvWriter{w: csv.NewWriter(w)}
-	sp := splitLabels(r.Series)
+	sp := splitLabels(r.Quantities)
 	header := []string{"time", "unix"}
-	for _, s := range r.Series {
+	for _, s := range r.Quantities {
 		header = append(header, wideColumn(s, sp))
 	}
 	cw.write(header)
-	eachTime(r.Series, func(t int64, at []int) {
-		row := slices.Grow([]string{rfc3339(timeOf(t), o.Loc), strconv.FormatInt(t, 10)}, len(r.Series))
-		for i, s := range r.Series {
+	eachTime(r.Quantities, func(t int64, at []int) {
+		row := slices.Grow([]string{rfc3339(timeOf(t), o.Loc), strconv.FormatInt(t, 10)}, len(r.Quantities))
+		for i, s := range r.Quantities {
 			v := ""
 			if at[i] < len(s.Points) && s.Points[at[i]].T == t {
 				v = csvValue(s.Points[at[i]].V)
@@ -152,7 +152,7 @@ func writeWideCSV(w io.Writer, r *query.Result, o Options) error {
 
 // wideColumn names the column of s: name{labels} (unit), with only the
 // labels that tell the result's series apart.
-func wideColumn(s query.Series, sp labelSplit) string {
+func wideColumn(s query.Quantity, sp labelSplit) string {
 	col := s.Name
 	var ls []string
 	for _, n := range sp.varying {
@@ -184,11 +184,8 @@ func writeSummaryCSV(w io.Writer, ss []*query.Summary, o Options) error {
 		r := &s.Result
 		from, fromUnix := tt(r.From)
 		to, toUnix := tt(r.To)
-		for _, st := range s.Stats {
-			if st.Series < 0 || st.Series >= len(r.Series) {
-				return fmt.Errorf("summary %s: stat of series %d of %d", r.View, st.Series, len(r.Series))
-			}
-			ser := r.Series[st.Series]
+		for _, ser := range r.Quantities {
+			st := ser.Stats
 			rec := []string{r.View, "stat", ser.Name, labelsText(ser.Labels), string(ser.Unit),
 				from, fromUnix, to, toUnix, strconv.Itoa(st.Count), "", "", "", "", "", "", ""}
 			if st.Count > 0 {

@@ -3,11 +3,28 @@
 // terminal graphs, CSV, JSON, HTML pages and SVG charts. Renderers write to
 // an io.Writer and return errors; they never print elsewhere or exit.
 //
+// # Times and numbers
+//
+// Every time that labels a value is the end of its interval, as sar labels
+// its rows: a row at raw resolution is the sample that ends the interval
+// since the one before; a downsampled row is the end of its bucket
+// (buckets are aligned to multiples of the step in the display time zone
+// and clipped to the range, see package query); "max at" and a busiest
+// interval's end likewise. The same convention holds in tables, graphs,
+// CSV, JSON, the HTML report and serve's pages and API.
+//
+// Renderers compute no statistic: an average, total, minimum or maximum
+// is the query.Stats of its quantity, computed once by package query from
+// the counters, so the same number is printed wherever it appears.
+//
 // # Results (WriteResult)
 //
 // table: a row per time and thing (device, CPU, mount point; sar's layout),
-// a column per quantity, values humanised (12.3%, 1.50 MiB/s, 12.3 ms), an
-// "Average:" row per thing at the end. A gap (NaN) is a row with a time and
+// a column per quantity, values humanised (12.3%, 1.50 MiB/s, 12.3 ms), a
+// summary row per thing at the end: the whole range aggregated as the rows
+// are (query.Stats.Overall), named for what it is: "Average:" (the exact
+// average, not a mean of the rows), "Min:", "Max:", "Last:", "P95:" or
+// "Total:" (--agg sum). A gap (NaN) is a row with a time and
 // no values. When the columns do not fit the width, they are split over
 // several tables with the same rows.
 //
@@ -47,10 +64,13 @@
 //	  "from": "2024-05-01T00:00:00+02:00", "from_unix": 1714514400,  // null if unbounded
 //	  "to":   "2024-05-02T00:00:00+02:00", "to_unix":   1714600800,
 //	  "step_seconds": 300,           // 0: raw samples
-//	  "agg": "avg",                  // how points were downsampled; "" when raw
+//	  "agg": "avg",                  // how points and stats.overall aggregate: avg|min|max|last|p95|sum
 //	  "series": [
 //	    {"name": "util", "labels": {"device": "sda"}, "unit": "percent",
-//	     "points": [[1714514400, 12.5], [1714514700, null]]}   // [unix seconds, value or null]
+//	     "stats": {"count": 2, "overall": 12.5, "avg": 12.5,  // the whole range (query.Stats)
+//	               "total": 37.5, "total_unit": "seconds", // what it counted; null if it counts nothing
+//	               "min": 12.5, "max": 12.5, "max_at_unix": 1714514700},
+//	     "points": [[1714514700, 12.5], [1714515000, null]]}   // [unix seconds (end of interval), value or null]
 //	  ]
 //	}
 //

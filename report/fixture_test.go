@@ -66,13 +66,13 @@ func wave(n int, lo, hi float64, phase float64, gaps ...int) []tsdb.Point {
 // cpuResult is a view with two quantities of one thing and a gap of three
 // minutes.
 func cpuResult() *query.Result {
-	return &query.Result{
-		View: "cpu", From: testStart, To: testStart.Add(30 * time.Minute),
-		Series: []query.Series{
+	return withStats(&query.Result{
+		View: "cpu", From: testStart, To: testStart.Add(30 * time.Minute), Agg: "avg",
+		Quantities: []query.Quantity{
 			{Name: "user", Labels: labels("instance", "web1"), Unit: query.Percent, Points: wave(30, 5, 60, 0, 10, 11, 12)},
 			{Name: "system", Labels: labels("instance", "web1"), Unit: query.Percent, Points: wave(30, 1, 9, 1, 10, 11, 12)},
 		},
-	}
+	})
 }
 
 // diskResult is a view with several things and quantities of different
@@ -93,8 +93,40 @@ func diskResult() *query.Result {
 			if dev == "sda" {
 				pts[3].V = math.NaN()
 			}
-			r.Series = append(r.Series, query.Series{Name: q.name, Labels: labels("device", dev, "instance", "web1"), Unit: q.unit, Points: pts})
+			r.Quantities = append(r.Quantities, query.Quantity{Name: q.name, Labels: labels("device", dev, "instance", "web1"), Unit: q.unit, Points: pts})
 		}
+	}
+	return withStats(r)
+}
+
+// withStats fills in the Stats of r's quantities as query computes them
+// for gauges sampled evenly (the fixtures' points): Avg is the mean of the
+// values, Overall the Avg; the average is shifted by a thousandth so that a
+// renderer computing its own mean from the points shows a different digit.
+func withStats(r *query.Result) *query.Result {
+	for i := range r.Quantities {
+		q := &r.Quantities[i]
+		st := query.Stats{Avg: math.NaN(), Total: math.NaN(), Min: math.NaN(), P95: math.NaN(), Max: math.NaN(), Last: math.NaN(), Overall: math.NaN()}
+		var sum float64
+		for _, p := range q.Points {
+			if math.IsNaN(p.V) {
+				continue
+			}
+			st.Count++
+			sum += p.V
+			if st.Count == 1 || p.V < st.Min {
+				st.Min = p.V
+			}
+			if st.Count == 1 || p.V > st.Max {
+				st.Max, st.MaxAt = p.V, time.Unix(p.T, 0)
+			}
+			st.Last, st.P95 = p.V, st.Max
+		}
+		if st.Count > 0 {
+			st.Avg = sum / float64(st.Count) * 1.001
+			st.Overall = st.Avg
+		}
+		q.Stats = st
 	}
 	return r
 }
@@ -102,30 +134,35 @@ func diskResult() *query.Result {
 // fsResult has label values that need escaping everywhere: a hostile one
 // for HTML, and CSV and labels-column separators.
 func fsResult() *query.Result {
-	return &query.Result{
-		View: "fs", From: testStart, To: testStart.Add(5 * time.Minute),
-		Series: []query.Series{
+	return withStats(&query.Result{
+		View: "fs", From: testStart, To: testStart.Add(5 * time.Minute), Agg: "avg",
+		Quantities: []query.Quantity{
 			{Name: "avail", Labels: labels("mountpoint", "/"), Unit: query.Bytes, Points: wave(5, 10<<30, 11<<30, 0)},
 			{Name: "avail", Labels: labels("mountpoint", hostile), Unit: query.Bytes, Points: wave(5, 1<<20, 5<<20, 2)},
 			{Name: "avail", Labels: labels("mountpoint", `/mnt/a;b=c,"d"`), Unit: query.Bytes, Points: wave(5, 0, 1<<10, 1, 2)},
 		},
-	}
+	})
 }
 
 // summaries of cpuResult and fsResult, as query.Summarize would give them.
 func testSummaries() []*query.Summary {
 	cpu := cpuResult()
 	fs := fsResult()
-	for i := range fs.Series[2].Points {
-		fs.Series[2].Points[i].V = math.NaN() // a mount without values in the period
+	for i := range fs.Quantities[2].Points {
+		fs.Quantities[2].Points[i].V = math.NaN() // a mount without values in the period
 	}
+	set := func(q *query.Quantity, count int, avg, lo, p95, hi float64, maxAt time.Time) {
+		q.Stats = query.Stats{Count: count, Avg: avg, Min: lo, P95: p95, Max: hi, MaxAt: maxAt, Overall: avg, Total: math.NaN(), Last: math.NaN()}
+	}
+	set(&cpu.Quantities[0], 27, 31.25, 5.002, 59.1, 60, testStart.Add(6*time.Minute))
+	set(&cpu.Quantities[1], 27, 4.5, 1, 8.9, 9, testStart.Add(2*time.Minute))
+	set(&fs.Quantities[0], 5, 10.5*(1<<30), 10<<30, 11<<30, 11<<30, testStart.Add(2*time.Minute))
+	set(&fs.Quantities[1], 5, 3<<20, 1<<20, 5<<20, 5<<20, testStart)
+	nan := math.NaN()
+	set(&fs.Quantities[2], 0, nan, nan, nan, nan, time.Time{})
 	return []*query.Summary{
 		{
 			Result: *cpu,
-			Stats: []query.Stat{
-				{Series: 0, Count: 27, Avg: 31.25, Min: 5.002, P95: 59.1, Max: 60, MaxAt: testStart.Add(6 * time.Minute)},
-				{Series: 1, Count: 27, Avg: 4.5, Min: 1, P95: 8.9, Max: 9, MaxAt: testStart.Add(2 * time.Minute)},
-			},
 			Busiest: []query.Interval{
 				{From: testStart.Add(5 * time.Minute), To: testStart.Add(10 * time.Minute), Value: 66.5, Unit: query.Percent},
 				{From: testStart.Add(25 * time.Minute), To: testStart.Add(30 * time.Minute), Value: 61.25, Unit: query.Percent},
@@ -134,11 +171,6 @@ func testSummaries() []*query.Summary {
 		},
 		{
 			Result: *fs,
-			Stats: []query.Stat{
-				{Series: 0, Count: 5, Avg: 10.5 * (1 << 30), Min: 10 << 30, P95: 11 << 30, Max: 11 << 30, MaxAt: testStart.Add(2 * time.Minute)},
-				{Series: 1, Count: 5, Avg: 3 << 20, Min: 1 << 20, P95: 5 << 20, Max: 5 << 20, MaxAt: testStart},
-				{Series: 2, Count: 0, Avg: math.NaN(), Min: math.NaN(), P95: math.NaN(), Max: math.NaN()},
-			},
 		},
 	}
 }

@@ -36,7 +36,7 @@ const minPlotRows = 6
 func writeGraph(w io.Writer, r *query.Result, o Options, color bool) error {
 	bw := &errWriter{w: w}
 	fmt.Fprintf(bw, "%s  %s  (%s)\n", r.View, periodText(r.From, r.To, o.Loc), stepText(r))
-	all := splitLabels(r.Series)
+	all := splitLabels(r.Quantities)
 	if c := all.constantText(); c != "" {
 		fmt.Fprintln(bw, printable(c))
 	}
@@ -45,13 +45,13 @@ func writeGraph(w io.Writer, r *query.Result, o Options, color bool) error {
 		fmt.Fprintln(bw, "no data")
 		return bw.err
 	}
-	t0, t1, ok := dataSpan(r.Series)
+	t0, t1, ok := dataSpan(r.Quantities)
 	rows := max(minPlotRows, min((o.Height-2)/len(names)-chartOverhead, o.Height-2-chartOverhead))
-	clk := newClock(o.Loc, timeOf(t0), timeOf(t1+1), hasSeconds(r.Series))
+	clk := newClock(o.Loc, timeOf(t0), timeOf(t1+1), hasSeconds(r.Quantities))
 	for _, name := range names {
-		var series []query.Series
+		var series []query.Quantity
 		for _, i := range seriesOf(r, name) {
-			series = append(series, r.Series[i])
+			series = append(series, r.Quantities[i])
 		}
 		fmt.Fprintln(bw)
 		fmt.Fprintln(bw, printable(chartTitle(name, series, all)))
@@ -72,7 +72,7 @@ func writeGraph(w io.Writer, r *query.Result, o Options, color bool) error {
 
 // chartTitle is "name (unit)", then the labels the series of the chart
 // share that the whole result does not.
-func chartTitle(name string, series []query.Series, all labelSplit) string {
+func chartTitle(name string, series []query.Quantity, all labelSplit) string {
 	t := name
 	if u := unitLabel(series[0].Unit); u != "" {
 		t += " (" + u + ")"
@@ -92,7 +92,7 @@ func chartTitle(name string, series []query.Series, all labelSplit) string {
 
 // plotChart draws series (of one unit) over [t0, t1] in rows lines and
 // width columns in all, axis labels included.
-func plotChart(series []query.Series, t0, t1 int64, rows, width int, clk clock, color bool) string {
+func plotChart(series []query.Quantity, t0, t1 int64, rows, width int, clk clock, color bool) string {
 	unit := series[0].Unit
 	lo, hi := valueRange(series)
 	fmtY := axisFormatter(unit, lo, hi, (hi-lo)/float64(max(rows-1, 1)))
@@ -205,7 +205,7 @@ func seriesColors(n int) []asciigraph.AnsiColor {
 
 // graphLegend names the series of a chart with their colour or marker,
 // wrapped to width.
-func graphLegend(series []query.Series, width int, color bool) string {
+func graphLegend(series []query.Quantity, width int, color bool) string {
 	sp := splitLabels(series)
 	var b strings.Builder
 	lineW := 0
@@ -236,7 +236,7 @@ func graphLegend(series []query.Series, width int, color bool) string {
 }
 
 // dataSpan returns the first and last timestamp of all points.
-func dataSpan(series []query.Series) (t0, t1 int64, ok bool) {
+func dataSpan(series []query.Quantity) (t0, t1 int64, ok bool) {
 	for _, s := range series {
 		for _, p := range s.Points {
 			if !ok || p.T < t0 {
@@ -251,7 +251,7 @@ func dataSpan(series []query.Series) (t0, t1 int64, ok bool) {
 	return t0, t1, ok
 }
 
-func hasValue(series []query.Series) bool {
+func hasValue(series []query.Quantity) bool {
 	for _, s := range series {
 		for _, p := range s.Points {
 			if finite(p.V) {
@@ -264,7 +264,7 @@ func hasValue(series []query.Series) bool {
 
 // valueRange returns the range the value axis of series shows: their
 // lowest and highest value, from 0 for percentages and rates, never empty.
-func valueRange(series []query.Series) (lo, hi float64) {
+func valueRange(series []query.Quantity) (lo, hi float64) {
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for _, s := range series {
 		for _, p := range s.Points {

@@ -74,7 +74,7 @@ func newHTMLView(r *query.Result, o Options) htmlView {
 		Name:     r.View,
 		Period:   periodText(r.From, r.To, o.Loc),
 		Step:     stepText(r),
-		Constant: splitLabels(r.Series).constantText(),
+		Constant: splitLabels(r.Quantities).constantText(),
 		Charts:   charts(r, o.Loc),
 	}
 }
@@ -104,13 +104,10 @@ func writeSummaryHTML(w io.Writer, ss []*query.Summary, o Options) error {
 		v := newHTMLView(r, o)
 		v.Summary = true
 		clk := newClock(o.Loc, r.From, r.To, false)
-		split := splitLabels(r.Series)
+		split := splitLabels(r.Quantities)
 		v.Stats = &htmlStats{LabelNames: split.varying}
-		for _, st := range s.Stats {
-			if st.Series < 0 || st.Series >= len(r.Series) {
-				return fmt.Errorf("summary %s: stat of series %d of %d", r.View, st.Series, len(r.Series))
-			}
-			ser := r.Series[st.Series]
+		for _, ser := range r.Quantities {
+			st := ser.Stats
 			row := htmlStatRow{Name: ser.Name, Labels: split.values(ser.Labels), NoData: st.Count == 0}
 			if !row.NoData {
 				row.Avg, row.Min, row.P95, row.Max = Humanize(st.Avg, ser.Unit), Humanize(st.Min, ser.Unit),
@@ -173,7 +170,7 @@ func pageTime(t time.Time) time.Time {
 func hostSuffix(rs []*query.Result) string {
 	host := ""
 	for _, r := range rs {
-		for _, s := range r.Series {
+		for _, s := range r.Quantities {
 			v, _ := labelValue(s.Labels, "instance")
 			if v == "" || (host != "" && v != host) {
 				return ""

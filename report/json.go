@@ -103,7 +103,29 @@ type jsonSeries struct {
 	Name   string            `json:"name"`
 	Labels map[string]string `json:"labels"`
 	Unit   query.Unit        `json:"unit"`
+	Stats  jsonSeriesStats   `json:"stats"`
 	Points []jsonPoint       `json:"points"`
+}
+
+// jsonSeriesStats is query.Stats: the series over the whole range.
+type jsonSeriesStats struct {
+	Count     int         `json:"count"`
+	Overall   jsonNum     `json:"overall"`
+	Avg       jsonNum     `json:"avg"`
+	Total     jsonNum     `json:"total"`
+	TotalUnit *query.Unit `json:"total_unit"`
+	Min       jsonNum     `json:"min"`
+	Max       jsonNum     `json:"max"`
+	MaxAtUnix jsonUnix    `json:"max_at_unix"`
+}
+
+func seriesStatsJSON(st query.Stats) jsonSeriesStats {
+	j := jsonSeriesStats{Count: st.Count, Overall: jsonNum(st.Overall), Avg: jsonNum(st.Avg), Total: jsonNum(st.Total),
+		Min: jsonNum(st.Min), Max: jsonNum(st.Max), MaxAtUnix: jsonUnix(st.MaxAt)}
+	if !math.IsNaN(st.Total) {
+		j.TotalUnit = &st.TotalUnit
+	}
+	return j
 }
 
 // writeResultJSON writes r as one JSON object, its series one per line.
@@ -115,7 +137,7 @@ func writeResultJSON(w io.Writer, r *query.Result, o Options) error {
 	bw := bufio.NewWriter(w)
 	bw.Write(head[:len(head)-1]) // without the closing brace
 	bw.WriteString(`,"series":[`)
-	for i, s := range r.Series {
+	for i, s := range r.Quantities {
 		if i > 0 {
 			bw.WriteByte(',')
 		}
@@ -124,13 +146,13 @@ func writeResultJSON(w io.Writer, r *query.Result, o Options) error {
 		for j, p := range s.Points {
 			pts[j] = jsonPoint(p)
 		}
-		b, err := json.Marshal(jsonSeries{Name: s.Name, Labels: labelMap(s.Labels), Unit: s.Unit, Points: pts})
+		b, err := json.Marshal(jsonSeries{Name: s.Name, Labels: labelMap(s.Labels), Unit: s.Unit, Stats: seriesStatsJSON(s.Stats), Points: pts})
 		if err != nil {
 			return fmt.Errorf("json: %w", err)
 		}
 		bw.Write(b)
 	}
-	if len(r.Series) > 0 {
+	if len(r.Quantities) > 0 {
 		bw.WriteByte('\n')
 	}
 	bw.WriteString("]}\n")
@@ -152,13 +174,13 @@ type ndjsonPoint struct {
 func writeResultNDJSON(w io.Writer, r *query.Result, o Options) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
-	labels := make([]map[string]string, len(r.Series))
-	for i, s := range r.Series {
+	labels := make([]map[string]string, len(r.Quantities))
+	for i, s := range r.Quantities {
 		labels[i] = labelMap(s.Labels)
 	}
 	var err error
-	eachTime(r.Series, func(t int64, at []int) {
-		for i, s := range r.Series {
+	eachTime(r.Quantities, func(t int64, at []int) {
+		for i, s := range r.Quantities {
 			for ; at[i] < len(s.Points) && s.Points[at[i]].T == t; at[i]++ {
 				if err == nil {
 					err = enc.Encode(ndjsonPoint{Time: jsonTime{timeOf(t), o.Loc}, Unix: t, View: r.View,
@@ -219,11 +241,8 @@ func writeSummaryJSON(w io.Writer, ss []*query.Summary, o Options) error {
 	for _, s := range ss {
 		r := &s.Result
 		js := jsonSummary{jsonRange: rangeOf(r, o.Loc), Series: []jsonStat{}, Busiest: []jsonInterval{}, Gaps: []jsonInterval{}}
-		for _, st := range s.Stats {
-			if st.Series < 0 || st.Series >= len(r.Series) {
-				return fmt.Errorf("summary %s: stat of series %d of %d", r.View, st.Series, len(r.Series))
-			}
-			ser := r.Series[st.Series]
+		for _, ser := range r.Quantities {
+			st := ser.Stats
 			j := jsonStat{Name: ser.Name, Labels: labelMap(ser.Labels), Unit: ser.Unit, Count: st.Count,
 				Avg: jsonNum(st.Avg), Min: jsonNum(st.Min), P95: jsonNum(st.P95), Max: jsonNum(st.Max),
 				MaxAt: jsonTime{st.MaxAt, o.Loc}, MaxAtUnix: jsonUnix(st.MaxAt)}

@@ -51,7 +51,7 @@ type labelSplit struct {
 
 // splitLabels finds which labels of series vary. A label missing from some
 // series varies.
-func splitLabels(series []query.Series) labelSplit {
+func splitLabels(series []query.Quantity) labelSplit {
 	var sp labelSplit
 	if len(series) == 0 {
 		return sp
@@ -130,7 +130,7 @@ func (sp labelSplit) constantText() string {
 // seriesOf returns the indexes of the series of quantity name in r.
 func seriesOf(r *query.Result, name string) []int {
 	var idx []int
-	for i, s := range r.Series {
+	for i, s := range r.Quantities {
 		if s.Name == name {
 			idx = append(idx, i)
 		}
@@ -143,7 +143,7 @@ func seriesOf(r *query.Result, name string) []int {
 func quantities(r *query.Result) []string {
 	var names []string
 	seen := map[string]bool{}
-	for _, s := range r.Series {
+	for _, s := range r.Quantities {
 		if !seen[s.Name] {
 			seen[s.Name] = true
 			names = append(names, s.Name)
@@ -190,7 +190,7 @@ func (c clock) format(t time.Time) string { return t.In(c.loc).Format(c.layout) 
 func (c clock) unix(sec int64) string { return c.format(time.Unix(sec, 0)) }
 
 // hasSeconds reports whether any point of r is not on a whole minute.
-func hasSeconds(series []query.Series) bool {
+func hasSeconds(series []query.Quantity) bool {
 	for _, s := range series {
 		for _, p := range s.Points {
 			if p.T%60 != 0 {
@@ -263,7 +263,7 @@ func stepText(r *query.Result) string {
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // commonUnit returns the unit all series share, and whether they do.
-func commonUnit(series []query.Series) (query.Unit, bool) {
+func commonUnit(series []query.Quantity) (query.Unit, bool) {
 	if len(series) == 0 {
 		return query.None, false
 	}

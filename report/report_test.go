@@ -132,7 +132,7 @@ func TestLongCSV(t *testing.T) {
 			t.Fatalf("%s: header %q, want %q", r.View, rows[0], LongCSVHeader)
 		}
 		want := 0
-		for _, s := range r.Series {
+		for _, s := range r.Quantities {
 			want += len(s.Points)
 		}
 		if len(rows)-1 != want {
@@ -167,7 +167,7 @@ func TestLongCSV(t *testing.T) {
 
 // findSeries finds the series of r with name and the labels column text,
 // decoding the column as the package documentation says.
-func findSeries(t *testing.T, r *query.Result, name, labelsCol string) query.Series {
+func findSeries(t *testing.T, r *query.Result, name, labelsCol string) query.Quantity {
 	t.Helper()
 	var ls []tsdb.Label
 	if labelsCol != "" {
@@ -184,16 +184,16 @@ func findSeries(t *testing.T, r *query.Result, name, labelsCol string) query.Ser
 			ls = append(ls, tsdb.Label{Name: k, Value: v})
 		}
 	}
-	for _, s := range r.Series {
+	for _, s := range r.Quantities {
 		if s.Name == name && slices.Equal(s.Labels, ls) {
 			return s
 		}
 	}
 	t.Fatalf("no series %s with labels %q (%v)", name, labelsCol, ls)
-	return query.Series{}
+	return query.Quantity{}
 }
 
-func pointAt(t *testing.T, s query.Series, unix int64) tsdb.Point {
+func pointAt(t *testing.T, s query.Quantity, unix int64) tsdb.Point {
 	t.Helper()
 	for _, p := range s.Points {
 		if p.T == unix {
@@ -208,7 +208,7 @@ func pointAt(t *testing.T, s query.Series, unix int64) tsdb.Point {
 func TestLongCSV_DevicesComeAndGo(t *testing.T) {
 	t.Parallel()
 	r := diskResult()
-	r.Series = r.Series[:1]
+	r.Quantities = r.Quantities[:1]
 	one := render(t, r, FormatCSV, testOptions)
 	two := render(t, diskResult(), FormatCSV, testOptions)
 	if h1, h2 := strings.SplitN(one, "\n", 2)[0], strings.SplitN(two, "\n", 2)[0]; h1 != h2 {
@@ -225,7 +225,7 @@ func TestWideCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := len(rows[0]), 2+len(r.Series); got != want {
+	if got, want := len(rows[0]), 2+len(r.Quantities); got != want {
 		t.Fatalf("%d columns, want time, unix and one per series: %d", got, want)
 	}
 	if got, want := rows[0][2], "r/s{device=nvme0n1} (1/s)"; got != want {
@@ -272,11 +272,11 @@ func TestResultJSON(t *testing.T) {
 	if doc.Version != JSONVersion || doc.View != "cpu" || !doc.From.Equal(r.From) || doc.FromUnix != r.From.Unix() {
 		t.Errorf("header: %+v", doc)
 	}
-	if len(doc.Series) != len(r.Series) {
-		t.Fatalf("%d series, want %d", len(doc.Series), len(r.Series))
+	if len(doc.Series) != len(r.Quantities) {
+		t.Fatalf("%d series, want %d", len(doc.Series), len(r.Quantities))
 	}
 	for i, s := range doc.Series {
-		want := r.Series[i]
+		want := r.Quantities[i]
 		if s.Name != want.Name || s.Unit != string(want.Unit) || s.Labels["instance"] != "web1" {
 			t.Errorf("series %d: %s %s %v", i, s.Name, s.Unit, s.Labels)
 		}
@@ -414,7 +414,7 @@ func TestDownsampleKeepsSpikes(t *testing.T) {
 	if lo, hi := slices.Min(cols), slices.Max(cols); lo != -20 || hi != 50 {
 		t.Errorf("columns: min %v max %v, want -20 and 50", lo, hi)
 	}
-	r := &query.Result{View: "x", Series: []query.Series{{Name: "v", Unit: query.Count, Points: pts}}}
+	r := &query.Result{View: "x", Quantities: []query.Quantity{{Name: "v", Unit: query.Count, Points: pts}}}
 	svg := string(SVGChart(r, "v", 300, 150, time.UTC))
 	d := regexp.MustCompile(`<path d="([^"]*)"`).FindStringSubmatch(svg)[1]
 	ys := map[string]bool{}
@@ -495,7 +495,7 @@ func TestGraphColorAndLegend(t *testing.T) {
 func TestTerminalOutputIsPrintable(t *testing.T) {
 	t.Parallel()
 	r := fsResult()
-	r.Series[0].Labels = labels("mountpoint", "/evil\x1b]0;pwned\x07")
+	r.Quantities[0].Labels = labels("mountpoint", "/evil\x1b]0;pwned\x07")
 	for _, f := range []string{FormatTable, FormatGraph} {
 		out := render(t, r, f, testOptions)
 		if strings.ContainsAny(out, "\x1b\x07") {

@@ -48,16 +48,16 @@ func SVGChart(r *query.Result, quantity string, width, height int, loc *time.Loc
 	if loc == nil {
 		loc = time.Local
 	}
-	var series []query.Series
+	var series []query.Quantity
 	if r != nil {
 		for _, i := range seriesOf(r, quantity) {
-			series = append(series, r.Series[i])
+			series = append(series, r.Quantities[i])
 		}
 	}
 	c := &svgChart{w: float64(width), h: float64(height), loc: loc, series: series}
 	var all labelSplit
 	if r != nil {
-		all = splitLabels(r.Series)
+		all = splitLabels(r.Quantities)
 	}
 	c.title = quantity
 	if len(series) > 0 {
@@ -69,7 +69,7 @@ func SVGChart(r *query.Result, quantity string, width, height int, loc *time.Loc
 type svgChart struct {
 	w, h   float64
 	loc    *time.Location
-	series []query.Series
+	series []query.Quantity
 	title  string
 	b      strings.Builder
 	// plot area
@@ -246,28 +246,15 @@ func (c *svgChart) path(pts []tsdb.Point) string {
 	return b.String()
 }
 
-// seriesHover is the hover text of a series: its name, average, minimum
-// and maximum with the time of the maximum.
-func seriesHover(name string, s query.Series, clk clock) string {
-	n, sum := 0, 0.0
-	lo, hi := math.Inf(1), math.Inf(-1)
-	var hiT int64
-	for _, p := range s.Points {
-		if !finite(p.V) {
-			continue
-		}
-		n++
-		sum += p.V
-		lo = math.Min(lo, p.V)
-		if p.V > hi {
-			hi, hiT = p.V, p.T
-		}
-	}
-	if n == 0 {
+// seriesHover is the hover text of a series: its name, and its average,
+// minimum and maximum with the time of the maximum as query computed them.
+func seriesHover(name string, s query.Quantity, clk clock) string {
+	st := s.Stats
+	if st.Count == 0 {
 		return name + ": no data"
 	}
 	return fmt.Sprintf("%s: avg %s, min %s, max %s at %s", name,
-		Humanize(sum/float64(n), s.Unit), Humanize(lo, s.Unit), Humanize(hi, s.Unit), clk.unix(hiT))
+		Humanize(st.Avg, s.Unit), Humanize(st.Min, s.Unit), Humanize(st.Max, s.Unit), clk.format(st.MaxAt))
 }
 
 type legendItem struct {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 
-	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/query"
 )
 
@@ -122,14 +120,14 @@ type resultGrid struct {
 }
 
 func newResultGrid(r *query.Result) *resultGrid {
-	g := &resultGrid{names: quantities(r), split: splitLabels(r.Series)}
+	g := &resultGrid{names: quantities(r), split: splitLabels(r.Quantities)}
 	col := map[string]int{}
 	for i, n := range g.names {
 		col[n] = i
 	}
 	g.units = make([]query.Unit, len(g.names))
 	byKey := map[string]*thing{}
-	for i, s := range r.Series {
+	for i, s := range r.Quantities {
 		key := labelsText(s.Labels)
 		th := byKey[key]
 		if th == nil {
@@ -153,7 +151,7 @@ func newResultGrid(r *query.Result) *resultGrid {
 func writeResultTable(w io.Writer, r *query.Result, o Options) error {
 	bw := &errWriter{w: w}
 	fmt.Fprintf(bw, "%s  %s  (%s)\n", r.View, periodText(r.From, r.To, o.Loc), stepText(r))
-	if len(r.Series) == 0 {
+	if len(r.Quantities) == 0 {
 		fmt.Fprintln(bw, "no data")
 		return bw.err
 	}
@@ -164,7 +162,7 @@ func writeResultTable(w io.Writer, r *query.Result, o Options) error {
 	if bw.err != nil {
 		return bw.err
 	}
-	clk := newClock(o.Loc, r.From, r.To, hasSeconds(r.Series))
+	clk := newClock(o.Loc, r.From, r.To, hasSeconds(r.Quantities))
 
 	// Every timestamp of the result, and per thing the values by time.
 	var times []int64
@@ -175,8 +173,8 @@ func writeResultTable(w io.Writer, r *query.Result, o Options) error {
 			if si < 0 {
 				continue
 			}
-			m := make(map[int64]float64, len(r.Series[si].Points))
-			for _, p := range r.Series[si].Points {
+			m := make(map[int64]float64, len(r.Quantities[si].Points))
+			for _, p := range r.Quantities[si].Points {
 				m[p.T] = p.V
 				times = append(times, p.T)
 			}
@@ -215,13 +213,13 @@ func writeResultTable(w io.Writer, r *query.Result, o Options) error {
 		}
 	}
 	for _, th := range g.things {
-		row := append([]string{"Average:"}, th.labels...)
+		row := append([]string{overallLabel(r.Agg)}, th.labels...)
 		for c, si := range th.series {
 			if si < 0 {
 				row = append(row, "")
 				continue
 			}
-			row = append(row, Humanize(mean(r.Series[si].Points), g.units[c]))
+			row = append(row, Humanize(r.Quantities[si].Stats.Overall, g.units[c]))
 		}
 		full.rows = append(full.rows, row)
 	}
@@ -296,19 +294,22 @@ func seq(n int) []int {
 	return s
 }
 
-// mean is the average of the values of pts (NaN if none).
-func mean(pts []tsdb.Point) float64 {
-	sum, n := 0.0, 0
-	for _, p := range pts {
-		if finite(p.V) {
-			sum += p.V
-			n++
-		}
+// overallLabel names the summary row of a table of a result aggregated by
+// agg (query.Stats.Overall): "Average:" as sar says, or what it is.
+func overallLabel(agg string) string {
+	switch agg {
+	case "min":
+		return "Min:"
+	case "max":
+		return "Max:"
+	case "last":
+		return "Last:"
+	case "p95":
+		return "P95:"
+	case "sum":
+		return "Total:"
 	}
-	if n == 0 {
-		return math.NaN()
-	}
-	return sum / float64(n)
+	return "Average:"
 }
 
 // errWriter remembers the first write error, so that a run of Fprintf
@@ -350,12 +351,12 @@ func writeSummaryText(w io.Writer, ss []*query.Summary, o Options) error {
 func writeOneSummary(bw *errWriter, s *query.Summary, o Options) error {
 	r := &s.Result
 	fmt.Fprintf(bw, "%s  %s\n", r.View, periodText(r.From, r.To, o.Loc))
-	split := splitLabels(r.Series)
+	split := splitLabels(r.Quantities)
 	if c := split.constantText(); c != "" {
 		fmt.Fprintln(bw, printable(c))
 	}
 	clk := newClock(o.Loc, r.From, r.To, false)
-	if len(s.Stats) == 0 {
+	if len(r.Quantities) == 0 {
 		fmt.Fprintln(bw, "no data")
 	} else {
 		t := &textTable{header: append(append([]string{"series"}, split.varying...), "avg", "min", "p95", "max", "max at")}
@@ -363,11 +364,8 @@ func writeOneSummary(bw *errWriter, s *query.Summary, o Options) error {
 		for i := 1 + len(split.varying); i < len(t.header)-1; i++ {
 			t.right[i] = true
 		}
-		for _, st := range s.Stats {
-			if st.Series < 0 || st.Series >= len(r.Series) {
-				return fmt.Errorf("summary %s: stat of series %d of %d", r.View, st.Series, len(r.Series))
-			}
-			ser := r.Series[st.Series]
+		for _, ser := range r.Quantities {
+			st := ser.Stats
 			row := append([]string{ser.Name}, split.values(ser.Labels)...)
 			if st.Count == 0 {
 				row = append(row, "", "", "", "", "no data")
@@ -399,7 +397,7 @@ func writeOverview(bw *errWriter, ss []*query.Summary, o Options) {
 	t := &textTable{header: []string{"view", "by", "worst", "when", "next", "gaps"}, right: []bool{false, false, true, false, false, false}}
 	for _, s := range ss {
 		row := []string{s.Result.View, s.BusiestBy, "", "no data", "", ""}
-		if len(s.Stats) > 0 {
+		if len(s.Result.Quantities) > 0 {
 			row[3] = "none"
 		}
 		u := busiestUnit(s)
@@ -428,7 +426,7 @@ func writeOverview(bw *errWriter, ss []*query.Summary, o Options) {
 	}
 }
 
-func maxAtText(st query.Stat, clk clock) string {
+func maxAtText(st query.Stats, clk clock) string {
 	if st.MaxAt.IsZero() {
 		return ""
 	}
@@ -496,6 +494,6 @@ func busiestUnit(s *query.Summary) query.Unit {
 			return iv.Unit
 		}
 	}
-	u, _ := commonUnit(s.Result.Series)
+	u, _ := commonUnit(s.Result.Quantities)
 	return u
 }

@@ -115,8 +115,8 @@ func parseQuery(v url.Values, now time.Time, loc *time.Location, maxRange time.D
 		q.opts.MaxPoints = min(defaultAPIPoints, maxPoints)
 	}
 	if a := v.Get("agg"); a != "" {
-		if !slices.Contains(query.Aggregations, a) {
-			return q, fmt.Errorf("unknown agg %q; use one of %s", a, strings.Join(query.Aggregations, ", "))
+		if !slices.Contains(query.Aggregations(), a) {
+			return q, fmt.Errorf("unknown agg %q; use one of %s", a, strings.Join(query.Aggregations(), ", "))
 		}
 		q.opts.Agg = a
 	}
@@ -211,7 +211,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n := 0
-	for _, ser := range res.Series {
+	for _, ser := range res.Quantities {
 		n += len(ser.Points)
 	}
 	if n > s.o.MaxPoints {

@@ -52,7 +52,7 @@ func FuzzParseQuery(f *testing.F) {
 			if o.MaxPoints < 0 || o.MaxPoints > maxPoints || (o.Step == 0 && o.MaxPoints == 0 && v.Get("step") != "0") {
 				t.Fatalf("%q: accepted points %d with step %s", raw, o.MaxPoints, o.Step)
 			}
-			if o.Agg != "" && !slices.Contains(query.Aggregations, o.Agg) {
+			if o.Agg != "" && !slices.Contains(query.Aggregations(), o.Agg) {
 				t.Fatalf("%q: accepted agg %q", raw, o.Agg)
 			}
 			for _, f := range [][]string{o.Devices, o.Mounts, o.Interfaces} {

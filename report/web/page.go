@@ -377,7 +377,7 @@ func (s *Server) build(ctx context.Context, req pageRequest) (pageData, map[stri
 		case err != nil:
 			return d, nil, err
 		}
-		for _, ser := range res.Series {
+		for _, ser := range res.Quantities {
 			if h := labelOf(ser.Labels, "instance"); h != "" && !slices.Contains(hosts, h) {
 				hosts = append(hosts, h)
 			}
@@ -498,7 +498,7 @@ func (s *Server) siblings(ctx context.Context, kind *pageKind, req pageRequest) 
 // deviceLinks links the device pages of the devices in res.
 func deviceLinks(res *query.Result, kind *pageKind, req pageRequest) []link {
 	var names []string
-	for _, ser := range res.Series {
+	for _, ser := range res.Quantities {
 		if v := labelOf(ser.Labels, kind.label); v != "" && !slices.Contains(names, v) {
 			names = append(names, v)
 		}
@@ -526,9 +526,9 @@ func labelOf(ls []tsdb.Label, name string) string {
 func chartResult(res *query.Result, cs chartSpec) *query.Result {
 	out := &query.Result{View: res.View, From: res.From, To: res.To, Step: res.Step, Agg: res.Agg}
 	var groups []string
-	byGroup := map[string][]query.Series{}
+	byGroup := map[string][]query.Quantity{}
 	for _, cl := range cs.cols {
-		for _, ser := range res.Series {
+		for _, ser := range res.Quantities {
 			if ser.Name != cl.name {
 				continue
 			}
@@ -546,7 +546,7 @@ func chartResult(res *query.Result, cs chartSpec) *query.Result {
 		}
 	}
 	for _, g := range groups {
-		out.Series = append(out.Series, byGroup[g]...)
+		out.Quantities = append(out.Quantities, byGroup[g]...)
 	}
 	return out
 }
@@ -557,8 +557,8 @@ func chartResult(res *query.Result, cs chartSpec) *query.Result {
 func hoverOf(r *query.Result) hoverData {
 	var h hoverData
 	first := true
-	varying := varyingLabels(r.Series)
-	for _, ser := range r.Series {
+	varying := varyingLabels(r.Quantities)
+	for _, ser := range r.Quantities {
 		hs := hoverSeries{Name: ser.Name, T: make([]int64, len(ser.Points)), V: make([]string, len(ser.Points))}
 		if len(varying) > 0 {
 			var parts []string
@@ -587,7 +587,7 @@ func hoverOf(r *query.Result) hoverData {
 
 // varyingLabels returns the names of the labels whose values differ
 // between series, sorted.
-func varyingLabels(series []query.Series) []string {
+func varyingLabels(series []query.Quantity) []string {
 	if len(series) < 2 {
 		return nil
 	}

@@ -76,8 +76,8 @@ func BenchmarkQuery30dDiskNet1h(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					if len(r.Series) == 0 || len(r.Series[0].Points) < 719 {
-						b.Fatalf("%s: %d series", w, len(r.Series))
+					if len(r.Quantities) == 0 || len(r.Quantities[0].Points) < 719 {
+						b.Fatalf("%s: %d series", w, len(r.Quantities))
 					}
 					if err := report.WriteResult(io.Discard, r, report.FormatCSV, report.Options{Loc: time.UTC}); err != nil {
 						b.Fatal(err)
@@ -138,7 +138,7 @@ func BenchmarkCSV30dFull(b *testing.B) {
 			if r.Step != 0 {
 				b.Fatalf("%s: step %s, want raw samples", w, r.Step)
 			}
-			for _, ser := range r.Series {
+			for _, ser := range r.Quantities {
 				values += len(ser.Points)
 			}
 			if err := report.WriteResult(io.Discard, r, report.FormatCSV, report.Options{Loc: time.UTC}); err != nil {

@@ -81,11 +81,11 @@ func TestRun_CPUFromProcStat(t *testing.T) {
 	// system 600, iowait 300, irq 60, softirq 120, steal 60, idle 9600.
 	// busy is every mode but idle: 2400 ticks, 20%.
 	wantAll := map[string]float64{"user": 10, "nice": 0.5, "system": 5, "iowait": 2.5, "irq": 0.5, "softirq": 1, "steal": 0.5, "idle": 80, "busy": 20}
-	if len(all.Series) != len(wantAll) {
-		t.Fatalf("%d series, want %d:%s", len(all.Series), len(wantAll), describe(all))
+	if len(all.Quantities) != len(wantAll) {
+		t.Fatalf("%d series, want %d:%s", len(all.Quantities), len(wantAll), describe(all))
 	}
 	for i, name := range append(slices.Clone(cpuModes), "busy") {
-		s := all.Series[i]
+		s := all.Quantities[i]
 		if s.Name != name || s.Unit != Percent {
 			t.Errorf("series %d is %s (%s), want %s (percent)", i, s.Name, s.Unit, name)
 		}
@@ -103,7 +103,7 @@ func TestRun_CPUFromProcStat(t *testing.T) {
 		checkPoints(t, name+" cpu1", find(t, per, name, "cpu", "1").Points, []want{{12*3600 + 60, want1[name]}})
 	}
 	// Columns first, then cores in numeric order.
-	if per.Series[0].Name != "user" || per.Series[1].Name != "user" || tsdb.NewSeries("x", flat(per.Series[1].Labels)...).Get("cpu") != "1" {
+	if per.Quantities[0].Name != "user" || per.Quantities[1].Name != "user" || tsdb.NewSeries("x", flat(per.Quantities[1].Labels)...).Get("cpu") != "1" {
 		t.Errorf("per-cpu order:%s", describe(per))
 	}
 }

@@ -18,13 +18,16 @@ import (
 type Options struct {
 	From, To time.Time // the range, [From, To)
 	// Step is the width of the buckets the range is cut into (aligned to
-	// multiples of Step since the Unix epoch, so UTC hours and days); 0
-	// gives a point per sample, unless MaxPoints asks for a step.
+	// multiples of Step in the time zone of From, clipped to the range);
+	// 0 gives a point per sample, unless MaxPoints asks for a step.
 	Step time.Duration
 	// Agg combines the values inside a bucket: avg (the default), min, max,
-	// last or p95. The avg of a rate is the exact average over the time the
-	// bucket covers, computed from the counters; min, max, last and p95 are
-	// taken over the values between consecutive samples.
+	// last, p95 or sum. The avg is the exact average over the time the
+	// bucket covers (a ratio of sums, see the package documentation); min,
+	// max, last and p95 are taken over the values between consecutive
+	// samples; sum is what a counted quantity counted in the bucket (bytes,
+	// packets, CPU seconds) and leaves out the quantities that count
+	// nothing.
 	Agg string
 	// MaxPoints, when Step is 0, chooses the smallest step among 1m, 5m,
 	// 10m, 15m, 30m, 1h, 3h, 6h, 12h and 1d (then whole days) that gives at
@@ -37,8 +40,11 @@ type Options struct {
 	Devices, Mounts, Interfaces []string
 }
 
-// Aggregations are the values Options.Agg accepts.
-var Aggregations = []string{"avg", "min", "max", "last", "p95"}
+// aggregations are the values Options.Agg accepts.
+var aggregations = []string{"avg", "min", "max", "last", "p95", "sum"}
+
+// Aggregations returns the values Options.Agg accepts.
+func Aggregations() []string { return slices.Clone(aggregations) }
 
 // ErrNoData is wrapped by the error of Run and Summarize when the range
 // holds no samples of what was asked; the error (a *NoDataError) tells the
@@ -103,11 +109,11 @@ var nan = math.NaN()
 var niceSteps = []time.Duration{time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
 	time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}
 
-// autoStep returns the smallest nice step whose buckets (aligned to the
-// epoch) over [start, end) are at most maxPoints.
-func autoStep(start, end int64, maxPoints int) int64 {
+// autoStep returns the smallest nice step whose buckets over [start, end)
+// (aligned in a zone offset seconds east of UTC) are at most maxPoints.
+func autoStep(start, end, offset int64, maxPoints int) int64 {
 	fits := func(step int64) bool {
-		return ceilDiv(end-floorDiv(start, step)*step, step) <= int64(maxPoints)
+		return ceilDiv(end-alignDown(start, step, offset), step) <= int64(maxPoints)
 	}
 	for _, s := range niceSteps {
 		if step := int64(s / time.Second); fits(step) {
@@ -120,6 +126,12 @@ func autoStep(start, end int64, maxPoints int) int64 {
 			return days * daySecs
 		}
 	}
+}
+
+// alignDown returns the last multiple of step at or before t in a zone
+// offset seconds east of UTC.
+func alignDown(t, step, offset int64) int64 {
+	return floorDiv(t+offset, step)*step - offset
 }
 
 func ceilDiv(a, b int64) int64 {
@@ -175,8 +187,8 @@ type engine struct {
 
 	start, end int64 // [start, end) in Unix seconds
 	step       int64 // seconds; 0 = raw resolution
-	b0         int64 // start of the first bucket
-	nb         int   // number of buckets
+	origin     int64 // the aligned start of the first bucket (at or before start)
+	buckets    int   // number of buckets
 
 	filter     map[string]bool
 	seenFilter map[string]bool // values of the filter label seen, before filtering
@@ -215,7 +227,7 @@ type colOut struct {
 	used   bool
 	pts    []tsdb.Point // raw resolution
 	starts []int64      // per point: the start of its interval
-	bk     []acc        // per bucket: the sums for avg
+	bk     []acc        // per bucket: the sums for avg and sum
 	aggv   []float64    // per bucket: the min, max or last value
 	vals   [][]float64  // per bucket: every value, for p95
 	total  acc          // over the whole range
@@ -238,8 +250,8 @@ func newEngine(s *tsdb.Store, what string, o Options) (*engine, error) {
 	if e.agg == "" {
 		e.agg = "avg"
 	}
-	if !slices.Contains(Aggregations, e.agg) {
-		return nil, usagef("unknown aggregation %q; use one of %s", o.Agg, strings.Join(Aggregations, ", "))
+	if !slices.Contains(aggregations, e.agg) {
+		return nil, usagef("unknown aggregation %q; use one of %s", o.Agg, strings.Join(aggregations, ", "))
 	}
 	if o.Step < 0 || o.Step%time.Second != 0 {
 		return nil, usagef("invalid step %s; use a whole number of seconds such as 5m or 1h, or 0 for every sample", o.Step)
@@ -407,15 +419,15 @@ func (e *engine) register(ser tsdb.Series, key string) (*group, int) {
 // rawColumn is the column of a raw series: a per-second rate for counters,
 // the stored value for everything else.
 func rawColumn(name string) column {
-	kind, unit := level, None
+	kind, unit, counted, counts := level, None, false, None
 	if mi, ok := metric.Lookup(name); ok {
 		switch {
 		case mi.Kind == metric.Counter && mi.Unit == "bytes":
-			kind, unit = rate, BytesPerSecond
+			kind, unit, counted, counts = rate, BytesPerSecond, true, Bytes
 		case mi.Kind == metric.Counter && mi.Unit == "seconds":
-			kind, unit = rate, None // seconds per second
+			kind, unit, counted, counts = rate, None, true, Seconds // seconds per second
 		case mi.Kind == metric.Counter:
-			kind, unit = rate, PerSecond
+			kind, unit, counted, counts = rate, PerSecond, true, Count
 		case mi.Unit == "bytes":
 			unit = Bytes
 		case mi.Unit == "seconds":
@@ -424,9 +436,9 @@ func rawColumn(name string) column {
 			unit = Count
 		}
 	} else if strings.HasSuffix(name, "_total") {
-		kind = rate
+		kind, counted = rate, true
 	}
-	return column{name: name, unit: unit, kind: kind, num: []term{{metric: name, coef: 1}}}
+	return column{name: name, unit: unit, kind: kind, num: []term{{metric: name, coef: 1}}, counted: counted, counts: counts}
 }
 
 // run computes the query.
@@ -434,12 +446,12 @@ func (e *engine) run(ctx context.Context) error {
 	step := e.step
 	auto := step == 0 && e.o.MaxPoints > 0
 	if auto {
-		if s := autoStep(e.start, e.end, e.o.MaxPoints); s >= hour {
+		if s := autoStep(e.start, e.end, e.offset(), e.o.MaxPoints); s >= hour {
 			step = s
 			auto = false
 		}
 	}
-	if step >= hour && step%hour == 0 && e.agg == "avg" && !e.rawOnly {
+	if e.summariesAnswer(step) {
 		if err := e.setStep(step); err != nil {
 			return err
 		}
@@ -467,7 +479,7 @@ func (e *engine) run(ctx context.Context) error {
 			n = max(n, c)
 		}
 		if n > e.o.MaxPoints {
-			step = autoStep(e.start, e.end, e.o.MaxPoints)
+			step = autoStep(e.start, e.end, e.offset(), e.o.MaxPoints)
 		}
 	}
 	if err := e.setStep(step); err != nil {
@@ -479,6 +491,19 @@ func (e *engine) run(ctx context.Context) error {
 	return e.finish(ctx)
 }
 
+// summariesAnswer reports whether the hourly summaries can answer buckets
+// of step: whole hours aligned to UTC hours, combined by sums.
+func (e *engine) summariesAnswer(step int64) bool {
+	return step >= hour && step%hour == 0 && e.offset()%hour == 0 && (e.agg == "avg" || e.agg == "sum") && !e.rawOnly
+}
+
+// offset is how many seconds east of UTC the zone of the range's start is:
+// buckets are aligned to multiples of the step there.
+func (e *engine) offset() int64 {
+	_, off := e.o.From.Zone()
+	return int64(off)
+}
+
 // maxBuckets bounds the points per series a step may cut a range into.
 const maxBuckets = 500_000
 
@@ -486,15 +511,27 @@ const maxBuckets = 500_000
 func (e *engine) setStep(step int64) error {
 	e.step = step
 	if step > 0 {
-		e.b0 = floorDiv(e.start, step) * step
-		n := ceilDiv(e.end-e.b0, step)
+		e.origin = alignDown(e.start, step, e.offset())
+		n := ceilDiv(e.end-e.origin, step)
 		if n > maxBuckets {
 			return usagef("a step of %s cuts %s into %d points per series, more than %d; use a longer step or --step 0 for every sample",
 				time.Duration(step)*time.Second, time.Duration(e.end-e.start)*time.Second, n, maxBuckets)
 		}
-		e.nb = int(n)
+		e.buckets = int(n)
 	}
 	return nil
+}
+
+// bucketOf returns the bucket of a value whose interval ends at t (in
+// [start, end)): the one whose (start, end] holds t, the first one for t
+// at its start.
+func (e *engine) bucketOf(t int64) int {
+	return max(0, int(ceilDiv(t-e.origin, e.step))-1)
+}
+
+// bucketEnd returns the label of bucket i: its end, clipped to the range.
+func (e *engine) bucketEnd(i int) int64 {
+	return min(e.origin+int64(i+1)*e.step, e.end)
 }
 
 // readRaw reads the points of [a-lookback, b) of the groups in only (nil:
@@ -539,11 +576,11 @@ func (e *engine) readRaw(ctx context.Context, a, b int64, only map[*group]bool) 
 type bound struct {
 	ci       int
 	c        *column
-	num, den []bterm
+	num, den []boundTerm
 	counters []int // the counter terms whose decrease voids an interval
 }
 
-type bterm struct {
+type boundTerm struct {
 	ti   int
 	coef float64
 }
@@ -555,15 +592,15 @@ func bind(g *group, has func(ti int) bool) []bound {
 		c := &g.cols[ci]
 		b := bound{ci: ci, c: c}
 		ok := true
-		resolve := func(ts []term) []bterm {
-			r := make([]bterm, 0, len(ts))
+		resolve := func(ts []term) []boundTerm {
+			r := make([]boundTerm, 0, len(ts))
 			for _, t := range ts {
 				ti, found := g.termIdx[t.key()]
 				if !found || !has(ti) {
 					ok = false
 					return nil
 				}
-				r = append(r, bterm{ti, t.coef})
+				r = append(r, boundTerm{ti, t.coef})
 				if c.kind == rate && !slices.Contains(b.counters, ti) {
 					b.counters = append(b.counters, ti)
 				}
@@ -621,14 +658,14 @@ func (e *engine) computeRaw(g *group, a, b int64) {
 	}
 	m := g.m
 	thr := gapFactor * float64(m)
-	dot := func(ts []bterm, j int) float64 {
+	dot := func(ts []boundTerm, j int) float64 {
 		var s float64
 		for _, t := range ts {
 			s += t.coef * vals[remap[t.ti]][j]
 		}
 		return s
 	}
-	delta := func(ts []bterm, j int) float64 {
+	delta := func(ts []boundTerm, j int) float64 {
 		var s float64
 		for _, t := range ts {
 			v := vals[remap[t.ti]]
@@ -671,8 +708,8 @@ func (e *engine) computeRaw(g *group, a, b int64) {
 				e.emit(g, bc.ci, tj, tj, num, den, true)
 				continue
 			}
-			if j == 0 || gap {
-				continue
+			if j == 0 || gap || times[j-1] < e.start {
+				continue // no interval, or one that starts before the range
 			}
 			valid := !broken
 			for _, ti := range bc.counters {
@@ -703,6 +740,9 @@ func (e *engine) emit(g *group, ci int, t, t0 int64, num, den float64, valid boo
 		v := nan
 		if valid {
 			v = c.value(num, den)
+			if e.agg == "sum" {
+				v = num
+			}
 			o.total.add(num, den)
 		}
 		o.pts = append(o.pts, tsdb.Point{T: t, V: v})
@@ -714,16 +754,16 @@ func (e *engine) emit(g *group, ci int, t, t0 int64, num, den float64, valid boo
 	}
 	o.total.add(num, den)
 	if o.bk == nil {
-		o.bk = make([]acc, e.nb)
+		o.bk = make([]acc, e.buckets)
 		switch e.agg {
 		case "min", "max", "last":
-			o.aggv = make([]float64, e.nb)
+			o.aggv = make([]float64, e.buckets)
 		case "p95":
-			o.vals = make([][]float64, e.nb)
+			o.vals = make([][]float64, e.buckets)
 		}
 	}
-	i := int((t - e.b0) / e.step)
-	if i < 0 || i >= len(o.bk) {
+	i := e.bucketOf(t)
+	if t < e.start || i >= len(o.bk) {
 		return
 	}
 	if o.aggv != nil || o.vals != nil {
@@ -846,17 +886,17 @@ func (e *engine) finish(ctx context.Context) error {
 // result builds the Result.
 func (e *engine) result() *Result { return e.resultOf(e.series()) }
 
-// outSeries is a result series with what Summarize needs besides.
+// outSeries is a result quantity with what Summarize needs besides.
 type outSeries struct {
-	Series
+	Quantity
 	starts []int64 // raw resolution: the start of each point's interval
-	total  acc
 	g      *group
 	ci     int
 }
 
-// series returns the computed series in order: the view's columns, then
-// by labels (a raw selector: by series).
+// series returns the computed quantities in order: the view's columns,
+// then by labels (a raw selector: by series). With --agg sum, only the
+// columns that count something.
 func (e *engine) series() []outSeries {
 	groups := slices.Clone(e.groups)
 	sort.Slice(groups, func(i, j int) bool { return compareLabels(groups[i].labels, groups[j].labels) < 0 })
@@ -870,38 +910,105 @@ func (e *engine) series() []outSeries {
 	var out []outSeries
 	for ci := 0; ci < ncols; ci++ {
 		for _, g := range groups {
-			o := &g.out[ci]
-			if !o.used {
+			o, c := &g.out[ci], &g.cols[ci]
+			if !o.used || e.agg == "sum" && !c.counted {
 				continue
 			}
-			c := &g.cols[ci]
-			s := outSeries{Series: Series{Name: c.name, Labels: g.labels, Unit: c.unit}, total: o.total, g: g, ci: ci}
+			s := outSeries{Quantity: Quantity{Name: c.name, Labels: g.labels, Unit: c.unit}, g: g, ci: ci}
+			if e.agg == "sum" {
+				s.Unit = c.counts
+			}
 			if e.step == 0 {
 				s.Points, s.starts = o.pts, o.starts
 			} else {
-				s.Points = make([]tsdb.Point, e.nb)
-				for i := range s.Points {
-					s.Points[i] = tsdb.Point{T: e.b0 + int64(i)*e.step, V: nan}
-					if o.bk == nil || o.bk[i].n == 0 {
-						continue
-					}
-					switch {
-					case o.vals != nil:
-						s.Points[i].V = percentile(o.vals[i], 95)
-					case o.aggv != nil:
-						s.Points[i].V = o.aggv[i]
-					default:
-						s.Points[i].V = c.value(o.bk[i].num, o.bk[i].den)
-					}
-				}
+				s.Points = e.bucketPoints(o, c)
 			}
 			if s.Labels == nil {
 				s.Labels = []tsdb.Label{}
 			}
+			s.Stats = e.stats(s.Points, o, c)
 			out = append(out, s)
 		}
 	}
 	return out
+}
+
+// bucketPoints returns the points of a downsampled column, one per bucket,
+// labelled with the bucket's end.
+func (e *engine) bucketPoints(o *colOut, c *column) []tsdb.Point {
+	pts := make([]tsdb.Point, e.buckets)
+	for i := range pts {
+		pts[i] = tsdb.Point{T: e.bucketEnd(i), V: nan}
+		if o.bk == nil || o.bk[i].n == 0 {
+			continue
+		}
+		switch {
+		case o.vals != nil:
+			pts[i].V = percentile(slices.Clone(o.vals[i]), 95)
+		case o.aggv != nil:
+			pts[i].V = o.aggv[i]
+		case e.agg == "sum":
+			pts[i].V = o.bk[i].num
+		default:
+			pts[i].V = c.value(o.bk[i].num, o.bk[i].den)
+		}
+	}
+	return pts
+}
+
+// stats returns the statistics of a column over the range: Avg and Total
+// from the sums of everything the range covers, the others from its
+// points.
+func (e *engine) stats(pts []tsdb.Point, o *colOut, c *column) Stats {
+	st := Stats{Avg: nan, Total: nan, Min: nan, P95: nan, Max: nan, Last: nan, Overall: nan}
+	vals := make([]float64, 0, len(pts))
+	for _, p := range pts {
+		if math.IsNaN(p.V) {
+			continue
+		}
+		vals = append(vals, p.V)
+		if len(vals) == 1 || p.V < st.Min {
+			st.Min = p.V
+		}
+		if len(vals) == 1 || p.V > st.Max {
+			st.Max = p.V
+			st.MaxAt = time.Unix(p.T, 0).In(e.o.From.Location())
+		}
+		st.Last = p.V
+	}
+	st.Count = len(vals)
+	if st.Count == 0 {
+		return st
+	}
+	if o.total.n > 0 {
+		st.Avg = c.value(o.total.num, o.total.den)
+		if c.counted {
+			st.Total, st.TotalUnit = o.total.num, c.counts
+		}
+	}
+	if o.vals != nil {
+		// --agg p95: over every value of the range, not the buckets' p95s.
+		vals = vals[:0]
+		for _, b := range o.vals {
+			vals = append(vals, b...)
+		}
+	}
+	st.P95 = percentile(vals, 95)
+	switch e.agg {
+	case "min":
+		st.Overall = st.Min
+	case "max":
+		st.Overall = st.Max
+	case "last":
+		st.Overall = st.Last
+	case "p95":
+		st.Overall = st.P95
+	case "sum":
+		st.Overall = st.Total
+	default:
+		st.Overall = st.Avg
+	}
+	return st
 }
 
 // percentile returns the nearest-rank p-th percentile of vals (which it

@@ -71,10 +71,10 @@ func run(tb testing.TB, s *tsdb.Store, what string, o Options) *Result {
 }
 
 // find returns the series of r named name whose labels include kv.
-func find(tb testing.TB, r *Result, name string, kv ...string) Series {
+func find(tb testing.TB, r *Result, name string, kv ...string) Quantity {
 	tb.Helper()
-	var found []Series
-	for _, s := range r.Series {
+	var found []Quantity
+	for _, s := range r.Quantities {
 		if s.Name != name {
 			continue
 		}
@@ -97,7 +97,7 @@ func find(tb testing.TB, r *Result, name string, kv ...string) Series {
 
 func describe(r *Result) string {
 	var b strings.Builder
-	for _, s := range r.Series {
+	for _, s := range r.Quantities {
 		fmt.Fprintf(&b, "\n  %s %v: %s", s.Name, s.Labels, pointsString(s.Points))
 	}
 	return b.String()

@@ -45,8 +45,8 @@ func TestRun_RawRates(t *testing.T) {
 	s, base := rateFixture(t)
 	o := Options{From: at(base), To: at(base + 1000)}
 	r := run(t, s, "node_network_receive_bytes_total", o)
-	if r.View != "raw" || r.Step != 0 || r.Agg != "" {
-		t.Errorf("View, Step, Agg = %q, %s, %q; want raw, 0, \"\"", r.View, r.Step, r.Agg)
+	if r.View != "raw" || r.Step != 0 || r.Agg != "avg" {
+		t.Errorf("View, Step, Agg = %q, %s, %q; want raw, 0, avg", r.View, r.Step, r.Agg)
 	}
 	rx := find(t, r, "node_network_receive_bytes_total", "device", "eth0", "instance", "h1")
 	if rx.Unit != BytesPerSecond {
@@ -91,13 +91,17 @@ func TestRun_Buckets(t *testing.T) {
 		rate []want
 		load []want
 	}{
-		// avg of a rate: increase over covered time, not the mean of the
-		// rates: 3000/240 = 12.5 (mean 12.5 too), 2400/150 = 16 (mean 15).
-		{"avg", []want{{0, 12.5}, {300, 10}, {600, 10}, {900, 16}}, []want{{0, 3}, {300, 7.5}, {600, 10.5}, {900, 12.5}}},
-		{"min", []want{{0, 10}, {300, 10}, {600, 10}, {900, 10}}, []want{{0, 1}, {300, 6}, {600, 10}, {900, 12}}},
-		{"max", []want{{0, 20}, {300, 10}, {600, 10}, {900, 20}}, []want{{0, 5}, {300, 9}, {600, 11}, {900, 13}}},
-		{"last", []want{{0, 20}, {300, 10}, {600, 10}, {900, 20}}, []want{{0, 5}, {300, 9}, {600, 11}, {900, 13}}},
-		{"p95", []want{{0, 20}, {300, 10}, {600, 10}, {900, 20}}, []want{{0, 5}, {300, 9}, {600, 11}, {900, 13}}},
+		// Buckets (0,300], (300,600], (600,900], (900,1000] (clipped to the
+		// range), labelled with their ends; the gauge's sample at From is
+		// in the first. avg of a rate: increase over covered time, not the
+		// mean of the rates: 3000/240 = 12.5.
+		{"avg", []want{{300, 12.5}, {600, 10}, {900, 10}, {1000, 20}}, []want{{300, 3.5}, {600, 8}, {900, 11}, {1000, 13}}},
+		{"min", []want{{300, 10}, {600, 10}, {900, 10}, {1000, 20}}, []want{{300, 1}, {600, 7}, {900, 10}, {1000, 13}}},
+		{"max", []want{{300, 20}, {600, 10}, {900, 10}, {1000, 20}}, []want{{300, 6}, {600, 9}, {900, 12}, {1000, 13}}},
+		{"last", []want{{300, 20}, {600, 10}, {900, 10}, {1000, 20}}, []want{{300, 6}, {600, 9}, {900, 12}, {1000, 13}}},
+		{"p95", []want{{300, 20}, {600, 10}, {900, 10}, {1000, 20}}, []want{{300, 6}, {600, 9}, {900, 12}, {1000, 13}}},
+		// sum: what the counter counted in each bucket.
+		{"sum", []want{{300, 3000}, {600, 1200}, {900, 1200}, {1000, 1800}}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.agg, func(t *testing.T) {
@@ -106,8 +110,13 @@ func TestRun_Buckets(t *testing.T) {
 			if r.Step != 5*time.Minute || r.Agg != tt.agg {
 				t.Errorf("Step, Agg = %s, %q", r.Step, r.Agg)
 			}
-			checkPoints(t, "rate", shift(r.Series[0].Points, base), tt.rate)
-			checkPoints(t, "gauge", shift(run(t, s, "node_load1", o).Series[0].Points, base), tt.load)
+			if !r.PartialLast || r.PartialFirst {
+				t.Errorf("PartialFirst, PartialLast = %v, %v; want false, true", r.PartialFirst, r.PartialLast)
+			}
+			checkPoints(t, "rate", shift(r.Quantities[0].Points, base), tt.rate)
+			if tt.load != nil {
+				checkPoints(t, "gauge", shift(run(t, s, "node_load1", o).Quantities[0].Points, base), tt.load)
+			}
 		})
 	}
 }
@@ -131,19 +140,20 @@ func TestRun_HourlyEqualsRaw(t *testing.T) {
 		compareResults(t, what, fast, slow)
 	}
 	r := run(t, s, "node_network_receive_bytes_total", o)
-	// 7200 bytes over 570 s of valid intervals in the 10:00 hour.
-	if got := r.Series[0].Points[10].V; !close(got, 7200.0/570) {
+	// 7200 bytes over 570 s of valid intervals in the hour to 11:00 (the
+	// interval that ends at 10:00 belongs to the hour before).
+	if got := r.Quantities[0].Points[10].V; r.Quantities[0].Points[10].T != day0.Unix()+11*3600 || !close(got, 7200.0/570) {
 		t.Errorf("10:00 = %g, want %g", got, 7200.0/570)
 	}
 }
 
 func compareResults(tb testing.TB, what string, a, b *Result) {
 	tb.Helper()
-	if len(a.Series) != len(b.Series) {
-		tb.Fatalf("%s: %d series against %d:%s\n---%s", what, len(a.Series), len(b.Series), describe(a), describe(b))
+	if len(a.Quantities) != len(b.Quantities) {
+		tb.Fatalf("%s: %d series against %d:%s\n---%s", what, len(a.Quantities), len(b.Quantities), describe(a), describe(b))
 	}
-	for i := range a.Series {
-		sa, sb := a.Series[i], b.Series[i]
+	for i := range a.Quantities {
+		sa, sb := a.Quantities[i], b.Quantities[i]
 		if sa.Name != sb.Name || tsdb.NewSeries("x", flat(sa.Labels)...).Key() != tsdb.NewSeries("x", flat(sb.Labels)...).Key() || len(sa.Points) != len(sb.Points) {
 			tb.Fatalf("%s: series %d is %s %v (%d points) against %s %v (%d points)", what, i, sa.Name, sa.Labels, len(sa.Points), sb.Name, sb.Labels, len(sb.Points))
 		}

@@ -2,7 +2,32 @@
 // views named like sar's groups (cpu, mem, disk, net, ...) computed from raw
 // counters over the exact interval between two samples, raw series chosen by
 // label matchers, time ranges, downsampling and the statistics of a report.
-// It computes; package report renders.
+// It computes every number a person reads, once; package report renders.
+//
+// # One definition of an aggregate
+//
+// Every quantity is a ratio of sums, num/den (times a scale): a rate's num
+// is a counter's increase and its den the time it took; await's num is the
+// time spent on I/O and its den the I/Os completed; a CPU mode's num its
+// CPU seconds and den all modes' CPU seconds; a gauge's num its value and
+// den 1 per sample (memory and fs %used: used over total per sample). The
+// value over a bucket, the whole range or a report period is Σnum/Σden over
+// what it covers, never a mean of per-interval values, so the Average of a
+// range is the same at every step and equals the one computed by hand from
+// the counters at the range's ends.
+//
+// # Time: intervals, buckets and labels
+//
+// A rate belongs to the interval between two consecutive samples, and both
+// must lie in the range [From, To): no sample outside the range
+// contributes. Every value is labelled with the end of its interval, as sar
+// labels its rows: at raw resolution the later sample's time; downsampled,
+// the end of its bucket. Buckets are aligned to multiples of the step in
+// the time zone of Options.From (so 1h buckets start at whole local hours
+// and 1d buckets at local midnight) and clipped to the range; a bucket
+// holds the values whose interval ends in (start, end] (the first one also
+// a gauge's sample at From). A bucket cut by From or To is partial
+// (Result.PartialFirst, PartialLast).
 package query
 
 import (
@@ -22,58 +47,89 @@ const (
 	PerSecond      Unit = "1/s" // operations, packets, errors, forks... per second
 	Bytes          Unit = "bytes"
 	Seconds        Unit = "seconds"
-	Count          Unit = "count" // processes, inodes, load average
+	Count          Unit = "count" // processes, inodes, load average, packets
 	None           Unit = ""      // raw series of unknown unit
 )
 
-// Series is one quantity of one thing over time, such as the "util" of disk
-// sda or the "user" CPU share of all CPUs.
-type Series struct {
-	Name   string       `json:"name"`   // quantity: "user", "r/s", "util"; for raw selectors the metric name
-	Labels []tsdb.Label `json:"labels"` // what it is about (device, mountpoint, cpu, instance, ...), sorted by name
-	Unit   Unit         `json:"unit"`
-	// Points are in time order. V is NaN where there is no value: a gap in
-	// recording, a reboot, a counter reset. Renderers show NaN as a gap.
-	Points []tsdb.Point `json:"points"`
+// Quantity is one quantity of one thing over time, such as the "util" of
+// disk sda or the "user" CPU share of all CPUs, with its statistics over
+// the whole range.
+type Quantity struct {
+	Name   string       // quantity: "user", "r/s", "util"; for raw selectors the metric name
+	Labels []tsdb.Label // what it is about (device, mountpoint, cpu, instance, ...), sorted by name
+	Unit   Unit
+	// Points are in time order, each labelled with the end of its interval
+	// or bucket. V is NaN where there is no value: a gap in recording, a
+	// reboot, a counter reset. Renderers show NaN as a gap.
+	Points []tsdb.Point
+	// Stats are the quantity's statistics over the whole range.
+	Stats Stats
+}
+
+// Stats are the statistics of one Quantity over the range of its Result,
+// computed once here so that every renderer shows the same numbers.
+type Stats struct {
+	// Count is the number of Points with a value.
+	Count int
+	// Avg is the exact average over the range: the ratio of the sums of
+	// everything the range covers (see the package documentation), the
+	// same whatever the step or aggregation. NaN when Count is 0.
+	Avg float64
+	// Total is what the quantity counted over the range: the sum of the
+	// counters' increases (bytes, operations, packets; CPU seconds of a
+	// mode; a disk's busy seconds), in TotalUnit. NaN for a quantity that
+	// counts nothing (a gauge, await, a queue size).
+	Total     float64
+	TotalUnit Unit
+	// Min, P95, Max and Last are over the Points (at raw resolution the
+	// values between consecutive samples; downsampled, the bucket values,
+	// except that with Agg p95 P95 is over every value in the range).
+	// MaxAt is the label (end of interval) of the first point at Max. NaN
+	// and zero when Count is 0.
+	Min, P95, Max, Last float64
+	MaxAt               time.Time
+	// Overall is the whole range aggregated as the Points are (Result.Agg:
+	// avg → Avg, min → Min, max → Max, last → Last, p95 → P95, sum → Total):
+	// what a table's summary row shows.
+	Overall float64
 }
 
 // Result is the answer to one query.
 type Result struct {
-	View string    `json:"view"` // "cpu", "disk", ... or "raw"
-	From time.Time `json:"from"` // the range asked, [From, To)
-	To   time.Time `json:"to"`
-	// Step is the bucket width when downsampled (points are at bucket
-	// starts), 0 at raw resolution (points at sample times).
-	Step   time.Duration `json:"step"`
-	Agg    string        `json:"agg,omitempty"` // avg|min|max|last|p95 when Step > 0
-	Series []Series      `json:"series"`        // the view's column order, then by labels
-}
-
-// Stat is the statistics of one series of a Result over its range, for
-// srvmon report.
-type Stat struct {
-	Series int       `json:"series"` // index into Result.Series
-	Count  int       `json:"count"`  // points with a value
-	Avg    float64   `json:"avg"`    // for rates: the exact average over the covered time
-	Min    float64   `json:"min"`
-	P95    float64   `json:"p95"`
-	Max    float64   `json:"max"`
-	MaxAt  time.Time `json:"max_at"` // when Max was reached (start of that interval)
+	View string    // "cpu", "disk", ... or "raw"
+	From time.Time // the range asked, [From, To)
+	To   time.Time
+	// Step is the bucket width when downsampled, 0 at raw resolution
+	// (points at sample times).
+	Step time.Duration
+	// Agg is how values combine inside a bucket and in Stats.Overall: avg
+	// (the default), min, max, last, p95 or sum. With sum, a point at raw
+	// resolution is what its interval counted.
+	Agg string
+	// PartialFirst and PartialLast say that the first or last bucket is
+	// cut by From or To (always false at raw resolution).
+	PartialFirst, PartialLast bool
+	Quantities                []Quantity // the view's column order, then by labels
 }
 
 // Interval is a span of time, such as one of the busiest intervals or a gap.
 type Interval struct {
-	From  time.Time `json:"from"`
-	To    time.Time `json:"to"`
-	Value float64   `json:"value,omitempty"` // what made it busy (e.g. total CPU %), if anything
-	Unit  Unit      `json:"unit,omitempty"`  // the unit of Value
+	From  time.Time
+	To    time.Time
+	Value float64 // what made it busy (e.g. total CPU %), if anything
+	Unit  Unit    // the unit of Value
 }
 
-// Summary is what srvmon report shows for one view over a period.
+// Summary is what srvmon report shows for one view over a period: the
+// Result (its Quantities carry their Stats), the busiest intervals and the
+// gaps in recording.
 type Summary struct {
-	Result    Result     `json:"result"`
-	Stats     []Stat     `json:"stats"`
-	Busiest   []Interval `json:"busiest"`              // the busiest intervals of the period, busiest first
-	BusiestBy string     `json:"busiest_by,omitempty"` // what Busiest ranks by, such as "100-idle" (CPU busy %)
-	Gaps      []Interval `json:"gaps"`                 // missed recording runs (periods longer than a few intervals without samples)
+	Result    Result
+	Busiest   []Interval // the busiest intervals of the period, busiest first
+	BusiestBy string     // what Busiest ranks by, such as "100-idle" (CPU busy %)
+	// Totals are the quantities that count something (Stats.Total), for a
+	// totals line: bytes read and written per disk, received and sent per
+	// interface, CPU seconds by mode. Indexes into Result.Quantities.
+	Totals []int
+	Gaps   []Interval // missed recording runs (periods longer than a few intervals without samples)
 }

@@ -121,9 +121,8 @@ func TestE2ESarAgreement(t *testing.T) {
 			t.Fatalf("%s: step %s, want every sample", view, sum.Result.Step)
 		}
 		out := map[string]float64{}
-		for _, st := range sum.Stats {
-			ser := sum.Result.Series[st.Series]
-			out[ser.Name+"/"+tsdb.Series{Labels: ser.Labels}.Get("device")] = st.Avg
+		for _, ser := range sum.Result.Quantities {
+			out[ser.Name+"/"+tsdb.Series{Labels: ser.Labels}.Get("device")] = ser.Stats.Avg
 		}
 		return out
 	}

@@ -195,7 +195,7 @@ func (e *engine) computeSums(g *group, base, h1 int64) []int64 {
 				continue
 			}
 		}
-		// The interval from the hour before.
+		// The interval from the hour before: it must start in the range.
 		prevOK, prevT := true, int64(0)
 		for i, ti := range used {
 			p := cells[ti][k-1]
@@ -205,68 +205,88 @@ func (e *engine) computeSums(g *group, base, h1 int64) []int64 {
 			}
 			prevT = p.LastT
 		}
-		bdt := ref.FirstT - prevT
+		bridge := ref.FirstT - prevT
 		if prevOK {
-			prevOK = float64(bdt) <= thr && !e.boots.rebooted(g.inst, prevT, ref.FirstT)
+			prevOK = prevT >= e.start && float64(bridge) <= thr && !e.boots.rebooted(g.inst, prevT, ref.FirstT)
 		}
 		for _, bc := range bs {
 			if bc.c.kind == level {
-				var num float64
-				for _, bt := range bc.num {
-					num += bt.coef * cells[bt.ti][k].Sum
-				}
-				if bc.c.clamp && num < 0 {
-					num = 0
-				}
-				den := float64(ref.Count)
-				if bc.den != nil {
-					den = 0
-					for _, bt := range bc.den {
-						den += bt.coef * cells[bt.ti][k].Sum
-					}
-				}
-				e.emit(g, bc.ci, h, h, num, den, true)
-				continue
+				e.emitHourLevel(g, bc, cells, k, ref)
+			} else {
+				e.emitHourRate(g, bc, cells, k, ref, prevOK, bridge)
 			}
-			bOK := prevOK
-			for _, ti := range bc.counters {
-				if bOK && cells[ti][k].FirstV < cells[ti][k-1].LastV {
-					bOK = false
-				}
-			}
-			intervals := ref.Count - 1
-			if bOK {
-				intervals++
-			}
-			if intervals == 0 {
-				continue
-			}
-			inc := func(bt bterm) float64 {
-				c := cells[bt.ti][k]
-				d := c.Increase
-				if bOK {
-					d += c.FirstV - cells[bt.ti][k-1].LastV
-				}
-				return bt.coef * d
-			}
-			var num float64
-			for _, bt := range bc.num {
-				num += inc(bt)
-			}
-			den := float64(ref.LastT - ref.FirstT)
-			if bOK {
-				den += float64(bdt)
-			}
-			if bc.den != nil {
-				den = 0
-				for _, bt := range bc.den {
-					den += inc(bt)
-				}
-			}
-			e.emit(g, bc.ci, h, h, num, den, true)
 		}
 	}
 	return fallback
+}
+
+// emitHourLevel adds the samples of hour k to a level column: the first
+// one on its own (at the start of the hour it ends the bucket before) and
+// the others together, each labelled with its time.
+func (e *engine) emitHourLevel(g *group, bc bound, cells [][]*tsdb.HourSummary, k int, ref *tsdb.HourSummary) {
+	sum := func(ts []boundTerm, of func(*tsdb.HourSummary) float64) float64 {
+		var v float64
+		for _, bt := range ts {
+			v += bt.coef * of(cells[bt.ti][k])
+		}
+		return v
+	}
+	first := func(c *tsdb.HourSummary) float64 { return c.FirstV }
+	rest := func(c *tsdb.HourSummary) float64 { return c.Sum - c.FirstV }
+	pieces := []struct {
+		t     int64
+		of    func(*tsdb.HourSummary) float64
+		count int
+	}{{ref.FirstT, first, 1}, {ref.LastT, rest, ref.Count - 1}}
+	for _, p := range pieces {
+		if p.count == 0 {
+			continue
+		}
+		num := sum(bc.num, p.of)
+		if bc.c.clamp && num < 0 {
+			num = 0
+		}
+		den := float64(p.count)
+		if bc.den != nil {
+			den = sum(bc.den, p.of)
+		}
+		e.emit(g, bc.ci, p.t, p.t, num, den, true)
+	}
+}
+
+// emitHourRate adds the intervals of hour k to a rate column: the one from
+// the hour before (when valid: prevOK and no counter went down across it)
+// labelled with the hour's first sample, and those inside the hour
+// labelled with its last.
+func (e *engine) emitHourRate(g *group, bc bound, cells [][]*tsdb.HourSummary, k int, ref *tsdb.HourSummary, prevOK bool, bridge int64) {
+	for _, ti := range bc.counters {
+		if prevOK && cells[ti][k].FirstV < cells[ti][k-1].LastV {
+			prevOK = false
+		}
+	}
+	sum := func(ts []boundTerm, of func(ti int) float64) float64 {
+		var v float64
+		for _, bt := range ts {
+			v += bt.coef * of(bt.ti)
+		}
+		return v
+	}
+	if prevOK {
+		across := func(ti int) float64 { return cells[ti][k].FirstV - cells[ti][k-1].LastV }
+		num, den := sum(bc.num, across), float64(bridge)
+		if bc.den != nil {
+			den = sum(bc.den, across)
+		}
+		e.emit(g, bc.ci, ref.FirstT, ref.FirstT-bridge, num, den, true)
+	}
+	if ref.Count >= 2 {
+		inside := func(ti int) float64 { return cells[ti][k].Increase }
+		num, den := sum(bc.num, inside), float64(ref.LastT-ref.FirstT)
+		if bc.den != nil {
+			den = sum(bc.den, inside)
+		}
+		e.emit(g, bc.ci, ref.LastT, ref.FirstT, num, den, true)
+	}
 }
 
 // bootIndex knows, per instance, the span of time each boot was recorded

@@ -23,18 +23,19 @@ const busiestN = 5
 // from a recording that stopped.
 var now = time.Now
 
-// Summarize computes view (or a raw selector) as Run does and the
-// statistics srvmon report shows: for each series its average (for a rate,
-// the exact average over the time covered, from the counters), minimum,
-// 95th percentile and maximum with its time, taken over the Result's
-// points; the busiest intervals of the period (cpu: by 100 - idle, averaged
-// over the series; mem, swap, fs: by % used; disk: by util; net: by bytes
-// received per second, summed over the interfaces but lo; load: by load1;
-// proc: by running processes; paging: by major faults per second; a raw
-// selector: by the sum of its series); and the gaps in recording: periods
-// longer than gapFactor recording intervals without a sample set (from the
-// srvmon_boot_info series, which every sample set holds, or the inputs when
-// there is none), including one at the start or end of the range.
+// Summarize computes view (or a raw selector) as Run does, whose
+// Quantities carry their Stats (the exact average and total over the
+// period, the minimum, 95th percentile and maximum of the points with the
+// time of the maximum), and what srvmon report shows besides: the busiest
+// intervals of the period (cpu: by 100 - idle, averaged over the series;
+// mem, swap, fs: by % used; disk: by util; net: by bytes received per
+// second, summed over the interfaces but lo; load: by load1; proc: by
+// running processes; paging: by major faults per second; a raw selector: by
+// the sum of its series), the quantities that count something (for a
+// totals line), and the gaps in recording: periods longer than gapFactor
+// recording intervals without a sample set (from the srvmon_boot_info
+// series, which every sample set holds, or the inputs when there is none),
+// between the store's first and newest sample.
 //
 // With neither o.Step nor o.MaxPoints set, the step is chosen as with
 // MaxPoints = SummaryPoints, so that a report over weeks reads the hourly
@@ -51,55 +52,19 @@ func Summarize(ctx context.Context, s *tsdb.Store, view string, o Options) (*Sum
 		return nil, err
 	}
 	series := e.series()
-	sum := &Summary{Result: *e.resultOf(series), Stats: []Stat{}, Busiest: []Interval{}, Gaps: []Interval{}}
-	for i, s := range series {
-		sum.Stats = append(sum.Stats, e.stat(i, s))
+	sum := &Summary{Result: *e.resultOf(series), Busiest: e.busiest(series), Totals: []int{}}
+	for i, q := range sum.Result.Quantities {
+		if !math.IsNaN(q.Stats.Total) {
+			sum.Totals = append(sum.Totals, i)
+		}
 	}
-	sum.Busiest = e.busiest(series)
 	if e.v != nil {
 		sum.BusiestBy = e.v.busy.desc
 	}
-	gaps, err := e.gaps(ctx)
-	if err != nil {
+	if sum.Gaps, err = e.gaps(ctx); err != nil {
 		return nil, err
 	}
-	sum.Gaps = gaps
 	return sum, nil
-}
-
-// stat returns the statistics of series i.
-func (e *engine) stat(i int, s outSeries) Stat {
-	st := Stat{Series: i}
-	var vals []float64
-	for j, p := range s.Points {
-		if math.IsNaN(p.V) {
-			continue
-		}
-		vals = append(vals, p.V)
-		if len(vals) == 1 || p.V < st.Min {
-			st.Min = p.V
-		}
-		if len(vals) == 1 || p.V > st.Max {
-			st.Max = p.V
-			at := p.T
-			if s.starts != nil {
-				at = s.starts[j]
-			}
-			st.MaxAt = time.Unix(at, 0).In(e.o.From.Location())
-		}
-	}
-	st.Count = len(vals)
-	if st.Count == 0 {
-		return st
-	}
-	if s.total.n > 0 {
-		st.Avg = s.g.cols[s.ci].value(s.total.num, s.total.den)
-	}
-	st.P95 = percentile(vals, 95)
-	if math.IsNaN(st.Avg) || math.IsInf(st.Avg, 0) {
-		st.Avg = 0
-	}
-	return st
 }
 
 // busiest returns the busiestN intervals with the highest score of the
@@ -130,12 +95,14 @@ func (e *engine) busiest(series []outSeries) []Interval {
 			if b.f != nil {
 				v = b.f(v)
 			}
-			from, to := p.T, p.T+e.step
+			from, to := max(p.T-e.step, e.start), p.T
+			if e.step > 0 && j == 0 {
+				from = e.start
+			}
 			if e.step == 0 {
-				if s.starts[j] < p.T {
-					from, to = s.starts[j], p.T
-				} else {
-					to = p.T + max(s.g.m, 1) // a level stands for the time until the next sample
+				from = s.starts[j]
+				if from == p.T { // a level stands for the time since the sample before
+					from = max(p.T-max(s.g.m, 1), e.start)
 				}
 			}
 			sl := slots[p.T]
@@ -165,7 +132,7 @@ func (e *engine) busiest(series []outSeries) []Interval {
 		if list[i].score != list[j].score {
 			return list[i].score > list[j].score
 		}
-		return list[i].from < list[j].from
+		return list[i].to < list[j].to
 	})
 	out := []Interval{}
 	loc := e.o.From.Location()
@@ -227,15 +194,24 @@ func (e *engine) gaps(ctx context.Context) ([]Interval, error) {
 	add := func(a, b int64) {
 		out = append(out, Interval{From: time.Unix(a, 0).In(loc), To: time.Unix(b, 0).In(loc)})
 	}
-	if times[0] >= e.start && float64(times[0]-e.start) > thr {
-		add(e.start, times[0])
+	// The store is judged from its first sample to its newest: the time
+	// before it existed, or since it was last written, is no gap.
+	first, newest, ok, err := e.s.Bounds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return out, nil
+	}
+	if start := max(e.start, first.Unix()); times[0] >= start && float64(times[0]-start) > thr {
+		add(start, times[0])
 	}
 	for i := 1; i < len(times); i++ {
 		if float64(times[i]-times[i-1]) > thr && times[i] > e.start {
-			add(times[i-1], times[i])
+			add(max(times[i-1], e.start), times[i])
 		}
 	}
-	end := min(e.end, now().Unix())
+	end := min(e.end, now().Unix(), newest.Unix())
 	if lastT := times[len(times)-1]; float64(end-lastT) > thr {
 		add(lastT, end)
 	}
@@ -244,15 +220,17 @@ func (e *engine) gaps(ctx context.Context) ([]Interval, error) {
 
 // resultOf builds the Result of the computed series.
 func (e *engine) resultOf(series []outSeries) *Result {
-	r := &Result{View: e.what, From: e.o.From, To: e.o.To, Step: time.Duration(e.step) * time.Second, Series: []Series{}}
+	r := &Result{View: e.what, From: e.o.From, To: e.o.To, Step: time.Duration(e.step) * time.Second, Quantities: []Quantity{}}
 	if e.sel != nil {
 		r.View = "raw"
 	}
+	r.Agg = e.agg
 	if e.step > 0 {
-		r.Agg = e.agg
+		r.PartialFirst = e.origin < e.start
+		r.PartialLast = e.origin+int64(e.buckets)*e.step > e.end
 	}
 	for _, s := range series {
-		r.Series = append(r.Series, s.Series)
+		r.Quantities = append(r.Quantities, s.Quantity)
 	}
 	return r
 }

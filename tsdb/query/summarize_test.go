@@ -2,7 +2,6 @@ package query
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 )
@@ -14,15 +13,19 @@ func TestSummarize_Fixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Result.Step != 0 || len(sum.Result.Series) != 1 || len(sum.Stats) != 1 {
-		t.Fatalf("step %s, %d series, %d stats", sum.Result.Step, len(sum.Result.Series), len(sum.Stats))
+	if sum.Result.Step != 0 || len(sum.Result.Quantities) != 1 {
+		t.Fatalf("step %s, %d series", sum.Result.Step, len(sum.Result.Quantities))
 	}
-	st := sum.Stats[0]
+	st := sum.Result.Quantities[0].Stats
 	// Nine valid intervals: 7200 bytes over 570 s; the others are 10/s and
-	// two are 20/s (240, over 180..240, and 990).
-	if st.Series != 0 || st.Count != 9 || !close(st.Avg, 7200.0/570) || st.Min != 10 || st.Max != 20 || st.P95 != 20 ||
-		!st.MaxAt.Equal(at(base+180)) {
+	// two are 20/s (240, over 180..240, and 990). Max is labelled with the
+	// end of its interval.
+	if st.Count != 9 || !close(st.Avg, 7200.0/570) || st.Min != 10 || st.Max != 20 || st.P95 != 20 ||
+		!st.MaxAt.Equal(at(base+240)) || st.Total != 7200 || st.TotalUnit != Bytes || st.Overall != st.Avg {
 		t.Errorf("stat %+v", st)
+	}
+	if len(sum.Totals) != 1 || sum.Totals[0] != 0 {
+		t.Errorf("totals %v, want [0]", sum.Totals)
 	}
 	type iv struct {
 		from, to int64
@@ -45,9 +48,6 @@ func TestSummarize_Fixture(t *testing.T) {
 	if len(sum.Gaps) != 1 || !sum.Gaps[0].From.Equal(at(base+480)) || !sum.Gaps[0].To.Equal(at(base+780)) {
 		t.Errorf("gaps %v, want the one from +480 to +780", sum.Gaps)
 	}
-	if _, err := json.Marshal(sum.Stats); err != nil {
-		t.Errorf("stats do not encode as JSON: %v", err)
-	}
 }
 
 func TestSummarize_Synth(t *testing.T) {
@@ -60,12 +60,9 @@ func TestSummarize_Synth(t *testing.T) {
 	if sum.Result.Step != 15*time.Minute {
 		t.Errorf("step %s, want 15m (at most %d points over 37 h)", sum.Result.Step, SummaryPoints)
 	}
-	if len(sum.Stats) != len(sum.Result.Series) {
-		t.Errorf("%d stats for %d series", len(sum.Stats), len(sum.Result.Series))
-	}
-	for i, st := range sum.Stats {
-		ser := sum.Result.Series[i]
-		if st.Series != i || st.Count == 0 || st.Min > st.Avg || st.Avg > st.Max || st.P95 > st.Max || st.P95 < st.Min {
+	for _, ser := range sum.Result.Quantities {
+		st := ser.Stats
+		if st.Count == 0 || st.Min > st.Avg || st.Avg > st.Max || st.P95 > st.Max || st.P95 < st.Min {
 			t.Errorf("%s %v: %+v", ser.Name, ser.Labels, st)
 		}
 	}
@@ -77,12 +74,11 @@ func TestSummarize_Synth(t *testing.T) {
 			t.Errorf("busiest not in order: %v", sum.Busiest)
 		}
 	}
-	// The two gaps and the end of recording an hour before the range ends;
-	// not the single missed run.
+	// The two gaps; not the single missed run, nor the hour after the
+	// newest sample.
 	wantGaps := [][2]time.Time{
 		{day0.Add(gapInHour[0] - time.Minute), day0.Add(gapInHour[1])},
 		{day0.Add(gapAcross[0] - time.Minute), day0.Add(gapAcross[1])},
-		{day0.Add(synthEnd - time.Minute), day0.Add(synthEnd + time.Hour)},
 	}
 	if len(sum.Gaps) != len(wantGaps) {
 		t.Fatalf("gaps %v, want %v", sum.Gaps, wantGaps)

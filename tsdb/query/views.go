@@ -47,6 +47,22 @@ type column struct {
 	scale float64 // 0 means 1
 	zero  float64 // the value when den is 0 (await with no I/O is 0, as in sar)
 	clamp bool    // a negative num counts as 0 (memory used, as sysstat computes it)
+	// counted says that Σnum is something counted (bytes, operations, CPU
+	// seconds), in unit counts: the column's total over a range, and its
+	// values with --agg sum. Gauges, await and queue sizes count nothing.
+	counted bool
+	counts  Unit
+}
+
+// totalUnit returns the unit of what a rate of unit u counts.
+func totalUnit(u Unit) Unit {
+	switch u {
+	case BytesPerSecond:
+		return Bytes
+	case PerSecond:
+		return Count
+	}
+	return Seconds // CPU and busy seconds, seconds per second
 }
 
 // value returns the column's value for the sums num and den.
@@ -99,15 +115,15 @@ func cpuView(name, metric string, extra []tsdb.Label) *view {
 		busy: busy{col: "idle", f: func(x float64) float64 { return 100 - x }, mean: true, desc: "100-idle"}}
 	for _, m := range cpuModes {
 		v.columns = append(v.columns, column{name: m, unit: Percent, kind: rate,
-			num: []term{{metric: metric, mode: m, coef: 1}}, den: all, scale: 100, zero: nan})
+			num: []term{{metric: metric, mode: m, coef: 1}}, den: all, scale: 100, zero: nan, counted: true, counts: Seconds})
 	}
 	// busy is every mode but idle: the top of the modes stacked, 100-idle.
-	v.columns = append(v.columns, column{name: "busy", unit: Percent, kind: rate, num: all[:len(all)-1], den: all, scale: 100, zero: nan})
+	v.columns = append(v.columns, column{name: "busy", unit: Percent, kind: rate, num: all[:len(all)-1], den: all, scale: 100, zero: nan, counted: true, counts: Seconds})
 	return v
 }
 
 func counter(name string, unit Unit, metric string, coef float64) column {
-	return column{name: name, unit: unit, kind: rate, num: []term{{metric: metric, coef: coef}}}
+	return column{name: name, unit: unit, kind: rate, num: []term{{metric: metric, coef: coef}}, counted: true, counts: totalUnit(unit)}
 }
 
 func gauge(name string, unit Unit, metric string) column {
@@ -192,11 +208,11 @@ var allViews = map[string]*view{
 			counter("w/s", PerSecond, "node_disk_writes_completed_total", 1),
 			counter("rbytes/s", BytesPerSecond, "node_disk_read_bytes_total", 1),
 			counter("wbytes/s", BytesPerSecond, "node_disk_written_bytes_total", 1),
-			{name: "util", unit: Percent, kind: rate, num: []term{tm("node_disk_io_time_seconds_total", 1)}, scale: 100},
+			{name: "util", unit: Percent, kind: rate, num: []term{tm("node_disk_io_time_seconds_total", 1)}, scale: 100, counted: true, counts: Seconds},
 			{name: "await", unit: Seconds, kind: rate,
 				num: []term{tm("node_disk_read_time_seconds_total", 1), tm("node_disk_write_time_seconds_total", 1)},
 				den: []term{tm("node_disk_reads_completed_total", 1), tm("node_disk_writes_completed_total", 1)}},
-			counter("aqu-sz", Count, "node_disk_io_time_weighted_seconds_total", 1),
+			{name: "aqu-sz", unit: Count, kind: rate, num: []term{tm("node_disk_io_time_weighted_seconds_total", 1)}},
 		},
 		busy: busy{col: "util", desc: "max util"},
 	},
