@@ -273,3 +273,13 @@ func noArgs(cmd *cli.Command) error {
 	}
 	return nil
 }
+
+// usageOf turns a library's *param.Error about an option's value into a
+// *usageError that spells the option as a flag; other errors pass through.
+func usageOf(err error) error {
+	var pe *param.Error
+	if errors.As(err, &pe) {
+		return &usageError{msg: param.Render(err, flagName)}
+	}
+	return err
+}

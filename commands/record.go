@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/srvmon/srvmon/sampler"
+	"github.com/srvmon/srvmon/sampler/recorder"
 	"github.com/srvmon/srvmon/tsdb"
 )
 
@@ -113,18 +114,16 @@ Examples:
 }
 
 // Record takes sample sets as o says and appends them to the store in
-// o.DataDir. It writes nothing to stderr unless something goes wrong: a
-// failed collector or a clock that went backwards is reported there and the
-// run goes on; a store error ends it. When ctx is done Record finishes the
-// sample set in progress and returns nil, unless no sample set was recorded
-// yet. Invalid options give a *usageError.
+// o.DataDir (the loop and its clock policy are recorder.Run's). It writes
+// nothing to stderr unless something goes wrong: a failed collector or a
+// clock that went backwards is reported there and the run goes on; a store
+// error ends it. Invalid options give a *usageError.
 func Record(ctx context.Context, o RecordOptions, stderr io.Writer) error {
 	if err := checkDataDir(o.DataDir); err != nil {
 		return err
 	}
-	count, interval, err := recordPlan(o.Count, o.Interval)
-	if err != nil {
-		return err
+	if _, _, err := recorder.Plan(o.Count, o.Interval); err != nil {
+		return usageOf(err)
 	}
 	if o.Retention < 0 {
 		return usagef("invalid --retention %d; use a whole number of days, 0 keeps everything", o.Retention)
@@ -152,44 +151,15 @@ func Record(ctx context.Context, o RecordOptions, stderr io.Writer) error {
 		return fmt.Errorf("store %s: %w", o.DataDir, err)
 	}
 	defer store.Close()
-
-	for n := 0; count == 0 || n < count; n++ {
-		if n == 0 && ctx.Err() != nil {
-			return errors.New("interrupted before a sample set was recorded")
-		}
-		if n > 0 && !sleepUntil(ctx, nextTick(time.Now(), interval)) {
-			return nil // interrupted between sample sets
-		}
-		if err := recordSet(ctx, store, smp, stderr); err != nil {
-			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-				if n > 0 {
-					return nil // interrupted while waiting for the lock
-				}
-				return errors.New("interrupted before a sample set was recorded")
+	return recorder.Run(ctx, store, smp, recorder.Options{Interval: o.Interval, Count: o.Count,
+		Warn: func(err error) {
+			var ce *recorder.ClockError
+			if errors.As(err, &ce) {
+				fmt.Fprintf(stderr, "srvmon: warning: %v\n", err)
+				return
 			}
-			return err
-		}
-	}
-	return nil
-}
-
-// recordPlan checks count and interval and returns how many sample sets to
-// take (0: until interrupted) and how far apart.
-func recordPlan(count int, interval time.Duration) (int, time.Duration, error) {
-	if count < 0 {
-		return 0, 0, usagef("invalid --count %d; use a whole number, 0 or more", count)
-	}
-	if interval < 0 || interval%time.Second != 0 {
-		return 0, 0, usagef("invalid --interval %s; %s", interval, flagHints["interval"])
-	}
-	switch {
-	case interval == 0 && count <= 1:
-		return 1, 0, nil
-	case interval == 0:
-		return count, time.Second, nil
-	default:
-		return count, interval, nil
-	}
+			fmt.Fprintf(stderr, "srvmon: %v\n", err)
+		}})
 }
 
 // resolveCollectors turns a --collectors list into collector names.
@@ -238,86 +208,4 @@ func resolveCollectors(spec []string) ([]string, error) {
 			strings.Join(items, ","), strings.Join(valid, ", "))
 	}
 	return set, nil
-}
-
-// recordSet takes the store lock, takes one sample set and appends it.
-func recordSet(ctx context.Context, store *tsdb.Store, smp *sampler.Sampler, stderr io.Writer) error {
-	w, err := store.Lock(ctx)
-	if err != nil {
-		if errors.Is(err, tsdb.ErrLocked) {
-			return fmt.Errorf("%w (another srvmon is writing; raise --lock-timeout if this repeats)", err)
-		}
-		return fmt.Errorf("store %s: %w", store.Dir(), err)
-	}
-	defer w.Close()
-	// From here on the sample set is finished even if we are interrupted.
-	ctx = context.WithoutCancel(ctx)
-
-	now := sampleTime(w, stderr)
-	samples, errs := smp.Sample(ctx)
-	for _, err := range errs {
-		fmt.Fprintf(stderr, "srvmon: %v\n", collectorError(err))
-	}
-	if err := w.Append(now, samples); err != nil {
-		return fmt.Errorf("store %s: %w", store.Dir(), err)
-	}
-	if err := w.Maintain(ctx); err != nil {
-		return fmt.Errorf("store %s: %w", store.Dir(), err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("store %s: %w", store.Dir(), err)
-	}
-	return nil
-}
-
-// sampleTime returns the timestamp of the next sample set: the current
-// second, after the newest sample set already in the store. A run that
-// overlaps the previous one in the same second waits for the next second, so
-// every run gets its own; a clock far behind the store is reported.
-func sampleTime(w *tsdb.Writer, stderr io.Writer) time.Time {
-	now := time.Now().UTC().Truncate(time.Second)
-	last, ok := w.Last()
-	if !ok || last.Before(now) {
-		return now
-	}
-	if last.Sub(now) > time.Second {
-		fmt.Fprintf(stderr, "srvmon: warning: the clock went backwards: the newest sample set is from %s, the time is now %s\n",
-			last.Format(time.RFC3339), now.Format(time.RFC3339))
-		return now
-	}
-	next := last.Add(time.Second)
-	time.Sleep(time.Until(next))
-	if now = time.Now().UTC().Truncate(time.Second); now.Before(next) {
-		now = next
-	}
-	return now
-}
-
-// collectorError makes sure err reads "collector NAME: ...".
-func collectorError(err error) error {
-	if strings.HasPrefix(err.Error(), "collector ") {
-		return err
-	}
-	return fmt.Errorf("collector %w", err)
-}
-
-// nextTick returns the first multiple of interval (counted from the Unix
-// epoch) after t, so a loop never drifts and lines up with the clock.
-func nextTick(t time.Time, interval time.Duration) time.Time {
-	n := t.UnixNano()
-	d := int64(interval)
-	return time.Unix(0, (n/d+1)*d)
-}
-
-// sleepUntil waits until t and reports whether it got there before ctx was
-// done.
-func sleepUntil(ctx context.Context, t time.Time) bool {
-	timer := time.NewTimer(time.Until(t))
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-timer.C:
-		return true
-	}
 }

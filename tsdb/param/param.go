@@ -29,13 +29,14 @@ func (e *Error) Error() string { return e.Format(func(p string) string { return 
 func (e *Error) Unwrap() error { return e.Err }
 
 // Format renders e with the parameter spelled by spell: for a value
-// "invalid <param> <value>: <reason>; <valid>", otherwise
-// "<reason> (<valid>)"; either followed by ": <err>" when there is one.
+// "invalid <param> <value>: <reason>; <valid>"; otherwise
+// "<reason> (<valid>): <err>", or "<err> (<valid>)" without a reason.
 func (e *Error) Format(spell func(param string) string) string {
 	p := spell(e.Param)
 	sub := func(s string) string { return strings.ReplaceAll(s, "{param}", p) }
 	var b strings.Builder
-	if e.Value != "" || e.Reason == "" {
+	switch {
+	case e.Value != "" || (e.Reason == "" && e.Err == nil):
 		b.WriteString("invalid " + p)
 		if e.Value != "" {
 			b.WriteString(" " + e.Value)
@@ -46,14 +47,22 @@ func (e *Error) Format(spell func(param string) string) string {
 		if e.Valid != "" {
 			b.WriteString("; " + sub(e.Valid))
 		}
-	} else {
+		if e.Err != nil {
+			b.WriteString(": " + e.Err.Error())
+		}
+	case e.Reason == "":
+		b.WriteString(e.Err.Error())
+		if e.Valid != "" {
+			b.WriteString(" (" + sub(e.Valid) + ")")
+		}
+	default:
 		b.WriteString(sub(e.Reason))
 		if e.Valid != "" {
 			b.WriteString(" (" + sub(e.Valid) + ")")
 		}
-	}
-	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
+		if e.Err != nil {
+			b.WriteString(": " + e.Err.Error())
+		}
 	}
 	return b.String()
 }

@@ -23,6 +23,8 @@ func TestFormat(t *testing.T) {
 			"the receiver refused 5 samples (the request is too large: lower batch-size): invalid argument",
 			"the receiver refused 5 samples (the request is too large: lower --batch-size): invalid argument"},
 		{&param.Error{Param: "auth"}, "invalid auth", "invalid --auth"},
+		{&param.Error{Param: "lock-timeout", Err: fs.ErrExist, Valid: "raise {param} if this repeats"},
+			"file already exists (raise lock-timeout if this repeats)", "file already exists (raise --lock-timeout if this repeats)"},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.plain {
