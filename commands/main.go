@@ -74,7 +74,16 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // flagName spells a library's parameter as the command line's flag.
-func flagName(p string) string { return "--" + p }
+func flagName(p string) string {
+	if f, ok := flagOfParam[p]; ok {
+		return "--" + f
+	}
+	return "--" + p
+}
+
+// flagOfParam names the flags whose names differ from the library
+// parameters they set.
+var flagOfParam = map[string]string{"lock-wait": "lock-timeout"}
 
 func newRootCommand(stdout, stderr io.Writer) *cli.Command {
 	root := &cli.Command{

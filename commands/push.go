@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/param"
 	"github.com/srvmon/srvmon/tsdb/remote"
 )
 
@@ -186,7 +187,7 @@ func Push(ctx context.Context, o PushOptions, stdout, stderr io.Writer) error {
 	if err := checkDataDir(o.DataDir); err != nil {
 		return err
 	}
-	copts, labels, err := pushSettings(o)
+	ro, copts, err := pushSettings(o)
 	if err != nil {
 		return err
 	}
@@ -195,21 +196,9 @@ func Push(ctx context.Context, o PushOptions, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close()
-
-	ro := remote.Options{
-		URL:       o.URL,
-		Since:     o.Since,
-		Until:     o.Until,
-		Overlap:   o.Overlap,
-		Labels:    labels,
-		BatchSize: o.BatchSize,
-		RetryFor:  o.RetryFor,
-		LockWait:  o.LockTimeout,
-		DryRun:    o.DryRun,
-	}
 	if !o.DryRun {
 		client, err := remote.NewClient(copts)
-		if err != nil {
+		if err != nil { // a TLS file that cannot be read
 			return usagef("%v; run 'srvmon push --help'", err)
 		}
 		defer client.Close()
@@ -244,61 +233,42 @@ func Push(ctx context.Context, o PushOptions, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// pushSettings checks o and turns it into client options and labels.
-func pushSettings(o PushOptions) (remote.ClientOptions, []tsdb.Label, error) {
-	var c remote.ClientOptions
+// pushSettings turns o into the options of remote.Push and remote's
+// client, and checks them (remote.Options.Check, remote.ClientOptions.Check).
+func pushSettings(o PushOptions) (remote.Options, remote.ClientOptions, error) {
 	if o.URL == "" {
-		return c, nil, usagef("no receiver: pass --url URL (or set %s), for example --url http://prometheus:9090/api/v1/write", envPushURL)
+		return remote.Options{}, remote.ClientOptions{}, usagef("no receiver: pass --url URL (or set %s), for example --url http://prometheus:9090/api/v1/write", envPushURL)
 	}
-	if !o.Since.IsZero() && !o.Until.IsZero() && !o.Since.Before(o.Until) {
-		return c, nil, usagef("--since %s is not before --until %s; the range is [since, until)",
-			o.Since.Format(time.RFC3339), o.Until.Format(time.RFC3339))
-	}
-	for _, d := range []struct {
-		name string
-		v    time.Duration
-	}{{"overlap", o.Overlap}, {"timeout", o.Timeout}, {"retry-for", o.RetryFor}, {"lock-timeout", o.LockTimeout}} {
-		if d.v < 0 {
-			return c, nil, usagef("invalid --%s %s; use a duration of 0 or more like 30s", d.name, d.v)
-		}
-	}
-	if o.BatchSize < 0 {
-		return c, nil, usagef("invalid --batch-size %d; use a number of samples like 5000", o.BatchSize)
-	}
-	var labels []tsdb.Label
+	ro := remote.Options{URL: o.URL, Since: o.Since, Until: o.Until, Overlap: o.Overlap, BatchSize: o.BatchSize,
+		RetryFor: o.RetryFor, LockWait: o.LockTimeout, DryRun: o.DryRun}
 	for _, l := range o.Labels {
 		name, value, ok := strings.Cut(l, "=")
-		if !ok || !tsdb.ValidLabelName(name) || strings.HasPrefix(name, "__") || value == "" {
-			return c, nil, usagef("invalid --label %q; use NAME=VALUE with a label name like job and a value that is not empty", l)
+		if !ok {
+			return ro, remote.ClientOptions{}, usagef("invalid --label %q; use NAME=VALUE with a label name like job and a value that is not empty", l)
 		}
-		for _, prev := range labels {
-			if prev.Name == name {
-				return c, nil, usagef("--label %s given twice; give each label once", name)
-			}
-		}
-		labels = append(labels, tsdb.Label{Name: name, Value: value})
+		ro.Labels = append(ro.Labels, tsdb.Label{Name: name, Value: value})
+	}
+	if err := ro.Check(); err != nil {
+		return ro, remote.ClientOptions{}, usageOf(err)
 	}
 	headers := http.Header{}
 	for _, h := range o.Headers {
 		name, value, ok := strings.Cut(h, ":")
 		name = strings.TrimSpace(name)
 		if !ok || name == "" || strings.ContainsAny(name, " \t") {
-			return c, nil, usagef("invalid --header %q; use \"Name: value\"", h)
+			return ro, remote.ClientOptions{}, usagef("invalid --header %q; use \"Name: value\"", h)
 		}
 		headers.Add(name, strings.TrimSpace(value))
 	}
 	password, err := secret(o.BasicAuthPassword, o.BasicAuthPasswordFile, "--basic-auth-password-file")
 	if err != nil {
-		return c, nil, err
-	}
-	if password != "" && o.BasicAuthUser == "" {
-		return c, nil, usagef("a basic auth password without --basic-auth-user; pass the user too")
+		return ro, remote.ClientOptions{}, err
 	}
 	token, err := secret(o.BearerToken, o.BearerTokenFile, "--bearer-token-file")
 	if err != nil {
-		return c, nil, err
+		return ro, remote.ClientOptions{}, err
 	}
-	c = remote.ClientOptions{
+	c := remote.ClientOptions{
 		URL:                o.URL,
 		Timeout:            o.Timeout,
 		Headers:            headers,
@@ -312,7 +282,10 @@ func pushSettings(o PushOptions) (remote.ClientOptions, []tsdb.Label, error) {
 		InsecureSkipVerify: o.InsecureSkipVerify,
 		UserAgent:          "srvmon/" + version(),
 	}
-	return c, labels, nil
+	if err := c.Check(); err != nil {
+		return ro, c, &usageError{msg: param.Render(err, flagName) + "; run 'srvmon push --help'"}
+	}
+	return ro, c, nil
 }
 
 // secret returns the contents of file (without the final newline) if it is

@@ -13,7 +13,7 @@ import "strings"
 
 // Error is a wrong parameter value, or a failure whose remedy is a
 // parameter. In Reason and Valid, {param} stands for the parameter as the
-// front end spells it.
+// front end spells it, and {name} for the parameter called name.
 type Error struct {
 	Param  string // the parameter, as the library's options name it
 	Value  string // the value given, as text; "" when the error is not about a value
@@ -33,7 +33,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // "<reason> (<valid>): <err>", or "<err> (<valid>)" without a reason.
 func (e *Error) Format(spell func(param string) string) string {
 	p := spell(e.Param)
-	sub := func(s string) string { return strings.ReplaceAll(s, "{param}", p) }
+	sub := func(s string) string { return spellAll(s, e.Param, spell) }
 	var b strings.Builder
 	switch {
 	case e.Value != "" || (e.Reason == "" && e.Err == nil):
@@ -65,6 +65,39 @@ func (e *Error) Format(spell func(param string) string) string {
 		}
 	}
 	return b.String()
+}
+
+// spellAll replaces {param} in s by param and every {name} (lower-case
+// letters, digits and dashes) by name, as spell spells them.
+func spellAll(s, param string, spell func(string) string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '{')
+		j := strings.IndexByte(s[i+1:], '}') + i + 1
+		if i < 0 || j <= i || !isName(s[i+1:j]) {
+			if i < 0 || j <= i {
+				return b.String() + s
+			}
+			b.WriteString(s[:i+1])
+			s = s[i+1:]
+			continue
+		}
+		name := s[i+1 : j]
+		if name == "param" {
+			name = param
+		}
+		b.WriteString(s[:i] + spell(name))
+		s = s[j+1:]
+	}
+}
+
+func isName(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // Render returns err's text with every *Error in its chain spelled by

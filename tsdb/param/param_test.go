@@ -23,6 +23,8 @@ func TestFormat(t *testing.T) {
 			"the receiver refused 5 samples (the request is too large: lower batch-size): invalid argument",
 			"the receiver refused 5 samples (the request is too large: lower --batch-size): invalid argument"},
 		{&param.Error{Param: "auth"}, "invalid auth", "invalid --auth"},
+		{&param.Error{Param: "since", Reason: "{since} 1 is not before {until} 0; the range is [since, until) {x} {"},
+			"since 1 is not before until 0; the range is [since, until) x {", "--since 1 is not before --until 0; the range is [since, until) --x {"},
 		{&param.Error{Param: "lock-timeout", Err: fs.ErrExist, Valid: "raise {param} if this repeats"},
 			"file already exists (raise lock-timeout if this repeats)", "file already exists (raise --lock-timeout if this repeats)"},
 	}

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/srvmon/srvmon/tsdb/param"
 )
 
 // DefaultTimeout is how long one write request may take unless
@@ -56,28 +58,48 @@ type Client struct {
 	opts ClientOptions
 }
 
-// NewClient checks o and returns a Client. It reads the TLS files now, so
-// that a wrong path fails before anything is sent.
-func NewClient(o ClientOptions) (*Client, error) {
+// Check returns an error for settings a Client cannot work with; an error
+// about one setting is a *param.Error naming it ("url", "timeout",
+// "header", "basic-auth-user").
+func (o ClientOptions) Check() error {
 	u, err := url.Parse(o.URL)
 	if err != nil {
-		return nil, fmt.Errorf("remote-write url: %w", err)
+		return fmt.Errorf("remote-write url: %w", err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("remote-write url %q: want http://HOST/PATH or https://HOST/PATH", u.Redacted())
+		return fmt.Errorf("remote-write url %q: want http://HOST/PATH or https://HOST/PATH", u.Redacted())
+	}
+	if o.Timeout < 0 {
+		return &param.Error{Param: "timeout", Value: o.Timeout.String(), Valid: "use a duration of 0 or more like 30s"}
 	}
 	for name := range o.Headers {
 		for _, p := range protocolHeaders {
 			if strings.EqualFold(name, p) {
-				return nil, fmt.Errorf("header %s is set by the remote-write protocol and cannot be changed", p)
+				return fmt.Errorf("header %s is set by the remote-write protocol and cannot be changed", p)
 			}
 		}
 		if strings.EqualFold(name, "Authorization") && (o.BearerToken != "" || o.BasicAuthUser != "") {
-			return nil, errors.New("an Authorization header cannot be combined with basic auth or a bearer token")
+			return errors.New("an Authorization header cannot be combined with basic auth or a bearer token")
 		}
 	}
+	if o.BasicAuthPassword != "" && o.BasicAuthUser == "" {
+		return &param.Error{Param: "basic-auth-user", Reason: "a basic auth password without {param}; pass the user too"}
+	}
 	if o.BearerToken != "" && o.BasicAuthUser != "" {
-		return nil, errors.New("basic auth and a bearer token cannot be combined")
+		return errors.New("basic auth and a bearer token cannot be combined")
+	}
+	return nil
+}
+
+// NewClient checks o and returns a Client. It reads the TLS files now, so
+// that a wrong path fails before anything is sent.
+func NewClient(o ClientOptions) (*Client, error) {
+	if err := o.Check(); err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(o.URL)
+	if err != nil {
+		return nil, err
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout

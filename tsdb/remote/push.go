@@ -78,6 +78,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -199,7 +200,7 @@ func Push(ctx context.Context, store *tsdb.Store, o Options) (Result, error) {
 	if o.Sender == nil && !o.DryRun {
 		return Result{}, errors.New("push: no sender")
 	}
-	if err := checkLabels(o.Labels); err != nil {
+	if err := o.Check(); err != nil {
 		return Result{}, err
 	}
 	dir := store.Dir()
@@ -219,18 +220,33 @@ func Push(ctx context.Context, store *tsdb.Store, o Options) (Result, error) {
 	return p.run(ctx)
 }
 
-// checkLabels validates external labels.
-func checkLabels(ls []tsdb.Label) error {
-	seen := map[string]bool{}
-	for _, l := range ls {
-		if !tsdb.ValidLabelName(l.Name) || strings.HasPrefix(l.Name, "__") {
-			return fmt.Errorf("external label %q: not a valid label name", l.Name)
+// Check returns a *param.Error for settings Push cannot work with,
+// naming the setting "since", "until", "overlap", "batch-size", "retry-for",
+// "lock-wait" or "label".
+func (o Options) Check() error {
+	if !o.Since.IsZero() && !o.Until.IsZero() && !o.Since.Before(o.Until) {
+		return &param.Error{Param: "since", Reason: fmt.Sprintf("{since} %s is not before {until} %s; the range is [since, until)",
+			o.Since.Format(time.RFC3339), o.Until.Format(time.RFC3339))}
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"overlap", o.Overlap}, {"retry-for", o.RetryFor}, {"lock-wait", o.LockWait}} {
+		if d.v < 0 {
+			return &param.Error{Param: d.name, Value: d.v.String(), Valid: "use a duration of 0 or more like 30s"}
 		}
-		if l.Value == "" {
-			return fmt.Errorf("external label %s has an empty value", l.Name)
+	}
+	if o.BatchSize < 0 {
+		return &param.Error{Param: "batch-size", Value: strconv.Itoa(o.BatchSize), Valid: "use a number of samples like 5000"}
+	}
+	seen := map[string]bool{}
+	for _, l := range o.Labels {
+		if !tsdb.ValidLabelName(l.Name) || strings.HasPrefix(l.Name, "__") || l.Value == "" {
+			return &param.Error{Param: "label", Value: strconv.Quote(l.Name + "=" + l.Value),
+				Valid: "use NAME=VALUE with a label name like job and a value that is not empty"}
 		}
 		if seen[l.Name] {
-			return fmt.Errorf("external label %s given twice", l.Name)
+			return &param.Error{Param: "label", Reason: "{param} " + l.Name + " given twice; give each label once"}
 		}
 		seen[l.Name] = true
 	}
