@@ -31,17 +31,20 @@ func newExportCommand() *cli.Command {
 		Usage: "write the store, or a time range of it, as OpenMetrics text",
 		Description: `export writes every series with samples in [--from, --to) in the OpenMetrics
 text format (one family after the other, types and help from srvmon's metric
-catalog, timestamps in seconds), ending with "# EOF". "promtool check metrics"
-reads it (as the Prometheus text format, so it notes "no help text" for each
-counter foo_total, whose OpenMetrics HELP line names the family foo; the
-other notes are node_exporter's camelCase memory names), it loads into Prometheus with
-"promtool tsdb create-blocks-from openmetrics", or into another srvmon store
-with "srvmon import".
+catalog, timestamps in seconds), ending with "# EOF". It loads into
+Prometheus with "promtool tsdb create-blocks-from openmetrics" and into
+another srvmon store with "srvmon import". "promtool check metrics" reads it
+as the Prometheus text format: its only notes are "no help text" for each
+counter foo_total (OpenMetrics names the counter's family, and its HELP, foo)
+and camelCase for node_exporter's own node_memory_* names.
 
-Times are RFC 3339 (2024-05-01T13:00:00Z, 2024-05-01T15:00:00+02:00) or a date
-(2024-05-01), which means midnight UTC. Without --from and --to everything is
-exported. An empty store or range gives an output of just "# EOF" and a note
-on stderr.
+Times take the forms query takes: RFC 3339 (2024-05-01T13:00:00+02:00), a
+date (2024-05-01), a date and time (2024-05-01 13:00), a time today (13:00),
+now, today, yesterday, or a time ago (-6h, 2d, 1h30m). Without an offset a
+time is local: a bare date is local midnight. --last D
+exports the D before --to (or now). Without --from, --to and --last
+everything is exported. An empty store or range gives an output of just
+"# EOF" and a note on stderr.
 
 With -o the output goes to FILE.tmp, which is renamed to FILE once complete,
 so FILE is never half written.
@@ -50,12 +53,14 @@ Examples:
   srvmon export > all.om
   srvmon export --format openmetrics -o all.om   # the same; promtool reads it
   srvmon export --from 2024-05-01 --to 2024-05-02 -o may1.om
-  srvmon export --from "$(date -u -d '1 hour ago' +%FT%TZ)" | promtool check metrics
+  srvmon export --last 1h | promtool check metrics
+  srvmon export --from yesterday --to today -o yesterday.om
   srvmon export --data /var/lib/srvmon | srvmon import --data /tmp/copy`,
 		Flags: []cli.Flag{
 			dataFlag(),
 			timeFlag("from", "export samples at or after `TIME`", "the oldest sample"),
 			timeFlag("to", "export samples before `TIME`", "after the newest sample"),
+			lastFlag("export"),
 			&cli.StringFlag{
 				Name:      "output",
 				Aliases:   []string{"o"},
@@ -75,10 +80,14 @@ Examples:
 			if f := cmd.String("format"); f != "openmetrics" {
 				return usagef("unknown --format %q; export writes openmetrics (for tables, CSV or JSON use srvmon query)", f)
 			}
+			from, to, err := fromLast(cmd)
+			if err != nil {
+				return err
+			}
 			return Export(ctx, ExportOptions{
 				DataDir: cmd.String("data"),
-				From:    flagTime(cmd, "from"),
-				To:      flagTime(cmd, "to"),
+				From:    from,
+				To:      to,
 				Output:  cmd.String("output"),
 			}, cmd.Root().Writer, cmd.Root().ErrWriter)
 		},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -255,23 +256,60 @@ func TestFamilyGroups(t *testing.T) {
 	}
 }
 
-func TestParseTime(t *testing.T) {
+// TestTimeFlags checks that export's and push's time flags take query's
+// grammar, with the same time-zone rules: a bare date is local midnight.
+func TestTimeFlags(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ in, want string }{
-		{"2024-05-01", "2024-05-01T00:00:00Z"},
-		{"2024-05-01T13:00:00Z", "2024-05-01T13:00:00Z"},
-		{"2024-05-01T15:00:00+02:00", "2024-05-01T13:00:00Z"},
-		{" 2024-05-01T13:00:00.5Z ", "2024-05-01T13:00:00.5Z"},
+	now := time.Now()
+	y, m, d := now.Date()
+	tests := []struct {
+		in   string
+		want time.Time
+	}{
+		{"2024-05-01", time.Date(2024, 5, 1, 0, 0, 0, 0, time.Local)},
+		{"2024-05-01T13:00:00Z", time.Date(2024, 5, 1, 13, 0, 0, 0, time.UTC)},
+		{"2024-05-01T15:00:00+02:00", time.Date(2024, 5, 1, 13, 0, 0, 0, time.UTC)},
+		{" 2024-05-01T13:00:00.5Z ", time.Date(2024, 5, 1, 13, 0, 0, 5e8, time.UTC)},
+		{"2024-05-01 13:00", time.Date(2024, 5, 1, 13, 0, 0, 0, time.Local)},
+		{"yesterday", time.Date(y, m, d-1, 0, 0, 0, 0, time.Local)},
+		{"16:20", time.Date(y, m, d, 16, 20, 0, 0, time.Local)},
 	}
 	for _, tt := range tests {
-		got, err := parseTime(tt.in)
-		if err != nil || got.Format(time.RFC3339Nano) != tt.want {
-			t.Errorf("parseTime(%q) = %v, %v; want %s", tt.in, got, err, tt.want)
+		var v timeValue
+		if err := v.Set(tt.in); err != nil || !v.t.Equal(tt.want) {
+			t.Errorf("Set(%q) = %v, %v; want %v", tt.in, v.t, err, tt.want)
 		}
 	}
-	for _, in := range []string{"", "yesterday", "2024-05-01 13:00", "1714564800", "2024-02-30"} {
-		if _, err := parseTime(in); err == nil {
-			t.Errorf("parseTime(%q) succeeded, want an error", in)
+	for in, ago := range map[string]time.Duration{"now": 0, "-1h": time.Hour, "2d": 48 * time.Hour} {
+		var v timeValue
+		if err := v.Set(in); err != nil || v.t.Sub(time.Now().Add(-ago)).Abs() > time.Minute {
+			t.Errorf("Set(%q) = %v, %v; want about %s ago", in, v.t, err, ago)
 		}
+	}
+	for _, in := range []string{"", "soon", "2024-02-30"} {
+		var v timeValue
+		if err := v.Set(in); err == nil {
+			t.Errorf("Set(%q) succeeded, want an error", in)
+		}
+	}
+}
+
+// TestExport_Last checks --last: the D before --to, and not with --from.
+func TestExport_Last(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "store")
+	if err := Record(context.Background(), RecordOptions{DataDir: dir, Collectors: []string{"load"}, Instance: "t"}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, "export", "--data", dir, "--last", "1h")
+	if code != 0 || !strings.Contains(stdout, "node_load1") {
+		t.Errorf("export --last 1h: exit status %d, stderr %q; want 0 and the sample just recorded", code, stderr)
+	}
+	code, stdout, _ = run(t, "export", "--data", dir, "--last", "1h", "--to", "-2h")
+	if code != 0 || strings.Contains(stdout, "node_load1") {
+		t.Errorf("export --last 1h --to -2h: exit status %d, output %q; want 0 and nothing", code, stdout)
+	}
+	if code, _, stderr := run(t, "export", "--data", dir, "--last", "1h", "--from", "-2h"); code != 2 || !strings.Contains(stderr, "--from and --last both given") {
+		t.Errorf("--last with --from: exit status %d, stderr %q; want 2", code, stderr)
 	}
 }

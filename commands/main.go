@@ -171,6 +171,8 @@ var flagHints = map[string]string{
 	"lock-timeout": "use a duration like 10s or 1m",
 	"from":         timeHint,
 	"to":           timeHint,
+	"since":        timeHint,
+	"until":        timeHint,
 	"last":         "use a length of time such as 30m, 6h, 2d or 1w",
 	"step":         "use a length of time such as 5m or 1h, or 0 for every sample",
 	"agg":          "use avg, min, max, last or p95",

@@ -42,7 +42,7 @@ func TestMain_UsageErrors(t *testing.T) {
 		{"ImportTooManyArgs", []string{"import", "a.om", "b.om"}, `'srvmon import' takes at most one file, got ["a.om" "b.om"]`},
 		{"ExportArgs", []string{"export", "x"}, `'srvmon export' takes no arguments`},
 		{"ExportFormat", []string{"export", "--format", "csv"}, `unknown --format "csv"; export writes openmetrics`},
-		{"BadFrom", []string{"export", "--from", "yesterday"}, `invalid value "yesterday" for --from: not a time; use RFC 3339 like 2024-05-01T13:00:00Z`},
+		{"BadFrom", []string{"export", "--from", "soon"}, `invalid value "soon" for --from: not a time; use RFC 3339 (2024-05-01T13:00:00+02:00`},
 		{"BadTo", []string{"export", "--to", "2024-13-01"}, `invalid value "2024-13-01" for --to: `},
 		{"MissingFromValue", []string{"export", "--from"}, "flag --from needs a value; use RFC 3339"},
 		{"FromNotBeforeTo", []string{"export", "--from", "2024-05-02", "--to", "2024-05-01"}, "--from 2024-05-02T00:00:00Z is not before --to 2024-05-01T00:00:00Z; "},

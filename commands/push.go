@@ -72,7 +72,10 @@ Which samples: by sample time, from the position of the last push (the first
 push sends the whole store) to 30 s before now; --since and --until choose
 another range (samples before --since that were never sent are skipped for
 good). Samples recorded late with older times (srvmon import, a clock set
-back) are not sent unless a --since or --overlap range covers them.
+back) are not sent unless a --since or --overlap range covers them. An
+--until later than 30 s before now is cut there, with a note on stderr.
+--since and --until take the times query takes (2024-05-01 is local
+midnight, yesterday, 16:20, -6h, now, RFC 3339).
 
 At least once: the position moves only after the receiver acknowledged. A
 push that is killed re-sends from the last position; receivers ignore or
@@ -223,6 +226,10 @@ func Push(ctx context.Context, o PushOptions, stdout, stderr io.Writer) error {
 				redacted, err, positionText(pe.Acked))
 		}
 		return fmt.Errorf("push to %s: %w", redacted, err)
+	}
+	if !o.Until.IsZero() && res.To.Before(o.Until.Truncate(time.Second)) {
+		fmt.Fprintf(stderr, "srvmon: note: --until %s is later than 30 s before the push began; pushed up to %s (the next push sends the rest)\n",
+			o.Until.Format(time.RFC3339), res.To.Format(time.RFC3339))
 	}
 	if o.DryRun {
 		return printDryRun(stdout, redacted, res)

@@ -274,3 +274,20 @@ func TestPush_RemedyNamesTheFlag(t *testing.T) {
 		t.Errorf("exit status %d, stderr %q; want 1 and a hint naming --batch-size", code, stderr)
 	}
 }
+
+// An --until push cannot honour (later than 30 s before now) is cut there
+// with a note; one it can honour is silent. Both take query's times.
+func TestPush_UntilCutWithANote(t *testing.T) {
+	t.Parallel()
+	dir := pushStore(t)
+	r := newPushReceiver(t)
+	code, _, stderr := run(t, "push", "--data", dir, "--url", r.url(), "--since", "2026-01-05T10:30:00Z", "--until", "now")
+	if code != 0 || !strings.Contains(stderr, "srvmon: note: --until ") || !strings.Contains(stderr, "the next push sends the rest") {
+		t.Errorf("push --until now: exit status %d, stderr %q; want 0 and a note that until was cut", code, stderr)
+	}
+	r2 := newPushReceiver(t)
+	code, _, stderr = run(t, "push", "--data", dir, "--url", r2.url(), "--since", "2026-01-05T10:30:00Z", "--until", "-1h")
+	if code != 0 || stderr != "" || r2.samples != 2*30 {
+		t.Errorf("push --until -1h: exit status %d, stderr %q, %d samples; want 0, nothing and 60", code, stderr, r2.samples)
+	}
+}

@@ -10,30 +10,18 @@ import (
 	"github.com/srvmon/srvmon/tsdb/query"
 )
 
-// timeHint says which time forms the time flags accept.
-const timeHint = "use RFC 3339 like 2024-05-01T13:00:00Z or 2024-05-01T15:00:00+02:00, or a UTC date like 2024-05-01"
+// timeHint says which time forms the time flags accept: query's grammar,
+// the one every command shares.
+const timeHint = "use " + query.TimeForms
 
-// parseTime parses a time flag: RFC 3339 (with an offset or Z) or a date
-// 2006-01-02, which means midnight UTC of that day (the store's days are UTC
-// days).
-func parseTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
-	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, nil
-	}
-	return time.Time{}, errors.New("not a time")
-}
-
-// timeValue is a cli flag value holding a time.Time parsed by parseTime.
+// timeValue is a cli flag value holding a time.Time parsed by
+// query.ParseTime, relative to the time the flag is parsed, in local time.
 type timeValue struct{ t time.Time }
 
 func (v *timeValue) Set(s string) error {
-	t, err := parseTime(s)
+	t, err := query.ParseTime(s, time.Now(), time.Local)
 	if err != nil {
-		return err
+		return errors.New("not a time") // onUsageError adds timeHint
 	}
 	v.t = t
 	return nil
@@ -62,6 +50,34 @@ func timeFlag(name, usage, defaultText string) cli.Flag {
 func flagTime(cmd *cli.Command, name string) time.Time {
 	t, _ := cmd.Value(name).(time.Time)
 	return t
+}
+
+// lastFlag returns the --last flag of a command whose --from has no
+// default of its own (export).
+func lastFlag(what string) cli.Flag {
+	return &cli.StringFlag{Name: "last", Usage: what + " the last `DURATION` before --to (or now), like 30m, 6h, 2d or 1w; instead of --from"}
+}
+
+// fromLast returns the --from and --to of cmd, with --from set from --last
+// when that is given: D before --to, or before now.
+func fromLast(cmd *cli.Command) (from, to time.Time, err error) {
+	from, to = flagTime(cmd, "from"), flagTime(cmd, "to")
+	last := cmd.String("last")
+	if last == "" {
+		return from, to, nil
+	}
+	if !from.IsZero() {
+		return from, to, usagef("--from and --last both given; use --last D alone (from D before --to) or --from")
+	}
+	d, err := query.ParseSpan(strings.TrimPrefix(strings.TrimSpace(last), "-"))
+	if err != nil {
+		return from, to, usagef("--last: %v", err)
+	}
+	end := to
+	if end.IsZero() {
+		end = time.Now()
+	}
+	return end.Add(-d), to, nil
 }
 
 // timeRange resolves the --from, --to, --last and --utc flags of query,
