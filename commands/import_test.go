@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,5 +72,40 @@ func TestImport_BetweenRecordsOfOneSecond(t *testing.T) {
 	runs++
 	if got := len(recordedTimes(t, o.DataDir)); got != runs {
 		t.Errorf("%d record runs acknowledged, the store holds %d of their sets (stderr: %s)", runs, got, stderr.String())
+	}
+}
+
+// Input the store cannot hold faithfully is refused at the door, with its
+// line number, and nothing of the file is imported.
+func TestImport_RefusesWhatTheStoreCannotHold(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("n", tsdb.MaxLabelNameLen+1)
+	for _, tc := range []struct {
+		name, line, msg string
+	}{
+		{"time 0", `m{i="a"} 1 0`, "time 0 is outside"},
+		{"negative time", `m{i="a"} 1 -5`, "time -5 is outside"},
+		{"year 10000", `m{i="a"} 1 253402300800`, "time 253402300800 is outside"},
+		{"long label name", `m{` + long + `="a"} 1 1714564860`, "longer than the 256"},
+		{"long label value", `m{i="` + strings.Repeat("v", tsdb.MaxLabelValueLen+1) + `"} 1 1714564860`, "longer than the 16384"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), "store")
+			in := filepath.Join(t.TempDir(), "in.om")
+			text := "# TYPE m gauge\nm{i=\"ok\"} 1 1714564800\n" + tc.line + "\n# EOF\n"
+			if err := os.WriteFile(in, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr := run(t, "import", "--data", dir, in)
+			if code != 1 || !strings.Contains(stderr, "line 3: ") || !strings.Contains(stderr, tc.msg) || !strings.Contains(stderr, "nothing was imported") {
+				t.Fatalf("exit %d, stderr %.300q; want exit 1, line 3, %q, nothing was imported", code, stderr, tc.msg)
+			}
+			if store, err := tsdb.Open(dir); err == nil {
+				if _, _, ok, err := store.Bounds(context.Background()); ok || err != nil {
+					t.Errorf("store after a refused import: has samples %v, err %v; want empty", ok, err)
+				}
+			}
+		})
 	}
 }

@@ -147,12 +147,12 @@ func stageImport(ctx context.Context, stage string, next func(yield func(Series,
 	}
 	validated := map[string]bool{}
 	err := next(func(ser Series, p Point) error {
-		if p.T <= 0 {
-			return fmt.Errorf("time %d is not after 1970", p.T)
+		if err := CheckTime(p.T); err != nil {
+			return err
 		}
 		key := ser.Key()
 		if !validated[key] {
-			if err := ser.validate(); err != nil {
+			if err := ser.Validate(); err != nil {
 				return err
 			}
 			validated[key] = true

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Label is one name="value" pair of a series.
@@ -231,25 +232,63 @@ type Point struct {
 	V float64
 }
 
-// MaxLabelValueLen is the longest label value the store keeps (tstorage
-// would truncate longer ones silently; the store rejects them instead).
-const MaxLabelValueLen = 16 * 1024
+// The longest names and values the store keeps: tstorage truncates longer
+// label names and values without a word (two series could become one) and
+// stores a metric name's length in 16 bits, so the store refuses them.
+const (
+	MaxMetricNameLen = 1<<16 - 1
+	MaxLabelNameLen  = 256
+	MaxLabelValueLen = 16 * 1024
+)
 
-// validate checks what tstorage would otherwise mangle without a word.
-func (s Series) validate() error {
+// The times the store can hold, in Unix seconds: after 1970 (0 means "no
+// time" to tstorage) and before the year 10000 (head logs and blocks are
+// named by their day, YYYY-MM-DD).
+const (
+	MinTime int64 = 1
+	MaxTime int64 = 253402300799 // 9999-12-31T23:59:59Z
+)
+
+// CheckTime returns an error for a time the store cannot hold.
+func CheckTime(t int64) error {
+	if t < MinTime || t > MaxTime {
+		return fmt.Errorf("time %d is outside what the store holds (%s to %s, Unix seconds %d to %d)",
+			t, time.Unix(MinTime, 0).UTC().Format(time.RFC3339), time.Unix(MaxTime, 0).UTC().Format(time.RFC3339), MinTime, MaxTime)
+	}
+	return nil
+}
+
+// Validate returns an error for a series the store cannot hold faithfully:
+// an invalid name, an empty label value, or a name or value longer than
+// the limits above.
+func (s Series) Validate() error {
 	if !ValidMetricName(s.Metric) {
-		return fmt.Errorf("invalid metric name %q", s.Metric)
+		return fmt.Errorf("invalid metric name %q", clipName(s.Metric))
+	}
+	if len(s.Metric) > MaxMetricNameLen {
+		return fmt.Errorf("metric name %s is %d bytes, longer than the %d the store holds", clipName(s.Metric), len(s.Metric), MaxMetricNameLen)
 	}
 	for _, l := range s.Labels {
 		if !ValidLabelName(l.Name) {
-			return fmt.Errorf("series %s: invalid label name %q", s.Metric, l.Name)
+			return fmt.Errorf("series %s: invalid label name %q", clipName(s.Metric), clipName(l.Name))
+		}
+		if len(l.Name) > MaxLabelNameLen {
+			return fmt.Errorf("series %s: label name %s is %d bytes, longer than the %d the store holds", clipName(s.Metric), clipName(l.Name), len(l.Name), MaxLabelNameLen)
 		}
 		if l.Value == "" {
-			return fmt.Errorf("series %s: label %s has an empty value", s.Metric, l.Name)
+			return fmt.Errorf("series %s: label %s has an empty value", clipName(s.Metric), l.Name)
 		}
 		if len(l.Value) > MaxLabelValueLen {
-			return fmt.Errorf("series %s: label %s is longer than %s bytes", s.Metric, l.Name, strconv.Itoa(MaxLabelValueLen))
+			return fmt.Errorf("series %s: label %s is %d bytes, longer than the %s the store holds", clipName(s.Metric), l.Name, len(l.Value), strconv.Itoa(MaxLabelValueLen))
 		}
 	}
 	return nil
+}
+
+// clipName shortens a long name for an error message.
+func clipName(s string) string {
+	if len(s) > 64 {
+		return s[:48] + "..." + strconv.Itoa(len(s)) + " bytes"
+	}
+	return s
 }

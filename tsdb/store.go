@@ -287,15 +287,15 @@ func (w *Writer) openHead(day int64) error {
 // fails the whole set and nothing is written.
 func (w *Writer) Append(t time.Time, samples []Sample) error {
 	ts := t.Unix()
-	if ts <= 0 {
-		return fmt.Errorf("append: time %s is not after 1970", t.UTC().Format(time.RFC3339))
+	if err := CheckTime(ts); err != nil {
+		return fmt.Errorf("append: %w", err)
 	}
 	if len(samples) == 0 {
 		return nil
 	}
 	keys := make([]string, len(samples))
 	for i := range samples {
-		if err := samples[i].Series.validate(); err != nil {
+		if err := samples[i].Series.Validate(); err != nil {
 			return fmt.Errorf("append: %w", err)
 		}
 		keys[i] = samples[i].Series.Key()

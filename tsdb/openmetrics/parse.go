@@ -68,8 +68,9 @@ var suffixes = [...][]string{
 // order of the input. It checks the whole text as it goes (see the package
 // documentation for what it accepts) and returns a *ParseError for the
 // first problem, a read error wrapped with the line number, or the first
-// error fn returns, unchanged. Samples before the problem have been passed
-// to fn already: a caller that wants all or nothing must stage them.
+// error fn returns, wrapped with the line number. Samples before the
+// problem have been passed to fn already: a caller that wants all or
+// nothing must stage them.
 //
 // The Series passed to fn has its labels sorted, without empty values, and
 // is not modified afterwards, so fn may keep it. Timestamps are Unix
@@ -489,7 +490,12 @@ func (p *parser) point(rest []byte) error {
 		return p.errorf("info sample %s has value %s, not 1", p.key, clip(vtok))
 	}
 	p.lastT, p.hasLast = t, true
-	return p.fn(p.series, tsdb.Point{T: t, V: v})
+	if err := p.fn(p.series, tsdb.Point{T: t, V: v}); err != nil {
+		// What the caller cannot take (a store's limits) is this line's
+		// problem too.
+		return fmt.Errorf("line %d: %w", p.line, err)
+	}
+	return nil
 }
 
 // exemplar checks an exemplar: {labels} value [timestamp]. It returns what

@@ -323,8 +323,8 @@ func TestParse_CallbackError(t *testing.T) {
 		}
 		return nil
 	})
-	if err != stop || n != 2 {
-		t.Errorf("Parse = %v after %d calls, want the callback's error after 2", err, n)
+	if !errors.Is(err, stop) || n != 2 || err.Error() != "line 2: stop" {
+		t.Errorf("Parse = %v after %d calls, want the callback's error at line 2 after 2 calls", err, n)
 	}
 }
 
