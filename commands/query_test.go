@@ -158,7 +158,7 @@ func TestQuery_UsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"NoView", []string{"query", "--data", dir}, "'srvmon query' needs a view or a series selector; the views are cpu, disk, fs, load"},
+		{"NoView", []string{"query", "--data", dir}, "'srvmon query' needs a view or a series selector; the views are cpu, disk, "},
 		{"TwoViews", []string{"query", "--data", dir, "cpu", "mem"}, "takes one view or selector"},
 		{"UnknownView", queryArgs(dir, "cpuu"), `unknown view or metric "cpuu" (did you mean cpu?); the views are cpu, disk`},
 		{"UnknownMetric", queryArgs(dir, "node_lod1"), `unknown metric "node_lod1": the store holds no such series (did you mean node_load1?)`},

@@ -120,7 +120,7 @@ func TestQuery_BadRequests(t *testing.T) {
 	t.Parallel()
 	srv := newServer(sharedStore(), web.Options{MaxPoints: 5000, MaxRange: 60 * 24 * time.Hour})
 	tests := []struct{ params, want string }{
-		{"", "missing view or selector; the views are cpu, disk, fs"},
+		{"", "missing view or selector; the views are cpu, disk, "},
 		{"view=nosuch", `unknown view \"nosuch\"`},
 		{"view=cpu&selector=node_load1", "view and selector both given"},
 		{"selector=cpu", `selector \"cpu\" is a view name`},

@@ -386,7 +386,7 @@ func TestRun_AutoStep(t *testing.T) {
 }
 
 func TestViews(t *testing.T) {
-	want := "cpu disk fs load mem net paging proc swap"
+	want := "cpu disk files fs load mem net paging pressure proc sock softnet swap tcp udp"
 	if got := strings.Join(Views(), " "); got != want {
 		t.Errorf("Views() = %s, want %s", got, want)
 	}

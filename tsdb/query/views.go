@@ -126,6 +126,12 @@ func counter(name string, unit Unit, metric string, coef float64) column {
 	return column{name: name, unit: unit, kind: rate, num: []term{{metric: metric, coef: coef}}, counted: true, counts: totalUnit(unit)}
 }
 
+// stalled is a PSI column: the % of the interval that a stall-time counter
+// (seconds) grew by.
+func stalled(name, metric string) column {
+	return column{name: name, unit: Percent, kind: rate, num: []term{{metric: metric, coef: 1}}, scale: 100}
+}
+
 func gauge(name string, unit Unit, metric string) column {
 	return column{name: name, unit: unit, kind: level, num: []term{{metric: metric, coef: 1}}}
 }
@@ -251,6 +257,96 @@ var allViews = map[string]*view{
 			counter("txdrop/s", PerSecond, "node_network_transmit_drop_total", 1),
 		},
 		busy: busy{col: "rxbytes/s", sum: true, exclude: isLoopback, desc: "rx bytes/s"},
+	},
+	"pressure": {
+		name: "pressure", help: "% of time some tasks (s) or all tasks (f) stalled on CPU, I/O, memory (PSI; sar -q CPU,IO,MEM)",
+		metrics: []string{"node_pressure_cpu_waiting_seconds_total", "node_pressure_io_waiting_seconds_total",
+			"node_pressure_io_stalled_seconds_total", "node_pressure_memory_waiting_seconds_total",
+			"node_pressure_memory_stalled_seconds_total"},
+		columns: []column{
+			stalled("%scpu", "node_pressure_cpu_waiting_seconds_total"),
+			stalled("%sio", "node_pressure_io_waiting_seconds_total"),
+			stalled("%fio", "node_pressure_io_stalled_seconds_total"),
+			stalled("%smem", "node_pressure_memory_waiting_seconds_total"),
+			stalled("%fmem", "node_pressure_memory_stalled_seconds_total"),
+		},
+		busy: busy{col: "%scpu", desc: "%scpu"},
+	},
+	"tcp": {
+		name: "tcp", help: "TCP opens, segments, failures, resets, retransmits /s, established (sar -n TCP,ETCP)",
+		metrics: []string{"node_netstat_Tcp_ActiveOpens", "node_netstat_Tcp_PassiveOpens", "node_netstat_Tcp_InSegs",
+			"node_netstat_Tcp_OutSegs", "node_netstat_Tcp_AttemptFails", "node_netstat_Tcp_EstabResets",
+			"node_netstat_Tcp_RetransSegs", "node_netstat_Tcp_InErrs", "node_netstat_Tcp_OutRsts",
+			"node_netstat_Tcp_CurrEstab", "node_netstat_TcpExt_ListenDrops"},
+		columns: []column{
+			counter("active/s", PerSecond, "node_netstat_Tcp_ActiveOpens", 1),
+			counter("passive/s", PerSecond, "node_netstat_Tcp_PassiveOpens", 1),
+			counter("iseg/s", PerSecond, "node_netstat_Tcp_InSegs", 1),
+			counter("oseg/s", PerSecond, "node_netstat_Tcp_OutSegs", 1),
+			counter("atmptf/s", PerSecond, "node_netstat_Tcp_AttemptFails", 1),
+			counter("estres/s", PerSecond, "node_netstat_Tcp_EstabResets", 1),
+			counter("retrans/s", PerSecond, "node_netstat_Tcp_RetransSegs", 1),
+			counter("isegerr/s", PerSecond, "node_netstat_Tcp_InErrs", 1),
+			counter("orsts/s", PerSecond, "node_netstat_Tcp_OutRsts", 1),
+			counter("lsndrop/s", PerSecond, "node_netstat_TcpExt_ListenDrops", 1),
+			gauge("estab", Count, "node_netstat_Tcp_CurrEstab"),
+		},
+		busy: busy{col: "retrans/s", sum: true, desc: "retrans/s"},
+	},
+	"udp": {
+		name: "udp", help: "UDP datagrams in/out, to no port, errors, buffer errors /s (sar -n UDP,EUDP)",
+		metrics: []string{"node_netstat_Udp_InDatagrams", "node_netstat_Udp_OutDatagrams", "node_netstat_Udp_NoPorts",
+			"node_netstat_Udp_InErrors", "node_netstat_Udp_RcvbufErrors", "node_netstat_Udp_SndbufErrors"},
+		columns: []column{
+			counter("idgm/s", PerSecond, "node_netstat_Udp_InDatagrams", 1),
+			counter("odgm/s", PerSecond, "node_netstat_Udp_OutDatagrams", 1),
+			counter("noport/s", PerSecond, "node_netstat_Udp_NoPorts", 1),
+			counter("idgmerr/s", PerSecond, "node_netstat_Udp_InErrors", 1),
+			counter("rcvbuferr/s", PerSecond, "node_netstat_Udp_RcvbufErrors", 1),
+			counter("sndbuferr/s", PerSecond, "node_netstat_Udp_SndbufErrors", 1),
+		},
+		busy: busy{col: "idgmerr/s", sum: true, desc: "idgmerr/s"},
+	},
+	"sock": {
+		name: "sock", help: "sockets in use: all, TCP, UDP, raw, IP fragments, TCP time-wait (sar -n SOCK)",
+		metrics: []string{"node_sockstat_sockets_used", "node_sockstat_TCP_inuse", "node_sockstat_UDP_inuse",
+			"node_sockstat_RAW_inuse", "node_sockstat_FRAG_inuse", "node_sockstat_TCP_tw"},
+		columns: []column{
+			gauge("totsck", Count, "node_sockstat_sockets_used"),
+			gauge("tcpsck", Count, "node_sockstat_TCP_inuse"),
+			gauge("udpsck", Count, "node_sockstat_UDP_inuse"),
+			gauge("rawsck", Count, "node_sockstat_RAW_inuse"),
+			gauge("ip-frag", Count, "node_sockstat_FRAG_inuse"),
+			gauge("tcp-tw", Count, "node_sockstat_TCP_tw"),
+		},
+		busy: busy{col: "totsck", desc: "totsck"},
+	},
+	"softnet": {
+		name: "softnet", help: "per CPU: packets processed, dropped, squeezed, RPS-steered, flow-limited /s (sar -n SOFT)",
+		metrics: []string{"node_softnet_processed_total", "node_softnet_dropped_total", "node_softnet_times_squeezed_total",
+			"node_softnet_received_rps_total", "node_softnet_flow_limit_count_total"},
+		columns: []column{
+			counter("total/s", PerSecond, "node_softnet_processed_total", 1),
+			counter("dropd/s", PerSecond, "node_softnet_dropped_total", 1),
+			counter("squeezd/s", PerSecond, "node_softnet_times_squeezed_total", 1),
+			counter("rx_rps/s", PerSecond, "node_softnet_received_rps_total", 1),
+			counter("flw_lim/s", PerSecond, "node_softnet_flow_limit_count_total", 1),
+		},
+		busy: busy{col: "dropd/s", sum: true, desc: "dropd/s"},
+	},
+	"files": {
+		name: "files", help: "unused dentries, open files, inodes in use, ptys, file limit (sar -v)",
+		metrics: []string{"srvmon_dentries_unused", "node_filefd_allocated", "srvmon_inodes", "srvmon_inodes_free",
+			"srvmon_ptys", "node_filefd_maximum"},
+		columns: []column{
+			gauge("dentunusd", Count, "srvmon_dentries_unused"),
+			gauge("file-nr", Count, "node_filefd_allocated"),
+			{name: "inode-nr", unit: Count, kind: level, num: []term{tm("srvmon_inodes", 1), tm("srvmon_inodes_free", -1)}},
+			gauge("pty-nr", Count, "srvmon_ptys"),
+			{name: "%file", unit: Percent, kind: level, num: []term{tm("node_filefd_allocated", 1)},
+				den: []term{tm("node_filefd_maximum", 1)}, scale: 100},
+		},
+		busy: busy{col: "file-nr", desc: "file-nr"},
 	},
 	"proc": {
 		name: "proc", help: "running, blocked, forks/s, cswch/s, intr/s (sar -q, -w)",

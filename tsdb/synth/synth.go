@@ -171,12 +171,119 @@ func New(h Host, seed uint64) *Generator {
 	add(&model{ser: tsdb.NewSeries("srvmon_processes"), kind: gauge, v: 400, step: 3, quant: 1, lo: 300, hi: 600})
 	add(&model{ser: tsdb.NewSeries("node_boot_time_seconds"), kind: constant, v: 1.7e9})
 	add(&model{ser: tsdb.NewSeries(metric.BootInfo, "boot_id", "5b0c2a6e-7f0e-4f4e-9d8b-1f2e3d4c5b6a"), kind: constant, v: 1})
-	for _, c := range []string{"boot", "cpu", "diskstats", "filesystem", "load", "meminfo", "netdev", "stat", "vmstat"} {
+	addKernelFamilies(h, add)
+	for _, c := range []string{"boot", "cpu", "diskstats", "filesystem", "load", "meminfo", "netdev", "stat", "vmstat",
+		"pressure", "netstat", "sockstat", "softnet", "filefd", "netclass", "conntrack", "entropy", "timex", "uname", "os"} {
 		add(&model{ser: tsdb.NewSeries("srvmon_collector_duration_seconds", "collector", c), kind: gauge,
 			v: 0.0002, step: 0.00005, quant: 1e-6, lo: 0.00002, hi: 0.002})
 		add(&model{ser: tsdb.NewSeries("srvmon_collector_success", "collector", c), kind: constant, v: 1})
 	}
 	return g
+}
+
+// addKernelFamilies adds the series of the pressure, netstat, sockstat,
+// softnet, filefd, netclass, conntrack, entropy, timex, uname and os
+// collectors: mostly idle error counters, busy packet counters, socket and
+// file counts that wander, link state and info series that never change.
+func addKernelFamilies(h Host, add func(*model)) {
+	for _, p := range []struct {
+		name string
+		step float64 // seconds stalled per minute
+	}{{"cpu_waiting", 0.6}, {"cpu_stalled", 0}, {"io_waiting", 0.2}, {"io_stalled", 0.1}, {"memory_waiting", 0.01}, {"memory_stalled", 0.005}} {
+		add(&model{ser: tsdb.NewSeries("node_pressure_" + p.name + "_seconds_total"), kind: counter, v: 1e4 * p.step,
+			step: p.step, quant: 1e-6, zero: zeroIf(p.step)})
+	}
+	for _, c := range []struct {
+		name string
+		step float64 // per minute
+	}{
+		{"Tcp_ActiveOpens", 60}, {"Tcp_PassiveOpens", 120}, {"Tcp_AttemptFails", 0.5}, {"Tcp_EstabResets", 2},
+		{"Tcp_InSegs", 4e4}, {"Tcp_OutSegs", 5e4}, {"Tcp_RetransSegs", 20}, {"Tcp_InErrs", 0}, {"Tcp_OutRsts", 10},
+		{"TcpExt_ListenDrops", 0}, {"TcpExt_ListenOverflows", 0}, {"TcpExt_SyncookiesFailed", 0}, {"TcpExt_SyncookiesRecv", 0},
+		{"TcpExt_SyncookiesSent", 0}, {"TcpExt_TCPSynRetrans", 1}, {"TcpExt_TCPTimeouts", 3},
+		{"Udp_InDatagrams", 300}, {"Udp_OutDatagrams", 300}, {"Udp_NoPorts", 1}, {"Udp_InErrors", 0},
+		{"Udp_RcvbufErrors", 0}, {"Udp_SndbufErrors", 0}, {"UdpLite_InErrors", 0},
+		{"Udp6_InDatagrams", 5}, {"Udp6_OutDatagrams", 5}, {"Udp6_NoPorts", 0}, {"Udp6_InErrors", 0},
+		{"Udp6_RcvbufErrors", 0}, {"Udp6_SndbufErrors", 0}, {"UdpLite6_InErrors", 0},
+		{"Icmp_InMsgs", 2}, {"Icmp_OutMsgs", 2}, {"Icmp_InErrors", 0}, {"Icmp6_InMsgs", 1}, {"Icmp6_OutMsgs", 1}, {"Icmp6_InErrors", 0},
+		{"IpExt_InOctets", 3e7}, {"IpExt_OutOctets", 5e7}, {"Ip6_InOctets", 2e4}, {"Ip6_OutOctets", 2e4},
+	} {
+		add(&model{ser: tsdb.NewSeries("node_netstat_" + c.name), kind: counter, v: 1e4 * c.step, step: c.step, quant: 1, zero: zeroIf(c.step)})
+	}
+	add(&model{ser: tsdb.NewSeries("node_netstat_Tcp_CurrEstab"), kind: gauge, v: 40, step: 3, quant: 1, lo: 5, hi: 200})
+	add(&model{ser: tsdb.NewSeries("node_netstat_Ip_Forwarding"), kind: constant, v: 2})
+	for _, g := range []struct {
+		name     string
+		v, step  float64
+		constant bool
+	}{
+		{"sockets_used", 400, 5, false}, {"TCP_inuse", 50, 3, false}, {"TCP_orphan", 0, 0, true}, {"TCP_tw", 60, 8, false},
+		{"TCP_alloc", 55, 3, false}, {"TCP_mem", 20, 2, false}, {"UDP_inuse", 6, 0, true}, {"UDP_mem", 2, 0, true},
+		{"UDPLITE_inuse", 0, 0, true}, {"RAW_inuse", 0, 0, true}, {"FRAG_inuse", 0, 0, true}, {"FRAG_memory", 0, 0, true},
+		{"TCP6_inuse", 4, 0, true}, {"UDP6_inuse", 2, 0, true}, {"UDPLITE6_inuse", 0, 0, true}, {"RAW6_inuse", 0, 0, true},
+		{"FRAG6_inuse", 0, 0, true}, {"FRAG6_memory", 0, 0, true},
+	} {
+		m := &model{ser: tsdb.NewSeries("node_sockstat_" + g.name), kind: gauge, v: g.v, step: g.step, quant: 1, lo: 0, hi: 4 * g.v}
+		if g.constant {
+			m.kind = constant
+		}
+		add(m)
+	}
+	add(&model{ser: tsdb.NewSeries("node_sockstat_TCP_mem_bytes"), kind: gauge, v: 20 * 4096, step: 2 * 4096, quant: 4096, lo: 0, hi: 1 << 20})
+	add(&model{ser: tsdb.NewSeries("node_sockstat_UDP_mem_bytes"), kind: constant, v: 2 * 4096})
+	for c := 0; c < h.CPUs; c++ {
+		cpu := strconv.Itoa(c)
+		for _, n := range []struct {
+			name string
+			step float64
+		}{{"processed", 2e4}, {"dropped", 0}, {"times_squeezed", 0.2}, {"received_rps", 0}, {"flow_limit_count", 0}} {
+			add(&model{ser: tsdb.NewSeries("node_softnet_"+n.name+"_total", "cpu", cpu), kind: counter, v: 1e4 * n.step,
+				step: n.step, quant: 1, zero: zeroIf(n.step)})
+		}
+	}
+	add(&model{ser: tsdb.NewSeries("node_filefd_allocated"), kind: gauge, v: 3000, step: 20, quant: 1, lo: 1000, hi: 9000})
+	add(&model{ser: tsdb.NewSeries("node_filefd_maximum"), kind: constant, v: 9223372036854775807})
+	add(&model{ser: tsdb.NewSeries("srvmon_inodes"), kind: gauge, v: 80000, step: 100, quant: 1, lo: 40000, hi: 200000})
+	add(&model{ser: tsdb.NewSeries("srvmon_inodes_free"), kind: gauge, v: 2000, step: 20, quant: 1, lo: 0, hi: 10000})
+	add(&model{ser: tsdb.NewSeries("srvmon_dentries"), kind: gauge, v: 150000, step: 200, quant: 1, lo: 50000, hi: 400000})
+	add(&model{ser: tsdb.NewSeries("srvmon_dentries_unused"), kind: gauge, v: 100000, step: 200, quant: 1, lo: 20000, hi: 300000})
+	add(&model{ser: tsdb.NewSeries("srvmon_ptys"), kind: constant, v: 2})
+	for i, iface := range h.Ifaces {
+		mac := fmt.Sprintf("52:54:00:00:00:%02x", i+1)
+		up, speed, mtu := 1.0, 125e6, 1500.0
+		if iface == "lo" {
+			mac, up, mtu = "00:00:00:00:00:00", 0, 65536
+		}
+		add(&model{ser: tsdb.NewSeries("node_network_info", "address", mac, "broadcast", "ff:ff:ff:ff:ff:ff", "device", iface,
+			"duplex", "full", "operstate", map[bool]string{true: "up", false: "unknown"}[up == 1]), kind: constant, v: 1})
+		add(&model{ser: tsdb.NewSeries("node_network_up", "device", iface), kind: constant, v: up})
+		add(&model{ser: tsdb.NewSeries("node_network_carrier", "device", iface), kind: constant, v: 1})
+		add(&model{ser: tsdb.NewSeries("node_network_mtu_bytes", "device", iface), kind: constant, v: mtu})
+		for _, n := range []string{"carrier_changes_total", "carrier_up_changes_total", "carrier_down_changes_total"} {
+			add(&model{ser: tsdb.NewSeries("node_network_"+n, "device", iface), kind: constant, v: 2})
+		}
+		if iface != "lo" {
+			add(&model{ser: tsdb.NewSeries("node_network_speed_bytes", "device", iface), kind: constant, v: speed})
+		}
+	}
+	add(&model{ser: tsdb.NewSeries("node_nf_conntrack_entries"), kind: gauge, v: 300, step: 10, quant: 1, lo: 0, hi: 5000})
+	add(&model{ser: tsdb.NewSeries("node_nf_conntrack_entries_limit"), kind: constant, v: 262144})
+	add(&model{ser: tsdb.NewSeries("node_entropy_available_bits"), kind: constant, v: 256})
+	add(&model{ser: tsdb.NewSeries("node_entropy_pool_size_bits"), kind: constant, v: 256})
+	add(&model{ser: tsdb.NewSeries("node_timex_sync_status"), kind: constant, v: 1})
+	add(&model{ser: tsdb.NewSeries("node_timex_offset_seconds"), kind: gauge, v: 0, step: 2e-5, quant: 1e-9, lo: -1e-3, hi: 1e-3})
+	add(&model{ser: tsdb.NewSeries("node_timex_frequency_adjustment_ratio"), kind: gauge, v: 1, step: 1e-8, quant: 1e-9, lo: 0.9999, hi: 1.0001})
+	add(&model{ser: tsdb.NewSeries("node_timex_maxerror_seconds"), kind: gauge, v: 0.01, step: 0.002, quant: 1e-6, lo: 0, hi: 0.1})
+	add(&model{ser: tsdb.NewSeries("node_timex_estimated_error_seconds"), kind: gauge, v: 1e-4, step: 1e-5, quant: 1e-6, lo: 0, hi: 1e-3})
+	add(&model{ser: tsdb.NewSeries("node_timex_status"), kind: constant, v: 0x2001})
+	add(&model{ser: tsdb.NewSeries("node_timex_loop_time_constant"), kind: constant, v: 7})
+	add(&model{ser: tsdb.NewSeries("node_timex_tick_seconds"), kind: constant, v: 0.01})
+	add(&model{ser: tsdb.NewSeries("node_timex_tai_offset_seconds"), kind: constant, v: 37})
+	add(&model{ser: tsdb.NewSeries("node_uname_info", "domainname", "(none)", "machine", "x86_64", "nodename", h.Instance,
+		"release", "6.1.0-18-amd64", "sysname", "Linux", "version", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)"), kind: constant, v: 1})
+	add(&model{ser: tsdb.NewSeries("node_os_info", "id", "debian", "name", "Debian GNU/Linux", "pretty_name", "Debian GNU/Linux 12 (bookworm)",
+		"version", "12 (bookworm)", "version_codename", "bookworm", "version_id", "12"), kind: constant, v: 1})
+	add(&model{ser: tsdb.NewSeries("node_os_version", "id", "debian", "name", "Debian GNU/Linux"), kind: constant, v: 12})
 }
 
 func zeroIf(step float64) float64 {
@@ -282,7 +389,7 @@ func Build(ctx context.Context, dir string, h Host, end time.Time, days int, opt
 // number of points it holds.
 func Cached(ctx context.Context, days int) (dir string, points int, err error) {
 	today := time.Now().UTC().Format(time.DateOnly)
-	dir = filepath.Join(os.TempDir(), "srvmon-bench", fmt.Sprintf("v1-%s-%dd", today, days))
+	dir = filepath.Join(os.TempDir(), "srvmon-bench", fmt.Sprintf("v2-%s-%dd", today, days))
 	marker := filepath.Join(dir, ".points")
 	if data, err := os.ReadFile(marker); err == nil {
 		n, err := strconv.Atoi(string(data))
