@@ -100,6 +100,8 @@ func Import(ctx context.Context, o ImportOptions, stdin io.Reader, stderr io.Wri
 	}
 	defer store.Close()
 
+	in, stop := interruptible(ctx, in)
+	defer stop()
 	br := bufio.NewReaderSize(in, 64<<10)
 	n, err := store.Import(ctx, func(yield func(tsdb.Series, tsdb.Point) error) error {
 		return openmetrics.Parse(br, yield)
@@ -111,6 +113,8 @@ func Import(ctx context.Context, o ImportOptions, stdin io.Reader, stderr io.Wri
 		return nil
 	case errors.Is(err, tsdb.ErrImportPending):
 		return fmt.Errorf("%s: %w", name, err)
+	case err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()):
+		return fmt.Errorf("%s: interrupted; nothing was imported", name)
 	case err != nil:
 		return fmt.Errorf("%s: %w (nothing was imported)", name, err)
 	}
@@ -118,4 +122,21 @@ func Import(ctx context.Context, o ImportOptions, stdin io.Reader, stderr io.Wri
 		fmt.Fprintf(stderr, "srvmon: imported %d samples from %s into %s\n", n, name, o.DataDir)
 	}
 	return nil
+}
+
+// interruptible returns a reader of r whose Read fails with ctx's error as
+// soon as ctx is done, even while a Read of r itself is blocked (stdin from
+// a stalled pipe): that read is left to the exiting process. stop releases
+// what it holds.
+func interruptible(ctx context.Context, r io.Reader) (io.Reader, func()) {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, r)
+		pw.CloseWithError(err)
+	}()
+	cancel := context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
+	return pr, func() {
+		cancel()
+		pr.Close()
+	}
 }
