@@ -68,7 +68,8 @@ Raw counters (names ending in _total and the catalog's counters) are shown
 as per-second rates, everything else as stored; 'srvmon series' lists what
 exists.
 
-The range is today so far unless --from, --to or --last say otherwise.
+The range is today so far (from the store's first sample if that is later) unless
+--from, --to or --last say otherwise.
 Times are
   ` + query.TimeForms + `.
 They are read and printed in local time (TZ applies) unless --utc is given.
@@ -182,6 +183,13 @@ func Query(ctx context.Context, o QueryOptions, stdout io.Writer) (err error) {
 		return err
 	}
 	defer store.Close()
+	if o.From == "" && o.Last == "" {
+		// The default range (today so far) starts at the store's first
+		// sample when the store is younger.
+		if first, _, ok, err := store.Bounds(ctx); err == nil && ok && first.After(qo.From) && first.Before(qo.To) {
+			qo.From = first.In(from.Location())
+		}
+	}
 
 	r, err := query.Run(ctx, store, o.What, qo)
 	var ue *query.UsageError

@@ -189,6 +189,9 @@ type engine struct {
 	step       int64 // seconds; 0 = raw resolution
 	origin     int64 // the aligned start of the first bucket (at or before start)
 	buckets    int   // number of buckets
+	// stored is the span of the store, from its first sample to its
+	// newest: buckets outside it are not in the result.
+	stored struct{ first, newest int64 }
 
 	filter     map[string]bool
 	seenFilter map[string]bool // values of the filter label seen, before filtering
@@ -273,6 +276,9 @@ func newEngine(s *tsdb.Store, what string, o Options) (*engine, error) {
 			return nil, &UsageError{Msg: err.Error()}
 		}
 		e.sel = &sel
+	}
+	if e.agg == "sum" && e.v != nil && !slices.ContainsFunc(e.v.columns, func(c column) bool { return c.counted }) {
+		return nil, usagef("--agg sum adds up what counters counted; the %s view has no counter (use it with cpu, disk, net, paging or proc)", e.v.name)
 	}
 	if o.PerCPU && e.what != "cpu" {
 		return nil, usagef("--per-cpu applies to the cpu view only, not to %s", e.what)
@@ -876,11 +882,34 @@ func (e *engine) finish(ctx context.Context) error {
 	for _, g := range e.groups {
 		for ci := range g.out {
 			if g.out[ci].used {
-				return nil
+				return e.readStoredSpan(ctx)
 			}
 		}
 	}
 	return e.noData(ctx)
+}
+
+// readStoredSpan reads when the store's first and newest samples are.
+func (e *engine) readStoredSpan(ctx context.Context) error {
+	first, newest, ok, err := e.s.Bounds(ctx)
+	if err != nil {
+		return err
+	}
+	e.stored.first, e.stored.newest = e.start, e.end-1
+	if ok {
+		e.stored.first, e.stored.newest = first.Unix(), newest.Unix()
+	}
+	return nil
+}
+
+// bucketSpan returns the buckets of the result: those that hold a time
+// in the range when the store had samples.
+func (e *engine) bucketSpan() (lo, hi int) {
+	first, last := max(e.start, e.stored.first), min(e.end-1, e.stored.newest)
+	if first > last {
+		return 0, -1
+	}
+	return e.bucketOf(first), min(e.bucketOf(last), e.buckets-1)
 }
 
 // result builds the Result.
@@ -936,21 +965,23 @@ func (e *engine) series() []outSeries {
 // bucketPoints returns the points of a downsampled column, one per bucket,
 // labelled with the bucket's end.
 func (e *engine) bucketPoints(o *colOut, c *column) []tsdb.Point {
-	pts := make([]tsdb.Point, e.buckets)
-	for i := range pts {
-		pts[i] = tsdb.Point{T: e.bucketEnd(i), V: nan}
+	lo, hi := e.bucketSpan()
+	pts := make([]tsdb.Point, 0, hi-lo+1)
+	for i := lo; i <= hi; i++ {
+		pts = append(pts, tsdb.Point{T: e.bucketEnd(i), V: nan})
+		p := &pts[len(pts)-1]
 		if o.bk == nil || o.bk[i].n == 0 {
 			continue
 		}
 		switch {
 		case o.vals != nil:
-			pts[i].V = percentile(slices.Clone(o.vals[i]), 95)
+			p.V = percentile(slices.Clone(o.vals[i]), 95)
 		case o.aggv != nil:
-			pts[i].V = o.aggv[i]
+			p.V = o.aggv[i]
 		case e.agg == "sum":
-			pts[i].V = o.bk[i].num
+			p.V = o.bk[i].num
 		default:
-			pts[i].V = c.value(o.bk[i].num, o.bk[i].den)
+			p.V = c.value(o.bk[i].num, o.bk[i].den)
 		}
 	}
 	return pts

@@ -283,8 +283,8 @@ func TestRun_Filters(t *testing.T) {
 	}
 	o.Interfaces = nil
 	o.Mounts = []string{"/"}
-	if r := run(t, s, "fs", o); len(r.Quantities) != 10 { // two instances
-		t.Errorf("--mount /: %d series, want 10", len(r.Quantities))
+	if r := run(t, s, "fs", o); len(r.Quantities) != 14 { // seven columns, two instances
+		t.Errorf("--mount /: %d series, want 14", len(r.Quantities))
 	}
 }
 

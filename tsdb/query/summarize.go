@@ -196,14 +196,7 @@ func (e *engine) gaps(ctx context.Context) ([]Interval, error) {
 	}
 	// The store is judged from its first sample to its newest: the time
 	// before it existed, or since it was last written, is no gap.
-	first, newest, ok, err := e.s.Bounds(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return out, nil
-	}
-	if start := max(e.start, first.Unix()); times[0] >= start && float64(times[0]-start) > thr {
+	if start := max(e.start, e.stored.first); times[0] >= start && float64(times[0]-start) > thr {
 		add(start, times[0])
 	}
 	for i := 1; i < len(times); i++ {
@@ -211,7 +204,7 @@ func (e *engine) gaps(ctx context.Context) ([]Interval, error) {
 			add(max(times[i-1], e.start), times[i])
 		}
 	}
-	end := min(e.end, now().Unix(), newest.Unix())
+	end := min(e.end, now().Unix(), e.stored.newest)
 	if lastT := times[len(times)-1]; float64(end-lastT) > thr {
 		add(lastT, end)
 	}
@@ -226,8 +219,9 @@ func (e *engine) resultOf(series []outSeries) *Result {
 	}
 	r.Agg = e.agg
 	if e.step > 0 {
-		r.PartialFirst = e.origin < e.start
-		r.PartialLast = e.origin+int64(e.buckets)*e.step > e.end
+		lo, hi := e.bucketSpan()
+		r.PartialFirst = lo == 0 && e.origin < e.start
+		r.PartialLast = hi == e.buckets-1 && e.origin+int64(e.buckets)*e.step > e.end
 	}
 	for _, s := range series {
 		r.Quantities = append(r.Quantities, s.Quantity)

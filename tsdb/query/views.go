@@ -1,6 +1,7 @@
 package query
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/srvmon/srvmon/tsdb"
@@ -223,7 +224,7 @@ var allViews = map[string]*view{
 		busy: busy{col: "util", desc: "max util"},
 	},
 	"fs": {
-		name: "fs", help: "per mount: size, used, available, % used, % inodes (sar -F)",
+		name: "fs", help: "per mount: size, used, available, % used (as df), % inodes used, sar -F's %fsused and %ufsused",
 		metrics: []string{"node_filesystem_size_bytes", "node_filesystem_free_bytes", "node_filesystem_avail_bytes",
 			"node_filesystem_files", "node_filesystem_files_free"},
 		filterLabel: "mountpoint", filterFlag: "--mount",
@@ -231,10 +232,19 @@ var allViews = map[string]*view{
 			gauge("size", Bytes, "node_filesystem_size_bytes"),
 			{name: "used", unit: Bytes, kind: level, num: fsUsed},
 			gauge("avail", Bytes, "node_filesystem_avail_bytes"),
-			{name: "%used", unit: Percent, kind: level, num: fsUsed, den: []term{tm("node_filesystem_size_bytes", 1)}, scale: 100},
+			// df's Use%: used over what a user could fill, so that a
+			// filesystem with reserved blocks reads as df says.
+			{name: "%used", unit: Percent, kind: level, num: fsUsed, den: append(slices.Clone(fsUsed), tm("node_filesystem_avail_bytes", 1)), scale: 100},
 			{name: "%iused", unit: Percent, kind: level,
 				num:   []term{tm("node_filesystem_files", 1), tm("node_filesystem_files_free", -1)},
 				den:   []term{tm("node_filesystem_files", 1)},
+				scale: 100},
+			// sar -F's %fsused (used over size) and %ufsused (what a user
+			// cannot fill over size).
+			{name: "%fsused", unit: Percent, kind: level, num: fsUsed, den: []term{tm("node_filesystem_size_bytes", 1)}, scale: 100},
+			{name: "%ufsused", unit: Percent, kind: level,
+				num:   []term{tm("node_filesystem_size_bytes", 1), tm("node_filesystem_avail_bytes", -1)},
+				den:   []term{tm("node_filesystem_size_bytes", 1)},
 				scale: 100},
 		},
 		busy: busy{col: "%used", desc: "%used"},
