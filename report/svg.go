@@ -23,11 +23,13 @@ const (
 	svgHeight = 240
 )
 
-// Text metrics of SVG charts: font size, and the width of a character at
-// that size, roughly, for layout.
+// Text metrics of SVG charts: font size, and the width of a character,
+// roughly, for layout. The layout leaves room for text up to 15 units, so
+// that a page shown scaled down (serve's stylesheet on a phone) can make
+// the text larger without clipping it.
 const (
 	svgFont  = 11
-	svgCharW = 6.2
+	svgCharW = 8.6
 )
 
 // SVGChart draws the series of r named quantity as one line chart: a
@@ -38,7 +40,34 @@ const (
 // The output is deterministic and every label is escaped, so it can be
 // embedded in any HTML page. A quantity without values gives a chart that
 // says "no data".
+//
+// The time axis spans the Result's range [From, To) when it has one, so
+// that charts of the same range line up whatever their data; else the
+// time of the data.
 func SVGChart(r *query.Result, quantity string, width, height int, loc *time.Location) template.HTML {
+	return ChartOptions{Width: width, Height: height, Loc: loc}.SVG(r, quantity)
+}
+
+// SVG draws the series of r named quantity as SVGChart does, with o's
+// settings.
+func (o ChartOptions) SVG(r *query.Result, quantity string) template.HTML {
+	return template.HTML(o.chart(r, quantity).draw())
+}
+
+// LeftOf returns where the plot area of the chart of quantity would
+// start, in pixels: the room its value axis' labels need. Charts drawn with
+// PlotLeft set to the largest of a page's share their time axis.
+func (o ChartOptions) LeftOf(r *query.Result, quantity string) int {
+	c := o.chart(r, quantity)
+	if len(c.series) == 0 || !hasValue(c.series) {
+		return 0
+	}
+	c.layout()
+	return int(math.Ceil(c.left))
+}
+
+func (o ChartOptions) chart(r *query.Result, quantity string) *svgChart {
+	width, height, loc := o.Width, o.Height, o.Loc
 	if width <= 0 {
 		width = svgWidth
 	}
@@ -54,7 +83,10 @@ func SVGChart(r *query.Result, quantity string, width, height int, loc *time.Loc
 			series = append(series, r.Quantities[i])
 		}
 	}
-	c := &svgChart{w: float64(width), h: float64(height), loc: loc, series: series}
+	c := &svgChart{w: float64(width), h: float64(height), loc: loc, series: series, o: o}
+	if r != nil && !r.From.IsZero() && !r.To.IsZero() && r.To.After(r.From) {
+		c.from, c.to = r.From.Unix(), r.To.Unix()
+	}
 	var all labelSplit
 	if r != nil {
 		all = splitLabels(r.Quantities)
@@ -63,7 +95,7 @@ func SVGChart(r *query.Result, quantity string, width, height int, loc *time.Loc
 	if len(series) > 0 {
 		c.title = chartTitle(quantity, series, all)
 	}
-	return template.HTML(c.draw())
+	return c
 }
 
 type svgChart struct {
@@ -71,7 +103,10 @@ type svgChart struct {
 	loc    *time.Location
 	series []query.Quantity
 	title  string
-	b      strings.Builder
+	o      ChartOptions
+	// from and to are the range of the time axis; 0 for the data's span.
+	from, to int64
+	b        strings.Builder
 	// plot area
 	left, top, right, bottom float64
 	t0, t1                   int64
@@ -86,6 +121,9 @@ func num(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 func (c *svgChart) draw() string {
 	b := &c.b
 	t0, t1, ok := dataSpan(c.series)
+	if ok && c.to > c.from {
+		t0, t1 = c.from, c.to
+	}
 	c.t0, c.t1 = t0, t1
 	clk := newClock(c.loc, timeOf(t0), timeOf(t1+1), hasSeconds(c.series))
 	label := c.title
@@ -103,22 +141,7 @@ func (c *svgChart) draw() string {
 	}
 	fmt.Fprintf(b, `<text x="%s" y="14" text-anchor="end" fill="#666">%s</text>`+"\n", num(c.w-4), esc(zoneText(timeOf(t0), c.loc)))
 
-	unit := c.series[0].Unit
-	lo, hi := valueRange(c.series)
-	legend := c.legendLayout()
-	c.top = 24
-	c.bottom = c.h - 20
-	if len(legend) > 0 {
-		c.bottom -= 6 + float64(len(legend))*16
-	}
-	yticks, yfmt := niceTicks(unit, lo, hi, max(2, int((c.bottom-c.top)/36)))
-	c.lo, c.hi = yticks[0], yticks[len(yticks)-1]
-	labelW := 0
-	for _, v := range yticks {
-		labelW = max(labelW, utf8.RuneCountInString(yfmt(v)))
-	}
-	c.left = math.Max(36, float64(labelW)*svgCharW+10)
-	c.right = c.w - 24 // room for half a time label
+	legend, yticks, yfmt := c.layout()
 
 	// Grid and value axis.
 	b.WriteString(`<g fill="#444" text-anchor="end">` + "\n")
@@ -141,8 +164,20 @@ func (c *svgChart) draw() string {
 
 	// Series.
 	sp := splitLabels(c.series)
+	var stack []float64
 	for i, s := range c.series {
-		color := svgColors[i%len(svgColors)]
+		color := c.color(i)
+		if c.o.Stacked && !c.isLine(i) {
+			name := s.Name
+			if l := sp.legend(s.Labels); l != "" {
+				name = l
+			}
+			var d string
+			d, stack = c.area(s.Points, stack)
+			fmt.Fprintf(b, `<path class="area" d="%s" fill="%s" fill-opacity="0.55" stroke="%s" stroke-width="1"><title>%s</title></path>`+"\n",
+				d, color, color, esc(seriesHover(name, s, clk)))
+			continue
+		}
 		dash := ""
 		if i >= len(svgColors) {
 			dash = ` stroke-dasharray="5 3"`
@@ -160,11 +195,36 @@ func (c *svgChart) draw() string {
 		y := c.bottom + 34 + float64(row)*16 // baseline
 		for _, it := range items {
 			fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="3"%s/><text x="%s" y="%s" fill="#222">%s</text>`+"\n",
-				num(it.x), num(y-4), num(it.x+14), num(y-4), svgColors[it.i%len(svgColors)], it.dash, num(it.x+18), num(y), esc(it.text))
+				num(it.x), num(y-4), num(it.x+14), num(y-4), c.color(it.i), it.dash, num(it.x+18), num(y), esc(it.text))
 		}
 	}
 	b.WriteString("</svg>")
 	return b.String()
+}
+
+// layout places the plot area of a chart with values and returns the
+// legend's rows and the value axis' ticks and their format.
+func (c *svgChart) layout() ([][]legendItem, []float64, func(float64) string) {
+	unit := c.series[0].Unit
+	lo, hi := valueRange(c.series)
+	if c.o.Stacked {
+		lo, hi = c.stackRange()
+	}
+	legend := c.legendLayout()
+	c.top = 24
+	c.bottom = c.h - 20
+	if len(legend) > 0 {
+		c.bottom -= 6 + float64(len(legend))*16
+	}
+	yticks, yfmt := niceTicks(unit, lo, hi, max(2, int((c.bottom-c.top)/36)))
+	c.lo, c.hi = yticks[0], yticks[len(yticks)-1]
+	labelW := 0
+	for _, v := range yticks {
+		labelW = max(labelW, utf8.RuneCountInString(yfmt(v)))
+	}
+	c.left = math.Max(math.Max(36, float64(labelW)*svgCharW+10), float64(c.o.PlotLeft))
+	c.right = c.w - 36 // room for half a time label
+	return legend, yticks, yfmt
 }
 
 func (c *svgChart) x(t int64) float64 {

@@ -39,6 +39,10 @@ type chartSpec struct {
 	id    string
 	title string // the chart's title, with the unit added by the renderer
 	cols  []col
+	// stacked draws the quantities as stacked areas, except those named
+	// (as) in lines, drawn over them.
+	stacked bool
+	lines   []string
 }
 
 // sectionSpec is a part of a page: one query of a view and its charts.
@@ -65,41 +69,42 @@ var cpuModes = []col{c("user", "user"), c("nice", "nice"), c("system", "system")
 	c("irq", "irq"), c("softirq", "softirq"), c("steal", "steal")}
 
 var overviewPage = &pageKind{name: "overview", sections: []sectionSpec{
-	{id: "cpu", title: "CPU", view: "cpu", charts: []chartSpec{{"cpu", "CPU time", cpuModes}}},
+	{id: "cpu", title: "CPU", view: "cpu", charts: []chartSpec{{id: "cpu", title: "CPU time",
+		cols: append(slices.Clone(cpuModes), c("busy", "busy")), stacked: true, lines: []string{"busy"}}}},
 	{id: "load", title: "Load", view: "load", charts: []chartSpec{
-		{"load", "Load average", []col{c("load1", "1 min"), c("load5", "5 min"), c("load15", "15 min")}}}},
+		{id: "load", title: "Load average", cols: []col{c("load1", "1 min"), c("load5", "5 min"), c("load15", "15 min")}}}},
 	{id: "mem", title: "Memory", view: "mem", charts: []chartSpec{
-		{"mem", "Memory", []col{c("used", "used"), c("cached", "cached"), c("buffers", "buffers"), c("free", "free"), c("available", "available")}}}},
+		{id: "mem", title: "Memory", cols: []col{c("used", "used"), c("cached", "cached"), c("buffers", "buffers"), c("free", "free"), c("available", "available")}}}},
 	{id: "disk", title: "Disks", view: "disk", links: "disk", charts: []chartSpec{
-		{"disk-util", "Disk utilization", []col{c("util", "util")}},
-		{"disk-bytes", "Disk throughput", []col{c("rbytes/s", "read"), c("wbytes/s", "write")}}}},
+		{id: "disk-util", title: "Disk utilization", cols: []col{c("util", "util")}},
+		{id: "disk-bytes", title: "Disk throughput", cols: []col{c("rbytes/s", "read"), c("wbytes/s", "write")}}}},
 	{id: "net", title: "Network", view: "net", links: "net", charts: []chartSpec{
-		{"net-bytes", "Network throughput", []col{c("rxbytes/s", "in"), c("txbytes/s", "out")}}}},
+		{id: "net-bytes", title: "Network throughput", cols: []col{c("rxbytes/s", "in"), c("txbytes/s", "out")}}}},
 	{id: "fs", title: "Filesystems", view: "fs", links: "fs", charts: []chartSpec{
-		{"fs-used", "Filesystem space used", []col{c("%used", "used")}}}},
+		{id: "fs-used", title: "Filesystem space used", cols: []col{c("%used", "used")}}}},
 }}
 
 var diskPage = &pageKind{name: "disk", param: "device", label: "device", noun: "disk", view: "disk", sections: []sectionSpec{
 	{id: "disk", title: "Disk", view: "disk", charts: []chartSpec{
-		{"bytes", "Throughput", []col{c("rbytes/s", "read"), c("wbytes/s", "write")}},
-		{"ops", "Operations", []col{c("r/s", "reads"), c("w/s", "writes")}},
-		{"util", "Utilization", []col{c("util", "util")}},
-		{"await", "Average wait", []col{c("await", "await")}},
-		{"queue", "Average queue size", []col{c("aqu-sz", "aqu-sz")}}}},
+		{id: "bytes", title: "Throughput", cols: []col{c("rbytes/s", "read"), c("wbytes/s", "write")}},
+		{id: "ops", title: "Operations", cols: []col{c("r/s", "reads"), c("w/s", "writes")}},
+		{id: "util", title: "Utilization", cols: []col{c("util", "util")}},
+		{id: "await", title: "Average wait", cols: []col{c("await", "await")}},
+		{id: "queue", title: "Average queue size", cols: []col{c("aqu-sz", "aqu-sz")}}}},
 }}
 
 var netPage = &pageKind{name: "net", param: "device", label: "device", noun: "network interface", view: "net", sections: []sectionSpec{
 	{id: "net", title: "Interface", view: "net", charts: []chartSpec{
-		{"bytes", "Throughput", []col{c("rxbytes/s", "in"), c("txbytes/s", "out")}},
-		{"packets", "Packets", []col{c("rxpck/s", "in"), c("txpck/s", "out")}},
-		{"errors", "Errors", []col{c("rxerr/s", "in"), c("txerr/s", "out")}},
-		{"drops", "Drops", []col{c("rxdrop/s", "in"), c("txdrop/s", "out")}}}},
+		{id: "bytes", title: "Throughput", cols: []col{c("rxbytes/s", "in"), c("txbytes/s", "out")}},
+		{id: "packets", title: "Packets", cols: []col{c("rxpck/s", "in"), c("txpck/s", "out")}},
+		{id: "errors", title: "Errors", cols: []col{c("rxerr/s", "in"), c("txerr/s", "out")}},
+		{id: "drops", title: "Drops", cols: []col{c("rxdrop/s", "in"), c("txdrop/s", "out")}}}},
 }}
 
 var fsPage = &pageKind{name: "fs", param: "mount", label: "mountpoint", noun: "filesystem", view: "fs", sections: []sectionSpec{
 	{id: "fs", title: "Filesystem", view: "fs", charts: []chartSpec{
-		{"space", "Space", []col{c("size", "size"), c("used", "used"), c("avail", "available")}},
-		{"used", "Used", []col{c("%used", "space"), c("%iused", "inodes")}}}},
+		{id: "space", title: "Space", cols: []col{c("size", "size"), c("used", "used"), c("avail", "available")}},
+		{id: "used", title: "Used", cols: []col{c("%used", "space"), c("%iused", "inodes")}}}},
 }}
 
 var pageKinds = map[string]*pageKind{"overview": overviewPage, "disk": diskPage, "net": netPage, "fs": fsPage}
@@ -110,6 +115,10 @@ func (k *pageKind) path() string {
 	}
 	return "/" + k.name
 }
+
+// pickerLayout is the form of the custom range's inputs: 24-hour local
+// time, one of the forms query.ParseTime reads.
+const pickerLayout = "2006-01-02 15:04"
 
 // presets are the ranges the page offers with one click.
 var presets = []string{"1h", "6h", "24h", "7d", "30d"}
@@ -303,7 +312,8 @@ type (
 )
 
 // hoverData is what app.js needs to show the value under the pointer: the
-// time span of the chart and each series (in drawing order) with its
+// time span of the chart (the page's range, which its x-axis spans) and
+// each series (in drawing order) with its
 // values formatted for people.
 type hoverData struct {
 	T0     int64         `json:"t0"`
@@ -354,14 +364,17 @@ func (s *Server) build(ctx context.Context, req pageRequest) (pageData, map[stri
 		d.Hidden = []hidden{{kind.param, req.device}}
 		d.Subtitle = kind.noun + " " + req.device
 	}
-	d.From = req.from.In(loc).Format("2006-01-02T15:04")
+	// The custom range is typed as text in 24-hour time: a datetime-local
+	// input shows the browser's locale, 12-hour in the US.
+	d.From = req.from.In(loc).Format(pickerLayout)
 	if !req.live {
-		d.To = req.to.In(loc).Format("2006-01-02T15:04")
+		d.To = req.to.In(loc).Format(pickerLayout)
 	}
 	d.Period = periodText(req, loc)
 
 	hover := map[string]hoverData{}
 	var hosts []string
+	var pending []pendingChart
 	results := s.runSections(ctx, kind, req)
 	for i, sec := range kind.sections {
 		sd := sectionData{ID: sec.id, Title: sec.title}
@@ -391,11 +404,14 @@ func (s *Server) build(ctx context.Context, req pageRequest) (pageData, map[stri
 			if kind != overviewPage {
 				id = cs.id
 			}
-			sd.Charts = append(sd.Charts, chartData{ID: id, SVG: report.SVGChart(cr, cs.title, chartWidth, chartHeight, loc)})
+			opts := report.ChartOptions{Width: chartWidth, Height: chartHeight, Loc: loc, Stacked: cs.stacked, Lines: cs.lines}
+			pending = append(pending, pendingChart{section: len(d.Sections), id: id, title: cs.title, res: cr, opts: opts})
+			sd.Charts = append(sd.Charts, chartData{ID: id})
 			hover[id] = hoverOf(cr)
 		}
 		d.Sections = append(d.Sections, sd)
 	}
+	drawCharts(d.Sections, pending)
 	d.Host = strings.Join(hosts, ", ")
 	d.Title = "srvmon"
 	if d.Host != "" {
@@ -422,6 +438,34 @@ func (s *Server) build(ctx context.Context, req pageRequest) (pageData, map[stri
 	}
 	d.Newest = newestText(snap.newest, s.o.Now(), loc)
 	return d, hover, nil
+}
+
+// pendingChart is a chart of a page waiting to be drawn.
+type pendingChart struct {
+	section int // index into the page's sections
+	id      string
+	title   string
+	res     *query.Result
+	opts    report.ChartOptions
+}
+
+// drawCharts draws the charts of a page with one left edge of the plot
+// area, so that the charts share their time axis: one time is at one x
+// in every chart, above one another, and one hover line can cross them
+// all.
+func drawCharts(sections []sectionData, charts []pendingChart) {
+	left := 0
+	for _, pc := range charts {
+		left = max(left, pc.opts.LeftOf(pc.res, pc.title))
+	}
+	for _, pc := range charts {
+		pc.opts.PlotLeft = left
+		for i := range sections[pc.section].Charts {
+			if ch := &sections[pc.section].Charts[i]; ch.ID == pc.id {
+				ch.SVG = pc.opts.SVG(pc.res, pc.title)
+			}
+		}
+	}
 }
 
 type sectionResult struct {
@@ -555,8 +599,7 @@ func chartResult(res *query.Result, cs chartSpec) *query.Result {
 // formatted as the renderer formats them, each series named by the labels
 // that tell it from the others.
 func hoverOf(r *query.Result) hoverData {
-	var h hoverData
-	first := true
+	h := hoverData{T0: r.From.Unix(), T1: r.To.Unix()}
 	varying := varyingLabels(r.Quantities)
 	for _, ser := range r.Quantities {
 		hs := hoverSeries{Name: ser.Name, T: make([]int64, len(ser.Points)), V: make([]string, len(ser.Points))}
@@ -572,13 +615,6 @@ func hoverOf(r *query.Result) hoverData {
 			if !math.IsNaN(p.V) {
 				hs.V[i] = report.Humanize(p.V, ser.Unit)
 			}
-			if first || p.T < h.T0 {
-				h.T0 = p.T
-			}
-			if first || p.T > h.T1 {
-				h.T1 = p.T
-			}
-			first = false
 		}
 		h.Series = append(h.Series, hs)
 	}

@@ -105,6 +105,7 @@
 
 	function hideTip() {
 		tip.style.display = "none";
+		tip.removeAttribute("data-at");
 		var lines = main.querySelectorAll("line.cursor");
 		for (var i = 0; i < lines.length; i++) {
 			lines[i].parentNode.removeChild(lines[i]);
@@ -202,17 +203,13 @@
 			hideTip();
 			return;
 		}
-		var x = g.left + (at - data.t0) / span * (g.right - g.left);
-		var cursor = svg.querySelector("line.cursor");
-		if (!cursor) {
-			cursor = document.createElementNS("http://www.w3.org/2000/svg", "line");
-			cursor.setAttribute("class", "cursor");
-			svg.appendChild(cursor);
+		// The charts of a page share their time axis: the cursor crosses
+		// them all at the time shown.
+		var figs = main.querySelectorAll("figure.chart[data-chart]");
+		for (var k = 0; k < figs.length; k++) {
+			cursorAt(figs[k], at);
 		}
-		cursor.setAttribute("x1", x);
-		cursor.setAttribute("x2", x);
-		cursor.setAttribute("y1", g.top);
-		cursor.setAttribute("y2", g.bottom);
+		tip.setAttribute("data-at", at);
 		if (tip.parentNode !== fig) {
 			fig.appendChild(tip);
 		}
@@ -224,6 +221,27 @@
 		}
 		tip.style.left = left + "px";
 		tip.style.top = Math.max(0, ev.clientY - box.top - tip.offsetHeight - 8) + "px";
+	}
+
+	// cursorAt draws the hover line of the chart of fig at Unix time t.
+	function cursorAt(fig, t) {
+		var data = hover && hover[fig.getAttribute("data-chart")];
+		var svg = fig.querySelector("svg");
+		var g = svg && geometry(svg);
+		if (!data || !g || t < data.t0 || t > data.t1) {
+			return;
+		}
+		var x = g.left + (t - data.t0) / Math.max(data.t1 - data.t0, 1) * (g.right - g.left);
+		var cursor = svg.querySelector("line.cursor");
+		if (!cursor) {
+			cursor = document.createElementNS("http://www.w3.org/2000/svg", "line");
+			cursor.setAttribute("class", "cursor");
+			svg.appendChild(cursor);
+		}
+		cursor.setAttribute("x1", x);
+		cursor.setAttribute("x2", x);
+		cursor.setAttribute("y1", g.top);
+		cursor.setAttribute("y2", g.bottom);
 	}
 
 	main.addEventListener("pointermove", function (ev) {
