@@ -2,9 +2,12 @@ package commands_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -167,6 +170,44 @@ func TestE2EServeBrowser(t *testing.T) {
 	}
 	screenshot("overview-1h.png")
 
+	// CPU: the seven modes but idle stacked as areas, each starting where
+	// the one below ends, and the busy total a line along the top.
+	var cpu struct {
+		Areas    int     `json:"areas"`
+		Busy     bool    `json:"busy"`
+		TopGap   float64 `json:"topGap"` // largest distance between the top of the stack and the busy line, in px
+		Checked  int     `json:"checked"`
+		AreaFill string  `json:"fill"`
+	}
+	cpuRes, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](`(() => {
+		const svg = document.querySelector('figure.chart[data-chart="cpu-cpu"] svg');
+		const areas = Array.from(svg.querySelectorAll("path.area"));
+		const line = Array.from(svg.querySelectorAll("path:not(.area)")).find(p => (p.querySelector("title") || {}).textContent.startsWith("busy: "));
+		const pts = d => d.split(/[MLZ]/).filter(s => s).map(s => s.split(",").map(Number));
+		let topGap = 0, checked = 0;
+		if (areas.length && line) {
+			const top = pts(areas[areas.length - 1].getAttribute("d"));
+			const busy = new Map(pts(line.getAttribute("d")).map(p => [p[0].toFixed(1), p[1]]));
+			for (const p of top.slice(0, top.length / 2)) { // the upper edge, left to right
+				const y = busy.get(p[0].toFixed(1));
+				if (y !== undefined) { topGap = Math.max(topGap, Math.abs(y - p[1])); checked++; }
+			}
+		}
+		return {areas: areas.length, busy: !!line, topGap, checked, fill: areas.length ? areas[0].getAttribute("fill") : ""};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(cpuRes, &cpu)
+	if cpu.Areas != 7 || !cpu.Busy || cpu.Checked < 30 || cpu.TopGap > 0.2 {
+		t.Errorf("CPU chart: %d stacked areas (want 7), busy line %v, top of the stack within %.1f px of busy at %d points (want < 0.2 at 30 or more)",
+			cpu.Areas, cpu.Busy, cpu.TopGap, cpu.Checked)
+	}
+	// One time axis for all charts of the page: the same plot area.
+	if got := eval(`Array.from(new Set(Array.from(document.querySelectorAll("figure.chart svg line.axis")).map(l => l.getAttribute("x1") + "-" + l.getAttribute("x2")))).join(" ")`); strings.Contains(got, " ") || got == "" {
+		t.Errorf("the charts' time axes differ: %s", got)
+	}
+
 	// Hover: the values under the pointer.
 	box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
 		const r = document.querySelector('figure.chart[data-chart="cpu-cpu"] svg').getBoundingClientRect();
@@ -182,8 +223,12 @@ func TestE2EServeBrowser(t *testing.T) {
 	step("wait for the tooltip", chromedp.Poll[chromedp.Void](`(() => { const t = document.querySelector("figure.chart .tip"); return t && t.style.display === "block" && t.textContent.includes("user: "); })()`,
 		chromedp.WithPollingTimeout(10*time.Second)))
 	tip := eval(`document.querySelector("figure.chart .tip").textContent`)
-	if !strings.Contains(tip, now.Format("2006-01-02")) || !strings.Contains(tip, "%") {
-		t.Errorf("tooltip %q lacks the time and a value in %%", tip)
+	if !strings.Contains(tip, now.Format("2006-01-02")) || !strings.Contains(tip, "%") || !strings.Contains(tip, "busy: ") {
+		t.Errorf("tooltip %q lacks the time, a value in %% and the busy total", tip)
+	}
+	// The hover line crosses every chart at the same time.
+	if got := eval(`(() => { const c = Array.from(document.querySelectorAll("figure.chart svg line.cursor")); return c.length + " " + new Set(c.map(l => l.getAttribute("x1"))).size; })()`); got != fmt.Sprintf("%d 1", len(overview)) {
+		t.Errorf("hover lines (count, distinct x): %s, want one in each of the %d charts at one x", got, len(overview))
 	}
 	screenshot("overview-hover.png")
 
@@ -214,14 +259,22 @@ func TestE2EServeBrowser(t *testing.T) {
 		}
 	}
 
-	// A custom range, through the form.
-	from, to := now.Add(-30*time.Hour).Local().Format("2006-01-02T15:04"), now.Add(-26*time.Hour).Local().Format("2006-01-02T15:04")
+	// A custom range, through the form, in 24-hour time whatever the
+	// browser's locale (a datetime-local input would show 12-hour time in
+	// en-US).
+	if got := eval(`(() => { const i = document.querySelector('form.custom input[name="from"]'); return i.type + " " + i.value; })()`); !regexp.MustCompile(`^text \d{4}-\d\d-\d\d \d\d:\d\d$`).MatchString(got) {
+		t.Errorf("the custom range's from input: %q, want a text input with a 24-hour time", got)
+	}
+	from, to := now.Add(-30*time.Hour).Local().Format("2006-01-02 15:04"), now.Add(-26*time.Hour).Local().Format("2006-01-02 15:04")
 	step("fill the custom range",
 		chromedp.SetValue(chromedp.CSS(`form.custom input[name="from"]`), from),
 		chromedp.SetValue(chromedp.CSS(`form.custom input[name="to"]`), to))
 	navigate("submit the custom range", chromedp.Click(chromedp.CSS(`form.custom button`)))
-	if got := eval(`location.search`); !strings.Contains(got, "from="+strings.ReplaceAll(from, ":", "%3A")) {
+	if got := eval(`location.search`); !strings.Contains(got, "from="+url.QueryEscape(from)) {
 		t.Errorf("custom range page %s, want from=%s", got, from)
+	}
+	if got := eval(`document.querySelector('form.custom input[name="to"]').value`); got != to {
+		t.Errorf("the custom range page shows to=%q, want %q", got, to)
 	}
 	checkCharts("custom range", overview, false)
 	if got := eval(`document.getElementById("charts").hasAttribute("data-refresh") ? "live" : "still"`); got != "still" {
@@ -244,7 +297,65 @@ func TestE2EServeBrowser(t *testing.T) {
 	if w := eval(`String(document.documentElement.scrollWidth)`); w != "390" {
 		t.Errorf("the page is %s px wide on a 390 px phone screen", w)
 	}
+	// Chart text as the phone shows it: the computed font size times the
+	// chart's scale, at least 11 CSS px; and no text outside its chart.
+	var phoneText struct {
+		Smallest float64  `json:"smallest"`
+		Texts    int      `json:"texts"`
+		Clipped  []string `json:"clipped"`
+	}
+	phoneRes, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](`(() => {
+		let smallest = 1e9, texts = 0; const clipped = [];
+		for (const svg of document.querySelectorAll("figure.chart svg")) {
+			const scale = svg.getScreenCTM().a, vb = svg.viewBox.baseVal;
+			for (const t of svg.querySelectorAll("text")) {
+				texts++;
+				smallest = Math.min(smallest, parseFloat(getComputedStyle(t).fontSize) * scale);
+				const b = t.getBBox();
+				if (b.x < -0.5 || b.y < -0.5 || b.x + b.width > vb.width + 0.5 || b.y + b.height > vb.height + 0.5) {
+					clipped.push(t.textContent);
+				}
+			}
+		}
+		return {smallest, texts, clipped};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(phoneRes, &phoneText)
+	if phoneText.Texts < 50 || phoneText.Smallest < 11 {
+		t.Errorf("phone: smallest chart text %.2f px of %d texts, want >= 11", phoneText.Smallest, phoneText.Texts)
+	}
+	if len(phoneText.Clipped) > 0 {
+		t.Errorf("phone: chart text cut off at the chart's edge: %q", phoneText.Clipped)
+	}
+	t.Logf("phone: smallest chart text %.2f CSS px", phoneText.Smallest)
 	screenshot("phone.png")
+
+	// A store younger than the range: the 1h page's axis spans the hour,
+	// and the 20 minutes of data are its last third.
+	young := startServe(t, bin, importedStore(t, bin, now, 20, nil))
+	step("young store", chromedp.EmulateViewport(1280, 1024), chromedp.Navigate(young.url+"/?range=1h"),
+		chromedp.WaitVisible(chromedp.CSS("figure.chart svg")))
+	spanRes, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`Array.from(document.querySelectorAll("figure.chart svg")).map(svg => {
+		const a = svg.querySelector("line.axis"), p = svg.querySelector("path");
+		const x1 = +a.getAttribute("x1"), x2 = +a.getAttribute("x2");
+		return (+p.getAttribute("d").slice(1).split(",")[0] - x1) / (x2 - x1);
+	})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range spanRes {
+		// The first point is the end of the first interval, 41 minutes
+		// into the hour, give or take the last minute.
+		if f < 0.6 || f > 0.72 {
+			t.Errorf("young store, 1h, chart %d: the data starts %.0f%% into the axis, want about 2/3 (the axis must span the hour)", i, 100*f)
+		}
+	}
+	if len(spanRes) != len(overview) {
+		t.Errorf("young store: %d charts, want %d", len(spanRes), len(overview))
+	}
+	screenshot("young-1h.png")
 
 	time.Sleep(500 * time.Millisecond) // let late console messages arrive
 	mu.Lock()

@@ -133,13 +133,13 @@ func (c *svgChart) draw() string {
 	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s" font-family="system-ui, sans-serif" font-size="%d">`,
 		int(c.w), int(c.h), int(c.w), int(c.h), esc(label), svgFont)
 	fmt.Fprintf(b, "\n<title>%s</title>\n", esc(label))
-	fmt.Fprintf(b, `<text x="4" y="14" font-weight="bold" fill="#222">%s</text>`+"\n", esc(c.title))
+	fmt.Fprintf(b, `<text x="4" y="16" font-weight="bold" fill="#222">%s</text>`+"\n", esc(c.title))
 	if !ok || !hasValue(c.series) {
 		fmt.Fprintf(b, `<text x="%s" y="%s" text-anchor="middle" fill="#666">no data</text>`+"\n", num(c.w/2), num(c.h/2))
 		b.WriteString("</svg>")
 		return b.String()
 	}
-	fmt.Fprintf(b, `<text x="%s" y="14" text-anchor="end" fill="#666">%s</text>`+"\n", num(c.w-4), esc(zoneText(timeOf(t0), c.loc)))
+	fmt.Fprintf(b, `<text x="%s" y="16" text-anchor="end" fill="#666">%s</text>`+"\n", num(c.w-4), esc(zoneText(timeOf(t0), c.loc)))
 
 	legend, yticks, yfmt := c.layout()
 
@@ -211,7 +211,7 @@ func (c *svgChart) layout() ([][]legendItem, []float64, func(float64) string) {
 		lo, hi = c.stackRange()
 	}
 	legend := c.legendLayout()
-	c.top = 24
+	c.top = 28
 	c.bottom = c.h - 20
 	if len(legend) > 0 {
 		c.bottom -= 6 + float64(len(legend))*16

@@ -28,7 +28,7 @@ type ChartOptions struct {
 }
 
 // lineColor is the colour of the lines drawn over a stack.
-const lineColor = "#1d2330"
+const lineColor = "#b42318"
 
 // color returns the colour of series i.
 func (c *svgChart) color(i int) string {

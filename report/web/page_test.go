@@ -103,7 +103,7 @@ func TestOverview(t *testing.T) {
 	if n := len(reArea.FindAllString(cpu, -1)); n != 7 {
 		t.Errorf("CPU chart has %d stacked areas, want 7", n)
 	}
-	contains(t, "CPU chart", cpu, `<title>busy: avg `, `stroke="#1d2330"`)
+	contains(t, "CPU chart", cpu, `<title>busy: avg `, `stroke="#b42318"`)
 	if n := len(got["disk-disk-bytes"]); n != 4 {
 		t.Errorf("disk throughput has %d series, want read and write of 2 disks", n)
 	}
