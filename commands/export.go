@@ -2,12 +2,8 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"slices"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -134,7 +130,7 @@ func Export(ctx context.Context, o ExportOptions, stdout, stderr io.Writer) (err
 	}()
 	enc := openmetrics.NewEncoder(out, metric.TypeOf) // buffers, flushes on Close
 	points := 0
-	for _, group := range familyGroups(list) {
+	for _, group := range openmetrics.ReadGroups(list) {
 		inGroup := make(map[string]bool, len(group))
 		for _, s := range group {
 			inGroup[s.Key()] = true
@@ -172,28 +168,6 @@ func rangeEnd(t time.Time, ifZero string) string {
 	return t.Format(time.RFC3339)
 }
 
-// openStore opens the store in dir for reading, with errors that say what to
-// do about a missing store.
-func openStore(dir string) (*tsdb.Store, error) {
-	store, err := tsdb.Open(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist) && dir != systemDataDir && isStore(systemDataDir):
-		// Typically a user reading what root's cron job records.
-		return nil, fmt.Errorf("no store in %s; the system's store is %s: pass --data %[2]s or set %s=%[2]s", dir, systemDataDir, envData)
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("no store in %s (record one with 'srvmon record', or pass --data or set %s)", dir, envData)
-	case err != nil:
-		return nil, err
-	}
-	return store, nil
-}
-
-// isStore reports whether dir holds a store that can be opened.
-func isStore(dir string) bool {
-	_, err := tsdb.Open(dir)
-	return err == nil
-}
-
 // exportRange fills in the zero ends of [from, to) from the store's bounds
 // and reports whether the range is empty.
 func exportRange(ctx context.Context, store *tsdb.Store, from, to time.Time) (time.Time, time.Time, bool, error) {
@@ -213,62 +187,4 @@ func exportRange(ctx context.Context, store *tsdb.Store, from, to time.Time) (ti
 		}
 	}
 	return from, to, !from.Before(to), nil
-}
-
-// createOutput returns the writer for name ("" or "-": stdout). For a file
-// it writes name.tmp; commit syncs it and renames it to name, abort removes
-// it.
-func createOutput(name string, stdout io.Writer) (w io.Writer, commit func() error, abort func(), err error) {
-	if name == "" || name == "-" {
-		return stdout, func() error { return nil }, func() {}, nil
-	}
-	tmp := name + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("create output: %w", err)
-	}
-	commit = func() error {
-		if err := f.Sync(); err != nil {
-			return fmt.Errorf("write %s: %w", tmp, err)
-		}
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("write %s: %w", tmp, err)
-		}
-		if err := os.Rename(tmp, name); err != nil {
-			return fmt.Errorf("write output: %w", err)
-		}
-		return nil
-	}
-	abort = func() {
-		f.Close()
-		os.Remove(tmp)
-	}
-	return f, commit, abort, nil
-}
-
-// familyGroups puts series (as Store.SeriesIn lists them, in Key order) in
-// the order the encoder wants them, openmetrics.FamilyOrder, and splits that
-// order into runs that are each in Key order: one Store.Read per run then
-// returns every series in FamilyOrder. Key order differs from FamilyOrder
-// where a metric name is a prefix of another (node_load1{...} comes after
-// node_load15{...} by Key), so there are a few runs, not one.
-func familyGroups(list []tsdb.Series) [][]tsdb.Series {
-	if len(list) == 0 {
-		return nil
-	}
-	sorted := slices.Clone(list)
-	slices.SortStableFunc(sorted, openmetrics.FamilyOrder)
-	var groups [][]tsdb.Series
-	var cur []tsdb.Series
-	prev := ""
-	for i, s := range sorted {
-		key := s.Key()
-		if i > 0 && key <= prev {
-			groups = append(groups, cur)
-			cur = nil
-		}
-		cur = append(cur, s)
-		prev = key
-	}
-	return append(groups, cur)
 }

@@ -222,40 +222,6 @@ func TestImport_StdinVerbose(t *testing.T) {
 	}
 }
 
-func TestFamilyGroups(t *testing.T) {
-	t.Parallel()
-	// Key order puts foo_bar between foo and foo{a}.
-	list := []tsdb.Series{
-		tsdb.NewSeries("foo"),
-		tsdb.NewSeries("foo_bar", "a", "1"),
-		tsdb.NewSeries("foo", "a", "1"),
-		tsdb.NewSeries("zz_total", "a", "1"),
-		tsdb.NewSeries("zz_total", "a", "2"),
-	}
-	var got [][]string
-	for _, g := range familyGroups(list) {
-		var keys []string
-		for _, s := range g {
-			keys = append(keys, s.Key())
-		}
-		got = append(got, keys)
-	}
-	want := [][]string{
-		{`foo`, `foo{a="1"}`},
-		{`foo_bar{a="1"}`, `zz_total{a="1"}`, `zz_total{a="2"}`},
-	}
-	if !slices.EqualFunc(got, want, slices.Equal) {
-		t.Errorf("familyGroups = %q, want %q", got, want)
-	}
-	if g := familyGroups(list[3:]); len(g) != 1 {
-		t.Errorf("familyGroups of series already in family order = %d groups, want 1", len(g))
-	}
-	load := familyGroups([]tsdb.Series{tsdb.NewSeries("node_load15", "i", "a"), tsdb.NewSeries("node_load1", "i", "a")})
-	if len(load) != 2 || load[0][0].Metric != "node_load1" || load[1][0].Metric != "node_load15" {
-		t.Errorf("familyGroups(node_load15, node_load1) = %v, want [[node_load1] [node_load15]]", load)
-	}
-}
-
 // TestTimeFlags checks that export's and push's time flags take query's
 // grammar, with the same time-zone rules: a bare date is local midnight.
 func TestTimeFlags(t *testing.T) {

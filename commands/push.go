@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -167,21 +166,6 @@ Examples:
 	}
 }
 
-// isTerminal reports whether w is a terminal (a character device other
-// than /dev/null).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return false
-	}
-	null, err := os.Stat(os.DevNull)
-	return err != nil || !os.SameFile(st, null)
-}
-
 // Push sends the samples of the store in o.DataDir to o.URL (see 'srvmon
 // help push'). With o.DryRun it prints what it would send to stdout.
 // Otherwise it prints nothing on success unless o.Verbose or o.Progress.
@@ -310,98 +294,4 @@ func secret(value, file, flag string) (string, error) {
 		return "", fmt.Errorf("%s: %s is empty", flag, file)
 	}
 	return s, nil
-}
-
-// redactURL masks a password in a URL.
-func redactURL(u string) string {
-	if p, err := url.Parse(u); err == nil {
-		return p.Redacted()
-	}
-	return u
-}
-
-func positionText(t time.Time) string {
-	if t.IsZero() {
-		return "the start (nothing was acknowledged yet)"
-	}
-	return t.Format(time.RFC3339)
-}
-
-// summary says what a push did in one line.
-func summary(url string, r remote.Result) string {
-	if r.Samples == 0 && r.Duplicates == 0 {
-		return fmt.Sprintf("nothing new to push to %s (up to %s)", url, r.Position.Acked.Format(time.RFC3339))
-	}
-	secs := max(r.Elapsed.Seconds(), 1e-3)
-	s := fmt.Sprintf("pushed %d samples of %d series (%s to %s) to %s in %d requests, %s: %.0f samples/s, %.2f bytes/sample",
-		r.Samples, r.Series, r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), url, r.Requests,
-		r.Elapsed.Round(time.Millisecond), float64(r.Samples)/secs, float64(r.Bytes)/float64(max(r.Samples, 1)))
-	if r.Retries > 0 {
-		s += fmt.Sprintf(", %d retries", r.Retries)
-	}
-	if r.Duplicates > 0 {
-		s += fmt.Sprintf(", %d samples already stored", r.Duplicates)
-	}
-	return s
-}
-
-// printDryRun prints one line per series that would be sent and a total.
-func printDryRun(w io.Writer, url string, r remote.Result) error {
-	if _, err := fmt.Fprintf(w, "# dry run: would push to %s the samples from %s to %s (position %s)\n",
-		url, r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), positionText(r.Position.Acked)); err != nil {
-		return err
-	}
-	for _, c := range r.PerSeries {
-		if _, err := fmt.Fprintf(w, "%s %d samples %s .. %s\n", c.Series.Key(), c.Samples,
-			c.First.Format(time.RFC3339), c.Last.Format(time.RFC3339)); err != nil {
-			return err
-		}
-	}
-	_, err := fmt.Fprintf(w, "# %d samples of %d series in %d requests, %d bytes (%.2f bytes/sample)\n",
-		r.Samples, r.Series, r.Requests, r.Bytes, float64(r.Bytes)/float64(max(r.Samples, 1)))
-	return err
-}
-
-// progressLine keeps one line on a terminal up to date, at most a few times
-// a second.
-type progressLine struct {
-	w     io.Writer
-	last  time.Time
-	shown bool
-}
-
-func (p *progressLine) update(pr remote.Progress) {
-	now := time.Now()
-	if now.Sub(p.last) < 250*time.Millisecond {
-		return
-	}
-	p.last = now
-	fmt.Fprintf(p.w, "\r\033[K%s", progressText(pr))
-	p.shown = true
-}
-
-func (p *progressLine) clear() {
-	if p != nil && p.shown {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
-}
-
-// progressText is the progress line: samples sent, how far in the range,
-// rate, and the time left estimated from the share of the range done.
-func progressText(pr remote.Progress) string {
-	span := pr.To.Sub(pr.From)
-	done := 1.0
-	if span > 0 {
-		done = float64(pr.Through.Sub(pr.From)) / float64(span)
-	}
-	secs := pr.Elapsed.Seconds()
-	s := fmt.Sprintf("pushed %d samples, up to %s (%.0f%%)", pr.Samples, pr.Through.Format("2006-01-02 15:04"), done*100)
-	if secs > 0 {
-		s += fmt.Sprintf(", %.0f samples/s", float64(pr.Samples)/secs)
-	}
-	if done > 0 && done < 1 {
-		eta := time.Duration(float64(pr.Elapsed) * (1 - done) / done)
-		s += ", ETA " + eta.Round(time.Second).String()
-	}
-	return s
 }

@@ -216,16 +216,3 @@ func Query(ctx context.Context, o QueryOptions, stdout io.Writer) (err error) {
 	}
 	return commit()
 }
-
-// splitList splits comma-separated flag values and drops empty items.
-func splitList(vals []string) []string {
-	var out []string
-	for _, v := range vals {
-		for _, item := range strings.Split(v, ",") {
-			if item = strings.TrimSpace(item); item != "" {
-				out = append(out, item)
-			}
-		}
-	}
-	return out
-}

@@ -166,14 +166,7 @@ func Record(ctx context.Context, o RecordOptions, stderr io.Writer) error {
 // Items are names, "all", "default" and "-name" (remove name); when the first
 // item removes one, the list starts from the defaults.
 func resolveCollectors(spec []string) ([]string, error) {
-	var items []string
-	for _, s := range spec {
-		for _, it := range strings.Split(s, ",") {
-			if it = strings.TrimSpace(it); it != "" {
-				items = append(items, it)
-			}
-		}
-	}
+	items := splitList(spec)
 	if len(items) == 0 {
 		return sampler.Default(), nil
 	}

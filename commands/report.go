@@ -158,18 +158,12 @@ func reportViews(given []string) ([]string, error) {
 		return all, nil
 	}
 	var views []string
-	for _, g := range given {
-		for _, v := range strings.Split(g, ",") {
-			v = strings.TrimSpace(v)
-			if v == "" {
-				continue
-			}
-			if !slices.Contains(all, v) {
-				return nil, usagef("unknown view %q in --view; the views are %s", v, strings.Join(all, ", "))
-			}
-			if !slices.Contains(views, v) {
-				views = append(views, v)
-			}
+	for _, v := range splitList(given) {
+		if !slices.Contains(all, v) {
+			return nil, usagef("unknown view %q in --view; the views are %s", v, strings.Join(all, ", "))
+		}
+		if !slices.Contains(views, v) {
+			views = append(views, v)
 		}
 	}
 	if len(views) == 0 {

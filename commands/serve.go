@@ -9,8 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -230,50 +228,4 @@ func serveOn(ctx context.Context, ln net.Listener, handler http.Handler, authed 
 func isLoopback(addr net.Addr) bool {
 	tcp, ok := addr.(*net.TCPAddr)
 	return ok && tcp.IP.IsLoopback()
-}
-
-// secondsValue is a duration flag that also takes a plain number of
-// seconds: --refresh 30 and --refresh 30s mean the same.
-type secondsValue struct{ d time.Duration }
-
-func (v *secondsValue) Set(s string) error {
-	s = strings.TrimSpace(s)
-	if n, err := strconv.ParseFloat(s, 64); err == nil {
-		if !(n >= 0 && n <= 1e9) { // NaN too
-			return errors.New("out of range")
-		}
-		v.d = time.Duration(n * float64(time.Second))
-		return nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return errors.New("not a number of seconds or a duration")
-	}
-	v.d = d
-	return nil
-}
-
-func (v *secondsValue) String() string {
-	if v == nil {
-		return ""
-	}
-	return v.d.String()
-}
-
-func (v *secondsValue) Get() any { return v.d }
-
-// secondsFlag returns a flag taking seconds or a duration; read it with
-// flagSeconds.
-func secondsFlag(name, usage string, def time.Duration) cli.Flag {
-	return &cli.GenericFlag{
-		Name:  name,
-		Usage: usage,
-		Value: &secondsValue{d: def},
-	}
-}
-
-// flagSeconds returns the value of a secondsFlag.
-func flagSeconds(cmd *cli.Command, name string) time.Duration {
-	d, _ := cmd.Value(name).(time.Duration)
-	return d
 }

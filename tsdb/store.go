@@ -39,6 +39,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/srvmon/srvmon/tsdb/atomicfile"
 )
 
 // ErrLocked is returned by Store.Lock when another writer held the store lock
@@ -451,11 +453,4 @@ func writeFileSync(path string, data []byte) error {
 }
 
 // syncDir makes a directory's entries (new, renamed, removed files) durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
+var syncDir = atomicfile.SyncDir

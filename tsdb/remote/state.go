@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/atomicfile"
 )
 
 // ErrBusy is returned by LockPush when another push to the same URL held
@@ -80,38 +81,10 @@ func SavePosition(dir, rawURL string, p Position) error {
 		return fmt.Errorf("save push position: %w", err)
 	}
 	data = append(data, '\n')
-	tmp := filepath.Join(dir, name+".json.tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
-	if err != nil {
-		return fmt.Errorf("save push position: %w", err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, name+".json"))
-	}
-	if err == nil {
-		err = syncDir(dir)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteFile(filepath.Join(dir, name+".json"), data, 0o644); err != nil {
 		return fmt.Errorf("save push position: %w", err)
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // PushLock is held by the one push to a URL that runs.

@@ -1,7 +1,11 @@
+// Flag types and parsers the commands share: times in query's grammar,
+// ranges, seconds, comma-separated lists.
+
 package commands
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -96,4 +100,63 @@ func timeRange(from, to, last string, utc bool, now time.Time) (time.Time, time.
 		return time.Time{}, time.Time{}, nil, usagef("%v", err)
 	}
 	return f, t, loc, nil
+}
+
+// secondsValue is a duration flag that also takes a plain number of
+// seconds: --refresh 30 and --refresh 30s mean the same.
+type secondsValue struct{ d time.Duration }
+
+func (v *secondsValue) Set(s string) error {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		if !(n >= 0 && n <= 1e9) { // NaN too
+			return errors.New("out of range")
+		}
+		v.d = time.Duration(n * float64(time.Second))
+		return nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return errors.New("not a number of seconds or a duration")
+	}
+	v.d = d
+	return nil
+}
+
+func (v *secondsValue) String() string {
+	if v == nil {
+		return ""
+	}
+	return v.d.String()
+}
+
+func (v *secondsValue) Get() any { return v.d }
+
+// secondsFlag returns a flag taking seconds or a duration; read it with
+// flagSeconds.
+func secondsFlag(name, usage string, def time.Duration) cli.Flag {
+	return &cli.GenericFlag{
+		Name:  name,
+		Usage: usage,
+		Value: &secondsValue{d: def},
+	}
+}
+
+// flagSeconds returns the value of a secondsFlag.
+func flagSeconds(cmd *cli.Command, name string) time.Duration {
+	d, _ := cmd.Value(name).(time.Duration)
+	return d
+}
+
+// splitList splits comma-separated flag values and drops empty items.
+func splitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
+	}
+	return out
 }
