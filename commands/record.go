@@ -34,7 +34,13 @@ type RecordOptions struct {
 	Instance    string        // "instance" label; "" means the host name
 	Retention   int           // days of data to keep; 0 keeps everything
 	LockTimeout time.Duration // how long to wait for another writer
+	// TextfileDir is a directory of *.prom files (node_exporter's textfile
+	// format) recorded with every sample set; "" reads none.
+	TextfileDir string
 }
+
+// envTextfileDir names the environment variable that sets --textfile-dir.
+const envTextfileDir = "SRVMON_TEXTFILE_DIR"
 
 func newRecordCommand() *cli.Command {
 	return &cli.Command{
@@ -54,6 +60,14 @@ With --interval, sample sets are taken at multiples of the interval (at :00,
 :10, :20 ... for 10s) and the loop ends cleanly on SIGINT or SIGTERM, after
 finishing the sample set in progress.
 
+Your own metrics: with --textfile-dir DIR (or $SRVMON_TEXTFILE_DIR) every
+run also records the *.prom files in DIR, in the Prometheus text format as
+node_exporter's textfile collector reads them. Write them from cron to a
+temporary name and rename it into place, so that a run never sees half a
+file. A file that is malformed, has timestamps, uses a name of srvmon's or
+changes while being read is skipped (never failing the run) and shows in
+srvmon_textfile_scrape_error{file,reason}.
+
 Collectors: ` + strings.Join(sampler.Names(), ", ") + `
 Default:    ` + strings.Join(sampler.Default(), ", ") + `
 
@@ -64,7 +78,8 @@ Examples:
   srvmon record --collectors all                  # every collector
   srvmon record --collectors -diskstats,-netdev   # the defaults but these two
   srvmon record --collectors cpu,meminfo          # just these two
-  srvmon record --data /tmp/s --instance web1     # another store, another name`,
+  srvmon record --data /tmp/s --instance web1     # another store, another name
+  srvmon record --textfile-dir /var/lib/srvmon/textfile  # and the scripts' metrics`,
 		Flags: []cli.Flag{
 			dataFlag(),
 			&cli.DurationFlag{
@@ -90,6 +105,12 @@ Examples:
 				Usage: "keep `DAYS` days of data (0 keeps everything)",
 				Value: tsdb.DefaultRetentionDays,
 			},
+			&cli.StringFlag{
+				Name:      "textfile-dir",
+				Usage:     "also record the *.prom files (Prometheus text format) in `DIR`",
+				Sources:   cli.EnvVars(envTextfileDir),
+				TakesFile: true,
+			},
 			&cli.DurationFlag{
 				Name:  "lock-timeout",
 				Usage: "wait at most `DURATION` for another srvmon writing to the store",
@@ -108,6 +129,7 @@ Examples:
 				Instance:    cmd.String("instance"),
 				Retention:   cmd.Int("retention"),
 				LockTimeout: cmd.Duration("lock-timeout"),
+				TextfileDir: cmd.String("textfile-dir"),
 			}, cmd.Root().ErrWriter)
 		},
 	}
@@ -141,7 +163,12 @@ func Record(ctx context.Context, o RecordOptions, stderr io.Writer) error {
 			return fmt.Errorf("host name for the instance label (pass --instance): %w", err)
 		}
 	}
-	smp, err := sampler.New(names, sampler.Options{Instance: instance})
+	if o.TextfileDir != "" {
+		if fi, err := os.Stat(o.TextfileDir); err != nil || !fi.IsDir() {
+			return usagef("--textfile-dir %s is not a directory; create it or leave the flag out", o.TextfileDir)
+		}
+	}
+	smp, err := sampler.New(names, sampler.Options{Instance: instance, TextfileDir: o.TextfileDir})
 	if err != nil {
 		return usagef("%v; see 'srvmon record --help'", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -237,5 +238,63 @@ func TestResolveCollectors(t *testing.T) {
 		if _, err := resolveCollectors(spec); !errors.As(err, &ue) {
 			t.Errorf("resolveCollectors(%q) error = %v, want a usage error", spec, err)
 		}
+	}
+}
+
+// TestRecord_Textfile: --textfile-dir (or $SRVMON_TEXTFILE_DIR) records the
+// scripts' metrics with the run; a bad file is skipped and the run still
+// succeeds, silently; a missing directory is a usage error.
+func TestRecord_Textfile(t *testing.T) {
+	dir := t.TempDir()
+	tf := filepath.Join(dir, "textfile")
+	if err := os.Mkdir(tf, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tf, "backup.prom"), []byte("backup_age_seconds 3600\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tf, "bad.prom"), []byte("{{{\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "store")
+	t.Setenv("SRVMON_TEXTFILE_DIR", tf)
+	code, stdout, stderr := run(t, "record", "--data", data, "--collectors", "load")
+	if code != 0 || stdout != "" || stderr != "" {
+		t.Fatalf("record: exit %d, stdout %q, stderr %q; want 0 and nothing", code, stdout, stderr)
+	}
+	store, err := tsdb.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	got := map[string]float64{}
+	err = store.Read(context.Background(), time.Unix(1, 0), time.Now().Add(time.Hour), nil,
+		func(s tsdb.Series, pts []tsdb.Point) error {
+			var kv []string
+			for _, l := range s.Labels {
+				if l.Name != "instance" {
+					kv = append(kv, l.Name, l.Value)
+				}
+			}
+			got[tsdb.NewSeries(s.Metric, kv...).Key()] = pts[len(pts)-1].V
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]float64{
+		"backup_age_seconds":           3600,
+		"srvmon_textfile_scrape_error": 1,
+		`srvmon_textfile_scrape_error{file="bad.prom",reason="malformed"}`: 1,
+		`srvmon_collector_success{collector="textfile"}`:                   1,
+	} {
+		if g, ok := got[k]; !ok || g != want {
+			t.Errorf("%s = %v (present %v), want %v", k, g, ok, want)
+		}
+	}
+
+	code, _, stderr = run(t, "record", "--data", data, "--textfile-dir", filepath.Join(dir, "nope"))
+	if code != 2 || !strings.Contains(stderr, "--textfile-dir") {
+		t.Errorf("missing directory: exit %d, stderr %q; want 2 naming --textfile-dir", code, stderr)
 	}
 }

@@ -24,10 +24,11 @@ type run struct {
 	stat  *procStat
 	statE error
 
-	instance string
-	samples  []tsdb.Sample
-	arena    []tsdb.Label // backing store for the samples' labels
-	buf      []byte       // read buffer shared by all files
+	instance    string
+	textfileDir string // Options.TextfileDir
+	samples     []tsdb.Sample
+	arena       []tsdb.Label // backing store for the samples' labels
+	buf         []byte       // read buffer shared by all files
 }
 
 func newRun(ctx context.Context, instance string) *run {

@@ -17,6 +17,10 @@ type Options struct {
 	// Instance is the value of the "instance" label added to every sample.
 	// It is required.
 	Instance string
+	// TextfileDir is the directory whose *.prom files the textfile
+	// collector reads. Setting it enables that collector; without it the
+	// collector records nothing.
+	TextfileDir string
 }
 
 // A collector reads one measurement family and appends its samples to r.
@@ -75,8 +79,9 @@ type namedCollector struct {
 // Sampler runs a fixed set of collectors. It keeps no state between calls
 // to Sample and is safe for concurrent use.
 type Sampler struct {
-	instance   string
-	collectors []namedCollector
+	instance    string
+	textfileDir string
+	collectors  []namedCollector
 }
 
 // New returns a Sampler running the named collectors, in sorted order.
@@ -90,8 +95,11 @@ func New(names []string, opts Options) (*Sampler, error) {
 		return nil, errors.New("new sampler: no collectors selected")
 	}
 	sorted := append([]string(nil), names...)
+	if opts.TextfileDir != "" {
+		sorted = append(sorted, "textfile")
+	}
 	sort.Strings(sorted)
-	s := &Sampler{instance: opts.Instance}
+	s := &Sampler{instance: opts.Instance, textfileDir: opts.TextfileDir}
 	for i, name := range sorted {
 		if i > 0 && name == sorted[i-1] {
 			continue
@@ -114,6 +122,7 @@ func New(names []string, opts Options) (*Sampler, error) {
 // remaining collectors fail with ctx.Err().
 func (s *Sampler) Sample(ctx context.Context) ([]tsdb.Sample, []error) {
 	r := newRun(ctx, s.instance)
+	r.textfileDir = s.textfileDir
 	var errs []error
 	type result struct {
 		name     string

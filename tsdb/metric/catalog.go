@@ -225,4 +225,8 @@ var catalog = []Desc{
 	// os
 	{"node_os_info", Info, "", "Constant 1, labeled by the fields of os-release (build_id, id, id_like, image_id, image_version, name, pretty_name, variant, variant_id, version, version_codename, version_id).", "os"},
 	{"node_os_version", Gauge, "", "The major.minor part of the OS version (VERSION_ID of os-release).", "os"},
+
+	// textfile
+	{"srvmon_textfile_mtime_seconds", Gauge, "seconds", "Modification time of a textfile the textfile collector used, in unixtime.", "textfile"},
+	{"srvmon_textfile_scrape_error", Gauge, "", "1 when the textfile collector skipped a file (without labels: any file; with file and reason: that one), else 0.", "textfile"},
 }
