@@ -19,6 +19,9 @@ import (
 // cron job.
 const lastSampleMetric = "srvmon_last_sample_timestamp_seconds"
 
+// futureSampleMetric says that the store holds samples after now.
+const futureSampleMetric = "srvmon_future_sample_timestamp_seconds"
+
 // handleMetrics serves the newest sample of every current series in the
 // Prometheus exposition format the scraper asks for (text 0.0.4 by
 // default) with node_exporter's names, types and labels. Each sample
@@ -93,6 +96,14 @@ func metricFamilies(snap snapshot, cut int64) []*dto.MetricFamily {
 			m.Untyped = &dto.Untyped{Value: v}
 		}
 		mf.Metric = append(mf.Metric, m)
+	}
+	if !snap.future.IsZero() {
+		byName[futureSampleMetric] = &dto.MetricFamily{
+			Name:   proto.String(futureSampleMetric),
+			Help:   proto.String("Unix time of the newest sample after now (a clock that was ahead, an import); such samples are not exposed."),
+			Type:   dto.MetricType_GAUGE.Enum(),
+			Metric: []*dto.Metric{{Gauge: &dto.Gauge{Value: proto.Float64(float64(snap.future.Unix()))}}},
+		}
 	}
 	if !snap.newest.IsZero() {
 		byName[lastSampleMetric] = &dto.MetricFamily{

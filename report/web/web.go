@@ -227,10 +227,16 @@ type health struct {
 	Newest     string  `json:"newest,omitempty"` // RFC 3339 time of the newest sample
 	AgeSeconds float64 `json:"age_seconds"`      // how long ago that was
 	StaleAfter float64 `json:"stale_after_seconds"`
+	// Future is the RFC 3339 time of the newest sample after now, when
+	// the store holds samples from the future (a clock that was ahead, an
+	// import): they never count as the newest sample.
+	Future        string  `json:"future,omitempty"`
+	FutureSeconds float64 `json:"future_seconds,omitempty"` // how far ahead of now that is
 }
 
-// handleHealth answers 200 with the age of the newest sample, or 503 when
-// there is none or it is older than Options.Stale.
+// handleHealth answers 200 with the age of the newest sample at or before
+// now (by the wall clock), or 503 when there is none or it is older than
+// Options.Stale; samples from the future are reported, never counted.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	snap, err := s.latest(r.Context())
 	if err != nil {
@@ -247,6 +253,10 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		if age <= s.o.Stale {
 			h.Status, code = "ok", http.StatusOK
 		}
+	}
+	if !snap.future.IsZero() {
+		h.Future = snap.future.UTC().Format(time.RFC3339)
+		h.FutureSeconds = snap.future.Sub(s.o.Now()).Round(time.Second).Seconds()
 	}
 	s.sendJSON(w, r, code, h)
 }
