@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/url"
 	"strings"
 	"testing"
@@ -25,7 +27,11 @@ type apiResult struct {
 		Name   string            `json:"name"`
 		Labels map[string]string `json:"labels"`
 		Unit   string            `json:"unit"`
-		Points [][2]*float64     `json:"points"`
+		Stats  struct {
+			Avg   *float64 `json:"avg"`
+			Total *float64 `json:"total"`
+		} `json:"stats"`
+		Points [][2]*float64 `json:"points"`
 	} `json:"series"`
 }
 
@@ -219,5 +225,42 @@ func TestSeries(t *testing.T) {
 		"last=1000d":                    "longer than the 400d this server allows",
 	} {
 		contains(t, params, get(t, srv, "/api/v1/series?"+params).want(t, 400).body, want)
+	}
+}
+
+// The API's averages and totals of a range are the same whatever the step
+// or number of points asked, as query computes them once.
+func TestQuery_StatsIndependentOfStep(t *testing.T) {
+	t.Parallel()
+	srv := newServer(sharedStore(), web.Options{})
+	for _, view := range []string{"cpu", "disk", "net", "mem", "fs"} {
+		var want map[string][2]float64
+		for _, q := range []string{"step=0", "step=5m", "step=1h", "points=30", ""} {
+			r := decode(t, get(t, srv, "/api/v1/query?view="+view+"&from=2026-05-13T22:17:13Z&to=2026-05-14T13:41:00Z&"+q).want(t, 200).body)
+			got := map[string][2]float64{}
+			for _, ser := range r.Series {
+				k := ser.Name + fmt.Sprint(ser.Labels)
+				v := [2]float64{-1, -1}
+				if ser.Stats.Avg != nil {
+					v[0] = *ser.Stats.Avg
+				}
+				if ser.Stats.Total != nil {
+					v[1] = *ser.Stats.Total
+				}
+				got[k] = v
+			}
+			if want == nil {
+				want = got
+				continue
+			}
+			for k, w := range want {
+				g := got[k]
+				for i := range g {
+					if math.Abs(g[i]-w[i]) > 1e-9*math.Max(1, math.Abs(w[i])) {
+						t.Errorf("%s %s: %s (avg, total) %v, at step 0 %v", view, q, k, g, w)
+					}
+				}
+			}
+		}
 	}
 }

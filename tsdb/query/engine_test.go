@@ -403,3 +403,9 @@ func TestViews(t *testing.T) {
 		}
 	}
 }
+
+// SynthStoreForTest returns the synthetic store (see synthStore) and the
+// range it covers, for the tests of the external test package.
+func SynthStoreForTest(t testing.TB) (*tsdb.Store, time.Time, time.Time) {
+	return synthStore(t), day0, day0.Add(synthEnd)
+}
