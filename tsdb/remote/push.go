@@ -166,8 +166,14 @@ type Result struct {
 	Retries    int       // requests sent again after an error
 	Duplicates int       // samples refused as already stored (see the package doc)
 	Position   Position  // the position after the push
-	Elapsed    time.Duration
-	PerSeries  []SeriesCount // DryRun only, in key order
+	// FuturePosition, when not zero, is the position the push found: after
+	// its end, written while the clock was ahead. The push took everything
+	// before its own end as acknowledged and went on from there; samples
+	// recorded since with earlier times were not sent (Options.Since
+	// sends them).
+	FuturePosition time.Time
+	Elapsed        time.Duration
+	PerSeries      []SeriesCount // DryRun only, in key order
 }
 
 // PushError is a push that stopped; the position was kept at Acked.
@@ -278,6 +284,17 @@ func (p *pusher) run(ctx context.Context) (Result, error) {
 	to := p.began.Add(-Settle)
 	if !o.Until.IsZero() && o.Until.Before(to) {
 		to = o.Until
+	}
+	if p.pos.Acked.After(to) {
+		// Written while the clock was ahead: what the receiver
+		// acknowledged up to now is everything before now (less Settle).
+		p.res.FuturePosition = p.pos.Acked
+		p.pos.Acked = to.Truncate(time.Second)
+		if !o.DryRun {
+			if err := p.save(); err != nil {
+				return p.res, err
+			}
+		}
 	}
 	from := o.Since
 	if from.IsZero() {

@@ -408,3 +408,65 @@ func TestCheckLabels(t *testing.T) {
 		}
 	}
 }
+
+// A position after now (written while the clock was ahead) must not make
+// every later push send nothing until the clock catches up: the push says
+// so, takes what was acknowledged up to now, and later samples go out.
+func TestPush_FuturePosition(t *testing.T) {
+	t.Parallel()
+	store, first := testStore(t, 3, t0, t0.Add(2*time.Hour))
+	r := newReceiver(t)
+	o := options(t, r, t0.Add(2*time.Hour), nil)
+	if _, err := remote.Push(context.Background(), store, o); err != nil {
+		t.Fatal(err)
+	}
+	// The clock was five hours ahead during a push.
+	ahead := t0.Add(7 * time.Hour)
+	if err := remote.SavePosition(store.Dir(), r.url(), remote.Position{Acked: ahead, Attempted: ahead}); err != nil {
+		t.Fatal(err)
+	}
+	o.Now = func() time.Time { return t0.Add(2*time.Hour + 10*time.Minute) }
+	res, err := remote.Push(context.Background(), store, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.FuturePosition.Equal(ahead) {
+		t.Errorf("FuturePosition = %s, want %s", res.FuturePosition, ahead)
+	}
+	pos, err := remote.LoadPosition(store.Dir(), r.url())
+	if want := t0.Add(2*time.Hour + 10*time.Minute - remote.Settle); err != nil || !pos.Acked.Equal(want) {
+		t.Fatalf("position after the push: %s, %v; want %s", pos.Acked, err, want)
+	}
+	second := addPoints(t, store, 3, t0.Add(2*time.Hour+10*time.Minute), t0.Add(3*time.Hour))
+	o.Now = func() time.Time { return t0.Add(4 * time.Hour) }
+	res, err = remote.Push(context.Background(), store, o)
+	if err != nil || res.Samples != 3*50 {
+		t.Fatalf("push after the future position: %d samples, %v; want %d", res.Samples, err, 3*50)
+	}
+	r.check(t, merge(first, second))
+}
+
+// A position file written for another receiver (copied, or renamed) is
+// refused, not taken for this receiver's.
+func TestPosition_OtherURL(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	a, b := "https://a.example/api/v1/write", "https://user:pw@b.example/api/v1/write"
+	if err := remote.SavePosition(dir, a, remote.Position{Acked: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, remote.StateName(a)+".json"), filepath.Join(dir, remote.StateName(b)+".json")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := remote.LoadPosition(dir, b)
+	if err == nil || !strings.Contains(err.Error(), "written for "+a) || strings.Contains(err.Error(), "pw") {
+		t.Fatalf("LoadPosition of another URL's file: %v", err)
+	}
+	// The same receiver with other credentials is the same receiver.
+	if err := remote.SavePosition(dir, b, remote.Position{Acked: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := remote.LoadPosition(dir, "https://other:pw2@b.example/api/v1/write"); err != nil {
+		t.Fatalf("LoadPosition with other credentials: %v", err)
+	}
+}

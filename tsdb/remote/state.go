@@ -42,12 +42,7 @@ type Position struct {
 // to rawURL keeps in the data directory: "push-" and 16 hex digits of the
 // SHA-256 of the URL without its user and password.
 func StateName(rawURL string) string {
-	key := rawURL
-	if u, err := url.Parse(rawURL); err == nil {
-		u.User = nil
-		key = u.String()
-	}
-	sum := sha256.Sum256([]byte(key))
+	sum := sha256.Sum256([]byte(urlKey(rawURL)))
 	return "push-" + hex.EncodeToString(sum[:8])
 }
 
@@ -66,16 +61,36 @@ func LoadPosition(dir, rawURL string) (Position, error) {
 	if err := json.Unmarshal(data, &p); err != nil {
 		return Position{}, fmt.Errorf("push position %s is damaged (remove it to push everything again): %w", path, err)
 	}
+	if p.URL != "" && urlKey(p.URL) != urlKey(rawURL) {
+		return Position{}, fmt.Errorf("push position %s was written for %s, not for %s (a copied file?): remove it to push everything to %s",
+			path, p.URL, redacted(rawURL), redacted(rawURL))
+	}
 	return p, nil
+}
+
+// urlKey is what names a receiver: the URL without user and password.
+func urlKey(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return rawURL
+	}
+	u.User = nil
+	return u.String()
+}
+
+// redacted returns rawURL with its password masked.
+func redacted(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		return u.Redacted()
+	}
+	return rawURL
 }
 
 // SavePosition writes p durably and atomically: a temporary file, fsync,
 // rename over the old one, fsync of the directory.
 func SavePosition(dir, rawURL string, p Position) error {
 	name := StateName(rawURL)
-	if u, err := url.Parse(rawURL); err == nil {
-		p.URL = u.Redacted()
-	}
+	p.URL = redacted(rawURL)
 	data, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return fmt.Errorf("save push position: %w", err)
