@@ -51,9 +51,15 @@ func (s *Store) openBlock(ref blockRef) (*block, error) {
 		return b, nil
 	}
 	dir := filepath.Join(s.dir, blocksDir, ref.name)
+	if err := s.checkBlock(ref, dir); err != nil {
+		return nil, err
+	}
 	sr, index, err := openSummary(filepath.Join(dir, summaryName))
 	if err != nil {
-		return nil, err
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, s.badBlock(ref, &damageError{summaryName, err.Error()})
 	}
 	sr.Close()
 	b = &block{ref: ref, dir: dir, index: index, byKey: make(map[string]int, len(index)), series: make([]Series, len(index))}
@@ -71,6 +77,46 @@ func (s *Store) openBlock(ref blockRef) (*block, error) {
 	}
 	s.mu.Unlock()
 	return b, nil
+}
+
+// checkBlock verifies the files of a block against its checksum file, once
+// per process: a block generation never changes once renamed into place.
+// Blocks of a format 1 store that have no checksum file yet are read
+// unchecked until a writer migrates the store.
+func (s *Store) checkBlock(ref blockRef, dir string) error {
+	s.mu.Lock()
+	err, seen := s.bad[ref.name]
+	s.mu.Unlock()
+	if seen {
+		return err
+	}
+	if s.format < 2 {
+		if _, err := os.Stat(filepath.Join(dir, checksumName)); errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+	}
+	err = checkBlockFiles(dir)
+	if err == nil {
+		return nil
+	}
+	var de *damageError
+	if !errors.As(err, &de) {
+		return err
+	}
+	return s.badBlock(ref, de)
+}
+
+// badBlock remembers that ref is damaged, reports it, and returns an error
+// wrapping errDamaged.
+func (s *Store) badBlock(ref blockRef, de *damageError) error {
+	from, to := dayRange(ref.day)
+	file := filepath.Join(blocksDir, ref.name, de.file)
+	err := fmt.Errorf("block %s: %w", ref.name, de)
+	s.mu.Lock()
+	s.bad[ref.name] = err
+	s.mu.Unlock()
+	s.noteDamage(Damage{File: file, From: from, To: to, Reason: de.reason + "; the block is not read"})
+	return err
 }
 
 // maxCachedSummaries bounds how many blocks keep their decoded hourly
@@ -92,16 +138,19 @@ func (s *Store) blockSummaries(b *block) ([][]HourSummary, error) {
 	s.mu.Unlock()
 	sr, index, err := openSummary(filepath.Join(b.dir, summaryName))
 	if err != nil {
-		return nil, err
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, s.badBlock(b.ref, &damageError{summaryName, err.Error()})
 	}
 	defer sr.Close()
 	if len(index) != len(b.index) {
-		return nil, fmt.Errorf("block %s: %w: index changed", b.ref.name, errBadSummary)
+		return nil, s.badBlock(b.ref, &damageError{summaryName, "the index changed"})
 	}
 	sums := make([][]HourSummary, len(index))
 	for i := range index {
 		if sums[i], err = sr.next(); err != nil {
-			return nil, fmt.Errorf("block %s: %w", b.ref.name, err)
+			return nil, s.badBlock(b.ref, &damageError{summaryName, err.Error()})
 		}
 	}
 	s.mu.Lock()
@@ -148,7 +197,10 @@ func (s *Store) storage(b *block) (tstorage.Storage, error) {
 		s.mu.Unlock()
 	})
 	if b.err != nil {
-		return nil, fmt.Errorf("open block %s: %w", b.ref.name, b.err)
+		if errors.Is(b.err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open block %s: %w", b.ref.name, b.err)
+		}
+		return nil, s.badBlock(b.ref, &damageError{"", "tstorage cannot open it: " + b.err.Error()})
 	}
 	return b.ts, nil
 }
@@ -172,7 +224,7 @@ func (s *Store) selectBlock(b *block, ser Series, key string, start, end int64) 
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s from block %s: %w", key, b.ref.name, err)
+		return nil, s.badBlock(b.ref, &damageError{"", fmt.Sprintf("reading %s: %v", key, err)})
 	}
 	pts := make([]Point, len(dps))
 	p := pow10[b.index[i].Scale]
@@ -289,15 +341,25 @@ func (w *Writer) compact(day int64) error {
 		return err
 	}
 	gen := 1
+	var old []blockRef // generations the new one replaces
 	for _, ref := range newest {
 		if ref.day != day {
 			continue
 		}
 		gen = ref.gen + 1
 		b, err := s.openBlock(ref)
+		if errors.Is(err, errDamaged) {
+			// Its samples cannot be read: keep it in damaged/ (it was
+			// reported) and build the day from the head log alone.
+			if _, err := s.quarantine(filepath.Join(s.dir, blocksDir, ref.name)); err != nil {
+				return err
+			}
+			continue
+		}
 		if err != nil {
 			return err
 		}
+		old = append(old, ref)
 		for _, si := range b.index {
 			ser, err := ParseSeries(si.Key)
 			if err != nil {
@@ -329,17 +391,21 @@ func (w *Writer) compact(day int64) error {
 	if err := syncDir(filepath.Join(s.dir, blocksDir)); err != nil {
 		return err
 	}
-	if err := os.Remove(headPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if len(head.damage) > 0 {
+		// What was intact is in the block; the log goes to damaged/.
+		s.noteHeadDamage(day, head, math.MinInt64, math.MaxInt64)
+		if _, err := s.quarantine(headPath); err != nil {
+			return err
+		}
+	} else if err := os.Remove(headPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	if err := syncDir(filepath.Join(s.dir, headDir)); err != nil {
 		return err
 	}
-	for _, ref := range newest {
-		if ref.day == day {
-			if err := os.RemoveAll(filepath.Join(s.dir, blocksDir, ref.name)); err != nil {
-				return err
-			}
+	for _, ref := range old {
+		if err := os.RemoveAll(filepath.Join(s.dir, blocksDir, ref.name)); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -423,6 +489,9 @@ func writeBlock(dir string, series map[string][]Point) error {
 	}
 	if err := writeSummary(filepath.Join(dir, summaryName), index, sums); err != nil {
 		return fmt.Errorf("write summary: %w", err)
+	}
+	if err := writeChecksums(dir); err != nil {
+		return err
 	}
 	return syncTree(dir)
 }

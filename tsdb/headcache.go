@@ -1,9 +1,11 @@
 package tsdb
 
 import (
+	"fmt"
 	"io"
 	"maps"
 	"os"
+	"slices"
 	"sync"
 	"syscall"
 )
@@ -68,16 +70,23 @@ func (s *Store) readHead(day int64) (*headData, error) {
 		}
 		// The points slices are shared with earlier snapshots; appending
 		// only writes past their lengths, so give the parser a new map.
-		c.parser.h = &headData{points: maps.Clone(c.parser.h.points), damaged: c.parser.h.damaged,
-			lastT: c.parser.h.lastT, lastHash: c.parser.h.lastHash}
+		c.parser.h = &headData{points: maps.Clone(c.parser.h.points), damage: slices.Clone(c.parser.h.damage)}
 		used := c.parser.feed(buf[:n])
 		c.end += int64(used)
 		if used > 0 {
 			c.tail = append(c.tail[:0], buf[max(0, used-16):used]...)
 		}
 	}
-	snap := *c.parser.h
-	return &snap, nil
+	h := c.parser.result()
+	if st.Size() > c.end {
+		// Bytes after the last valid record: a record being written, or
+		// damage if they cannot become one.
+		tail := make([]byte, min(st.Size()-c.end, maxRecord+recOverhead+1))
+		if n, _ := f.ReadAt(tail, c.end); !tornWrite(tail[:n]) {
+			h.damage = append(h.damage, headDamage{from: c.parser.after(), reason: fmt.Sprintf("%d damaged bytes at the end", st.Size()-c.end)})
+		}
+	}
+	return h, nil
 }
 
 // forgetHeads drops cached head logs of days that have none any more.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"hash/fnv"
 	"io"
@@ -22,18 +23,28 @@ import (
 // all little endian. The trailing length lets a writer check the last record
 // without reading the file; the magic lets a reader resynchronise after a
 // damaged record instead of losing everything behind it. A record whose
-// checksum does not match (a write torn by a crash, a full disk) is skipped by
-// readers and cut off by the next writer before it appends.
+// checksum does not match (a write torn by a crash, a full disk, a damaged
+// disk) is skipped by readers, which go on at the next magic that starts a
+// valid record; a writer cuts a torn or damaged tail off before it appends.
 //
 // Payloads:
 //
 //	'S' schema:  hash u64 | n uvarint | n × (len uvarint | series key)
-//	'V' values:  time i64 | schema hash u64 | n uvarint | n × float64
+//	'v' set:     time i64 | schema hash u64 | copies u8 | n uvarint | n × float64
 //	'P' points:  len uvarint | series key | n uvarint | n × (time delta zigzag varint | float64)
+//	'V' set of store format 1: time i64 | schema hash u64 | n uvarint | n × float64
 //
-// A sample set is a 'V' record whose values follow the order of the series
-// keys of the schema with the same hash, written earlier in the same file
-// whenever the set of series changes. 'P' records carry imported history.
+// A sample set is a 'v' record whose values follow the order of the series
+// keys of the schema with the same hash. So that no single damaged record
+// can take away the schema of other sets, the writer writes a schema twice:
+// with the first set that uses it and again with the next one ('copies'
+// says which, and tells the next writer whether the second copy is still
+// due); a reader decodes a set with whichever copy is intact, also one that
+// comes after the set. A damaged record therefore costs at most its own
+// sample set. A writer that finds damage when it opens a log starts clean
+// state: it writes the schema anew (twice) before its set. 'P' records carry
+// imported history and depend on nothing. Store format 1 wrote 'V' records
+// and each schema once; they are still read.
 const (
 	recMagic    = "SRV\x01"
 	recHeader   = 12
@@ -43,7 +54,8 @@ const (
 	maxRecord = 64 << 20
 
 	recSchema = 'S'
-	recValues = 'V'
+	recValues = 'V' // store format 1, read only
+	recSet    = 'v'
 	recPoints = 'P'
 )
 
@@ -79,28 +91,50 @@ func recordAt(data []byte, off int) (payload []byte, next int, ok bool) {
 }
 
 // scanRecords calls fn for each valid record in data, skipping damaged bytes
-// by searching for the next magic. It returns the offset just past the last
-// valid record and the number of damaged regions skipped.
-func scanRecords(data []byte, fn func(payload []byte)) (end, damaged int) {
+// by searching for the next magic, and bad for each damaged region [from,
+// to) that a valid record follows. It returns the offset just past the last
+// valid record: bytes after it are an unfinished (or torn, or damaged) tail
+// that the caller judges.
+func scanRecords(data []byte, fn func(payload []byte), bad func(from, to int)) (end int) {
 	off := 0
 	for off < len(data) {
 		payload, next, ok := recordAt(data, off)
 		if ok {
+			if off > end && bad != nil {
+				bad(end, off)
+			}
 			fn(payload)
 			off, end = next, next
 			continue
 		}
-		damaged++
 		i := bytes.Index(data[off+1:], []byte(recMagic))
 		if i < 0 {
 			break
 		}
 		off += 1 + i
 	}
-	if end < len(data) && damaged == 0 {
-		damaged = 1
+	return end
+}
+
+// tornWrite reports whether tail, the bytes after a head log's last valid
+// record, is what a write cut short leaves: the start of one record whose
+// length runs past the end of the file (or nothing, or zeros a crash left
+// in a file's last block). Anything else is damage.
+func tornWrite(tail []byte) bool {
+	if len(tail) == 0 || len(bytes.Trim(tail, "\x00")) == 0 {
+		return true
 	}
-	return end, damaged
+	if len(tail) < len(recMagic) {
+		return recMagic[:len(tail)] == string(tail)
+	}
+	if string(tail[:len(recMagic)]) != recMagic {
+		return false
+	}
+	if len(tail) < recHeader {
+		return true
+	}
+	n := int(binary.LittleEndian.Uint32(tail[4:]))
+	return n <= maxRecord && recOverhead+n > len(tail)
 }
 
 // schemaHash identifies an ordered list of series keys.
@@ -129,11 +163,14 @@ func encodeSchema(hash uint64, keys []string) []byte {
 	return b
 }
 
-func encodeValues(t int64, hash uint64, values []float64) []byte {
-	b := make([]byte, 0, 1+8+8+binary.MaxVarintLen64+8*len(values))
-	b = append(b, recValues)
+// encodeSet encodes a sample set ('v'): copies is how many copies of its
+// schema record the file holds, counting the one written with it (1 or 2).
+func encodeSet(t int64, hash uint64, copies int, values []float64) []byte {
+	b := make([]byte, 0, 1+8+8+1+binary.MaxVarintLen64+8*len(values))
+	b = append(b, recSet)
 	b = binary.LittleEndian.AppendUint64(b, uint64(t))
 	b = binary.LittleEndian.AppendUint64(b, hash)
+	b = append(b, byte(copies))
 	b = binary.AppendUvarint(b, uint64(len(values)))
 	for _, v := range values {
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
@@ -212,43 +249,107 @@ func (r *payloadReader) str() string {
 }
 
 // headData is what a reader makes of one head file: every series' points in
-// the order they were written, and whether damaged records were skipped.
+// the order they were written, and the damage found.
 type headData struct {
-	points  map[string][]Point
-	damaged int
-	// lastT is the time of the last sample set ('V' record), 0 if none.
-	lastT int64
-	// lastHash is the schema hash the last record carries, 0 if none.
-	lastHash uint64
+	points map[string][]Point
+	// damage lists damaged regions and unreadable sample sets, with the
+	// times around them (0: the start or end of the day).
+	damage []headDamage
 }
 
-// parseHead decodes a head file's bytes. Values of a record whose schema is
-// unknown (its 'S' record was damaged) are counted as damage and skipped.
+// headDamage is one stretch of a head log that could not be read: samples
+// in [from, to) may be missing (0 means the start or the end of the day).
+type headDamage struct {
+	from, to int64
+	reason   string
+}
+
+// parseHead decodes a head file's bytes.
 func parseHead(data []byte) *headData {
 	p := newHeadParser()
-	p.feed(data)
-	return p.h
+	end := p.feed(data)
+	h := p.result()
+	if !tornWrite(data[end:]) {
+		h.damage = append(h.damage, headDamage{from: p.after(), reason: fmt.Sprintf("%d damaged bytes at the end", len(data)-end)})
+	}
+	return h
 }
 
 // headParser decodes a head file incrementally: feed it the bytes after
-// what it consumed so far, as the file grows.
+// what it consumed so far, as the file grows. A sample set whose schema
+// record was damaged waits for another copy of that schema (the writer
+// writes each schema twice, see Writer.Append) and is counted as damage
+// until one arrives.
 type headParser struct {
-	h       *headData
-	schemas map[uint64][]string
+	h         *headData
+	schemas   map[uint64][]string
+	pending   map[uint64][]pendingSet
+	lastGoodT int64 // time of the last sample set decoded, 0 if none
+	open      []int // indexes of h.damage still waiting for the next set's time
+}
+
+type pendingSet struct {
+	t      int64
+	values []float64
 }
 
 func newHeadParser() *headParser {
-	return &headParser{h: &headData{points: map[string][]Point{}}, schemas: map[uint64][]string{}}
+	return &headParser{h: &headData{points: map[string][]Point{}}, schemas: map[uint64][]string{}, pending: map[uint64][]pendingSet{}}
+}
+
+// result returns a snapshot of what was decoded so far, with the sets still
+// waiting for their schema counted as damage. Later feeds do not change it
+// when the caller gave the parser a fresh headData before feeding (see
+// readHead).
+func (hp *headParser) result() *headData {
+	h := *hp.h
+	h.damage = slices.Clip(h.damage)
+	for _, ps := range hp.pending {
+		for _, p := range ps {
+			h.damage = append(h.damage, headDamage{from: p.t, to: p.t + 1, reason: "the schema of a sample set is damaged"})
+		}
+	}
+	return &h
+}
+
+// bad records damage that ends where the next intact sample set starts.
+func (hp *headParser) bad(reason string) {
+	hp.h.damage = append(hp.h.damage, headDamage{from: hp.after(), reason: reason})
+	hp.open = append(hp.open, len(hp.h.damage)-1)
+}
+
+// after returns the first second after the last intact sample set, 0 if
+// there is none (the start of the day).
+func (hp *headParser) after() int64 {
+	if hp.lastGoodT == 0 {
+		return 0
+	}
+	return hp.lastGoodT + 1
+}
+
+// good records an intact sample set at t, closing open damage.
+func (hp *headParser) good(t int64) {
+	for _, i := range hp.open {
+		hp.h.damage[i].to = t
+	}
+	hp.open = hp.open[:0]
+	hp.lastGoodT = t
+}
+
+func (hp *headParser) apply(keys []string, t int64, values []float64) {
+	for i, k := range keys {
+		hp.h.points[k] = append(hp.h.points[k], Point{T: t, V: values[i]})
+	}
 }
 
 // feed decodes the records in data and returns how many bytes it consumed:
 // up to the end of the last valid record (a torn or unfinished record at
 // the end is left for the next feed).
 func (hp *headParser) feed(data []byte) int {
-	h, schemas := hp.h, hp.schemas
-	end, damaged := scanRecords(data, func(p []byte) {
+	h := hp.h
+	return scanRecords(data, func(p []byte) {
 		if len(p) == 0 {
-			h.damaged++
+			hp.bad("an empty record")
 			return
 		}
 		r := &payloadReader{b: p[1:]}
@@ -257,7 +358,7 @@ func (hp *headParser) feed(data []byte) int {
 			hash := r.u64()
 			n := r.uvarint()
 			if r.err != nil || n > uint64(len(r.b)) {
-				h.damaged++
+				hp.bad("a malformed schema record")
 				return
 			}
 			keys := make([]string, 0, n)
@@ -265,29 +366,48 @@ func (hp *headParser) feed(data []byte) int {
 				keys = append(keys, r.str())
 			}
 			if r.err != nil {
-				h.damaged++
+				hp.bad("a malformed schema record")
 				return
 			}
-			schemas[hash] = keys
-			h.lastHash = hash
-		case recValues:
+			hp.schemas[hash] = keys
+			for _, ps := range hp.pending[hash] {
+				if len(ps.values) == len(keys) {
+					hp.apply(keys, ps.t, ps.values)
+				} else {
+					hp.h.damage = append(hp.h.damage, headDamage{from: ps.t, to: ps.t + 1, reason: "a sample set that does not match its schema"})
+				}
+			}
+			delete(hp.pending, hash)
+		case recValues, recSet:
 			t := int64(r.u64())
 			hash := r.u64()
+			if p[0] == recSet && len(r.b) > 0 {
+				r.b = r.b[1:] // copies: only the writer needs it
+			}
 			n := r.uvarint()
-			keys, ok := schemas[hash]
-			if r.err != nil || !ok || n != uint64(len(keys)) || uint64(len(r.b)) != 8*n {
-				h.damaged++
+			if r.err != nil || uint64(len(r.b)) != 8*n {
+				hp.bad("a malformed sample set")
 				return
 			}
-			for _, k := range keys {
-				h.points[k] = append(h.points[k], Point{T: t, V: math.Float64frombits(r.u64())})
+			values := make([]float64, n)
+			for i := range values {
+				values[i] = math.Float64frombits(r.u64())
 			}
-			h.lastT, h.lastHash = t, hash
+			hp.good(t)
+			keys, ok := hp.schemas[hash]
+			switch {
+			case !ok:
+				hp.pending[hash] = append(hp.pending[hash], pendingSet{t: t, values: values})
+			case len(keys) != len(values):
+				hp.h.damage = append(hp.h.damage, headDamage{from: t, to: t + 1, reason: "a sample set that does not match its schema"})
+			default:
+				hp.apply(keys, t, values)
+			}
 		case recPoints:
 			key := r.str()
 			n := r.uvarint()
 			if r.err != nil || n > uint64(len(r.b)) {
-				h.damaged++
+				hp.bad("a malformed record of imported points")
 				return
 			}
 			pts := h.points[key]
@@ -297,20 +417,16 @@ func (hp *headParser) feed(data []byte) int {
 				pts = append(pts, Point{T: t, V: math.Float64frombits(r.u64())})
 			}
 			if r.err != nil {
-				h.damaged++
+				hp.bad("a malformed record of imported points")
 				return
 			}
 			h.points[key] = pts
-			h.lastHash = 0
 		default:
-			h.damaged++
+			hp.bad(fmt.Sprintf("a record of unknown type %q", p[0]))
 		}
+	}, func(from, to int) {
+		hp.bad(fmt.Sprintf("%d damaged bytes at offset %d", to-from, from))
 	})
-	if end < len(data) {
-		damaged-- // the unfinished tail is not damage (yet)
-	}
-	h.damaged += damaged
-	return end
 }
 
 // sortDedup sorts points by time, keeping for each time the value written
@@ -345,10 +461,15 @@ type headTail struct {
 	size     int64  // bytes of valid records; the file is cut to this
 	lastT    int64  // time of the last sample set, 0 if unknown
 	lastHash uint64 // schema hash of the last record, 0 if none
+	copies   int    // copies of that schema in the file, as the last set says
+	// cut is how many bytes after the last valid record are not a torn
+	// write but damage (the writer cuts them off and reports them).
+	cut int64
 }
 
 // readTail finds where the valid records of f end. In the common case it
-// reads only the last record; after a crash it scans the file once.
+// reads only the last record; otherwise it scans the file once and starts
+// clean state: the next sample set restates its schema.
 func readTail(f *os.File) (headTail, error) {
 	st, err := f.Stat()
 	if err != nil {
@@ -371,7 +492,7 @@ func readTail(f *os.File) (headTail, error) {
 			}
 			if payload, _, ok := recordAt(buf, 0); ok {
 				t := headTail{size: size}
-				t.lastT, t.lastHash = lastOf(payload)
+				t.lastT, t.lastHash, t.copies = lastOf(payload)
 				if t.lastT != 0 || len(payload) == 0 || payload[0] != recPoints {
 					return t, nil
 				}
@@ -381,35 +502,44 @@ func readTail(f *os.File) (headTail, error) {
 			}
 		}
 	}
-	// The tail is torn: find the end of the last valid record.
+	// The tail is torn or damaged: find the end of the last valid record.
 	data, err := io.ReadAll(io.NewSectionReader(f, 0, size))
 	if err != nil {
 		return headTail{}, err
 	}
 	var t headTail
-	end, _ := scanRecords(data, func(p []byte) {
-		lt, lh := lastOf(p)
-		if lt != 0 {
+	end := scanRecords(data, func(p []byte) {
+		if lt, _, _ := lastOf(p); lt != 0 {
 			t.lastT = lt
 		}
-		t.lastHash = lh
-	})
+	}, nil)
 	t.size = int64(end)
+	if !tornWrite(data[end:]) {
+		t.cut = size - int64(end)
+	}
 	return t, nil
 }
 
-// lastOf returns the sample time and schema hash a record leaves behind.
-func lastOf(p []byte) (int64, uint64) {
+// lastOf returns the sample time, schema hash and schema copies a record
+// leaves behind.
+func lastOf(p []byte) (int64, uint64, int) {
 	if len(p) == 0 {
-		return 0, 0
+		return 0, 0, 0
 	}
 	r := &payloadReader{b: p[1:]}
 	switch p[0] {
 	case recSchema:
-		return 0, r.u64()
+		return 0, r.u64(), 0
 	case recValues:
 		t := int64(r.u64())
-		return t, r.u64()
+		return t, r.u64(), 0
+	case recSet:
+		t := int64(r.u64())
+		h := r.u64()
+		if r.err != nil || len(r.b) == 0 {
+			return t, 0, 0
+		}
+		return t, h, int(r.b[0])
 	}
-	return 0, 0
+	return 0, 0, 0
 }

@@ -29,14 +29,14 @@ type daySource struct {
 func (s *Store) sources(start, end int64) ([]daySource, error) {
 	firstDay, lastDay := dayOf(start), dayOf(end-1)
 	for attempt := 0; ; attempt++ {
-		srcs, err := s.trySources(firstDay, lastDay)
+		srcs, err := s.trySources(start, end, firstDay, lastDay)
 		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt >= maxReadRetries {
 			return srcs, err
 		}
 	}
 }
 
-func (s *Store) trySources(firstDay, lastDay int64) ([]daySource, error) {
+func (s *Store) trySources(start, end, firstDay, lastDay int64) ([]daySource, error) {
 	heads, err := s.listHeads()
 	if err != nil {
 		return nil, fmt.Errorf("list head logs: %w", err)
@@ -58,6 +58,9 @@ func (s *Store) trySources(firstDay, lastDay int64) ([]daySource, error) {
 			continue
 		}
 		b, err := s.openBlock(ref)
+		if errors.Is(err, errDamaged) {
+			continue // reported; the head log of the day, if any, is read
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -74,6 +77,7 @@ func (s *Store) trySources(firstDay, lastDay int64) ([]daySource, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read head log: %w", err)
 		}
+		s.noteHeadDamage(d, h, start, end)
 		get(d).head = h
 	}
 	out := make([]daySource, 0, len(byDay))
@@ -82,6 +86,25 @@ func (s *Store) trySources(firstDay, lastDay int64) ([]daySource, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].day < out[j].day })
 	return out, nil
+}
+
+// noteHeadDamage adds the damage of day's head log that overlaps [start,
+// end) to the store's damage list.
+func (s *Store) noteHeadDamage(day int64, h *headData, start, end int64) {
+	dayStart, dayEnd := dayRange(day)
+	for _, hd := range h.damage {
+		d := Damage{File: s.rel(s.headPath(day)), From: dayStart, To: dayEnd, Reason: hd.reason}
+		if hd.from != 0 {
+			d.From = time.Unix(hd.from, 0).UTC()
+		}
+		if hd.to != 0 {
+			d.To = time.Unix(hd.to, 0).UTC()
+		}
+		if d.To.Unix() <= start || d.From.Unix() >= end {
+			continue
+		}
+		s.noteDamage(d)
+	}
 }
 
 // keysOf returns the keys of series with points in [start, end) in srcs,
@@ -145,7 +168,7 @@ func (s *Store) Read(ctx context.Context, from, to time.Time, match func(Series)
 			var day []Point
 			if src.block != nil {
 				bp, err := s.selectBlock(src.block, ser, key, start, end)
-				if err != nil {
+				if err != nil && !errors.Is(err, errDamaged) {
 					return err
 				}
 				day = bp
@@ -284,6 +307,9 @@ func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match fun
 						return err
 					}
 					bp, err := s.selectBlock(src.block, ser, si.Key, math.MinInt64, math.MaxInt64)
+					if errors.Is(err, errDamaged) {
+						break // reported
+					}
 					if err != nil {
 						return err
 					}
@@ -312,6 +338,9 @@ func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match fun
 			continue
 		}
 		sums, err := s.blockSummaries(src.block)
+		if errors.Is(err, errDamaged) {
+			continue // reported
+		}
 		if err != nil {
 			return err
 		}

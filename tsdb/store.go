@@ -52,7 +52,12 @@ var ErrNotStore = errors.New("not a srvmon store")
 
 const (
 	markerName   = "srvmon-store"
-	markerText   = "srvmon store format 1\n"
+	markerPrefix = "srvmon store format "
+	markerText   = markerPrefix + "2\n"
+	// storeFormat is the format this code writes: 2 added checksum files
+	// to blocks and schema copies to head logs. It reads format 1 stores
+	// and upgrades them when it first writes (migrate.go).
+	storeFormat  = 2
 	lockName     = "lock"
 	headDir      = "head"
 	blocksDir    = "blocks"
@@ -97,6 +102,9 @@ type Store struct {
 	heads  map[int64]*cachedHead
 	sumLRU []*block // blocks holding decoded summaries, least recently used first
 	stats  Stats
+	damage []Damage         // what reads and writes found damaged (damage.go)
+	format int              // the store's format (the marker), 1 or 2
+	bad    map[string]error // blocks whose check failed, by directory name
 }
 
 // Stats counts the expensive things a Store did, for tests and benchmarks.
@@ -119,6 +127,8 @@ func newStore(dir string, opts []Option) *Store {
 		lockTimeout:   defaultLockTimeout,
 		now:           time.Now,
 		blocks:        map[string]*block{},
+		bad:           map[string]error{},
+		format:        storeFormat,
 		heads:         map[int64]*cachedHead{},
 	}
 	for _, o := range opts {
@@ -131,7 +141,8 @@ func newStore(dir string, opts []Option) *Store {
 // fails with an error wrapping fs.ErrNotExist if dir does not exist and with
 // ErrNotStore if dir exists but holds no store.
 func Open(dir string, opts ...Option) (*Store, error) {
-	if _, err := os.Stat(filepath.Join(dir, markerName)); err != nil {
+	marker, err := os.ReadFile(filepath.Join(dir, markerName))
+	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			if _, derr := os.Stat(dir); derr != nil {
 				return nil, fmt.Errorf("open store %s: %w", dir, derr)
@@ -143,7 +154,24 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	if err := checkStoreDirs(dir); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
 	}
-	return newStore(dir, opts), nil
+	s := newStore(dir, opts)
+	switch text := string(marker); {
+	case text == markerPrefix+"1\n":
+		s.format = 1
+	case text == markerText:
+	case strings.HasPrefix(text, markerPrefix) && strings.HasSuffix(text, "\n"):
+		return nil, fmt.Errorf("open store %s: it has %q, which this srvmon (format %d) cannot read", dir, strings.TrimSpace(text), storeFormat)
+	default:
+		// A damaged marker must not stop recording: the directories
+		// say it is a store; verify --repair writes the marker anew.
+		for _, d := range []string{headDir, blocksDir} {
+			if st, err := os.Stat(filepath.Join(dir, d)); err != nil || !st.IsDir() {
+				return nil, fmt.Errorf("open store %s: %w (%s is damaged and there is no %s/)", dir, ErrNotStore, markerName, d)
+			}
+		}
+		s.noteDamage(Damage{File: markerName, Reason: "the format marker is damaged"})
+	}
+	return s, nil
 }
 
 // Create opens the store in dir, making the directory and the store first
@@ -217,6 +245,10 @@ func (s *Store) Lock(ctx context.Context) (*Writer, error) {
 		w.Close()
 		return nil, fmt.Errorf("lock store: %w", err)
 	}
+	if err := w.migrate(); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("lock store: %w", err)
+	}
 	return w, nil
 }
 
@@ -272,14 +304,47 @@ func (w *Writer) openHead(day int64) error {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
 	if st, err := f.Stat(); err == nil && st.Size() > t.size {
-		// A crash or a full disk left a partial record: drop it so that
-		// what we append next is reachable by the fast tail check.
+		// A crash or a full disk left a partial record, or the end of the
+		// file is damaged: cut it off so that what we append next is
+		// reachable by the fast tail check. Damage is kept in damaged/
+		// and reported.
+		if t.cut > 0 {
+			if err := w.keepTail(path, day, t); err != nil {
+				f.Close()
+				return err
+			}
+		}
 		if err := f.Truncate(t.size); err != nil {
 			f.Close()
 			return fmt.Errorf("cut torn tail of %s: %w", path, err)
 		}
 	}
 	w.f, w.day, w.tail = f, day, t
+	return nil
+}
+
+// keepTail copies the damaged end of a head log into damaged/ before the
+// writer cuts it off, and reports it.
+func (w *Writer) keepTail(path string, day int64, t headTail) error {
+	s := w.s
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	tmp := path + ".tail"
+	if err := writeFileSync(tmp, data[t.size:]); err != nil {
+		return fmt.Errorf("keep the damaged end of %s: %w", path, err)
+	}
+	if _, err := s.quarantine(tmp); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	from, to := dayRange(day)
+	if t.lastT != 0 {
+		from = time.Unix(t.lastT+1, 0).UTC()
+	}
+	s.noteDamage(Damage{File: s.rel(path), From: from, To: to,
+		Reason: fmt.Sprintf("%d damaged bytes at the end, moved to %s/ before appending", t.cut, damagedDir)})
 	return nil
 }
 
@@ -320,14 +385,21 @@ func (w *Writer) Append(t time.Time, samples []Sample) error {
 	if err := w.openHead(dayOf(ts)); err != nil {
 		return fmt.Errorf("append: open head log: %w", err)
 	}
-	if w.tail.lastHash != hash {
+	// Each schema goes into the file twice, with the first two sets that
+	// use it, so that no single damaged record takes it away (headlog.go).
+	copies := 2
+	switch {
+	case w.tail.lastHash != hash:
+		buf = appendRecord(buf, encodeSchema(hash, orderedKeys))
+		copies = 1
+	case w.tail.copies < 2:
 		buf = appendRecord(buf, encodeSchema(hash, orderedKeys))
 	}
-	buf = appendRecord(buf, encodeValues(ts, hash, values))
+	buf = appendRecord(buf, encodeSet(ts, hash, copies, values))
 	if err := w.write(buf); err != nil {
 		return fmt.Errorf("append to %s: %w", w.f.Name(), err)
 	}
-	w.tail.lastHash = hash
+	w.tail.lastHash, w.tail.copies = hash, copies
 	if ts > w.tail.lastT {
 		w.tail.lastT = ts
 	}
