@@ -18,11 +18,12 @@ run: build
 	./$(BIN) query cpu --last 5m
 	./$(BIN) query net --last 5m
 
-# The race detector slows the process-spawning crash tests tenfold, so they
-# run in -short mode under -race and in full without it.
+# The race detector slows the process-spawning crash tests and the
+# fault-injection test (272 damaged stores) tenfold, so they run in -short
+# mode under -race and in full without it.
 test:
 	go test -race -short -timeout 20m ./...
-	go test -count=1 -timeout 10m -run 'Kill|BytesPerPoint|Flat|E2E' ./...
+	go test -count=1 -timeout 10m -run 'Kill|BytesPerPoint|Flat|E2E|DamageFault' ./...
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./...

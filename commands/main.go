@@ -96,6 +96,7 @@ Examples:
 			newExportCommand(),
 			newImportCommand(),
 			newPushCommand(),
+			newVerifyCommand(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() > 0 {

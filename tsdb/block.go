@@ -273,7 +273,7 @@ func (w *Writer) Maintain(ctx context.Context) error {
 			w.f = nil
 		}
 		if day < cutoff {
-			if err := os.Remove(s.headPath(day)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := s.removeHead(day); err != nil {
 				return fmt.Errorf("maintain: retention: %w", err)
 			}
 			continue
@@ -333,7 +333,7 @@ func (w *Writer) compact(day int64) error {
 	if err != nil {
 		return err
 	}
-	head := parseHead(data)
+	head := parseHead(data, true)
 	series := head.points
 
 	newest, _, err := s.listBlocks()
@@ -394,10 +394,13 @@ func (w *Writer) compact(day int64) error {
 	if len(head.damage) > 0 {
 		// What was intact is in the block; the log goes to damaged/.
 		s.noteHeadDamage(day, head, math.MinInt64, math.MaxInt64)
+		if err := os.Remove(s.markPath(day)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
 		if _, err := s.quarantine(headPath); err != nil {
 			return err
 		}
-	} else if err := os.Remove(headPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	} else if err := s.removeHead(day); err != nil {
 		return err
 	}
 	if err := syncDir(filepath.Join(s.dir, headDir)); err != nil {

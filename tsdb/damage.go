@@ -30,6 +30,9 @@ func (d Damage) String() string {
 	if d.From.IsZero() {
 		return fmt.Sprintf("%s: %s", d.File, d.Reason)
 	}
+	if !d.To.After(d.From) {
+		return fmt.Sprintf("%s: %s, between sample sets (no samples lost with it)", d.File, d.Reason)
+	}
 	return fmt.Sprintf("%s: %s; samples from %s to %s could not be read", d.File, d.Reason,
 		d.From.UTC().Format(time.RFC3339), d.To.UTC().Format(time.RFC3339))
 }
@@ -74,7 +77,11 @@ func (s *Store) rel(path string) string {
 
 // quarantine moves path (a file or a block directory) into DIR/damaged/,
 // under a name not used there yet, and returns the new path.
-func (s *Store) quarantine(path string) (string, error) {
+func (s *Store) quarantine(path string) (string, error) { return s.moveAside(path, false) }
+
+// moveAside moves path into DIR/damaged/, or with link, only makes a hard
+// link to it there (the caller then replaces path).
+func (s *Store) moveAside(path string, link bool) (string, error) {
 	dir := filepath.Join(s.dir, damagedDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("move %s aside: %w", s.rel(path), err)
@@ -90,7 +97,11 @@ func (s *Store) quarantine(path string) (string, error) {
 		}
 		dst = filepath.Join(dir, base+"."+strconv.Itoa(i))
 	}
-	if err := os.Rename(path, dst); err != nil {
+	move := os.Rename
+	if link {
+		move = os.Link
+	}
+	if err := move(path, dst); err != nil {
 		return "", fmt.Errorf("move %s aside: %w", s.rel(path), err)
 	}
 	if err := syncDir(dir); err != nil {

@@ -1,13 +1,13 @@
 package tsdb
 
 import (
-	"fmt"
 	"io"
 	"maps"
 	"os"
 	"slices"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // cachedHead is a head log decoded so far, kept between reads so that a
@@ -78,12 +78,13 @@ func (s *Store) readHead(day int64) (*headData, error) {
 		}
 	}
 	h := c.parser.result()
-	if st.Size() > c.end {
-		// Bytes after the last valid record: a record being written, or
-		// damage if they cannot become one.
+	if st.Size() > c.end && time.Since(st.ModTime()) > settleTime {
+		// Bytes after the last valid record that are not a write in
+		// progress.
 		tail := make([]byte, min(st.Size()-c.end, maxRecord+recOverhead+1))
-		if n, _ := f.ReadAt(tail, c.end); !tornWrite(tail[:n]) {
-			h.damage = append(h.damage, headDamage{from: c.parser.after(), reason: fmt.Sprintf("%d damaged bytes at the end", st.Size()-c.end)})
+		n, _ := f.ReadAt(tail, c.end)
+		if r := tailReason(tail[:n]); r != "" {
+			h.damage = append(h.damage, headDamage{from: c.parser.after(), reason: r})
 		}
 	}
 	return h, nil

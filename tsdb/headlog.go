@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"time"
 )
 
 // The head log is an append-only file of checksummed records, one file per
@@ -116,26 +117,34 @@ func scanRecords(data []byte, fn func(payload []byte), bad func(from, to int)) (
 	return end
 }
 
-// tornWrite reports whether tail, the bytes after a head log's last valid
-// record, is what a write cut short leaves: the start of one record whose
-// length runs past the end of the file (or nothing, or zeros a crash left
-// in a file's last block). Anything else is damage.
-func tornWrite(tail []byte) bool {
-	if len(tail) == 0 || len(bytes.Trim(tail, "\x00")) == 0 {
-		return true
+// tailReason says what the bytes after a head log's last valid record are,
+// "" for none. An incomplete record is what a write cut short leaves (a
+// crash, a full disk; a writer still writing it, if the file changed in
+// the last settleTime), or what is left of a file that was cut.
+func tailReason(tail []byte) string {
+	if len(tail) == 0 {
+		return ""
 	}
-	if len(tail) < len(recMagic) {
-		return recMagic[:len(tail)] == string(tail)
+	torn := false
+	switch {
+	case len(tail) < len(recMagic):
+		torn = recMagic[:len(tail)] == string(tail)
+	case string(tail[:len(recMagic)]) != recMagic:
+	case len(tail) < recHeader:
+		torn = true
+	default:
+		n := int(binary.LittleEndian.Uint32(tail[4:]))
+		torn = n <= maxRecord && recOverhead+n > len(tail)
 	}
-	if string(tail[:len(recMagic)]) != recMagic {
-		return false
+	if torn {
+		return "an incomplete record at the end (a write cut short, or the file was cut)"
 	}
-	if len(tail) < recHeader {
-		return true
-	}
-	n := int(binary.LittleEndian.Uint32(tail[4:]))
-	return n <= maxRecord && recOverhead+n > len(tail)
+	return fmt.Sprintf("%d damaged bytes at the end", len(tail))
 }
+
+// settleTime is how long after its last change a head log's incomplete
+// last record is no longer taken for a write in progress.
+const settleTime = 2 * time.Second
 
 // schemaHash identifies an ordered list of series keys.
 func schemaHash(keys []string) uint64 {
@@ -262,15 +271,17 @@ type headData struct {
 type headDamage struct {
 	from, to int64
 	reason   string
+	wholeDay bool // the damaged bytes may have held samples of any time of the day
 }
 
-// parseHead decodes a head file's bytes.
-func parseHead(data []byte) *headData {
+// parseHead decodes a head file's bytes. With settled, bytes after the
+// last valid record are damage; without, they may be a write in progress.
+func parseHead(data []byte, settled bool) *headData {
 	p := newHeadParser()
 	end := p.feed(data)
 	h := p.result()
-	if !tornWrite(data[end:]) {
-		h.damage = append(h.damage, headDamage{from: p.after(), reason: fmt.Sprintf("%d damaged bytes at the end", len(data)-end)})
+	if r := tailReason(data[end:]); r != "" && settled {
+		h.damage = append(h.damage, headDamage{from: p.after(), reason: r})
 	}
 	return h
 }
@@ -286,6 +297,7 @@ type headParser struct {
 	pending   map[uint64][]pendingSet
 	lastGoodT int64 // time of the last sample set decoded, 0 if none
 	open      []int // indexes of h.damage still waiting for the next set's time
+	off       int64 // bytes consumed by earlier feeds
 }
 
 type pendingSet struct {
@@ -347,7 +359,7 @@ func (hp *headParser) apply(keys []string, t int64, values []float64) {
 // the end is left for the next feed).
 func (hp *headParser) feed(data []byte) int {
 	h := hp.h
-	return scanRecords(data, func(p []byte) {
+	end := scanRecords(data, func(p []byte) {
 		if len(p) == 0 {
 			hp.bad("an empty record")
 			return
@@ -425,8 +437,39 @@ func (hp *headParser) feed(data []byte) int {
 			hp.bad(fmt.Sprintf("a record of unknown type %q", p[0]))
 		}
 	}, func(from, to int) {
-		hp.bad(fmt.Sprintf("%d damaged bytes at offset %d", to-from, from))
+		reason := fmt.Sprintf("%d damaged bytes at offset %d", to-from, hp.off+int64(from))
+		if mayHoldPoints(data[from:to]) {
+			hp.h.damage = append(hp.h.damage, headDamage{reason: reason + " (imported points of any time of the day)", wholeDay: true})
+			return
+		}
+		hp.bad(reason)
 	})
+	hp.off += int64(end)
+	return end
+}
+
+// mayHoldPoints reports whether a damaged region of a head log may have
+// held a 'P' record, whose points can be of any time of the day. The region
+// starts where a record starts (after the last intact one); it and every
+// later record start in it must say a type that a sample set or schema has.
+// A sample set lies between the intact sets around it.
+func mayHoldPoints(region []byte) bool {
+	for i := 0; i < len(region); {
+		if i+recHeader >= len(region) {
+			return true
+		}
+		switch region[i+recHeader] {
+		case recSchema, recValues, recSet:
+		default:
+			return true
+		}
+		j := bytes.Index(region[i+1:], []byte(recMagic))
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // sortDedup sorts points by time, keeping for each time the value written
@@ -462,9 +505,10 @@ type headTail struct {
 	lastT    int64  // time of the last sample set, 0 if unknown
 	lastHash uint64 // schema hash of the last record, 0 if none
 	copies   int    // copies of that schema in the file, as the last set says
-	// cut is how many bytes after the last valid record are not a torn
-	// write but damage (the writer cuts them off and reports them).
-	cut int64
+	// cut says what the bytes after the last valid record are, if there
+	// are any: the writer keeps them in damaged/, cuts them off and
+	// reports them.
+	cut string
 }
 
 // readTail finds where the valid records of f end. In the common case it
@@ -514,9 +558,7 @@ func readTail(f *os.File) (headTail, error) {
 		}
 	}, nil)
 	t.size = int64(end)
-	if !tornWrite(data[end:]) {
-		t.cut = size - int64(end)
-	}
+	t.cut = tailReason(data[end:])
 	return t, nil
 }
 

@@ -37,11 +37,16 @@ func (s *Store) sources(start, end int64) ([]daySource, error) {
 }
 
 func (s *Store) trySources(start, end, firstDay, lastDay int64) ([]daySource, error) {
-	heads, err := s.listHeads()
+	heads, lost, err := s.listHeadFiles()
 	if err != nil {
 		return nil, fmt.Errorf("list head logs: %w", err)
 	}
 	s.forgetHeads(heads)
+	for _, d := range lost {
+		if d >= firstDay && d <= lastDay {
+			s.noteDamage(s.lostHead(d))
+		}
+	}
 	blocks, _, err := s.listBlocks()
 	if err != nil {
 		return nil, fmt.Errorf("list blocks: %w", err)
@@ -91,19 +96,10 @@ func (s *Store) trySources(start, end, firstDay, lastDay int64) ([]daySource, er
 // noteHeadDamage adds the damage of day's head log that overlaps [start,
 // end) to the store's damage list.
 func (s *Store) noteHeadDamage(day int64, h *headData, start, end int64) {
-	dayStart, dayEnd := dayRange(day)
-	for _, hd := range h.damage {
-		d := Damage{File: s.rel(s.headPath(day)), From: dayStart, To: dayEnd, Reason: hd.reason}
-		if hd.from != 0 {
-			d.From = time.Unix(hd.from, 0).UTC()
+	for _, d := range s.headDamage(day, h) {
+		if d.To.Unix() > start && d.From.Unix() < end {
+			s.noteDamage(d)
 		}
-		if hd.to != 0 {
-			d.To = time.Unix(hd.to, 0).UTC()
-		}
-		if d.To.Unix() <= start || d.From.Unix() >= end {
-			continue
-		}
-		s.noteDamage(d)
 	}
 }
 

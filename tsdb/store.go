@@ -147,6 +147,13 @@ func Open(dir string, opts ...Option) (*Store, error) {
 			if _, derr := os.Stat(dir); derr != nil {
 				return nil, fmt.Errorf("open store %s: %w", dir, derr)
 			}
+			if hasStoreDirs(dir) {
+				// The marker was lost, not the store: say so and go on
+				// (verify --repair writes it anew).
+				s := newStore(dir, opts)
+				s.noteDamage(Damage{File: markerName, Reason: "the format marker is missing"})
+				return s, nil
+			}
 			return nil, fmt.Errorf("open store %s: %w", dir, ErrNotStore)
 		}
 		return nil, fmt.Errorf("open store %s: %w", dir, err)
@@ -164,14 +171,23 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	default:
 		// A damaged marker must not stop recording: the directories
 		// say it is a store; verify --repair writes the marker anew.
-		for _, d := range []string{headDir, blocksDir} {
-			if st, err := os.Stat(filepath.Join(dir, d)); err != nil || !st.IsDir() {
-				return nil, fmt.Errorf("open store %s: %w (%s is damaged and there is no %s/)", dir, ErrNotStore, markerName, d)
-			}
+		if !hasStoreDirs(dir) {
+			return nil, fmt.Errorf("open store %s: %w (%s is not a store marker)", dir, ErrNotStore, markerName)
 		}
 		s.noteDamage(Damage{File: markerName, Reason: "the format marker is damaged"})
 	}
 	return s, nil
+}
+
+// hasStoreDirs reports whether dir has the head/ and blocks/ directories
+// of a store.
+func hasStoreDirs(dir string) bool {
+	for _, d := range []string{headDir, blocksDir} {
+		if st, err := os.Lstat(filepath.Join(dir, d)); err != nil || !st.IsDir() {
+			return false
+		}
+	}
+	return true
 }
 
 // Create opens the store in dir, making the directory and the store first
@@ -293,6 +309,15 @@ func (w *Writer) openHead(day int64) error {
 		return err
 	}
 	if errors.Is(statErr, fs.ErrNotExist) {
+		if _, err := os.Stat(w.s.markPath(day)); err == nil {
+			w.s.noteDamage(w.s.lostHead(day))
+		}
+		// The mark says that the log exists, so that a deleted log is
+		// noticed: it is made after the log and removed before it.
+		if err := writeFileSync(w.s.markPath(day), nil); err != nil {
+			f.Close()
+			return err
+		}
 		if err := syncDir(filepath.Dir(path)); err != nil {
 			f.Close()
 			return err
@@ -308,7 +333,7 @@ func (w *Writer) openHead(day int64) error {
 		// file is damaged: cut it off so that what we append next is
 		// reachable by the fast tail check. Damage is kept in damaged/
 		// and reported.
-		if t.cut > 0 {
+		if t.cut != "" {
 			if err := w.keepTail(path, day, t); err != nil {
 				f.Close()
 				return err
@@ -344,7 +369,7 @@ func (w *Writer) keepTail(path string, day int64, t headTail) error {
 		from = time.Unix(t.lastT+1, 0).UTC()
 	}
 	s.noteDamage(Damage{File: s.rel(path), From: from, To: to,
-		Reason: fmt.Sprintf("%d damaged bytes at the end, moved to %s/ before appending", t.cut, damagedDir)})
+		Reason: fmt.Sprintf("%s; its %d bytes were moved to %s/ before appending", t.cut, len(data)-int(t.size), damagedDir)})
 	return nil
 }
 
@@ -445,24 +470,63 @@ func (s *Store) headPath(day int64) string {
 	return filepath.Join(s.dir, headDir, dayName(day)+headSuffix)
 }
 
+// markSuffix names the empty file that says a day's head log exists.
+const markSuffix = ".mark"
+
+func (s *Store) markPath(day int64) string {
+	return filepath.Join(s.dir, headDir, dayName(day)+markSuffix)
+}
+
 // listHeads returns the days that have a head log, sorted.
 func (s *Store) listHeads() ([]int64, error) {
+	days, _, err := s.listHeadFiles()
+	return days, err
+}
+
+// listHeadFiles returns the days that have a head log, and those that have
+// a mark but no log (a log that was deleted), sorted.
+func (s *Store) listHeadFiles() (days, lost []int64, err error) {
 	entries, err := os.ReadDir(filepath.Join(s.dir, headDir))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var days []int64
+	has := map[int64]bool{}
+	var marks []int64
 	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), markSuffix); ok {
+			if d, ok := parseDay(name); ok {
+				marks = append(marks, d)
+			}
+			continue
+		}
 		name, ok := strings.CutSuffix(e.Name(), headSuffix)
 		if !ok {
 			continue
 		}
 		if d, ok := parseDay(name); ok {
 			days = append(days, d)
+			has[d] = true
+		}
+	}
+	for _, d := range marks {
+		if !has[d] {
+			lost = append(lost, d)
 		}
 	}
 	sort.Slice(days, func(i, j int) bool { return days[i] < days[j] })
-	return days, nil
+	sort.Slice(lost, func(i, j int) bool { return lost[i] < lost[j] })
+	return days, lost, nil
+}
+
+// removeHead removes day's head log and its mark (the mark first).
+func (s *Store) removeHead(day int64) error {
+	if err := os.Remove(s.markPath(day)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := os.Remove(s.headPath(day)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
 }
 
 // blockRef names one generation of a day block.

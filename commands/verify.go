@@ -1,0 +1,124 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/srvmon/srvmon/tsdb"
+)
+
+// VerifyOptions are the settings of Verify.
+type VerifyOptions struct {
+	DataDir     string
+	Repair      bool
+	LockTimeout time.Duration
+}
+
+func newVerifyCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "verify",
+		Usage: "check every file of the store; with --repair, set damaged files aside and rebuild",
+		Description: `verify reads every file of the store: the format marker, every record of
+every head log, and every file of every day block against the checksums
+written with it. It prints each damaged file with the time range whose
+samples it held, and exits with status 1 when it found damage, 0 when the
+store is intact. It takes no lock and runs beside 'srvmon record'.
+
+--repair (under the store lock, like record) moves each damaged file into
+DIR/damaged/ (nothing is deleted), writes a head log anew from its intact
+records, compacts a day whose damaged block still has its head log, and
+checks the store again; it exits with status 1 if it found damage, even when
+it repaired it, and fails if the store is still damaged afterwards. Samples
+of a damaged block are not recovered from it.
+
+Examples:
+  srvmon verify
+  srvmon verify --repair --data /var/lib/srvmon`,
+		Flags: []cli.Flag{
+			dataFlag(),
+			&cli.BoolFlag{Name: "repair", Usage: "move damaged files to DIR/damaged/ and rebuild what can be rebuilt"},
+			&cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Second,
+				Usage: "with --repair, how long to wait for a writer holding the store lock, a `DURATION`"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if err := noArgs(cmd); err != nil {
+				return err
+			}
+			return Verify(ctx, VerifyOptions{
+				DataDir:     cmd.String("data"),
+				Repair:      cmd.Bool("repair"),
+				LockTimeout: cmd.Duration("lock-timeout"),
+			}, cmd.Root().Writer)
+		},
+	}
+}
+
+// errDamageFound is Verify's error when the store was damaged.
+var errDamageFound = errors.New("the store is damaged")
+
+// Verify checks the store in o.DataDir and writes one line per damaged
+// file, then a summary line; with o.Repair it repairs the store and says
+// what it did. It returns an error when it found damage.
+func Verify(ctx context.Context, o VerifyOptions, stdout io.Writer) error {
+	if err := checkDataDir(o.DataDir); err != nil {
+		return err
+	}
+	if o.LockTimeout < 0 {
+		return usagef("invalid --lock-timeout %s; use a duration of 0 or more like 10s", o.LockTimeout)
+	}
+	store, err := openStore(o.DataDir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if !o.Repair {
+		c, err := store.Verify(ctx)
+		if err != nil {
+			return fmt.Errorf("store %s: %w", o.DataDir, err)
+		}
+		return printCheck(stdout, o.DataDir, c, "")
+	}
+	store, err = tsdb.Open(o.DataDir, tsdb.WithLockTimeout(o.LockTimeout), tsdb.WithRetention(0))
+	if err != nil {
+		return err
+	}
+	w, err := store.Lock(ctx)
+	if err != nil {
+		return fmt.Errorf("store %s: %w", o.DataDir, err)
+	}
+	defer w.Close()
+	before, after, err := w.Repair(ctx)
+	if err != nil {
+		return fmt.Errorf("store %s: %w", o.DataDir, err)
+	}
+	if printCheck(stdout, o.DataDir, before, "") == nil {
+		return nil
+	}
+	if printCheck(stdout, o.DataDir, after, "still ") != nil {
+		return fmt.Errorf("store %s: repair left damage behind: %w", o.DataDir, errDamageFound)
+	}
+	fmt.Fprintf(stdout, "%s: repaired: it verifies clean now; the damaged files are in %s\n", o.DataDir, filepath.Join(o.DataDir, "damaged"))
+	return fmt.Errorf("store %s: %w (repaired)", o.DataDir, errDamageFound)
+}
+
+// printCheck writes what a check found (prefix goes before "damaged") and
+// returns errDamageFound if it found damage.
+func printCheck(w io.Writer, dir string, c tsdb.Check, prefix string) error {
+	for _, d := range c.Damage {
+		fmt.Fprintf(w, "%sdamaged: %s\n", prefix, d)
+	}
+	if len(c.Damage) == 0 {
+		if prefix == "" {
+			fmt.Fprintf(w, "%s: %d files checked, no damage\n", dir, c.Files)
+		}
+		return nil
+	}
+	fmt.Fprintf(w, "%s: %d files checked, %d damaged\n", dir, c.Files, len(c.Damage))
+	return errDamageFound
+}

@@ -1,0 +1,305 @@
+package tsdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Check is what Verify found.
+type Check struct {
+	// Files is how many files were checked.
+	Files int
+	// Damage lists every damaged file with the time range it covers, in
+	// the order of the store's layout (marker, head logs, blocks).
+	Damage []Damage
+	// Quarantined lists what earlier repairs and compactions moved to
+	// DIR/damaged/ (relative to the store directory). It is not part of
+	// the store and not damage of it.
+	Quarantined []string
+}
+
+// Verify checks every file of the store: the format marker, every record of
+// every head log (a write still in progress at the end of a log is not
+// damage) and every file of every block against its checksum file. It
+// reads everything, unlike readers, which check what they use. It takes no
+// lock.
+func (s *Store) Verify(ctx context.Context) (Check, error) {
+	var c Check
+	c.Files++
+	if d, ok := s.checkMarker(); !ok {
+		c.Damage = append(c.Damage, d)
+	}
+	heads, lost, err := s.listHeadFiles()
+	if err != nil {
+		return c, fmt.Errorf("verify: %w", err)
+	}
+	for _, d := range lost {
+		c.Files++
+		c.Damage = append(c.Damage, s.lostHead(d))
+	}
+	for _, day := range heads {
+		if err := ctx.Err(); err != nil {
+			return c, err
+		}
+		h, err := s.verifyHead(day)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // compacted meanwhile
+		}
+		if err != nil {
+			return c, fmt.Errorf("verify: %w", err)
+		}
+		c.Files++
+		c.Damage = append(c.Damage, h...)
+	}
+	blocks, _, err := s.listBlocks()
+	if err != nil {
+		return c, fmt.Errorf("verify: %w", err)
+	}
+	for _, ref := range blocks {
+		if err := ctx.Err(); err != nil {
+			return c, err
+		}
+		files, err := blockFiles(filepath.Join(s.dir, blocksDir, ref.name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		c.Files += len(files) + 1
+		if d, ok, err := s.verifyBlock(ref); err != nil {
+			return c, fmt.Errorf("verify: %w", err)
+		} else if !ok {
+			c.Damage = append(c.Damage, d)
+		}
+	}
+	entries, err := os.ReadDir(filepath.Join(s.dir, damagedDir))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return c, fmt.Errorf("verify: %w", err)
+	}
+	for _, e := range entries {
+		c.Quarantined = append(c.Quarantined, filepath.Join(damagedDir, e.Name()))
+	}
+	return c, nil
+}
+
+// lostHead is the damage of a head log that has a mark but is gone.
+func (s *Store) lostHead(day int64) Damage {
+	from, to := dayRange(day)
+	return Damage{File: s.rel(s.headPath(day)), From: from, To: to, Reason: "missing (its " + dayName(day) + markSuffix + " says it was written)"}
+}
+
+// checkMarker reads the format marker afresh.
+func (s *Store) checkMarker() (Damage, bool) {
+	data, err := os.ReadFile(filepath.Join(s.dir, markerName))
+	if err != nil {
+		return Damage{File: markerName, Reason: "cannot be read: " + err.Error()}, false
+	}
+	if string(data) != markerText && string(data) != markerPrefix+"1\n" {
+		return Damage{File: markerName, Reason: "the format marker is damaged"}, false
+	}
+	return Damage{}, true
+}
+
+// verifyHead reads a whole head log and returns its damage.
+func (s *Store) verifyHead(day int64) ([]Damage, error) {
+	path := s.headPath(day)
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	h := parseHead(data, time.Since(st.ModTime()) > settleTime)
+	return s.headDamage(day, h), nil
+}
+
+// headDamage turns a head log's damage into Damage.
+func (s *Store) headDamage(day int64, h *headData) []Damage {
+	var out []Damage
+	dayStart, dayEnd := dayRange(day)
+	for _, hd := range h.damage {
+		d := Damage{File: s.rel(s.headPath(day)), From: dayStart, To: dayEnd, Reason: hd.reason}
+		if hd.wholeDay {
+			out = append(out, d)
+			continue
+		}
+		if hd.from != 0 {
+			d.From = time.Unix(hd.from, 0).UTC()
+		}
+		if hd.to != 0 {
+			d.To = time.Unix(hd.to, 0).UTC()
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// verifyBlock checks one block afresh (not the once-per-process check of
+// readers): against its checksum file, or, for a block of a format 1 store
+// that has none yet, by reading it whole.
+func (s *Store) verifyBlock(ref blockRef) (Damage, bool, error) {
+	dir := filepath.Join(s.dir, blocksDir, ref.name)
+	from, to := dayRange(ref.day)
+	var err error
+	if _, serr := os.Stat(filepath.Join(dir, checksumName)); s.format < 2 && errors.Is(serr, fs.ErrNotExist) {
+		err = s.checkUnsummed(ref)
+		if errors.Is(err, errDamaged) {
+			for _, d := range s.Damage() {
+				if d.File == filepath.Join(blocksDir, ref.name) || filepath.Dir(d.File) == filepath.Join(blocksDir, ref.name) {
+					return d, false, nil
+				}
+			}
+		}
+	} else {
+		err = checkBlockFiles(dir)
+	}
+	var de *damageError
+	switch {
+	case errors.As(err, &de):
+		return Damage{File: filepath.Join(blocksDir, ref.name, de.file), From: from, To: to, Reason: de.reason}, false, nil
+	case errors.Is(err, errDamaged):
+		return Damage{File: filepath.Join(blocksDir, ref.name), From: from, To: to, Reason: err.Error()}, false, nil
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return Damage{}, false, err
+	}
+	return Damage{}, true, nil
+}
+
+// Repair moves every damaged file Verify finds into DIR/damaged/ (nothing
+// is deleted), rebuilds what can be rebuilt from what is intact, and
+// returns what Verify finds afterwards together with the damage it
+// repaired:
+//
+//   - a damaged marker is written anew;
+//   - a head log with damaged records is replaced by one holding every
+//     intact sample of it (the damaged one goes to damaged/);
+//   - a damaged block goes to damaged/; a head log of its day that still
+//     exists is compacted into a new block. A block's samples are not
+//     rebuilt from its damaged files.
+//
+// Finished days are then compacted as Maintain does.
+func (w *Writer) Repair(ctx context.Context) (before, after Check, err error) {
+	s := w.s
+	before, err = s.Verify(ctx)
+	if err != nil {
+		return before, after, err
+	}
+	for _, d := range before.Damage {
+		if d.File == markerName {
+			if err := w.rewriteMarker(); err != nil {
+				return before, after, err
+			}
+		}
+	}
+	heads := map[int64]bool{}
+	blocks := map[string]bool{}
+	_, lost, err := s.listHeadFiles()
+	if err != nil {
+		return before, after, fmt.Errorf("repair: %w", err)
+	}
+	for _, day := range lost {
+		if _, err := s.quarantine(s.markPath(day)); err != nil {
+			return before, after, fmt.Errorf("repair: %w", err)
+		}
+	}
+	for _, d := range before.Damage {
+		switch dir := filepath.Dir(d.File); {
+		case dir == headDir:
+			name := filepath.Base(d.File)
+			if day, ok := parseDay(name[:len(name)-len(headSuffix)]); ok && !slices.Contains(lost, day) {
+				heads[day] = true
+			}
+		case strings.HasPrefix(d.File, blocksDir+string(filepath.Separator)):
+			blocks[strings.Split(d.File, string(filepath.Separator))[1]] = true
+		}
+	}
+	days := make([]int64, 0, len(heads))
+	for d := range heads {
+		days = append(days, d)
+	}
+	sort.Slice(days, func(i, j int) bool { return days[i] < days[j] })
+	for _, day := range days {
+		if err := w.rewriteHead(day); err != nil {
+			return before, after, fmt.Errorf("repair %s: %w", s.rel(s.headPath(day)), err)
+		}
+	}
+	for name := range blocks {
+		if _, err := s.quarantine(filepath.Join(s.dir, blocksDir, name)); err != nil {
+			return before, after, fmt.Errorf("repair: %w", err)
+		}
+	}
+	if err := w.Maintain(ctx); err != nil {
+		return before, after, fmt.Errorf("repair: %w", err)
+	}
+	after, err = s.Verify(ctx)
+	return before, after, err
+}
+
+// rewriteMarker writes the format marker anew.
+func (w *Writer) rewriteMarker() error {
+	s := w.s
+	tmp := filepath.Join(s.dir, tmpDir, markerName)
+	if err := writeFileSync(tmp, []byte(markerText)); err != nil {
+		return fmt.Errorf("repair marker: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(s.dir, markerName)); err != nil {
+		return fmt.Errorf("repair marker: %w", err)
+	}
+	if err := syncDir(s.dir); err != nil {
+		return fmt.Errorf("repair marker: %w", err)
+	}
+	s.format = storeFormat
+	return nil
+}
+
+// rewriteHead replaces day's head log by one holding every intact sample of
+// it as 'P' records, after moving the damaged one to damaged/.
+func (w *Writer) rewriteHead(day int64) error {
+	s := w.s
+	path := s.headPath(day)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	h := parseHead(data, true)
+	keys := make([]string, 0, len(h.points))
+	for k := range h.points {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var buf []byte
+	for _, k := range keys {
+		pts := sortDedup(h.points[k])
+		for len(pts) > 0 {
+			n := min(len(pts), importChunk)
+			buf = appendRecord(buf, encodePoints(k, pts[:n]))
+			pts = pts[n:]
+		}
+	}
+	tmp := filepath.Join(s.dir, tmpDir, "repair-"+filepath.Base(path))
+	if err := writeFileSync(tmp, buf); err != nil {
+		return err
+	}
+	if w.f != nil && w.day == day {
+		w.f.Close()
+		w.f = nil
+	}
+	// A link in damaged/ first, then the rename over the log: a crash in
+	// between leaves the damaged log in both places, never in neither.
+	if _, err := s.moveAside(path, true); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
