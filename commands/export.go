@@ -107,6 +107,12 @@ func Export(ctx context.Context, o ExportOptions, stdout, stderr io.Writer) (err
 		return err
 	}
 	defer store.Close()
+	damaged := 0
+	defer func() {
+		if damaged == 0 {
+			warnDamage(stderr, store)
+		}
+	}()
 
 	from, to, empty, err := exportRange(ctx, store, o.From, o.To)
 	if err != nil {
@@ -149,6 +155,9 @@ func Export(ctx context.Context, o ExportOptions, stdout, stderr io.Writer) (err
 	}
 	if err := commit(); err != nil {
 		return err
+	}
+	if damaged = warnDamage(stderr, store); damaged > 0 {
+		return fmt.Errorf("export %s: %d damaged files could not be read; %d samples of the rest were written", o.DataDir, damaged, points)
 	}
 	if points == 0 {
 		if o.From.IsZero() && o.To.IsZero() {

@@ -36,6 +36,8 @@ type QueryOptions struct {
 	CSVLayout string    // long (the default) or wide
 	Output    string    // file to write; "" or "-" means stdout
 	Now       time.Time // the current time; zero: time.Now()
+	// Stderr gets a warning for each damaged file met; nil: none.
+	Stderr io.Writer
 }
 
 // autoPoints is the most points per series that table, graph and html
@@ -136,6 +138,7 @@ Examples:
 				Format:    cmd.String("format"),
 				CSVLayout: cmd.String("csv-layout"),
 				Output:    cmd.String("output"),
+				Stderr:    cmd.Root().ErrWriter,
 			}, cmd.Root().Writer)
 		},
 	}
@@ -190,6 +193,7 @@ func Query(ctx context.Context, o QueryOptions, stdout io.Writer) (err error) {
 			qo.From = first.In(from.Location())
 		}
 	}
+	defer warnDamage(o.Stderr, store)
 
 	r, err := query.Run(ctx, store, o.What, qo)
 	var ue *query.UsageError

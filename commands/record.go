@@ -185,6 +185,11 @@ func Record(ctx context.Context, o RecordOptions, stderr io.Writer) error {
 				fmt.Fprintf(stderr, "srvmon: warning: %v\n", err)
 				return
 			}
+			var dm tsdb.Damage
+			if errors.As(err, &dm) {
+				fmt.Fprintf(stderr, "srvmon: warning: damaged: %v (run 'srvmon verify')\n", err)
+				return
+			}
 			fmt.Fprintf(stderr, "srvmon: %v\n", err)
 		}})
 }

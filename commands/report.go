@@ -109,6 +109,7 @@ func Report(ctx context.Context, o ReportOptions, stdout, stderr io.Writer) (err
 		return err
 	}
 	defer store.Close()
+	defer warnDamage(stderr, store)
 
 	var summaries []*query.Summary
 	var noData error

@@ -22,6 +22,8 @@ type SeriesOptions struct {
 	From, To, Last string
 	UTC            bool
 	Now            time.Time // the current time; zero: time.Now()
+	// Stderr gets a warning for each damaged file met; nil: none.
+	Stderr io.Writer
 }
 
 func newSeriesCommand() *cli.Command {
@@ -62,6 +64,7 @@ Examples:
 				To:       cmd.String("to"),
 				Last:     cmd.String("last"),
 				UTC:      cmd.Bool("utc"),
+				Stderr:   cmd.Root().ErrWriter,
 			}, cmd.Root().Writer)
 		},
 	}
@@ -92,6 +95,7 @@ func ListSeries(ctx context.Context, o SeriesOptions, stdout io.Writer) error {
 		return err
 	}
 	defer store.Close()
+	defer warnDamage(o.Stderr, store)
 	list, err := store.SeriesIn(ctx, from, to)
 	if err != nil {
 		return fmt.Errorf("store %s: %w", o.DataDir, err)

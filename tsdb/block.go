@@ -85,17 +85,17 @@ func (s *Store) openBlock(ref blockRef) (*block, error) {
 // unchecked until a writer migrates the store.
 func (s *Store) checkBlock(ref blockRef, dir string) error {
 	s.mu.Lock()
-	err, seen := s.bad[ref.name]
+	bad, seen := s.bad[ref.name]
 	s.mu.Unlock()
 	if seen {
-		return err
+		return bad.err
 	}
 	if s.format < 2 {
 		if _, err := os.Stat(filepath.Join(dir, checksumName)); errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
 	}
-	err = checkBlockFiles(dir)
+	err := checkBlockFiles(dir)
 	if err == nil {
 		return nil
 	}
@@ -106,16 +106,34 @@ func (s *Store) checkBlock(ref blockRef, dir string) error {
 	return s.badBlock(ref, de)
 }
 
+// badBlock is a block that failed its check, and how.
+type badBlock struct {
+	err    error
+	damage Damage
+}
+
+// reportBlock reports the damage of the block named name (which failed its
+// check) to ctx's DamageLog.
+func (s *Store) reportBlock(ctx context.Context, name string) {
+	s.mu.Lock()
+	bad, ok := s.bad[name]
+	s.mu.Unlock()
+	if ok {
+		s.report(ctx, bad.damage)
+	}
+}
+
 // badBlock remembers that ref is damaged, reports it, and returns an error
 // wrapping errDamaged.
 func (s *Store) badBlock(ref blockRef, de *damageError) error {
 	from, to := dayRange(ref.day)
 	file := filepath.Join(blocksDir, ref.name, de.file)
 	err := fmt.Errorf("block %s: %w", ref.name, de)
+	d := Damage{File: file, From: from, To: to, Reason: de.reason + "; the block is not read"}
 	s.mu.Lock()
-	s.bad[ref.name] = err
+	s.bad[ref.name] = badBlock{err, d}
 	s.mu.Unlock()
-	s.noteDamage(Damage{File: file, From: from, To: to, Reason: de.reason + "; the block is not read"})
+	s.noteDamage(d)
 	return err
 }
 
@@ -393,7 +411,7 @@ func (w *Writer) compact(day int64) error {
 	}
 	if len(head.damage) > 0 {
 		// What was intact is in the block; the log goes to damaged/.
-		s.noteHeadDamage(day, head, math.MinInt64, math.MaxInt64)
+		s.noteHeadDamage(context.Background(), day, head, math.MinInt64, math.MaxInt64)
 		if err := os.Remove(s.markPath(day)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}

@@ -1,6 +1,7 @@
 package tsdb
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -24,6 +26,10 @@ type Damage struct {
 	// Reason says what is wrong, in a few words.
 	Reason string
 }
+
+// Error returns String: a Damage is also an error, for callers that pass
+// problems on as errors (the recorder's warnings).
+func (d Damage) Error() string { return d.String() }
 
 // String renders d as one line a person reads.
 func (d Damage) String() string {
@@ -60,6 +66,42 @@ func (s *Store) noteDamage(d Damage) {
 		}
 	}
 	s.damage = append(s.damage, d)
+}
+
+// DamageLog collects the damage that the reads made with a context from
+// WithDamageLog came across, each once: what one request could not read
+// (Store.Damage is all that the Store handle found).
+type DamageLog struct {
+	mu   sync.Mutex
+	list []Damage
+}
+
+type damageLogKey struct{}
+
+// WithDamageLog returns a context whose reads report damage to the
+// returned log.
+func WithDamageLog(ctx context.Context) (context.Context, *DamageLog) {
+	l := &DamageLog{}
+	return context.WithValue(ctx, damageLogKey{}, l), l
+}
+
+// List returns the damage logged so far, in the order found.
+func (l *DamageLog) List() []Damage {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.list)
+}
+
+// report notes d in the store's list and in ctx's DamageLog, if any.
+func (s *Store) report(ctx context.Context, d Damage) {
+	s.noteDamage(d)
+	if l, ok := ctx.Value(damageLogKey{}).(*DamageLog); ok {
+		l.mu.Lock()
+		if !slices.Contains(l.list, d) {
+			l.list = append(l.list, d)
+		}
+		l.mu.Unlock()
+	}
 }
 
 // dayRange returns the first second of day and of the day after.

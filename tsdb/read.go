@@ -26,17 +26,17 @@ type daySource struct {
 // are listed before blocks: a compaction that runs in between turns a head
 // log into a block, and a reader then finds the block, or the head log, or
 // both, never neither.
-func (s *Store) sources(start, end int64) ([]daySource, error) {
+func (s *Store) sources(ctx context.Context, start, end int64) ([]daySource, error) {
 	firstDay, lastDay := dayOf(start), dayOf(end-1)
 	for attempt := 0; ; attempt++ {
-		srcs, err := s.trySources(start, end, firstDay, lastDay)
+		srcs, err := s.trySources(ctx, start, end, firstDay, lastDay)
 		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt >= maxReadRetries {
 			return srcs, err
 		}
 	}
 }
 
-func (s *Store) trySources(start, end, firstDay, lastDay int64) ([]daySource, error) {
+func (s *Store) trySources(ctx context.Context, start, end, firstDay, lastDay int64) ([]daySource, error) {
 	heads, lost, err := s.listHeadFiles()
 	if err != nil {
 		return nil, fmt.Errorf("list head logs: %w", err)
@@ -44,7 +44,7 @@ func (s *Store) trySources(start, end, firstDay, lastDay int64) ([]daySource, er
 	s.forgetHeads(heads)
 	for _, d := range lost {
 		if d >= firstDay && d <= lastDay {
-			s.noteDamage(s.lostHead(d))
+			s.report(ctx, s.lostHead(d))
 		}
 	}
 	blocks, _, err := s.listBlocks()
@@ -64,7 +64,8 @@ func (s *Store) trySources(start, end, firstDay, lastDay int64) ([]daySource, er
 		}
 		b, err := s.openBlock(ref)
 		if errors.Is(err, errDamaged) {
-			continue // reported; the head log of the day, if any, is read
+			s.reportBlock(ctx, ref.name) // the head log of the day, if any, is read
+			continue
 		}
 		if err != nil {
 			return nil, err
@@ -82,7 +83,7 @@ func (s *Store) trySources(start, end, firstDay, lastDay int64) ([]daySource, er
 		if err != nil {
 			return nil, fmt.Errorf("read head log: %w", err)
 		}
-		s.noteHeadDamage(d, h, start, end)
+		s.noteHeadDamage(ctx, d, h, start, end)
 		get(d).head = h
 	}
 	out := make([]daySource, 0, len(byDay))
@@ -95,10 +96,10 @@ func (s *Store) trySources(start, end, firstDay, lastDay int64) ([]daySource, er
 
 // noteHeadDamage adds the damage of day's head log that overlaps [start,
 // end) to the store's damage list.
-func (s *Store) noteHeadDamage(day int64, h *headData, start, end int64) {
+func (s *Store) noteHeadDamage(ctx context.Context, day int64, h *headData, start, end int64) {
 	for _, d := range s.headDamage(day, h) {
 		if d.To.Unix() > start && d.From.Unix() < end {
-			s.noteDamage(d)
+			s.report(ctx, d)
 		}
 	}
 }
@@ -144,7 +145,7 @@ func (s *Store) Read(ctx context.Context, from, to time.Time, match func(Series)
 	if start >= end {
 		return nil
 	}
-	srcs, err := s.sources(start, end)
+	srcs, err := s.sources(ctx, start, end)
 	if err != nil {
 		return err
 	}
@@ -164,7 +165,9 @@ func (s *Store) Read(ctx context.Context, from, to time.Time, match func(Series)
 			var day []Point
 			if src.block != nil {
 				bp, err := s.selectBlock(src.block, ser, key, start, end)
-				if err != nil && !errors.Is(err, errDamaged) {
+				if errors.Is(err, errDamaged) {
+					s.reportBlock(ctx, src.block.ref.name)
+				} else if err != nil {
 					return err
 				}
 				day = bp
@@ -196,7 +199,7 @@ func (s *Store) SeriesIn(ctx context.Context, from, to time.Time) ([]Series, err
 	if start >= end {
 		return nil, nil
 	}
-	srcs, err := s.sources(start, end)
+	srcs, err := s.sources(ctx, start, end)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +241,7 @@ func (s *Store) Bounds(ctx context.Context) (first, last time.Time, ok bool, err
 	// Look into the first and last day for the exact times.
 	minT, maxT := int64(math.MaxInt64), int64(math.MinInt64)
 	for _, d := range []int64{lo, hi} {
-		srcs, err := s.sources(d*secondsInDay, (d+1)*secondsInDay)
+		srcs, err := s.sources(ctx, d*secondsInDay, (d+1)*secondsInDay)
 		if err != nil {
 			return first, last, false, err
 		}
@@ -272,7 +275,7 @@ func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match fun
 	if start >= end {
 		return nil
 	}
-	srcs, err := s.sources(start, end)
+	srcs, err := s.sources(ctx, start, end)
 	if err != nil {
 		return err
 	}
@@ -304,7 +307,8 @@ func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match fun
 					}
 					bp, err := s.selectBlock(src.block, ser, si.Key, math.MinInt64, math.MaxInt64)
 					if errors.Is(err, errDamaged) {
-						break // reported
+						s.reportBlock(ctx, src.block.ref.name)
+						break
 					}
 					if err != nil {
 						return err
@@ -335,7 +339,8 @@ func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match fun
 		}
 		sums, err := s.blockSummaries(src.block)
 		if errors.Is(err, errDamaged) {
-			continue // reported
+			s.reportBlock(ctx, src.block.ref.name)
+			continue
 		}
 		if err != nil {
 			return err

@@ -104,7 +104,7 @@ type Store struct {
 	stats  Stats
 	damage []Damage         // what reads and writes found damaged (damage.go)
 	format int              // the store's format (the marker), 1 or 2
-	bad    map[string]error // blocks whose check failed, by directory name
+	bad    map[string]badBlock // blocks whose check failed, by directory name
 }
 
 // Stats counts the expensive things a Store did, for tests and benchmarks.
@@ -127,7 +127,7 @@ func newStore(dir string, opts []Option) *Store {
 		lockTimeout:   defaultLockTimeout,
 		now:           time.Now,
 		blocks:        map[string]*block{},
-		bad:           map[string]error{},
+		bad:           map[string]badBlock{},
 		format:        storeFormat,
 		heads:         map[int64]*cachedHead{},
 	}

@@ -32,8 +32,8 @@ type Options struct {
 	// 0 and no limit (until ctx is done) otherwise.
 	Count int
 	// Warn receives what goes wrong without ending the run: a collector's
-	// error (reading "collector NAME: ...") and a *ClockError. nil drops
-	// them.
+	// error (reading "collector NAME: ..."), a *ClockError and each
+	// tsdb.Damage the store came across (once). nil drops them.
 	Warn func(error)
 }
 
@@ -82,6 +82,7 @@ func Run(ctx context.Context, store *tsdb.Store, smp *sampler.Sampler, o Options
 		warn = func(error) {}
 	}
 	interrupted := errors.New("interrupted before a sample set was recorded")
+	reported := 0 // damage the store found, passed to warn once each
 	for n := 0; count == 0 || n < count; n++ {
 		if n == 0 && ctx.Err() != nil {
 			return interrupted
@@ -89,7 +90,13 @@ func Run(ctx context.Context, store *tsdb.Store, smp *sampler.Sampler, o Options
 		if n > 0 && !sleepUntil(ctx, nextTick(time.Now(), interval)) {
 			return nil // interrupted between sample sets
 		}
-		if err := recordSet(ctx, store, smp, warn); err != nil {
+		err := recordSet(ctx, store, smp, warn)
+		damage := store.Damage()
+		for _, d := range damage[reported:] {
+			warn(d) // a tsdb.Damage: recording goes on
+		}
+		reported = len(damage)
+		if err != nil {
 			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 				if n > 0 {
 					return nil // interrupted while waiting for the lock
