@@ -341,7 +341,7 @@ func (w *Writer) undoJoin(j []journalEntry) error {
 	for _, e := range j {
 		path := w.s.headPath(e.day)
 		if e.size < 0 {
-			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := w.s.removeHead(e.day); err != nil { // and its mark
 				return err
 			}
 			continue
