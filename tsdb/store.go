@@ -2,29 +2,62 @@
 // samples recorded once a minute by short-lived processes, small on disk and
 // cheap to append to, built on nakabonne/tstorage.
 //
-// # Layout
+// # Layout (store format 2)
 //
-//	DIR/srvmon-store     format marker (a store is never guessed)
+//	DIR/srvmon-store     format marker "srvmon store format 2" (a store is
+//	                     never guessed)
 //	DIR/lock             flock(2) target serialising writers
 //	DIR/head/DAY.log     append-only head log of one UTC day (see headlog.go)
+//	DIR/head/DAY.mark    empty; says DAY.log was written, so that a deleted
+//	                     log is noticed (made after the log, removed before it)
 //	DIR/blocks/DAY.gN/   one immutable tstorage directory per UTC day,
 //	                     generation N, with summary.gz (series index and
-//	                     hourly summaries)
+//	                     hourly summaries) and checksums (size and CRC-32C
+//	                     of every other file of the block; checksum.go)
 //	DIR/tmp/             staging for compaction and import
+//	DIR/damaged/         damaged files set aside by compaction, a writer or
+//	                     Repair; never read, never deleted by srvmon
 //
 // A record run appends one checksummed record to today's head log and
 // fsyncs it: its cost does not depend on how much history the store holds.
 // The first run after a UTC day ends compacts that day's head log into one
 // tstorage partition (tstorage opened once, one InsertRows, Close), writes the
-// summaries next to it and renames the finished directory into blocks/: a
-// tstorage store is only ever written whole, so tstorage's own WAL, partition
-// rotation and creation-time retention never come into play.
+// summaries and the checksum file next to it and renames the finished
+// directory into blocks/: a tstorage store is only ever written whole, so
+// tstorage's own WAL, partition rotation and creation-time retention never
+// come into play.
 //
 // Readers take no lock. They read head logs directly (skipping a torn last
 // record) and open the day blocks that overlap their range. Writers replace a
 // block only by renaming a new generation into place before removing the old
 // one and the head log, so a reader always finds every acknowledged sample in
 // a head log, a block, or both (the read merges and deduplicates).
+//
+// # Damage
+//
+// Every file is checksummed or self-validating, and damage is contained:
+//
+//   - A head log record carries a CRC-32; a reader skips a damaged record and
+//     goes on at the next intact one. Each schema is written twice, so a
+//     damaged record costs at most its own sample set (headlog.go).
+//   - A block is checked against its checksum file once per process before
+//     any of it is used; a block that fails is never read as values.
+//   - Reads do not fail on damage: they read what is intact and report what
+//     they skipped as Damage (file, time range, reason), through
+//     Store.Damage and a context's DamageLog (WithDamageLog). The library
+//     never prints; commands and serve say it.
+//   - A writer cuts a damaged or incomplete end of today's head log off
+//     before appending (keeping the bytes in damaged/); compaction builds a
+//     day from whatever is intact, moves a damaged head log or a damaged old
+//     block generation to damaged/ and reports it. Recording never stops
+//     because an old file is damaged.
+//   - Store.Verify checks every file; Writer.Repair sets damaged files aside
+//     and rebuilds what can be rebuilt (verify.go).
+//
+// Store format 1 (before checksums) is read as it is; the first writer of
+// this version migrates it: it reads every block whole, gives it a checksum
+// file (or sets it aside if it does not read back) and rewrites the marker
+// (migrate.go). Format 1 head log records are still read.
 package tsdb
 
 import (
@@ -102,8 +135,8 @@ type Store struct {
 	heads  map[int64]*cachedHead
 	sumLRU []*block // blocks holding decoded summaries, least recently used first
 	stats  Stats
-	damage []Damage         // what reads and writes found damaged (damage.go)
-	format int              // the store's format (the marker), 1 or 2
+	damage []Damage            // what reads and writes found damaged (damage.go)
+	format int                 // the store's format (the marker), 1 or 2
 	bad    map[string]badBlock // blocks whose check failed, by directory name
 }
 

@@ -1,0 +1,72 @@
+package commands
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestVerify damages a block of the query fixture and checks what the
+// commands say: verify names the file and exits 1, query and export read the
+// rest and name it too (export exits 1 after writing), verify --repair sets
+// the block aside and leaves a store verify passes.
+func TestVerify(t *testing.T) {
+	t.Parallel()
+	dir := queryStore(t)
+	// A second day, in a head log, that stays intact.
+	code, _, stderr := run(t, "import", "--data", dir, writeTemp(t, "# TYPE node_load1 gauge\nnode_load1{instance=\"h1\"} 7 "+
+		strconv.FormatInt(queryDay.AddDate(0, 0, 3).Add(time.Hour).Unix(), 10)+"\n# EOF\n"))
+	if code != 0 {
+		t.Fatalf("import: %d %s", code, stderr)
+	}
+	if code, stdout, stderr := run(t, "verify", "--data", dir); code != 0 || !strings.Contains(stdout, "no damage") {
+		t.Fatalf("verify of an intact store: %d %q %q", code, stdout, stderr)
+	}
+	data, _ := filepath.Glob(filepath.Join(dir, "blocks", "2025-06-02.g*", "p-*", "data"))
+	if len(data) != 1 {
+		t.Fatalf("want one block data file, got %v", data)
+	}
+	b, _ := os.ReadFile(data[0])
+	b[len(b)/2] ^= 0x40
+	os.WriteFile(data[0], b, 0o644)
+	rel, _ := filepath.Rel(dir, data[0])
+
+	code, stdout, _ := run(t, "verify", "--data", dir)
+	if code != 1 || !strings.Contains(stdout, "damaged: "+rel+": checksum mismatch") || !strings.Contains(stdout, "2025-06-02T00:00:00Z to 2025-06-03T00:00:00Z") {
+		t.Fatalf("verify: exit %d, stdout %q", code, stdout)
+	}
+	code, stdout, stderr = run(t, "export", "--data", dir)
+	if code != 1 || !strings.Contains(stdout, `node_load1{instance="h1"} 7`) || !strings.Contains(stderr, rel) {
+		t.Fatalf("export: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, _, stderr = run(t, "query", "--data", dir, "node_load1", "--from", "2025-06-01", "--to", "2025-06-10", "--utc")
+	if code != 0 || !strings.Contains(stderr, "damaged, not read: "+rel) {
+		t.Fatalf("query: exit %d, stderr %q", code, stderr)
+	}
+	code, stdout, _ = run(t, "verify", "--repair", "--data", dir)
+	if code != 1 || !strings.Contains(stdout, "repaired") {
+		t.Fatalf("verify --repair: exit %d, stdout %q", code, stdout)
+	}
+	if code, stdout, _ := run(t, "verify", "--data", dir); code != 0 {
+		t.Fatalf("verify after repair: exit %d, stdout %q", code, stdout)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "damaged", filepath.Base(filepath.Dir(filepath.Dir(data[0]))))); err != nil {
+		t.Fatalf("the damaged block is not in damaged/: %v", err)
+	}
+	code, stdout, stderr = run(t, "export", "--data", dir)
+	if code != 0 || !strings.Contains(stdout, `node_load1{instance="h1"} 7`) {
+		t.Fatalf("export after repair: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+func writeTemp(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "in.om")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
