@@ -97,6 +97,23 @@ func rangeOf(r *query.Result, loc *time.Location) jsonRange {
 type jsonResult struct {
 	Version int `json:"version"`
 	jsonRange
+	Damage []jsonDamage `json:"damage,omitempty"`
+}
+
+// jsonDamage is a damaged file of the store that a result could not read.
+type jsonDamage struct {
+	File   string   `json:"file"` // relative to the store directory
+	From   jsonTime `json:"from"` // the samples of [from, to) may be missing
+	To     jsonTime `json:"to"`
+	Reason string   `json:"reason"`
+}
+
+func damageOf(r *query.Result, loc *time.Location) []jsonDamage {
+	var out []jsonDamage
+	for _, d := range r.Damage {
+		out = append(out, jsonDamage{File: d.File, From: jsonTime{d.From, loc}, To: jsonTime{d.To, loc}, Reason: d.Reason})
+	}
+	return out
 }
 
 type jsonSeries struct {
@@ -130,7 +147,7 @@ func seriesStatsJSON(st query.Stats) jsonSeriesStats {
 
 // writeResultJSON writes r as one JSON object, its series one per line.
 func writeResultJSON(w io.Writer, r *query.Result, o Options) error {
-	head, err := json.Marshal(jsonResult{Version: JSONVersion, jsonRange: rangeOf(r, o.Loc)})
+	head, err := json.Marshal(jsonResult{Version: JSONVersion, jsonRange: rangeOf(r, o.Loc), Damage: damageOf(r, o.Loc)})
 	if err != nil {
 		return fmt.Errorf("json: %w", err)
 	}

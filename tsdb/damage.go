@@ -72,8 +72,9 @@ func (s *Store) noteDamage(d Damage) {
 // WithDamageLog came across, each once: what one request could not read
 // (Store.Damage is all that the Store handle found).
 type DamageLog struct {
-	mu   sync.Mutex
-	list []Damage
+	mu     sync.Mutex
+	list   []Damage
+	parent *DamageLog // the log of the enclosing context, which sees it too
 }
 
 type damageLogKey struct{}
@@ -82,6 +83,7 @@ type damageLogKey struct{}
 // returned log.
 func WithDamageLog(ctx context.Context) (context.Context, *DamageLog) {
 	l := &DamageLog{}
+	l.parent, _ = ctx.Value(damageLogKey{}).(*DamageLog)
 	return context.WithValue(ctx, damageLogKey{}, l), l
 }
 
@@ -95,7 +97,8 @@ func (l *DamageLog) List() []Damage {
 // report notes d in the store's list and in ctx's DamageLog, if any.
 func (s *Store) report(ctx context.Context, d Damage) {
 	s.noteDamage(d)
-	if l, ok := ctx.Value(damageLogKey{}).(*DamageLog); ok {
+	l, _ := ctx.Value(damageLogKey{}).(*DamageLog)
+	for ; l != nil; l = l.parent {
 		l.mu.Lock()
 		if !slices.Contains(l.list, d) {
 			l.list = append(l.list, d)

@@ -292,6 +292,7 @@ type (
 		ChartsURL, APIHref    string
 		UTCOffset             int
 		Error                 string
+		Damage                []string // damaged files of the store the page could not read
 		Sections              []sectionData
 		AssetVersion, Version string
 	}
@@ -375,7 +376,11 @@ func (s *Server) build(ctx context.Context, req pageRequest) (pageData, map[stri
 	hover := map[string]hoverData{}
 	var hosts []string
 	var pending []pendingChart
+	ctx, damage := tsdb.WithDamageLog(ctx)
 	results := s.runSections(ctx, kind, req)
+	for _, dm := range damage.List() {
+		d.Damage = append(d.Damage, dm.String())
+	}
 	for i, sec := range kind.sections {
 		sd := sectionData{ID: sec.id, Title: sec.title}
 		res, err := results[i].res, results[i].err

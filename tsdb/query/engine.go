@@ -170,10 +170,13 @@ func Run(ctx context.Context, s *tsdb.Store, what string, o Options) (*Result, e
 	if err != nil {
 		return nil, err
 	}
+	ctx, damage := tsdb.WithDamageLog(ctx)
 	if err := e.run(ctx); err != nil {
 		return nil, err
 	}
-	return e.result(), nil
+	r := e.result()
+	r.Damage = damage.List()
+	return r, nil
 }
 
 // engine computes one query.

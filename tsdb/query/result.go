@@ -110,6 +110,10 @@ type Result struct {
 	// cut by From or To (always false at raw resolution).
 	PartialFirst, PartialLast bool
 	Quantities                []Quantity // the view's column order, then by labels
+	// Damage lists the damaged files the store could not read for this
+	// result, with the time ranges they held; the points of those ranges
+	// may be missing (tsdb.Damage).
+	Damage []tsdb.Damage
 }
 
 // Interval is a span of time, such as one of the busiest intervals or a gap.

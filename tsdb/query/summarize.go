@@ -48,6 +48,7 @@ func Summarize(ctx context.Context, s *tsdb.Store, view string, o Options) (*Sum
 	if err != nil {
 		return nil, err
 	}
+	ctx, damage := tsdb.WithDamageLog(ctx)
 	if err := e.run(ctx); err != nil {
 		return nil, err
 	}
@@ -64,6 +65,7 @@ func Summarize(ctx context.Context, s *tsdb.Store, view string, o Options) (*Sum
 	if sum.Gaps, err = e.gaps(ctx); err != nil {
 		return nil, err
 	}
+	sum.Result.Damage = damage.List()
 	return sum, nil
 }
 
