@@ -46,17 +46,9 @@ func (w *Writer) migrate() error {
 			return fmt.Errorf("migrate %s: %w", ref.name, err)
 		}
 	}
-	tmp := filepath.Join(s.dir, tmpDir, markerName)
-	if err := writeFileSync(tmp, []byte(markerText)); err != nil {
+	if err := w.rewriteMarker(); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	if err := os.Rename(tmp, filepath.Join(s.dir, markerName)); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if err := syncDir(s.dir); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	s.format = storeFormat
 	return nil
 }
 

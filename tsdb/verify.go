@@ -243,18 +243,18 @@ func (w *Writer) Repair(ctx context.Context) (before, after Check, err error) {
 	return before, after, err
 }
 
-// rewriteMarker writes the format marker anew.
+// rewriteMarker writes the format marker of the current format, atomically.
 func (w *Writer) rewriteMarker() error {
 	s := w.s
 	tmp := filepath.Join(s.dir, tmpDir, markerName)
 	if err := writeFileSync(tmp, []byte(markerText)); err != nil {
-		return fmt.Errorf("repair marker: %w", err)
+		return fmt.Errorf("write marker: %w", err)
 	}
 	if err := os.Rename(tmp, filepath.Join(s.dir, markerName)); err != nil {
-		return fmt.Errorf("repair marker: %w", err)
+		return fmt.Errorf("write marker: %w", err)
 	}
 	if err := syncDir(s.dir); err != nil {
-		return fmt.Errorf("repair marker: %w", err)
+		return fmt.Errorf("write marker: %w", err)
 	}
 	s.format = storeFormat
 	return nil

@@ -1,0 +1,84 @@
+package tsdb
+
+import (
+	"context"
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestMigrateFormat1 turns a store into one as store format 1 wrote it (no
+// checksum files, the old marker, a head log of 'V' records with one schema
+// copy) and checks that it reads as it is, that the first writer migrates
+// it (checksums, marker) without losing a sample, and that a format 1 block
+// that does not read back whole is set aside, not given checksums.
+func TestMigrateFormat1(t *testing.T) {
+	c := &clock{day0}
+	s := newTestStore(t, c)
+	for d := 0; d < 3; d++ {
+		c.t = day0.Add(time.Duration(d)*24*time.Hour + time.Hour)
+		appendSet(t, s, c.t, Sample{serA, float64(d)}, Sample{serB, float64(10 + d)})
+	}
+	dir := s.Dir()
+	blocks, _, _ := s.listBlocks()
+	if len(blocks) != 2 {
+		t.Fatalf("blocks %v", blocks)
+	}
+	for _, b := range blocks {
+		os.Remove(filepath.Join(dir, blocksDir, b.name, checksumName))
+	}
+	// Damage the second block's data so that it cannot read back whole.
+	datas, _ := filepath.Glob(filepath.Join(dir, blocksDir, blocks[1].name, "p-*", "data"))
+	os.Truncate(datas[0], 3)
+	// Today's head log as format 1 wrote it: 'S' once, then 'V' records.
+	today := dayOf(c.t.Unix())
+	keys := []string{serA.Key(), serB.Key()}
+	hash := schemaHash(keys)
+	buf := appendRecord(nil, encodeSchema(hash, keys))
+	for i, ts := range []int64{c.t.Unix(), c.t.Unix() + 60} {
+		p := []byte{recValues}
+		p = binary.LittleEndian.AppendUint64(p, uint64(ts))
+		p = binary.LittleEndian.AppendUint64(p, hash)
+		p = binary.AppendUvarint(p, 2)
+		p = binary.LittleEndian.AppendUint64(p, math.Float64bits(float64(100+i)))
+		p = binary.LittleEndian.AppendUint64(p, math.Float64bits(float64(200+i)))
+		buf = appendRecord(buf, p)
+	}
+	os.WriteFile(s.headPath(today), buf, 0o644)
+	os.WriteFile(filepath.Join(dir, markerName), []byte(markerPrefix+"1\n"), 0o644)
+
+	old, err := Open(dir, WithClock(c.now))
+	if err != nil || old.format != 1 {
+		t.Fatalf("open format 1: %v, format %d", err, old.format)
+	}
+	got := readAll(t, old, day0, day0.Add(4*24*time.Hour))[serA.Key()]
+	want := []Point{{day0.Unix() + 3600, 0}, {c.t.Unix(), 100}, {c.t.Unix() + 60, 101}}
+	// The damaged block of day 1 reads nothing (tstorage finds no points).
+	if !slices.Equal(got, want) {
+		t.Fatalf("format 1 read %v, want %v", got, want)
+	}
+	appendSet(t, old, c.t.Add(2*time.Minute), Sample{serA, 102}, Sample{serB, 202})
+	marker, _ := os.ReadFile(filepath.Join(dir, markerName))
+	if string(marker) != markerText {
+		t.Fatalf("marker after the first writer: %q", marker)
+	}
+	if err := checkBlockFiles(filepath.Join(dir, blocksDir, blocks[0].name)); err != nil {
+		t.Fatalf("migrated block: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, damagedDir, blocks[1].name)); err != nil {
+		t.Fatalf("the block that did not read back is not in damaged/: %v", err)
+	}
+	fresh, _ := Open(dir, WithClock(c.now))
+	got = readAll(t, fresh, day0, day0.Add(4*24*time.Hour))[serA.Key()]
+	want = append(want, Point{c.t.Unix() + 120, 102})
+	if !slices.Equal(got, want) {
+		t.Fatalf("after migration read %v, want %v", got, want)
+	}
+	if ch, err := fresh.Verify(context.Background()); err != nil || len(ch.Damage) != 0 {
+		t.Fatalf("verify after migration: %v %v", ch.Damage, err)
+	}
+}
