@@ -1,0 +1,111 @@
+package commands_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// emptyGoBinary builds a static Go program whose main does nothing: the
+// floor any Go process pays at start.
+func emptyGoBinary(b *testing.B) string {
+	b.Helper()
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module empty\n\ngo 1.26\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	bin := filepath.Join(dir, "empty")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("build the empty program: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// usage runs a command to completion and returns its CPU time and minor
+// page faults (getrusage of the child).
+func usage(b *testing.B, name string, args ...string) (time.Duration, int64) {
+	b.Helper()
+	cmd := exec.Command(name, args...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("%s %v: %v: %s", name, args, err, out)
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), ru.Minflt
+}
+
+// recordOnlyBinary builds testdata/recordonly: record's work with only
+// the sampler, the store and the recording loop linked.
+func recordOnlyBinary(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "recordonly")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./testdata/recordonly")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("build recordonly: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// BenchmarkRecordOneShot runs one-shot `srvmon record` processes as cron
+// runs them (each in a new second, every default collector, a small store)
+// alternating with an empty static Go program and with testdata/recordonly
+// (the same recording with nothing else linked), and reports the median
+// CPU time and minor page faults of each, record's CPU ratio to the empty
+// program (target: at most 2) and the peak RSS of each (record's target: at
+// most 8 MB = 8192 KiB), measured under GNU time.
+func BenchmarkRecordOneShot(b *testing.B) {
+	bin := srvmonBinary(b)
+	empty := emptyGoBinary(b)
+	only := recordOnlyBinary(b)
+	store := filepath.Join(b.TempDir(), "store")
+	onlyStore := filepath.Join(b.TempDir(), "store")
+	record := []string{"record", "--data", store}
+	var cpuRec, cpuEmpty, cpuOnly []time.Duration
+	var fltRec, fltEmpty, fltOnly []int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		now := time.Now()
+		time.Sleep(now.Truncate(time.Second).Add(time.Second + 20*time.Millisecond).Sub(now))
+		c, f := usage(b, bin, record...)
+		cpuRec, fltRec = append(cpuRec, c), append(fltRec, f)
+		c, f = usage(b, empty)
+		cpuEmpty, fltEmpty = append(cpuEmpty, c), append(fltEmpty, f)
+		c, f = usage(b, only, onlyStore)
+		cpuOnly, fltOnly = append(cpuOnly, c), append(fltOnly, f)
+	}
+	b.StopTimer()
+	time.Sleep(time.Second)
+	rssRec := peakRSS(b, bin, record...)
+	rssEmpty := peakRSS(b, empty)
+	rssOnly := peakRSS(b, only, onlyStore)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(median(cpuRec)), "cpu-ms/record")
+	b.ReportMetric(ms(median(cpuEmpty)), "cpu-ms/empty-go")
+	b.ReportMetric(float64(median(cpuRec))/float64(median(cpuEmpty)), "ratio-record/empty")
+	b.ReportMetric(ms(median(cpuOnly)), "cpu-ms/recordonly")
+	b.ReportMetric(float64(median(fltRec)), "minflt/record")
+	b.ReportMetric(float64(median(fltOnly)), "minflt/recordonly")
+	b.ReportMetric(float64(median(fltEmpty)), "minflt/empty-go")
+	if rssRec > 0 {
+		b.ReportMetric(float64(rssRec), "maxrss-KiB/record")
+		b.ReportMetric(float64(rssEmpty), "maxrss-KiB/empty-go")
+		b.ReportMetric(float64(rssOnly), "maxrss-KiB/recordonly")
+	}
+}
+
+// median returns the middle value of vs (the upper one of an even count).
+func median[T time.Duration | int64](vs []T) T {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
