@@ -32,6 +32,9 @@ var nodeExporterFamilies = []struct {
 	flags                []string
 }{
 	{"conntrack", "conntrack", nil},
+	{"cpufreq", "cpufreq", nil},
+	{"hwmon", "hwmon", nil},
+	{"thermal", "thermal_zone", nil},
 	{"entropy", "entropy", nil},
 	{"filefd", "filefd", nil},
 	{"netclass", "netclass", nil},

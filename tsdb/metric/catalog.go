@@ -229,4 +229,17 @@ var catalog = []Desc{
 	// textfile
 	{"srvmon_textfile_mtime_seconds", Gauge, "seconds", "Modification time of a textfile the textfile collector used, in unixtime.", "textfile"},
 	{"srvmon_textfile_scrape_error", Gauge, "", "1 when the textfile collector skipped a file (without labels: any file; with file and reason: that one), else 0.", "textfile"},
+
+	// hwmon
+	{"node_hwmon_chip_names", Gauge, "", "Constant 1; chip_name is the name the driver gives the chip.", "hwmon"},
+	{"node_hwmon_fan_rpm", Gauge, "", "Hardware monitor for fan revolutions per minute (input).", "hwmon"},
+	{"node_hwmon_in_volts", Gauge, "volts", "Hardware monitor for voltage (input).", "hwmon"},
+	{"node_hwmon_sensor_label", Gauge, "", "Constant 1; label is the sensor's label from the driver.", "hwmon"},
+	{"node_hwmon_temp_celsius", Gauge, "celsius", "Hardware monitor for temperature (input).", "hwmon"},
+
+	// thermal
+	{"node_thermal_zone_temp", Gauge, "", "Zone temperature in Celsius.", "thermal"},
+
+	// cpufreq
+	{"node_cpu_scaling_frequency_hertz", Gauge, "hertz", "Current scaled CPU thread frequency in hertz.", "cpufreq"},
 }

@@ -386,7 +386,7 @@ func TestRun_AutoStep(t *testing.T) {
 }
 
 func TestViews(t *testing.T) {
-	want := "cpu disk files fs load mem net paging pressure proc sock softnet swap tcp udp"
+	want := "cpu disk files fs load mem net paging pressure proc sock softnet swap tcp temp udp"
 	if got := strings.Join(Views(), " "); got != want {
 		t.Errorf("Views() = %s, want %s", got, want)
 	}

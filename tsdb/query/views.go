@@ -358,6 +358,15 @@ var allViews = map[string]*view{
 		},
 		busy: busy{col: "file-nr", desc: "file-nr"},
 	},
+	"temp": {
+		name: "temp", help: "per sensor: temperature °C of hardware monitors and thermal zones (sar -m TEMP)",
+		metrics: []string{"node_hwmon_temp_celsius", "node_thermal_zone_temp"},
+		columns: []column{
+			gauge("temp", None, "node_hwmon_temp_celsius"),
+			gauge("zone", None, "node_thermal_zone_temp"),
+		},
+		busy: busy{col: "temp", desc: "max temp"},
+	},
 	"proc": {
 		name: "proc", help: "running, blocked, forks/s, cswch/s, intr/s (sar -q, -w)",
 		metrics: []string{"node_procs_running", "node_procs_blocked", "node_forks_total", "node_context_switches_total", "node_intr_total"},

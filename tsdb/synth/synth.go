@@ -173,7 +173,8 @@ func New(h Host, seed uint64) *Generator {
 	add(&model{ser: tsdb.NewSeries(metric.BootInfo, "boot_id", "5b0c2a6e-7f0e-4f4e-9d8b-1f2e3d4c5b6a"), kind: constant, v: 1})
 	addKernelFamilies(h, add)
 	for _, c := range []string{"boot", "cpu", "diskstats", "filesystem", "load", "meminfo", "netdev", "stat", "vmstat",
-		"pressure", "netstat", "sockstat", "softnet", "filefd", "netclass", "conntrack", "entropy", "timex", "uname", "os"} {
+		"pressure", "netstat", "sockstat", "softnet", "filefd", "netclass", "conntrack", "entropy", "timex", "uname", "os",
+		"hwmon", "thermal", "cpufreq"} {
 		add(&model{ser: tsdb.NewSeries("srvmon_collector_duration_seconds", "collector", c), kind: gauge,
 			v: 0.0002, step: 0.00005, quant: 1e-6, lo: 0.00002, hi: 0.002})
 		add(&model{ser: tsdb.NewSeries("srvmon_collector_success", "collector", c), kind: constant, v: 1})
@@ -182,8 +183,8 @@ func New(h Host, seed uint64) *Generator {
 }
 
 // addKernelFamilies adds the series of the pressure, netstat, sockstat,
-// softnet, filefd, netclass, conntrack, entropy, timex, uname and os
-// collectors: mostly idle error counters, busy packet counters, socket and
+// softnet, filefd, netclass, conntrack, entropy, timex, uname, os, hwmon,
+// thermal and cpufreq collectors: mostly idle error counters, busy packet counters, socket and
 // file counts that wander, link state and info series that never change.
 func addKernelFamilies(h Host, add func(*model)) {
 	for _, p := range []struct {
@@ -284,6 +285,20 @@ func addKernelFamilies(h Host, add func(*model)) {
 	add(&model{ser: tsdb.NewSeries("node_os_info", "id", "debian", "name", "Debian GNU/Linux", "pretty_name", "Debian GNU/Linux 12 (bookworm)",
 		"version", "12 (bookworm)", "version_codename", "bookworm", "version_id", "12"), kind: constant, v: 1})
 	add(&model{ser: tsdb.NewSeries("node_os_version", "id", "debian", "name", "Debian GNU/Linux"), kind: constant, v: 12})
+	const chip = "platform_coretemp_0"
+	add(&model{ser: tsdb.NewSeries("node_hwmon_chip_names", "chip", chip, "chip_name", "coretemp"), kind: constant, v: 1})
+	for c := 0; c <= h.CPUs; c++ {
+		sensor, label := "temp"+strconv.Itoa(c+1), "Core "+strconv.Itoa(c-1)
+		if c == 0 {
+			label = "Package id 0"
+		}
+		add(&model{ser: tsdb.NewSeries("node_hwmon_temp_celsius", "chip", chip, "sensor", sensor), kind: gauge, v: 45, step: 1, quant: 1, lo: 30, hi: 90})
+		add(&model{ser: tsdb.NewSeries("node_hwmon_sensor_label", "chip", chip, "label", label, "sensor", sensor), kind: constant, v: 1})
+	}
+	add(&model{ser: tsdb.NewSeries("node_thermal_zone_temp", "type", "x86_pkg_temp", "zone", "0"), kind: gauge, v: 46, step: 1, quant: 1, lo: 30, hi: 90})
+	for c := 0; c < h.CPUs; c++ {
+		add(&model{ser: tsdb.NewSeries("node_cpu_scaling_frequency_hertz", "cpu", strconv.Itoa(c)), kind: gauge, v: 2e9, step: 3e8, quant: 1e8, lo: 8e8, hi: 3.6e9})
+	}
 }
 
 func zeroIf(step float64) float64 {
