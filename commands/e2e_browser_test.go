@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,9 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+
+	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/synth"
 )
 
 // chartState is what the page's charts drew, read in the browser.
@@ -53,6 +57,25 @@ func TestE2EServeBrowser(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Minute)
 	gapFrom, gapTo := now.Add(-40*time.Minute), now.Add(-20*time.Minute)
 	dir := importedStore(t, bin, now, 2*1440, func(ts time.Time) bool { return !ts.Before(gapFrom) && ts.Before(gapTo) })
+	// ifb0: an interface that is down and moves nothing, as on hosts with
+	// traffic shaping set up and unused.
+	var extra []tsdb.Series
+	var extraPts [][]tsdb.Point
+	for _, m := range []string{"node_network_receive_bytes_total", "node_network_transmit_bytes_total", "node_network_info"} {
+		ser := tsdb.NewSeries(m, "device", "ifb0", "instance", synth.DefaultHost().Instance)
+		v := 0.0
+		if m == "node_network_info" {
+			ser, v = ser.With("operstate", "down"), 1
+		}
+		var pts []tsdb.Point
+		for ts := now.Add(-2*24*time.Hour + time.Minute); !ts.After(now); ts = ts.Add(time.Minute) {
+			if ts.Before(gapFrom) || !ts.Before(gapTo) {
+				pts = append(pts, tsdb.Point{T: ts.Unix(), V: v})
+			}
+		}
+		extra, extraPts = append(extra, ser), append(extraPts, pts)
+	}
+	importSeries(t, bin, dir, extra, extraPts)
 	srv := startServe(t, bin, dir, "--refresh", "2")
 	shots := t.ArtifactDir()
 
@@ -161,10 +184,11 @@ func TestE2EServeBrowser(t *testing.T) {
 		}
 	}
 	overview := []string{"cpu-cpu", "load-load", "mem-mem", "disk-disk-util", "disk-disk-bytes", "net-net-bytes", "fs-fs-used"}
+	overviewAll := append(slices.Clone(overview), "net-net-bytes-folded") // with ifb0's, folded away
 
 	// The overview: the last hour, with the gap.
 	step("load the overview", chromedp.Navigate(srv.url+"/"), chromedp.WaitVisible(chromedp.CSS("figure.chart svg")))
-	checkCharts("overview 1h", overview, true)
+	checkCharts("overview 1h", overviewAll, true)
 	if got := eval(`document.querySelector("nav.ranges a.active").textContent`); got != "1h" {
 		t.Errorf("active range %q, want 1h", got)
 	}
@@ -203,6 +227,32 @@ func TestE2EServeBrowser(t *testing.T) {
 		t.Errorf("CPU chart: %d stacked areas (want 7), busy line %v, top of the stack within %.1f px of busy at %d points (want < 0.2 at 30 or more)",
 			cpu.Areas, cpu.Busy, cpu.TopGap, cpu.Checked)
 	}
+	// The interface that is down is folded away, behind one click.
+	if got := eval(`(() => { const d = document.querySelector("details.folded#net-folded"); return d ? d.open + " " + d.querySelector("summary").textContent : "none"; })()`); got != "false 1 idle or down interface: ifb0 (down)" {
+		t.Errorf("folded interfaces: %q, want closed, ifb0 (down)", got)
+	}
+	if got := eval(`document.querySelector('figure.chart[data-chart="net-net-bytes"] svg').textContent.includes("ifb0") ? "drawn" : "not drawn"`); got != "not drawn" {
+		t.Errorf("ifb0 is drawn in the network chart")
+	}
+	if got := eval(`String(document.querySelector('figure.chart[data-chart="net-net-bytes-folded"]').checkVisibility())`); got != "false" {
+		t.Errorf("the folded chart is visible before the click")
+	}
+	step("unfold", chromedp.Click(chromedp.CSS(`details.folded#net-folded > summary`)))
+	step("folded chart shown", chromedp.WaitVisible(chromedp.CSS(`figure.chart[data-chart="net-net-bytes-folded"] svg`)))
+	if got := eval(`(() => { const f = document.querySelector('figure.chart[data-chart="net-net-bytes-folded"]'); return f.checkVisibility() + " " + f.querySelector("figcaption").textContent; })()`); got != "true ifb0" {
+		t.Errorf("after the click, the folded chart (visible, label): %q, want visible and about ifb0", got)
+	}
+	// It stays open across live updates.
+	eval(`(() => { document.querySelector("#charts .grid").setAttribute("data-old", "1"); return ""; })()`)
+	step("live update while unfolded", chromedp.Poll[chromedp.Void](`!document.querySelector("#charts .grid[data-old]")`, chromedp.WithPollingTimeout(15*time.Second)))
+	if got := eval(`String(document.querySelector("details.folded#net-folded").open)`); got != "true" {
+		t.Errorf("a live update folded the interfaces the user unfolded")
+	}
+	screenshot("overview-unfolded.png")
+	checkCharts("overview unfolded", overviewAll, true)
+	step("fold again", chromedp.Click(chromedp.CSS(`details.folded#net-folded > summary`)))
+	eval(`(() => { window.scrollTo(0, 0); return ""; })()`)
+
 	// One time axis for all charts of the page: the same plot area.
 	if got := eval(`Array.from(new Set(Array.from(document.querySelectorAll("figure.chart svg line.axis")).map(l => l.getAttribute("x1") + "-" + l.getAttribute("x2")))).join(" ")`); strings.Contains(got, " ") || got == "" {
 		t.Errorf("the charts' time axes differ: %s", got)
@@ -227,8 +277,8 @@ func TestE2EServeBrowser(t *testing.T) {
 		t.Errorf("tooltip %q lacks the time, a value in %% and the busy total", tip)
 	}
 	// The hover line crosses every chart at the same time.
-	if got := eval(`(() => { const c = Array.from(document.querySelectorAll("figure.chart svg line.cursor")); return c.length + " " + new Set(c.map(l => l.getAttribute("x1"))).size; })()`); got != fmt.Sprintf("%d 1", len(overview)) {
-		t.Errorf("hover lines (count, distinct x): %s, want one in each of the %d charts at one x", got, len(overview))
+	if got := eval(`(() => { const c = Array.from(document.querySelectorAll("figure.chart svg line.cursor")); return c.length + " " + new Set(c.map(l => l.getAttribute("x1"))).size; })()`); got != fmt.Sprintf("%d 1", len(overviewAll)) {
+		t.Errorf("hover lines (count, distinct x): %s, want one in each of the %d charts at one x", got, len(overviewAll))
 	}
 	screenshot("overview-hover.png")
 
@@ -239,7 +289,7 @@ func TestE2EServeBrowser(t *testing.T) {
 	if got := eval(`document.getElementById("live").textContent`); !strings.Contains(got, "live, every 2 s") {
 		t.Errorf("live status %q", got)
 	}
-	checkCharts("overview after a live update", overview, true)
+	checkCharts("overview after a live update", overviewAll, true)
 
 	// One click for each range.
 	for _, rng := range []string{"6h", "24h", "7d", "30d"} {
@@ -247,7 +297,7 @@ func TestE2EServeBrowser(t *testing.T) {
 		if got := eval(`location.search`); got != "?range="+rng {
 			t.Errorf("after clicking %s the page is %s", rng, got)
 		}
-		checkCharts("overview "+rng, overview, false)
+		checkCharts("overview "+rng, overviewAll, false)
 		if got := eval(`document.querySelector("nav.ranges a.active").textContent`); got != rng {
 			t.Errorf("after clicking %s the active range is %q", rng, got)
 		}
@@ -276,7 +326,7 @@ func TestE2EServeBrowser(t *testing.T) {
 	if got := eval(`document.querySelector('form.custom input[name="to"]').value`); got != to {
 		t.Errorf("the custom range page shows to=%q, want %q", got, to)
 	}
-	checkCharts("custom range", overview, false)
+	checkCharts("custom range", overviewAll, false)
 	if got := eval(`document.getElementById("charts").hasAttribute("data-refresh") ? "live" : "still"`); got != "still" {
 		t.Errorf("a range in the past updates itself")
 	}
@@ -293,7 +343,7 @@ func TestE2EServeBrowser(t *testing.T) {
 	// A phone.
 	step("phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
 		chromedp.Navigate(srv.url+"/"), chromedp.WaitVisible(chromedp.CSS("figure.chart svg")))
-	checkCharts("phone", overview, true)
+	checkCharts("phone", overviewAll, true)
 	if w := eval(`String(document.documentElement.scrollWidth)`); w != "390" {
 		t.Errorf("the page is %s px wide on a 390 px phone screen", w)
 	}
@@ -307,6 +357,9 @@ func TestE2EServeBrowser(t *testing.T) {
 	phoneRes, err := chromedp.Run(ctx, chromedp.Evaluate[json.RawMessage](`(() => {
 		let smallest = 1e9, texts = 0; const clipped = [];
 		for (const svg of document.querySelectorAll("figure.chart svg")) {
+			if (!svg.checkVisibility()) {
+				continue; // folded away
+			}
 			const scale = svg.getScreenCTM().a, vb = svg.viewBox.baseVal;
 			for (const t of svg.querySelectorAll("text")) {
 				texts++;

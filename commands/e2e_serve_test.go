@@ -70,6 +70,13 @@ func importHistory(t *testing.T, bin, dir string, end time.Time, minutes int, sk
 		}
 		return nil
 	})
+	importSeries(t, bin, dir, series, pts)
+}
+
+// importSeries imports series with their points (pts[i] of series[i])
+// into the store in dir with `srvmon import`.
+func importSeries(t *testing.T, bin, dir string, series []tsdb.Series, pts [][]tsdb.Point) {
+	t.Helper()
 	order := make(map[string]int, len(series))
 	for i, s := range series {
 		order[s.Key()] = i

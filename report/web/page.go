@@ -51,6 +51,10 @@ type sectionSpec struct {
 	view      string
 	charts    []chartSpec
 	links     string // the page each device of the result links to ("" none)
+	// fold is the device label by which devices down or idle all range are
+	// folded away (drawn in charts shown on a click), "" for none; noun
+	// names such a device.
+	fold, noun string
 }
 
 // pageKind is one kind of page: the overview or the page of one device.
@@ -75,10 +79,10 @@ var overviewPage = &pageKind{name: "overview", sections: []sectionSpec{
 		{id: "load", title: "Load average", cols: []col{c("load1", "1 min"), c("load5", "5 min"), c("load15", "15 min")}}}},
 	{id: "mem", title: "Memory", view: "mem", charts: []chartSpec{
 		{id: "mem", title: "Memory", cols: []col{c("used", "used"), c("cached", "cached"), c("buffers", "buffers"), c("free", "free"), c("available", "available")}}}},
-	{id: "disk", title: "Disks", view: "disk", links: "disk", charts: []chartSpec{
+	{id: "disk", title: "Disks", view: "disk", links: "disk", fold: "device", noun: "disk", charts: []chartSpec{
 		{id: "disk-util", title: "Disk utilization", cols: []col{c("util", "util")}},
 		{id: "disk-bytes", title: "Disk throughput", cols: []col{c("rbytes/s", "read"), c("wbytes/s", "write")}}}},
-	{id: "net", title: "Network", view: "net", links: "net", charts: []chartSpec{
+	{id: "net", title: "Network", view: "net", links: "net", fold: "device", noun: "interface", charts: []chartSpec{
 		{id: "net-bytes", title: "Network throughput", cols: []col{c("rxbytes/s", "in"), c("txbytes/s", "out")}}}},
 	{id: "fs", title: "Filesystems", view: "fs", links: "fs", charts: []chartSpec{
 		{id: "fs-used", title: "Filesystem space used", cols: []col{c("%used", "used")}}}},
@@ -305,10 +309,15 @@ type (
 		ID, Title, Note string
 		Links           []link
 		Charts          []chartData
+		// Folded are the charts of the devices folded away, FoldText what
+		// the toggle that shows them says.
+		Folded   []chartData
+		FoldText string
 	}
 	chartData struct {
-		ID  string
-		SVG template.HTML
+		ID      string
+		Caption string // of a folded chart: the devices it draws
+		SVG     template.HTML
 	}
 )
 
@@ -403,16 +412,37 @@ func (s *Server) build(ctx context.Context, req pageRequest) (pageData, map[stri
 		if sec.links != "" {
 			sd.Links = deviceLinks(res, pageKinds[sec.links], req)
 		}
+		var folded *query.Result
+		var foldedNames string
+		if sec.fold != "" {
+			var down map[string]bool
+			if sec.view == "net" {
+				if down, err = s.downInterfaces(ctx, req); err != nil {
+					return d, nil, err
+				}
+			}
+			f := foldDevices(res, sec.fold, down)
+			res, folded = f.split(res)
+			sd.FoldText = f.summary(sec.noun)
+			foldedNames = strings.Join(f.names, ", ")
+		}
 		for _, cs := range sec.charts {
-			cr := chartResult(res, cs)
 			id := sec.id + "-" + cs.id
 			if kind != overviewPage {
 				id = cs.id
 			}
 			opts := report.ChartOptions{Width: chartWidth, Height: chartHeight, Loc: loc, Stacked: cs.stacked, Lines: cs.lines}
-			pending = append(pending, pendingChart{section: len(d.Sections), id: id, title: cs.title, res: cr, opts: opts})
-			sd.Charts = append(sd.Charts, chartData{ID: id})
-			hover[id] = hoverOf(cr)
+			add := func(list *[]chartData, id string, res *query.Result) {
+				cr := chartResult(res, cs)
+				pending = append(pending, pendingChart{section: len(d.Sections), id: id, title: cs.title, res: cr, opts: opts})
+				*list = append(*list, chartData{ID: id})
+				hover[id] = hoverOf(cr)
+			}
+			add(&sd.Charts, id, res)
+			if folded != nil && len(folded.Quantities) > 0 {
+				add(&sd.Folded, id+"-folded", folded)
+				sd.Folded[len(sd.Folded)-1].Caption = foldedNames
+			}
 		}
 		d.Sections = append(d.Sections, sd)
 	}
@@ -465,9 +495,12 @@ func drawCharts(sections []sectionData, charts []pendingChart) {
 	}
 	for _, pc := range charts {
 		pc.opts.PlotLeft = left
-		for i := range sections[pc.section].Charts {
-			if ch := &sections[pc.section].Charts[i]; ch.ID == pc.id {
-				ch.SVG = pc.opts.SVG(pc.res, pc.title)
+		sec := &sections[pc.section]
+		for _, list := range [][]chartData{sec.Charts, sec.Folded} {
+			for i := range list {
+				if list[i].ID == pc.id {
+					list[i].SVG = pc.opts.SVG(pc.res, pc.title)
+				}
 			}
 		}
 	}

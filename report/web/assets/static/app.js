@@ -56,7 +56,15 @@
 			})
 			.then(function (data) {
 				hideTip();
+				// Keep open what the user unfolded.
+				var open = Array.prototype.map.call(main.querySelectorAll("details[open]"), function (d) { return d.id; });
 				main.innerHTML = data.main;
+				open.forEach(function (id) {
+					var d = id && document.getElementById(id);
+					if (d) {
+						d.open = true;
+					}
+				});
 				hover = data.hover || {};
 				if (pointer) {
 					// Keep the tooltip where the pointer is.
