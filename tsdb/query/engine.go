@@ -605,7 +605,13 @@ func bind(g *group, has func(ti int) bool) []bound {
 			r := make([]boundTerm, 0, len(ts))
 			for _, t := range ts {
 				ti, found := g.termIdx[t.key()]
-				if !found || !has(ti) {
+				if found && !has(ti) {
+					found = false
+				}
+				switch {
+				case !found && t.optional:
+					continue // a counter older kernels or collectors lack
+				case !found:
 					ok = false
 					return nil
 				}

@@ -26,6 +26,9 @@ type term struct {
 	metric string
 	mode   string // value of the series' "mode" label (cpu views); "" otherwise
 	coef   float64
+	// optional terms count as 0 where their series is not recorded (the
+	// discard counters of kernels before 4.18).
+	optional bool
 }
 
 func (t term) key() string {
@@ -139,6 +142,8 @@ func gauge(name string, unit Unit, metric string) column {
 
 func tm(metric string, coef float64) term { return term{metric: metric, coef: coef} }
 
+func optional(metric string) term { return term{metric: metric, coef: 1, optional: true} }
+
 // memUsed is sysstat's kbmemused (sysstat 12.6, pr_stats.c and rd_stats.c):
 // MemTotal - MemFree - Buffers - Cached - Slab, never below 0, where Cached
 // is /proc/meminfo's Cached line alone (not SReclaimable).
@@ -208,7 +213,8 @@ var allViews = map[string]*view{
 		name: "disk", help: "per device: r/s, w/s, bytes/s, % util, await, queue (sar -d)",
 		metrics: []string{"node_disk_reads_completed_total", "node_disk_writes_completed_total", "node_disk_read_bytes_total",
 			"node_disk_written_bytes_total", "node_disk_io_time_seconds_total", "node_disk_read_time_seconds_total",
-			"node_disk_write_time_seconds_total", "node_disk_io_time_weighted_seconds_total"},
+			"node_disk_write_time_seconds_total", "node_disk_io_time_weighted_seconds_total",
+			"node_disk_discards_completed_total", "node_disk_discard_time_seconds_total"},
 		filterLabel: "device", filterFlag: "--device",
 		columns: []column{
 			counter("r/s", PerSecond, "node_disk_reads_completed_total", 1),
@@ -216,9 +222,13 @@ var allViews = map[string]*view{
 			counter("rbytes/s", BytesPerSecond, "node_disk_read_bytes_total", 1),
 			counter("wbytes/s", BytesPerSecond, "node_disk_written_bytes_total", 1),
 			{name: "util", unit: Percent, kind: rate, num: []term{tm("node_disk_io_time_seconds_total", 1)}, scale: 100, counted: true, counts: Seconds},
+			// await as sysstat 12 computes it: the time of reads, writes
+			// and discards over their number.
 			{name: "await", unit: Seconds, kind: rate,
-				num: []term{tm("node_disk_read_time_seconds_total", 1), tm("node_disk_write_time_seconds_total", 1)},
-				den: []term{tm("node_disk_reads_completed_total", 1), tm("node_disk_writes_completed_total", 1)}},
+				num: []term{tm("node_disk_read_time_seconds_total", 1), tm("node_disk_write_time_seconds_total", 1),
+					optional("node_disk_discard_time_seconds_total")},
+				den: []term{tm("node_disk_reads_completed_total", 1), tm("node_disk_writes_completed_total", 1),
+					optional("node_disk_discards_completed_total")}},
 			{name: "aqu-sz", unit: Count, kind: rate, num: []term{tm("node_disk_io_time_weighted_seconds_total", 1)}},
 		},
 		busy: busy{col: "util", desc: "max util"},
