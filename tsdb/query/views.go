@@ -423,3 +423,27 @@ func ViewHelp(name string) string {
 	}
 	return ""
 }
+
+// Column names one column of a view and its unit.
+type Column struct {
+	Name string
+	Unit Unit
+	// Rate says that the column's value belongs to the interval between two
+	// samples (computed from counters); otherwise it is a level, the value
+	// of gauges at one sample.
+	Rate bool
+}
+
+// Columns returns the columns of the view name in the order query prints
+// them, or nil for an unknown view.
+func Columns(name string) []Column {
+	v, ok := allViews[name]
+	if !ok {
+		return nil
+	}
+	out := make([]Column, len(v.columns))
+	for i, c := range v.columns {
+		out[i] = Column{Name: c.name, Unit: c.unit, Rate: c.kind == rate}
+	}
+	return out
+}
