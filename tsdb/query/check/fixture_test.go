@@ -174,7 +174,7 @@ func TestEpisodes(t *testing.T) {
 		{`net.rxbytes/s{device="eth0"} > 100MiB`, 45, Critical, 44, 200 * mib},
 		{`net.rxbytes/s{device="eth0"} > 100MiB`, 46, OK, -1, mib},
 		// The gap: no sets at 50..54; busy 95% again from the interval 56.
-		{"cpu.busy > 90%", 52, OK, -1, 10},      // the newest set is 49's, 3 minutes old
+		{"cpu.busy > 90%", 52, OK, -1, 10},       // the newest set is 49's, 3 minutes old
 		{"cpu.busy > 90%", 55, Unknown, -1, nan}, // the interval ending at 55 spans the gap
 		{"cpu.busy > 90%", 56, Critical, 55, 95},
 		{"cpu.busy > 90% for 10m", 60, Unknown, -1, nan}, // held since the gap only
