@@ -31,6 +31,12 @@ const (
 
 func (e *usageError) Error() string { return e.msg }
 
+// exitStatus ends a command that has said all it had to say (srvmon check's
+// plugin output) with an exit status of its own; Main prints nothing more.
+type exitStatus struct{ code int }
+
+func (e *exitStatus) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
 // Main runs srvmon with args (args[0] is the program name) and returns the
 // exit status: 0 on success, 1 when the command failed, 2 for a usage error.
 // Output goes to stdout; errors and warnings, one line each prefixed with
@@ -40,6 +46,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := root.Run(ctx, args)
 	if err == nil {
 		return exitOK
+	}
+	var es *exitStatus
+	if errors.As(err, &es) {
+		return es.code
 	}
 	if m := reNoHelpTopic().FindStringSubmatch(err.Error()); m != nil {
 		// From cli's own help command ("srvmon help nosuch").
@@ -97,6 +107,7 @@ Examples:
 			newImportCommand(),
 			newPushCommand(),
 			newVerifyCommand(),
+			newCheckCommand(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() > 0 {
@@ -107,7 +118,9 @@ Examples:
 		},
 	}
 	for _, c := range root.Commands {
-		c.OnUsageError = onUsageError
+		if c.OnUsageError == nil {
+			c.OnUsageError = onUsageError
+		}
 	}
 	return root
 }

@@ -27,7 +27,7 @@ func points(ctx context.Context, s *tsdb.Store, view, column string, o query.Opt
 		return nil, err
 	}
 	var out []quantity
-	for _, q := range res.Series {
+	for _, q := range res.Quantities {
 		if q.Name == column {
 			out = append(out, quantity{labels: q.Labels, points: q.Points})
 		}
@@ -39,19 +39,14 @@ func points(ctx context.Context, s *tsdb.Store, view, column string, o query.Opt
 // each series, by the key of its labels: a rate's increase over the time it
 // took, a level's mean, as query computes them.
 func averages(ctx context.Context, s *tsdb.Store, view, column string, o query.Options) (map[string]float64, error) {
-	sum, err := query.Summarize(ctx, s, view, o)
+	res, err := query.Run(ctx, s, view, o)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]float64{}
-	for _, st := range sum.Stats {
-		q := sum.Result.Series[st.Series]
+	for _, q := range res.Quantities {
 		if q.Name == column {
-			v := st.Avg
-			if st.Count == 0 {
-				v = math.NaN()
-			}
-			out[labelKey(q.Labels)] = v
+			out[labelKey(q.Labels)] = q.Stats.Avg
 		}
 	}
 	return out, nil
@@ -65,7 +60,7 @@ func sampleTimes(ctx context.Context, s *tsdb.Store, from, to time.Time) ([]int6
 		return nil, err
 	}
 	var ts []int64
-	for _, q := range res.Series {
+	for _, q := range res.Quantities {
 		for _, p := range q.Points {
 			if !math.IsNaN(p.V) {
 				ts = append(ts, p.T)

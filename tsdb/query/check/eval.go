@@ -2,7 +2,6 @@ package check
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -249,10 +248,6 @@ func evaluate(ctx context.Context, s *tsdb.Store, c *Check, o Options) Result {
 	qo := query.Options{From: from, To: to}
 	qs, err := points(ctx, s, e.View, e.Column, qo)
 	if err != nil {
-		var nd *query.NoDataError
-		if errors.As(err, &nd) {
-			return unknown(c, "no samples of %s in the last %s: %v", e.View, FormatDuration(e.For+o.Lookback), err)
-		}
 		return unknown(c, "%v", err)
 	}
 	qs, err = choose(qs, e)
@@ -301,12 +296,9 @@ func evaluate(ctx context.Context, s *tsdb.Store, c *Check, o Options) Result {
 	}
 	var avgs map[string]float64
 	if e.For > 0 {
+		// The sample sets from winStart to T: a rate's intervals after
+		// winStart, a level's samples from it on.
 		ao := query.Options{From: time.Unix(winStart, 0), To: time.Unix(T+1, 0)}
-		if col.Rate {
-			// The interval ending at the window's first sample set is before
-			// the window.
-			ao.From = ao.From.Add(time.Second)
-		}
 		if avgs, err = averages(ctx, s, e.View, e.Column, ao); err != nil {
 			return unknown(c, "%v", err)
 		}
@@ -406,26 +398,38 @@ func alternatives(qs []quantity, ms []Matcher) string {
 	return strings.Join(vals, " ")
 }
 
+// filterLabels are the labels that tell a view's series apart, for
+// narrowed.
+var filterLabels = map[string]string{"fs": "mountpoint", "disk": "device", "net": "device", "cpu": "cpu"}
+
 // narrowed is the expression's subject with the labels that tell the
-// chosen series apart added, when the matchers chose more than one.
+// chosen series apart added, when the matchers chose more than one: the
+// view's own (mountpoint, device) when it does, else every label that
+// differs.
 func narrowed(e *Expr, ls []tsdb.Label, qs []quantity) string {
 	if len(qs) < 2 {
 		return e.Subject()
 	}
 	ms := slices.Clone(e.Matchers)
-	for _, l := range ls {
-		if l.Name == "instance" && !differs(qs, "instance") {
-			continue
-		}
-		if !differs(qs, l.Name) {
-			continue
-		}
-		have := false
+	add := func(l tsdb.Label) {
 		for _, m := range ms {
-			have = have || m.Name == l.Name
+			if m.Name == l.Name {
+				return
+			}
 		}
-		if !have {
-			ms = append(ms, Matcher{Name: l.Name, Value: l.Value})
+		ms = append(ms, Matcher{Name: l.Name, Value: l.Value})
+	}
+	fl := filterLabels[e.View]
+	for _, l := range ls {
+		if (l.Name == fl || l.Name == "instance") && differs(qs, l.Name) {
+			add(l)
+		}
+	}
+	if fl == "" || !differs(qs, fl) {
+		for _, l := range ls {
+			if differs(qs, l.Name) {
+				add(l)
+			}
 		}
 	}
 	n := *e

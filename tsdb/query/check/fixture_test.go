@@ -100,8 +100,10 @@ func episodes(tb testing.TB) *tsdb.Store {
 		set = append(set,
 			smp("node_filesystem_size_bytes", 100*gib, "mountpoint", "/", "device", "/dev/sda1", "fstype", "ext4"),
 			smp("node_filesystem_free_bytes", (100-used)*gib, "mountpoint", "/", "device", "/dev/sda1", "fstype", "ext4"),
+			smp("node_filesystem_avail_bytes", (100-used)*gib, "mountpoint", "/", "device", "/dev/sda1", "fstype", "ext4"),
 			smp("node_filesystem_size_bytes", 1*gib, "mountpoint", "/boot", "device", "/dev/sda2", "fstype", "ext4"),
-			smp("node_filesystem_free_bytes", 0.5*gib, "mountpoint", "/boot", "device", "/dev/sda2", "fstype", "ext4"))
+			smp("node_filesystem_free_bytes", 0.5*gib, "mountpoint", "/boot", "device", "/dev/sda2", "fstype", "ext4"),
+			smp("node_filesystem_avail_bytes", 0.5*gib, "mountpoint", "/boot", "device", "/dev/sda2", "fstype", "ext4"))
 		avail := 2.0 * gib
 		if m >= 25 && m <= 35 {
 			avail = 400 * mib
