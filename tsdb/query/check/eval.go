@@ -503,7 +503,7 @@ func judge(c *Check, q quantity, col query.Column, times []int64, T int64, o Opt
 			r.Fired, r.Since = x, time.Unix(since, 0).In(o.Now.Location())
 			return r
 		case why != "" && r.State == OK:
-			r.State, r.Reason = Unknown, why
+			r.State, r.Reason, r.Value = Unknown, why, math.NaN()
 		}
 	}
 	return r
