@@ -129,7 +129,7 @@ func TestCheck_PluginOutputAndExit(t *testing.T) {
 			"SRVMON CRITICAL - status.age 360 s > 5m (since 10:20) | status_age=360s;;300;0;",
 			"UNKNOWN: cpu.busy: the newest sample of cpu is 6m old, more than 5m (is srvmon record running? see status.age) | cpu_busy=U;;90;0;100",
 		}},
-		{"BadExpression", []string{"cpu.busy > 90"+"MiB"}, 3, []string{
+		{"BadExpression", []string{"cpu.busy > 90" + "MiB"}, 3, []string{
 			`SRVMON UNKNOWN - bad check "cpu.busy > 90MiB": at column 12: the column is a percentage; write the threshold like 90%, got "90MiB"; the form is VIEW.COLUMN[{LABEL="VALUE",...}] OP THRESHOLD [for DURATION]`,
 		}},
 		{"NoSuchSeries", []string{"--at", checkAt(16), `fs.%used{mountpoint="/srv"} > 90%`}, 3, []string{
