@@ -52,7 +52,8 @@ func checkStore(t *testing.T) string {
 		}
 		set := []tsdb.Sample{smp(metric.BootInfo, 1, "boot_id", "b"),
 			smp("srvmon_cpu_seconds_total", busy, "mode", "user"), smp("srvmon_cpu_seconds_total", idle, "mode", "idle"),
-			smp("node_filesystem_size_bytes", 100e9, "mountpoint", "/"), smp("node_filesystem_free_bytes", 50e9, "mountpoint", "/")}
+			smp("node_filesystem_size_bytes", 100e9, "mountpoint", "/"), smp("node_filesystem_free_bytes", 50e9, "mountpoint", "/"),
+			smp("node_filesystem_avail_bytes", 50e9, "mountpoint", "/")}
 		for _, mode := range []string{"nice", "system", "iowait", "irq", "softirq", "steal"} {
 			set = append(set, smp("srvmon_cpu_seconds_total", 0, "mode", mode))
 		}
