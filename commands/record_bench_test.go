@@ -108,3 +108,39 @@ func BenchmarkRecordProcess(b *testing.B) {
 		}
 	}
 }
+
+// preIssue12Collectors are the default collectors before the kernel
+// families (pressure, netstat, sockstat, ...) joined: "today's record" of
+// that change's target.
+const preIssue12Collectors = "boot,cpu,diskstats,filesystem,load,meminfo,netdev,stat,vmstat"
+
+// BenchmarkRecordCollectors runs one-shot `srvmon record` processes (the
+// real binary), alternating the nine collectors of before issue 12 with
+// every default collector, each into its own fresh store, and reports the
+// CPU time of each and their ratio (target: at most 1.2).
+func BenchmarkRecordCollectors(b *testing.B) {
+	bin := srvmonBinary(b)
+	dir := b.TempDir()
+	variants := [2][]string{
+		{"record", "--data", filepath.Join(dir, "old"), "--collectors", preIssue12Collectors},
+		{"record", "--data", filepath.Join(dir, "all")},
+	}
+	for _, args := range variants { // create the stores outside the measurement
+		runCost(b, bin, args...)
+	}
+	var cpu [2]time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		now := time.Now()
+		time.Sleep(now.Truncate(time.Second).Add(time.Second + 20*time.Millisecond).Sub(now))
+		for j := range variants {
+			k := (i + j) % 2 // alternate which goes first
+			cpu[k] += runCost(b, bin, variants[k]...)
+		}
+	}
+	b.StopTimer()
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+	b.ReportMetric(ms(cpu[0]), "cpu-ms/record-9-collectors")
+	b.ReportMetric(ms(cpu[1]), "cpu-ms/record-defaults")
+	b.ReportMetric(float64(cpu[1])/float64(cpu[0]), "ratio-defaults/9")
+}

@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 )
 
 func init() {
@@ -31,20 +33,47 @@ type netclassCollector struct{}
 // netIface holds the attributes of one interface that exist, as the files
 // spell them without the final newline.
 type netIface struct {
+	flags                                                       uint32 // IFF_* (netlink only)
 	device                                                      string
 	operstate, address, broadcast, duplex, ifalias              string
 	carrier, speed, mtu, carrierChanges, carrierUp, carrierDown string
 }
 
 func (netclassCollector) update(_ context.Context, r *run) error {
-	dir := filepath.Join(r.sys, "class/net")
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil // no sysfs in this container
+	var ifaces []netIface
+	var err error
+	if r.sys == "/sys" {
+		ifaces, err = netlinkIfaces(r)
+	} else {
+		// HOST_SYS points elsewhere (a fixture, or the host's /sys mounted
+		// into a container): read its files, netlink would see this
+		// network namespace.
+		ifaces, err = sysfsIfaces(r)
 	}
 	if err != nil {
 		return err
 	}
+	for i := range ifaces {
+		if err := convertNetclass(&ifaces[i], r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sysfsIfaces reads the attributes of every interface from the files of
+// /sys/class/net/<device>/, as node_exporter 1.5 does: about eleven files
+// per interface, each costing a system call triplet.
+func sysfsIfaces(r *run) ([]netIface, error) {
+	dir := filepath.Join(r.sys, "class/net")
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // no sysfs in this container
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ifaces []netIface
 	for _, e := range entries {
 		if e.Type().IsRegular() {
 			continue // bonding_masters
@@ -64,15 +93,146 @@ func (netclassCollector) update(_ context.Context, r *run) error {
 				if absentAttr(err) {
 					continue
 				}
-				return err
+				return nil, err
 			}
 			*a.dst = strings.TrimRight(v, "\n")
 		}
-		if err := convertNetclass(&ifc, r); err != nil {
-			return err
+		ifaces = append(ifaces, ifc)
+	}
+	return ifaces, nil
+}
+
+// netlinkIfaces gets the same attributes as sysfsIfaces with one rtnetlink
+// dump (RTM_GETLINK) and reads only speed and duplex, which only the
+// driver knows, from sysfs, and only for interfaces that are up (the
+// kernel answers EINVAL for the others). On a VM where a sysfs read costs
+// 25 µs of CPU this saves about a millisecond per run.
+func netlinkIfaces(r *run) ([]netIface, error) {
+	rib, err := syscall.NetlinkRIB(syscall.RTM_GETLINK, syscall.AF_UNSPEC)
+	if err != nil {
+		return nil, fmt.Errorf("netlink RTM_GETLINK: %w", err)
+	}
+	ifaces, err := parseNetlinkLinks(rib)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ifaces {
+		ifc := &ifaces[i]
+		if ifc.flags&syscall.IFF_UP == 0 || ifc.flags&syscall.IFF_LOOPBACK != 0 {
+			continue
+		}
+		for _, a := range [...]struct {
+			file string
+			dst  *string
+		}{{"speed", &ifc.speed}, {"duplex", &ifc.duplex}} {
+			v, err := r.readFile(filepath.Join(r.sys, "class/net", ifc.device, a.file))
+			if err != nil {
+				if absentAttr(err) {
+					continue
+				}
+				return nil, err
+			}
+			*a.dst = strings.TrimRight(v, "\n")
 		}
 	}
-	return nil
+	return ifaces, nil
+}
+
+// netlink attribute types of a link (linux/if_link.h).
+const (
+	iflaAddress          = 1
+	iflaBroadcast        = 2
+	iflaIfname           = 3
+	iflaMTU              = 4
+	iflaOperstate        = 16
+	iflaIfalias          = 20
+	iflaCarrier          = 33
+	iflaCarrierChanges   = 35
+	iflaCarrierUpCount   = 47
+	iflaCarrierDownCount = 48
+)
+
+// operStates are the names sysfs gives IFLA_OPERSTATE's values (RFC 2863).
+var operStates = [...]string{"unknown", "notpresent", "down", "lowerlayerdown", "testing", "dormant", "up"}
+
+// parseNetlinkLinks turns an RTM_GETLINK dump into the attributes sysfs
+// would show: operstate by name, addresses as colon-separated hex, numbers
+// in decimal, carrier only for interfaces that are up (sysfs answers
+// EINVAL for the others).
+func parseNetlinkLinks(rib []byte) ([]netIface, error) {
+	msgs, err := syscall.ParseNetlinkMessage(rib)
+	if err != nil {
+		return nil, fmt.Errorf("parse netlink links: %w", err)
+	}
+	var ifaces []netIface
+	for i := range msgs {
+		m := &msgs[i]
+		if m.Header.Type != syscall.RTM_NEWLINK || len(m.Data) < syscall.SizeofIfInfomsg {
+			continue
+		}
+		info := (*syscall.IfInfomsg)(unsafe.Pointer(&m.Data[0]))
+		attrs, err := syscall.ParseNetlinkRouteAttr(m)
+		if err != nil {
+			return nil, fmt.Errorf("parse netlink link attributes: %w", err)
+		}
+		ifc := netIface{flags: info.Flags}
+		for _, a := range attrs {
+			v := a.Value
+			switch a.Attr.Type {
+			case iflaIfname:
+				ifc.device = strings.TrimRight(string(v), "\x00")
+			case iflaAddress:
+				ifc.address = hexColons(v)
+			case iflaBroadcast:
+				ifc.broadcast = hexColons(v)
+			case iflaIfalias:
+				ifc.ifalias = strings.TrimRight(string(v), "\x00")
+			case iflaOperstate:
+				if len(v) == 1 && int(v[0]) < len(operStates) {
+					ifc.operstate = operStates[v[0]]
+				}
+			case iflaMTU:
+				ifc.mtu = nlUint32(v)
+			case iflaCarrier:
+				if len(v) == 1 && info.Flags&syscall.IFF_UP != 0 {
+					ifc.carrier = strconv.Itoa(int(v[0]))
+				}
+			case iflaCarrierChanges:
+				ifc.carrierChanges = nlUint32(v)
+			case iflaCarrierUpCount:
+				ifc.carrierUp = nlUint32(v)
+			case iflaCarrierDownCount:
+				ifc.carrierDown = nlUint32(v)
+			}
+		}
+		if ifc.device != "" {
+			ifaces = append(ifaces, ifc)
+		}
+	}
+	slices.SortFunc(ifaces, func(a, b netIface) int { return strings.Compare(a.device, b.device) })
+	return ifaces, nil
+}
+
+// nlUint32 returns a native-endian 32-bit netlink attribute in decimal.
+func nlUint32(v []byte) string {
+	if len(v) != 4 {
+		return ""
+	}
+	return strconv.FormatUint(uint64(*(*uint32)(unsafe.Pointer(&v[0]))), 10)
+}
+
+// hexColons formats b as sysfs formats hardware addresses: lowercase hex
+// bytes separated by colons.
+func hexColons(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 0, 3*len(b))
+	for i, c := range b {
+		if i > 0 {
+			out = append(out, ':')
+		}
+		out = append(out, digits[c>>4], digits[c&15])
+	}
+	return string(out)
 }
 
 // absentAttr reports whether a sysfs read error means the device does not

@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -46,5 +47,45 @@ func TestConvertNetclass(t *testing.T) {
 	}
 	if err := convertNetclass(&netIface{device: "eth0", mtu: "big"}, &run{}); err == nil {
 		t.Error("a malformed mtu was accepted")
+	}
+}
+
+// TestNetclassNetlinkEqualsSysfs: on this host, the rtnetlink dump gives
+// every interface exactly the attributes its sysfs files give.
+func TestNetclassNetlinkEqualsSysfs(t *testing.T) {
+	r := newRun(t.Context(), testInstance)
+	if r.sys != "/sys" {
+		t.Skip("HOST_SYS is set")
+	}
+	for attempt := 0; ; attempt++ {
+		nl, err := netlinkIfaces(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, err := sysfsIfaces(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range nl {
+			nl[i].flags = 0
+		}
+		if len(nl) == 0 {
+			t.Fatal("no interfaces")
+		}
+		if slices.Equal(nl, fs) {
+			return
+		}
+		if attempt == 3 { // carrier counts may move between the reads
+			t.Fatalf("netlink:\n%+v\nsysfs:\n%+v", nl, fs)
+		}
+	}
+}
+
+func TestParseNetlinkLinksGarbage(t *testing.T) {
+	if _, err := parseNetlinkLinks([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}); err == nil {
+		t.Error("garbage parsed")
+	}
+	if got := hexColons([]byte{0x02, 0xfc, 0, 0xab}); got != "02:fc:00:ab" {
+		t.Errorf("hexColons = %q", got)
 	}
 }
