@@ -51,7 +51,7 @@ func (s *Store) openBlock(ref blockRef) (*block, error) {
 		return b, nil
 	}
 	dir := filepath.Join(s.dir, blocksDir, ref.name)
-	if err := s.checkBlock(ref, dir); err != nil {
+	if err := s.checkBlock(ref, dir, partSummary); err != nil {
 		return nil, err
 	}
 	sr, index, err := openSummary(filepath.Join(dir, summaryName))
@@ -83,20 +83,28 @@ func (s *Store) openBlock(ref blockRef) (*block, error) {
 // per process: a block generation never changes once renamed into place.
 // Blocks of a format 1 store that have no checksum file yet are read
 // unchecked until a writer migrates the store.
-func (s *Store) checkBlock(ref blockRef, dir string) error {
+func (s *Store) checkBlock(ref blockRef, dir string, part blockPart) error {
+	key := ref.name + "/" + strconv.Itoa(int(part))
 	s.mu.Lock()
 	bad, seen := s.bad[ref.name]
+	checked := s.checked[key]
 	s.mu.Unlock()
 	if seen {
 		return bad.err
+	}
+	if checked {
+		return nil
 	}
 	if s.format < 2 {
 		if _, err := os.Stat(filepath.Join(dir, checksumName)); errors.Is(err, fs.ErrNotExist) {
 			return nil
 		}
 	}
-	err := checkBlockFiles(dir)
+	err := checkBlockFiles(dir, part)
 	if err == nil {
+		s.mu.Lock()
+		s.checked[key] = true
+		s.mu.Unlock()
 		return nil
 	}
 	var de *damageError
@@ -203,6 +211,10 @@ func (s *Store) storage(b *block) (tstorage.Storage, error) {
 			b.err = err
 			return
 		}
+		if err := s.checkBlock(b.ref, b.dir, partData); err != nil {
+			b.err = err
+			return
+		}
 		b.ts, b.err = tstorage.NewStorage(
 			tstorage.WithDataPath(b.dir),
 			tstorage.WithTimestampPrecision(tstorage.Seconds),
@@ -217,6 +229,9 @@ func (s *Store) storage(b *block) (tstorage.Storage, error) {
 	if b.err != nil {
 		if errors.Is(b.err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("open block %s: %w", b.ref.name, b.err)
+		}
+		if errors.Is(b.err, errDamaged) {
+			return nil, b.err
 		}
 		return nil, s.badBlock(b.ref, &damageError{"", "tstorage cannot open it: " + b.err.Error()})
 	}
@@ -365,7 +380,7 @@ func (w *Writer) compact(day int64) error {
 			continue
 		}
 		gen = ref.gen + 1
-		b, err := s.openBlock(ref)
+		pts, err := s.blockPoints(ref)
 		if errors.Is(err, errDamaged) {
 			// Its samples cannot be read: keep it in damaged/ (it was
 			// reported) and build the day from the head log alone.
@@ -378,17 +393,9 @@ func (w *Writer) compact(day int64) error {
 			return err
 		}
 		old = append(old, ref)
-		for _, si := range b.index {
-			ser, err := ParseSeries(si.Key)
-			if err != nil {
-				return fmt.Errorf("block %s: %w", ref.name, err)
-			}
-			pts, err := s.selectBlock(b, ser, si.Key, math.MinInt64, math.MaxInt64)
-			if err != nil {
-				return err
-			}
+		for k, p := range pts {
 			// block points first: the head log's are newer and win.
-			series[si.Key] = append(pts, series[si.Key]...)
+			series[k] = append(p, series[k]...)
 		}
 	}
 
@@ -430,6 +437,23 @@ func (w *Writer) compact(day int64) error {
 		}
 	}
 	return nil
+}
+
+// blockPoints reads every point of a block, by series key.
+func (s *Store) blockPoints(ref blockRef) (map[string][]Point, error) {
+	b, err := s.openBlock(ref)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]Point, len(b.index))
+	for i, si := range b.index {
+		pts, err := s.selectBlock(b, b.series[i], si.Key, math.MinInt64, math.MaxInt64)
+		if err != nil {
+			return nil, err
+		}
+		out[si.Key] = pts
+	}
+	return out, nil
 }
 
 // writeBlock writes series (points in any order, duplicates allowed: the

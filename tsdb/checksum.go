@@ -110,12 +110,33 @@ func writeChecksums(dir string) error {
 	return nil
 }
 
-// checkBlockFiles verifies dir against its checksum file. It returns an
-// error wrapping errDamaged, naming the file, when a file is missing,
-// unlisted, of the wrong size or content, or when the checksum file itself
-// is damaged; an error wrapping fs.ErrNotExist when the whole directory is
-// gone.
-func checkBlockFiles(dir string) error {
+// blockPart is the part of a block a check covers: readers that use only
+// a block's summaries (series lists, reports over months) check only
+// summary.gz, and the tstorage files when they first read values.
+type blockPart int
+
+const (
+	partAll     blockPart = iota
+	partSummary           // summary.gz
+	partData              // tstorage's files, and no file the block was not written with
+)
+
+func (p blockPart) has(rel string) bool {
+	switch p {
+	case partSummary:
+		return rel == summaryName
+	case partData:
+		return rel != summaryName
+	}
+	return true
+}
+
+// checkBlockFiles verifies part of dir against its checksum file. It
+// returns an error wrapping errDamaged, naming the file, when a file is
+// missing, unlisted, of the wrong size or content, or when the checksum
+// file itself is damaged; an error wrapping fs.ErrNotExist when the whole
+// directory is gone.
+func checkBlockFiles(dir string, part blockPart) error {
 	data, err := os.ReadFile(filepath.Join(dir, checksumName))
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, derr := os.Stat(dir); derr != nil {
@@ -130,18 +151,25 @@ func checkBlockFiles(dir string) error {
 	if err != nil {
 		return &damageError{checksumName, err.Error()}
 	}
-	files, err := blockFiles(dir)
-	if err != nil {
-		return err
-	}
-	for _, rel := range files {
-		if _, ok := listed[rel]; !ok {
-			return &damageError{rel, "a file the block was not written with"}
+	if part != partSummary {
+		files, err := blockFiles(dir)
+		if err != nil {
+			return err
 		}
+		for _, rel := range files {
+			if _, ok := listed[rel]; !ok {
+				return &damageError{rel, "a file the block was not written with"}
+			}
+		}
+	}
+	if _, ok := listed[summaryName]; !ok {
+		return &damageError{summaryName, "not listed in " + checksumName}
 	}
 	names := make([]string, 0, len(listed))
 	for rel := range listed {
-		names = append(names, rel)
+		if part.has(rel) {
+			names = append(names, rel)
+		}
 	}
 	sort.Strings(names)
 	for _, rel := range names {

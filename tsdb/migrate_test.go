@@ -66,7 +66,7 @@ func TestMigrateFormat1(t *testing.T) {
 	if string(marker) != markerText {
 		t.Fatalf("marker after the first writer: %q", marker)
 	}
-	if err := checkBlockFiles(filepath.Join(dir, blocksDir, blocks[0].name)); err != nil {
+	if err := checkBlockFiles(filepath.Join(dir, blocksDir, blocks[0].name), partAll); err != nil {
 		t.Fatalf("migrated block: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, damagedDir, blocks[1].name)); err != nil {

@@ -130,14 +130,15 @@ type Store struct {
 	lockTimeout   time.Duration
 	now           func() time.Time
 
-	mu     sync.Mutex
-	blocks map[string]*block // open blocks by directory name; never closed (see block.go)
-	heads  map[int64]*cachedHead
-	sumLRU []*block // blocks holding decoded summaries, least recently used first
-	stats  Stats
-	damage []Damage            // what reads and writes found damaged (damage.go)
-	format int                 // the store's format (the marker), 1 or 2
-	bad    map[string]badBlock // blocks whose check failed, by directory name
+	mu      sync.Mutex
+	blocks  map[string]*block // open blocks by directory name; never closed (see block.go)
+	heads   map[int64]*cachedHead
+	sumLRU  []*block // blocks holding decoded summaries, least recently used first
+	stats   Stats
+	damage  []Damage            // what reads and writes found damaged (damage.go)
+	format  int                 // the store's format (the marker), 1 or 2
+	bad     map[string]badBlock // blocks whose check failed, by directory name
+	checked map[string]bool     // block parts that passed it, by name/part
 }
 
 // Stats counts the expensive things a Store did, for tests and benchmarks.
@@ -161,6 +162,7 @@ func newStore(dir string, opts []Option) *Store {
 		now:           time.Now,
 		blocks:        map[string]*block{},
 		bad:           map[string]badBlock{},
+		checked:       map[string]bool{},
 		format:        storeFormat,
 		heads:         map[int64]*cachedHead{},
 	}

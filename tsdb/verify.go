@@ -159,7 +159,7 @@ func (s *Store) verifyBlock(ref blockRef) (Damage, bool, error) {
 			}
 		}
 	} else {
-		err = checkBlockFiles(dir)
+		err = checkBlockFiles(dir, partAll)
 	}
 	var de *damageError
 	switch {
