@@ -215,13 +215,7 @@ func (s *Store) storage(b *block) (tstorage.Storage, error) {
 			b.err = err
 			return
 		}
-		b.ts, b.err = tstorage.NewStorage(
-			tstorage.WithDataPath(b.dir),
-			tstorage.WithTimestampPrecision(tstorage.Seconds),
-			tstorage.WithPartitionDuration(48*time.Hour),
-			tstorage.WithRetention(forever),
-			tstorage.WithWALBufferedSize(-1),
-		)
+		b.ts, b.err = openPartition(b.dir)
 		s.mu.Lock()
 		s.stats.BlocksOpened++
 		s.mu.Unlock()
@@ -236,6 +230,18 @@ func (s *Store) storage(b *block) (tstorage.Storage, error) {
 		return nil, s.badBlock(b.ref, &damageError{"", "tstorage cannot open it: " + b.err.Error()})
 	}
 	return b.ts, nil
+}
+
+// openPartition opens (or creates) the tstorage directory of a block: one
+// partition of up to two days, no WAL, no retention of tstorage's own.
+func openPartition(dir string) (tstorage.Storage, error) {
+	return tstorage.NewStorage(
+		tstorage.WithDataPath(dir),
+		tstorage.WithTimestampPrecision(tstorage.Seconds),
+		tstorage.WithPartitionDuration(48*time.Hour),
+		tstorage.WithRetention(forever),
+		tstorage.WithWALBufferedSize(-1),
+	)
 }
 
 // selectBlock returns the points of key in [start, end) from b.
@@ -374,7 +380,7 @@ func (w *Writer) compact(day int64) error {
 		return err
 	}
 	gen := 1
-	var old []blockRef // generations the new one replaces
+	var old, damaged []blockRef // generations the new one replaces
 	for _, ref := range newest {
 		if ref.day != day {
 			continue
@@ -382,17 +388,16 @@ func (w *Writer) compact(day int64) error {
 		gen = ref.gen + 1
 		pts, err := s.blockPoints(ref)
 		if errors.Is(err, errDamaged) {
-			// Its samples cannot be read: keep it in damaged/ (it was
-			// reported) and build the day from the head log alone.
-			if _, err := s.quarantine(filepath.Join(s.dir, blocksDir, ref.name)); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != nil {
+			// It was reported. Its tstorage files may be intact (a
+			// damaged summary); else the day is built from the head
+			// log alone. Either way it goes to damaged/ afterwards.
+			pts, _ = s.intactPoints(ref, filepath.Join(s.dir, blocksDir, ref.name))
+			damaged = append(damaged, ref)
+		} else if err != nil {
 			return err
+		} else {
+			old = append(old, ref)
 		}
-		old = append(old, ref)
 		for k, p := range pts {
 			// block points first: the head log's are newer and win.
 			series[k] = append(p, series[k]...)
@@ -433,6 +438,11 @@ func (w *Writer) compact(day int64) error {
 	}
 	for _, ref := range old {
 		if err := os.RemoveAll(filepath.Join(s.dir, blocksDir, ref.name)); err != nil {
+			return err
+		}
+	}
+	for _, ref := range damaged {
+		if _, err := s.quarantine(filepath.Join(s.dir, blocksDir, ref.name)); err != nil {
 			return err
 		}
 	}
@@ -491,13 +501,7 @@ func writeBlock(dir string, series map[string][]Point) error {
 		return err
 	}
 	if total > 0 {
-		st, err := tstorage.NewStorage(
-			tstorage.WithDataPath(dir),
-			tstorage.WithTimestampPrecision(tstorage.Seconds),
-			tstorage.WithPartitionDuration(48*time.Hour),
-			tstorage.WithRetention(forever),
-			tstorage.WithWALBufferedSize(-1),
-		)
+		st, err := openPartition(dir)
 		if err != nil {
 			return fmt.Errorf("create tstorage: %w", err)
 		}
@@ -535,7 +539,7 @@ func writeBlock(dir string, series map[string][]Point) error {
 	if err := writeSummary(filepath.Join(dir, summaryName), index, sums); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
-	if err := writeChecksums(dir); err != nil {
+	if err := writeChecksums(dir, index); err != nil {
 		return err
 	}
 	return syncTree(dir)

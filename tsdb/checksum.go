@@ -23,7 +23,13 @@ import (
 //	srvmon block checksums 1
 //	<crc32c, 8 hex digits> <size> <path relative to the block>
 //	...
+//	series <scale> <series key>
+//	...
 //	end <crc32c of all bytes before this line, 8 hex digits>
+//
+// The series lines repeat the block's index (keys and decimal scales, see
+// SeriesInfo) so that a damaged summary.gz can be rebuilt from tstorage's
+// files (Writer.Repair).
 //
 // It is written last at compaction (before the block is synced and renamed
 // into place), and checked once per process before anything of the block is
@@ -87,9 +93,9 @@ func blockFiles(dir string) ([]string, error) {
 	return files, err
 }
 
-// writeChecksums writes dir's checksum file (not synced: writeBlock syncs
-// the whole directory afterwards).
-func writeChecksums(dir string) error {
+// writeChecksums writes dir's checksum file, with the series of index (not
+// synced: writeBlock syncs the whole directory afterwards).
+func writeChecksums(dir string, index []SeriesInfo) error {
 	files, err := blockFiles(dir)
 	if err != nil {
 		return fmt.Errorf("checksums: %w", err)
@@ -102,6 +108,9 @@ func writeChecksums(dir string) error {
 			return fmt.Errorf("checksums: %w", err)
 		}
 		fmt.Fprintf(&b, "%08x %d %s\n", sum, size, rel)
+	}
+	for _, si := range index {
+		fmt.Fprintf(&b, "series %d %s\n", si.Scale, si.Key)
 	}
 	fmt.Fprintf(&b, "end %08x\n", crc32.Checksum(b.Bytes(), castagnoli()))
 	if err := os.WriteFile(filepath.Join(dir, checksumName), b.Bytes(), 0o644); err != nil {
@@ -147,7 +156,7 @@ func checkBlockFiles(dir string, part blockPart) error {
 	if err != nil {
 		return err
 	}
-	listed, err := parseChecksums(data)
+	listed, _, err := parseChecksums(data)
 	if err != nil {
 		return &damageError{checksumName, err.Error()}
 	}
@@ -195,31 +204,45 @@ type fileSum struct {
 }
 
 // parseChecksums parses a checksum file, checking its own checksum first.
-func parseChecksums(data []byte) (map[string]fileSum, error) {
+// It returns the files and the series listed.
+func parseChecksums(data []byte) (map[string]fileSum, []SeriesInfo, error) {
 	i := bytes.LastIndex(data, []byte("end "))
 	if i < 0 || !bytes.HasSuffix(data, []byte("\n")) || len(data)-i != len("end 00000000\n") {
-		return nil, errors.New("no end line")
+		return nil, nil, errors.New("no end line")
 	}
 	want, err := strconv.ParseUint(string(data[i+4:len(data)-1]), 16, 32)
 	if err != nil || uint32(want) != crc32.Checksum(data[:i], castagnoli()) {
-		return nil, errors.New("its own checksum does not match")
+		return nil, nil, errors.New("its own checksum does not match")
 	}
 	if !bytes.HasPrefix(data, []byte(checksumHeader)) {
-		return nil, errors.New("unknown header")
+		return nil, nil, errors.New("unknown header")
 	}
 	out := map[string]fileSum{}
+	var series []SeriesInfo
 	sc := bufio.NewScanner(bytes.NewReader(data[len(checksumHeader):i]))
+	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		f := strings.SplitN(sc.Text(), " ", 3)
+		if len(f) == 3 && f[0] == "series" {
+			scale, err := strconv.Atoi(f[1])
+			if err != nil || scale < 0 || scale > maxScale {
+				return nil, nil, errors.New("a malformed series line")
+			}
+			series = append(series, SeriesInfo{Key: f[2], Scale: scale})
+			continue
+		}
 		if len(f) != 3 {
-			return nil, errors.New("a malformed line")
+			return nil, nil, errors.New("a malformed line")
 		}
 		sum, err1 := strconv.ParseUint(f[0], 16, 32)
 		size, err2 := strconv.ParseInt(f[1], 10, 64)
 		if err1 != nil || err2 != nil || size < 0 {
-			return nil, errors.New("a malformed line")
+			return nil, nil, errors.New("a malformed line")
 		}
 		out[f[2]] = fileSum{size: size, sum: uint32(sum)}
 	}
-	return out, nil
+	if sc.Err() != nil {
+		return nil, nil, sc.Err()
+	}
+	return out, series, nil
 }

@@ -39,7 +39,11 @@ func (w *Writer) migrate() error {
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
-		if err := writeChecksums(dir); err != nil {
+		b, err := s.openBlock(ref)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if err := writeChecksums(dir, b.index); err != nil {
 			return fmt.Errorf("migrate %s: %w", ref.name, err)
 		}
 		if err := syncTree(dir); err != nil {

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -181,9 +183,10 @@ func (s *Store) verifyBlock(ref blockRef) (Damage, bool, error) {
 //   - a damaged marker is written anew;
 //   - a head log with damaged records is replaced by one holding every
 //     intact sample of it (the damaged one goes to damaged/);
-//   - a damaged block goes to damaged/; a head log of its day that still
-//     exists is compacted into a new block. A block's samples are not
-//     rebuilt from its damaged files.
+//   - a block whose summary.gz is damaged but whose tstorage files are
+//     intact is written anew from them (its checksum file lists the
+//     series); any other damaged block goes to damaged/, and a head log of
+//     its day that still exists is compacted into a new block.
 //
 // Finished days are then compacted as Maintain does.
 func (w *Writer) Repair(ctx context.Context) (before, after Check, err error) {
@@ -231,9 +234,16 @@ func (w *Writer) Repair(ctx context.Context) (before, after Check, err error) {
 			return before, after, fmt.Errorf("repair %s: %w", s.rel(s.headPath(day)), err)
 		}
 	}
-	for name := range blocks {
-		if _, err := s.quarantine(filepath.Join(s.dir, blocksDir, name)); err != nil {
-			return before, after, fmt.Errorf("repair: %w", err)
+	newest, _, err := s.listBlocks()
+	if err != nil {
+		return before, after, fmt.Errorf("repair: %w", err)
+	}
+	for _, ref := range newest {
+		if !blocks[ref.name] {
+			continue
+		}
+		if err := w.rebuildBlock(ref); err != nil {
+			return before, after, fmt.Errorf("repair %s: %w", ref.name, err)
 		}
 	}
 	if err := w.Maintain(ctx); err != nil {
@@ -241,6 +251,73 @@ func (w *Writer) Repair(ctx context.Context) (before, after Check, err error) {
 	}
 	after, err = s.Verify(ctx)
 	return before, after, err
+}
+
+// rebuildBlock writes a new generation of the damaged block ref from its
+// tstorage files when they are intact (only summary.gz or the checksum
+// file's own line for it is damaged), then moves ref to damaged/; when they
+// are not, it only moves ref to damaged/.
+func (w *Writer) rebuildBlock(ref blockRef) error {
+	s := w.s
+	dir := filepath.Join(s.dir, blocksDir, ref.name)
+	if series, ok := s.intactPoints(ref, dir); ok {
+		name := dayName(ref.day) + ".g" + strconv.Itoa(ref.gen+1)
+		tmp := filepath.Join(s.dir, tmpDir, "compact-"+name)
+		if err := os.RemoveAll(tmp); err != nil {
+			return err
+		}
+		if err := writeBlock(tmp, series); err != nil {
+			os.RemoveAll(tmp)
+			return err
+		}
+		if err := os.Rename(tmp, filepath.Join(s.dir, blocksDir, name)); err != nil {
+			os.RemoveAll(tmp)
+			return err
+		}
+		if err := syncDir(filepath.Join(s.dir, blocksDir)); err != nil {
+			return err
+		}
+	}
+	_, err := s.quarantine(dir)
+	return err
+}
+
+// intactPoints reads every point of a block from its tstorage files, with
+// the series and scales its checksum file lists, if those files pass their
+// checksums.
+func (s *Store) intactPoints(ref blockRef, dir string) (map[string][]Point, bool) {
+	if checkBlockFiles(dir, partData) != nil {
+		return nil, false
+	}
+	data, err := os.ReadFile(filepath.Join(dir, checksumName))
+	if err != nil {
+		return nil, false
+	}
+	_, index, err := parseChecksums(data)
+	if err != nil || len(index) == 0 {
+		return nil, false
+	}
+	ts, err := openPartition(dir)
+	if err != nil {
+		return nil, false
+	}
+	b := &block{ref: ref, dir: dir, index: index, byKey: map[string]int{}}
+	b.once.Do(func() { b.ts = ts })
+	out := map[string][]Point{}
+	for i, si := range index {
+		ser, err := ParseSeries(si.Key)
+		if err != nil {
+			return nil, false
+		}
+		b.byKey[si.Key] = i
+		b.index[i].MaxT = math.MaxInt64 // the summary's bounds are unknown
+		pts, err := s.selectBlock(b, ser, si.Key, math.MinInt64, math.MaxInt64)
+		if err != nil {
+			return nil, false
+		}
+		out[si.Key] = pts
+	}
+	return out, true
 }
 
 // rewriteMarker writes the format marker of the current format, atomically.
