@@ -74,7 +74,7 @@ func TestImportFullDiskAtEveryStage(t *testing.T) {
 		{"compact", 1},
 	} {
 		t.Run(tc.stage+"-"+string(rune('0'+tc.at)), func(t *testing.T) {
-			mnt := mountTmpfs(t, "8m")
+			mnt := mountTmpfs(t, "16m") // room for a synthetic day staged and joined now that synth records every family
 			today := start.AddDate(0, 0, 4)
 			now := today.Add(6 * time.Hour)
 			dir := filepath.Join(mnt, "store")
