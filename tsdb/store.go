@@ -74,11 +74,12 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb/atomicfile"
+	"github.com/srvmon/srvmon/tsdb/internal/lockfile"
 )
 
 // ErrLocked is returned by Store.Lock when another writer held the store lock
 // for longer than the lock timeout.
-var ErrLocked = errors.New("store is locked by another writer")
+var ErrLocked = lockfile.ErrLocked
 
 // ErrNotStore is returned by Open for a directory that is not a store.
 var ErrNotStore = errors.New("not a srvmon store")
@@ -134,24 +135,18 @@ type Store struct {
 	blocks  map[string]*block // open blocks by directory name; never closed (see block.go)
 	heads   map[int64]*cachedHead
 	sumLRU  []*block // blocks holding decoded summaries, least recently used first
-	stats   Stats
+	stats   storeStats
 	damage  []Damage            // what reads and writes found damaged (damage.go)
 	format  int                 // the store's format (the marker), 1 or 2
 	bad     map[string]badBlock // blocks whose check failed, by directory name
 	checked map[string]bool     // block parts that passed it, by name/part
 }
 
-// Stats counts the expensive things a Store did, for tests and benchmarks.
-type Stats struct {
+// storeStats counts the expensive things a Store did, for tests and
+// benchmarks (export_test.go).
+type storeStats struct {
 	BlocksOpened int // tstorage directories opened
 	HeadsRead    int // head log reads (each decodes what was appended since the last)
-}
-
-// Stats returns what the store has done so far.
-func (s *Store) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stats
 }
 
 func newStore(dir string, opts []Option) *Store {
@@ -284,7 +279,7 @@ type Writer struct {
 // Lock takes the writer lock, waiting up to the lock timeout or until ctx is
 // done. It fails with ErrLocked if another writer kept it.
 func (s *Store) Lock(ctx context.Context) (*Writer, error) {
-	f, err := LockFile(ctx, filepath.Join(s.dir, lockName), s.lockTimeout)
+	f, err := lockfile.Lock(ctx, filepath.Join(s.dir, lockName), s.lockTimeout)
 	if errors.Is(err, ErrLocked) {
 		return nil, fmt.Errorf("lock store %s: waited %s: %w", s.dir, s.lockTimeout, err)
 	}

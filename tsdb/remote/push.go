@@ -211,13 +211,13 @@ func Push(ctx context.Context, store *tsdb.Store, o Options) (Result, error) {
 	}
 	dir := store.Dir()
 	if !o.DryRun {
-		lock, err := LockPush(ctx, dir, o.URL, o.LockWait)
+		lock, err := lockPush(ctx, dir, o.URL, o.LockWait)
 		if err != nil {
 			return Result{}, err
 		}
 		defer lock.Unlock()
 	}
-	pos, err := LoadPosition(dir, o.URL)
+	pos, err := loadPosition(dir, o.URL)
 	if err != nil {
 		return Result{}, err
 	}
@@ -359,7 +359,7 @@ func (p *pusher) run(ctx context.Context) (Result, error) {
 // save writes p.pos.
 func (p *pusher) save() error {
 	p.pos.Updated = p.o.Now().UTC()
-	if err := SavePosition(p.dir, p.o.URL, p.pos); err != nil {
+	if err := savePosition(p.dir, p.o.URL, p.pos); err != nil {
 		return err
 	}
 	p.lastSave = p.o.Now()

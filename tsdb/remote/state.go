@@ -16,9 +16,10 @@ import (
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/atomicfile"
+	"github.com/srvmon/srvmon/tsdb/internal/lockfile"
 )
 
-// ErrBusy is returned by LockPush when another push to the same URL held
+// ErrBusy is returned by lockPush when another push to the same URL held
 // the push lock for longer than the wait.
 var ErrBusy = errors.New("another push to this url is running")
 
@@ -38,18 +39,18 @@ type Position struct {
 	Updated   time.Time `json:"updated"` // when the file was written
 }
 
-// StateName returns the base name (without extension) of the files a push
+// stateName returns the base name (without extension) of the files a push
 // to rawURL keeps in the data directory: "push-" and 16 hex digits of the
 // SHA-256 of the URL without its user and password.
-func StateName(rawURL string) string {
+func stateName(rawURL string) string {
 	sum := sha256.Sum256([]byte(urlKey(rawURL)))
 	return "push-" + hex.EncodeToString(sum[:8])
 }
 
-// LoadPosition reads the position of pushes to rawURL from dir. A missing
+// loadPosition reads the position of pushes to rawURL from dir. A missing
 // file gives a zero Position and no error.
-func LoadPosition(dir, rawURL string) (Position, error) {
-	path := filepath.Join(dir, StateName(rawURL)+".json")
+func loadPosition(dir, rawURL string) (Position, error) {
+	path := filepath.Join(dir, stateName(rawURL)+".json")
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Position{}, nil
@@ -86,10 +87,10 @@ func redacted(rawURL string) string {
 	return rawURL
 }
 
-// SavePosition writes p durably and atomically: a temporary file, fsync,
+// savePosition writes p durably and atomically: a temporary file, fsync,
 // rename over the old one, fsync of the directory.
-func SavePosition(dir, rawURL string, p Position) error {
-	name := StateName(rawURL)
+func savePosition(dir, rawURL string, p Position) error {
+	name := stateName(rawURL)
 	p.URL = redacted(rawURL)
 	data, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
@@ -105,13 +106,13 @@ func SavePosition(dir, rawURL string, p Position) error {
 // PushLock is held by the one push to a URL that runs.
 type PushLock struct{ f *os.File }
 
-// LockPush takes the push lock for rawURL in dir (flock on
+// lockPush takes the push lock for rawURL in dir (flock on
 // DIR/push-HASH.lock), waiting up to wait, or until ctx is done. It
 // returns an error wrapping ErrBusy if another process kept it. The lock
 // goes away with the process, however it ends.
-func LockPush(ctx context.Context, dir, rawURL string, wait time.Duration) (*PushLock, error) {
-	path := filepath.Join(dir, StateName(rawURL)+".lock")
-	f, err := tsdb.LockFile(ctx, path, wait)
+func lockPush(ctx context.Context, dir, rawURL string, wait time.Duration) (*PushLock, error) {
+	path := filepath.Join(dir, stateName(rawURL)+".lock")
+	f, err := lockfile.Lock(ctx, path, wait)
 	if errors.Is(err, tsdb.ErrLocked) {
 		holder := ""
 		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {

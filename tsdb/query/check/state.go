@@ -16,8 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/atomicfile"
+	"github.com/srvmon/srvmon/tsdb/internal/lockfile"
 )
 
 // StateFile is the file in the store directory where srvmon check
@@ -59,7 +59,7 @@ type Notifier struct {
 // the file; the Notifier is usable (the next Save replaces the file).
 func OpenNotifier(ctx context.Context, dir string, wait time.Duration) (*Notifier, error) {
 	path := filepath.Join(dir, StateFile)
-	lock, err := tsdb.LockFile(ctx, path+".lock", wait)
+	lock, err := lockfile.Lock(ctx, path+".lock", wait)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", StateFile, err)
 	}

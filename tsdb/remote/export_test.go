@@ -1,0 +1,9 @@
+package remote
+
+// The state file functions, for the tests of package remote_test.
+var (
+	StateName    = stateName
+	LoadPosition = loadPosition
+	SavePosition = savePosition
+	LockPush     = lockPush
+)
