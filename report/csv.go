@@ -202,11 +202,12 @@ func writeSummaryCSV(w io.Writer, ss []*query.Summary, o Options) error {
 			for _, iv := range section.ivs {
 				f, fu := tt(iv.From)
 				t, tu := tt(iv.To)
-				val, u := "", ""
+				val, u, peak, peakUnix := "", "", "", ""
 				if section.name == "busiest" {
 					val, u = csvValue(iv.Value), string(unit)
+					peak, peakUnix = tt(iv.PeakAt)
 				}
-				cw.write([]string{r.View, section.name, "", "", u, f, fu, t, tu, "", "", "", "", "", "", "", val})
+				cw.write([]string{r.View, section.name, "", "", u, f, fu, t, tu, "", "", "", "", "", peak, peakUnix, val})
 			}
 		}
 	}

@@ -87,16 +87,20 @@
 // # Summaries (WriteSummaries)
 //
 // text (or table): per view, the period, a table of avg, min, p95, max and
-// the time of the max per series, the five busiest intervals and the gaps
-// (missed recording runs: how many, how long in all, the first five).
+// the time of the max per series, the five busiest episodes (adjacent busy
+// intervals merged, with the time of the peak when it spans several; a
+// view without any says "idle"; times with seconds when the data has
+// them) and the gaps (missed recording runs: how many, how long in all,
+// the first five).
 //
 // csv: a header, then per view a "stat" row per series, a "busiest" row per
 // busy interval and a "gap" row per gap, in these fixed columns:
 //
 //	view, section (stat|busiest|gap), name, labels, unit,
 //	from, from_unix, to, to_unix   (stat: the period; busiest, gap: the interval)
-//	count, avg, min, p95, max, max_at, max_at_unix   (stat rows)
-//	value   (busiest rows: what made the interval busy, in unit)
+//	count, avg, min, p95, max, max_at, max_at_unix   (stat rows; busiest
+//	        rows: max_at is when the episode peaked)
+//	value   (busiest rows: the episode's peak, in unit)
 //
 // Fields that do not apply, and statistics of a series without values, are
 // empty.
@@ -112,7 +116,8 @@
 //	                 "avg": 12.5, "min": 0.1, "p95": 40.2, "max": 98.7,
 //	                 "max_at": "2024-05-01T13:05:00+02:00", "max_at_unix": 1714561500}],
 //	     "busiest": [{"from": ..., "from_unix": ..., "to": ..., "to_unix": ...,
-//	                  "seconds": 300, "value": 97.5, "unit": "percent"}],
+//	                  "seconds": 300, "value": 97.5, "unit": "percent",
+//	                  "peak_at": ..., "peak_at_unix": ...}],
 //	     "gaps": [{"from": ..., "from_unix": ..., "to": ..., "to_unix": ..., "seconds": 900}]}
 //	  ]
 //	}

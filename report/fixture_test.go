@@ -164,8 +164,11 @@ func testSummaries() []*query.Summary {
 		{
 			Result: *cpu,
 			Busiest: []query.Interval{
-				{From: testStart.Add(5 * time.Minute), To: testStart.Add(10 * time.Minute), Value: 66.5, Unit: query.Percent},
-				{From: testStart.Add(25 * time.Minute), To: testStart.Add(30 * time.Minute), Value: 61.25, Unit: query.Percent},
+				{From: testStart.Add(5 * time.Minute), To: testStart.Add(10 * time.Minute), Value: 66.5, Unit: query.Percent,
+					PeakAt: testStart.Add(10 * time.Minute)},
+				// An episode of several intervals, one with seconds.
+				{From: testStart.Add(20*time.Minute + 30*time.Second), To: testStart.Add(30 * time.Minute), Value: 61.25, Unit: query.Percent,
+					PeakAt: testStart.Add(25 * time.Minute)},
 			},
 			Gaps: []query.Interval{{From: testStart.Add(10 * time.Minute), To: testStart.Add(13 * time.Minute)}},
 		},

@@ -43,6 +43,7 @@ type htmlView struct {
 	Stats    *htmlStats
 	Summary  bool
 	Busiest  []string
+	Idle     string // instead of Busiest when there were none: "idle" or "none"
 	Gaps     []string
 	GapsText string
 }
@@ -103,7 +104,7 @@ func writeSummaryHTML(w io.Writer, ss []*query.Summary, o Options) error {
 		r := &s.Result
 		v := newHTMLView(r, o)
 		v.Summary = true
-		clk := newClock(o.Loc, r.From, r.To, false)
+		clk := newClock(o.Loc, r.From, r.To, intervalSeconds(s.Busiest, s.Gaps))
 		split := splitLabels(r.Quantities)
 		v.Stats = &htmlStats{LabelNames: split.varying}
 		for _, ser := range r.Quantities {
@@ -121,12 +122,9 @@ func writeSummaryHTML(w io.Writer, ss []*query.Summary, o Options) error {
 		}
 		unit := busiestUnit(s)
 		for _, iv := range s.Busiest {
-			t := intervalText(iv, clk)
-			if iv.Value != 0 {
-				t += ": " + Humanize(iv.Value, unit)
-			}
-			v.Busiest = append(v.Busiest, t)
+			v.Busiest = append(v.Busiest, episodeWhen(iv, clk)+": "+Humanize(iv.Value, unit))
 		}
+		v.Idle = busiestText(s, clk, 0)
 		for _, g := range s.Gaps {
 			v.Gaps = append(v.Gaps, intervalText(g, clk)+" ("+durationText(g.To.Sub(g.From))+")")
 		}

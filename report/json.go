@@ -245,6 +245,8 @@ type jsonInterval struct {
 	Seconds  float64     `json:"seconds"`
 	Value    *jsonNum    `json:"value,omitempty"`
 	Unit     *query.Unit `json:"unit,omitempty"`
+	PeakAt   *jsonTime   `json:"peak_at,omitempty"` // busy episodes: when Value was reached
+	PeakUnix *jsonUnix   `json:"peak_at_unix,omitempty"`
 }
 
 func intervalJSON(iv query.Interval, loc *time.Location) jsonInterval {
@@ -275,6 +277,8 @@ func writeSummaryJSON(w io.Writer, ss []*query.Summary, o Options) error {
 			j := intervalJSON(iv, o.Loc)
 			v := jsonNum(iv.Value)
 			j.Value, j.Unit = &v, &unit
+			pt, pu := jsonTime{iv.PeakAt, o.Loc}, jsonUnix(iv.PeakAt)
+			j.PeakAt, j.PeakUnix = &pt, &pu
 			js.Busiest = append(js.Busiest, j)
 		}
 		for _, iv := range s.Gaps {

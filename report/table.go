@@ -355,7 +355,7 @@ func writeOneSummary(bw *errWriter, s *query.Summary, o Options) error {
 	if c := split.constantText(); c != "" {
 		fmt.Fprintln(bw, printable(c))
 	}
-	clk := newClock(o.Loc, r.From, r.To, false)
+	clk := newClock(o.Loc, r.From, r.To, intervalSeconds(s.Busiest, s.Gaps))
 	if len(r.Quantities) == 0 {
 		fmt.Fprintln(bw, "no data")
 	} else {
@@ -382,7 +382,7 @@ func writeOneSummary(bw *errWriter, s *query.Summary, o Options) error {
 			return err
 		}
 	}
-	fmt.Fprintln(bw, "busiest: "+busiestText(s.Busiest, busiestUnit(s), clk, 5))
+	fmt.Fprintln(bw, "busiest: "+busiestText(s, clk, 5))
 	fmt.Fprintln(bw, "gaps:    "+gapsText(s.Gaps, clk, 5))
 	return bw.err
 }
@@ -393,22 +393,25 @@ func writeOneSummary(bw *errWriter, s *query.Summary, o Options) error {
 func writeOverview(bw *errWriter, ss []*query.Summary, o Options) {
 	r0 := &ss[0].Result
 	fmt.Fprintf(bw, "overview  %s\n", periodText(r0.From, r0.To, o.Loc))
-	clk := newClock(o.Loc, r0.From, r0.To, false)
+	var all []query.Interval
+	for _, s := range ss {
+		all = append(append(all, s.Busiest...), s.Gaps...)
+	}
+	clk := newClock(o.Loc, r0.From, r0.To, intervalSeconds(all))
 	t := &textTable{header: []string{"view", "by", "worst", "when", "next", "gaps"}, right: []bool{false, false, true, false, false, false}}
 	for _, s := range ss {
 		row := []string{s.Result.View, s.BusiestBy, "", "no data", "", ""}
 		if len(s.Result.Quantities) > 0 {
-			row[3] = "none"
+			// Query found no busy interval: the view was idle all period.
+			row[2], row[3] = "idle", ""
 		}
 		u := busiestUnit(s)
 		if len(s.Busiest) > 0 {
 			b := s.Busiest[0]
-			if b.Value != 0 {
-				row[2] = Humanize(b.Value, u)
-			}
-			row[3] = intervalText(b, clk)
+			row[2] = Humanize(b.Value, u)
+			row[3] = episodeWhen(b, clk)
 			if len(s.Busiest) > 1 {
-				row[4] = busiestText(s.Busiest[1:2], u, clk, 1)
+				row[4] = episodeText(s.Busiest[1], u, clk)
 			}
 		}
 		row[5] = "none"
@@ -433,24 +436,53 @@ func maxAtText(st query.Stats, clk clock) string {
 	return clk.format(st.MaxAt)
 }
 
-// busiestText lists at most n of the busiest intervals: "13:05-13:10
-// 98.1%, ...".
-func busiestText(iv []query.Interval, u query.Unit, clk clock, n int) string {
+// busiestText lists at most n of the busy episodes of s: "13:05-13:10
+// 98.1%, 14:00-14:30 87.0% (peak 14:10), ...", or "idle" when there were
+// none.
+func busiestText(s *query.Summary, clk clock, n int) string {
+	iv, u := s.Busiest, busiestUnit(s)
 	if len(iv) == 0 {
-		return "none"
+		if len(s.Result.Quantities) == 0 {
+			return "none"
+		}
+		return "idle"
 	}
 	parts := make([]string, 0, min(n, len(iv)))
 	for _, in := range iv[:min(n, len(iv))] {
-		p := intervalText(in, clk)
-		if in.Value != 0 {
-			p += " " + Humanize(in.Value, u)
-		}
-		parts = append(parts, p)
+		parts = append(parts, episodeText(in, u, clk))
 	}
 	if len(iv) > n {
 		parts = append(parts, fmt.Sprintf("and %d more", len(iv)-n))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// episodeText is a busy episode: when, and its peak value.
+func episodeText(in query.Interval, u query.Unit, clk clock) string {
+	return episodeWhen(in, clk) + " " + Humanize(in.Value, u)
+}
+
+// episodeWhen is when a busy episode was, with the time of its peak when
+// it spans more than its peak's interval: "14:00-14:30 (peak 14:10)".
+func episodeWhen(in query.Interval, clk clock) string {
+	t := intervalText(in, clk)
+	if !in.PeakAt.IsZero() && !in.PeakAt.Equal(in.To) {
+		t += " (peak " + in.PeakAt.In(clk.loc).Format(strings.TrimPrefix(clk.layout, "Jan _2 ")) + ")"
+	}
+	return t
+}
+
+// intervalSeconds reports whether an end of one of the intervals is not
+// on a whole minute: then times are printed with seconds.
+func intervalSeconds(lists ...[]query.Interval) bool {
+	for _, l := range lists {
+		for _, in := range l {
+			if in.From.Unix()%60 != 0 || in.To.Unix()%60 != 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // gapsText counts the gaps, sums their length and lists at most n: "2

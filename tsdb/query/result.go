@@ -120,8 +120,11 @@ type Result struct {
 type Interval struct {
 	From  time.Time
 	To    time.Time
-	Value float64 // what made it busy (e.g. total CPU %), if anything
+	Value float64 // what made it busy (e.g. total CPU %), if anything: an episode's peak
 	Unit  Unit    // the unit of Value
+	// PeakAt is when a busy episode peaked: the end of its busiest
+	// interval (zero for a gap).
+	PeakAt time.Time
 }
 
 // Summary is what srvmon report shows for one view over a period: the
@@ -129,7 +132,7 @@ type Interval struct {
 // gaps in recording.
 type Summary struct {
 	Result    Result
-	Busiest   []Interval // the busiest intervals of the period, busiest first
+	Busiest   []Interval // the busy episodes of the period, busiest first; none when idle
 	BusiestBy string     // what Busiest ranks by, such as "100-idle" (CPU busy %)
 	// Totals are the quantities that count something (Stats.Total), for a
 	// totals line: bytes read and written per disk, received and sent per

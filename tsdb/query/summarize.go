@@ -16,8 +16,12 @@ import (
 // minutes.
 const SummaryPoints = 200
 
-// busiestN is how many busiest intervals a Summary lists.
+// busiestN is how many busy episodes a Summary lists.
 const busiestN = 5
+
+// episodeShare is how busy, as a share of an episode's peak, an adjacent
+// interval must be to belong to the episode.
+const episodeShare = 0.8
 
 // now is the clock Summarize uses to tell a range that ends in the future
 // from a recording that stopped.
@@ -69,8 +73,11 @@ func Summarize(ctx context.Context, s *tsdb.Store, view string, o Options) (*Sum
 	return sum, nil
 }
 
-// busiest returns the busiestN intervals with the highest score of the
-// view's busy measure, busiest first.
+// busiest returns the busiestN busy episodes of the view's busy measure,
+// busiest first: runs of adjacent intervals (buckets, or the intervals
+// between samples) around a peak, each at least 80% as busy as the peak.
+// Intervals with a score of 0 are idle and make no episode, so an idle
+// view has none.
 func (e *engine) busiest(series []outSeries) []Interval {
 	b := busy{sum: true}
 	if e.v != nil {
@@ -130,13 +137,13 @@ func (e *engine) busiest(series []outSeries) []Interval {
 		}
 		list = append(list, sl)
 	}
-	sort.Slice(list, func(i, j int) bool {
-		if list[i].score != list[j].score {
-			return list[i].score > list[j].score
-		}
-		return list[i].to < list[j].to
-	})
-	out := []Interval{}
+	// In time order, to find the neighbours of a slot.
+	sort.Slice(list, func(i, j int) bool { return list[i].to < list[j].to })
+	byScore := make([]int, len(list))
+	for i := range byScore {
+		byScore[i] = i
+	}
+	sort.SliceStable(byScore, func(i, j int) bool { return list[byScore[i]].score > list[byScore[j]].score })
 	loc := e.o.From.Location()
 	var unit Unit
 	if e.v != nil {
@@ -146,8 +153,32 @@ func (e *engine) busiest(series []outSeries) []Interval {
 			}
 		}
 	}
-	for _, sl := range list[:min(len(list), busiestN)] {
-		out = append(out, Interval{From: time.Unix(sl.from, 0).In(loc), To: time.Unix(sl.to, 0).In(loc), Value: sl.score, Unit: unit})
+	// Episodes: from the busiest slot not yet taken, over the adjacent
+	// slots (each starting where the one before ended) at least
+	// episodeShare of its score; an idle slot (score 0) starts none.
+	taken := make([]bool, len(list))
+	out := []Interval{}
+	for _, i := range byScore {
+		if len(out) == busiestN {
+			break
+		}
+		peak := list[i]
+		if taken[i] || !(peak.score > 0) {
+			continue
+		}
+		in := func(k int) bool { return !taken[k] && list[k].score >= episodeShare*peak.score }
+		lo, hi := i, i
+		for lo > 0 && list[lo-1].to == list[lo].from && in(lo-1) {
+			lo--
+		}
+		for hi+1 < len(list) && list[hi+1].from == list[hi].to && in(hi+1) {
+			hi++
+		}
+		for k := lo; k <= hi; k++ {
+			taken[k] = true
+		}
+		out = append(out, Interval{From: time.Unix(list[lo].from, 0).In(loc), To: time.Unix(list[hi].to, 0).In(loc),
+			Value: peak.score, Unit: unit, PeakAt: time.Unix(peak.to, 0).In(loc)})
 	}
 	return out
 }

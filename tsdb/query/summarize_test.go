@@ -30,12 +30,16 @@ func TestSummarize_Fixture(t *testing.T) {
 	type iv struct {
 		from, to int64
 		v        float64
+		peak     int64
 	}
 	var got []iv
 	for _, b := range sum.Busiest {
-		got = append(got, iv{b.From.Unix() - at(base).Unix(), b.To.Unix() - at(base).Unix(), b.Value})
+		got = append(got, iv{b.From.Unix() - at(base).Unix(), b.To.Unix() - at(base).Unix(), b.Value, b.PeakAt.Unix() - at(base).Unix()})
 	}
-	wantBusy := []iv{{180, 240, 20}, {900, 990, 20}, {0, 60, 10}, {60, 120, 10}, {120, 180, 10}}
+	// Episodes: adjacent intervals at least 80% as busy as the peak are
+	// one (the three at 10/s from 0 to 180; 780-900 at 10/s is not part of
+	// the 20/s peak at 990), each with its peak and when.
+	wantBusy := []iv{{180, 240, 20, 240}, {900, 990, 20, 990}, {0, 180, 10, 60}, {300, 360, 10, 360}, {420, 480, 10, 480}}
 	if len(got) != len(wantBusy) {
 		t.Fatalf("busiest %v, want %v", got, wantBusy)
 	}
@@ -67,7 +71,17 @@ func TestSummarize_Synth(t *testing.T) {
 		}
 	}
 	if len(sum.Busiest) != busiestN {
-		t.Fatalf("%d busiest intervals, want %d", len(sum.Busiest), busiestN)
+		t.Fatalf("%d busy episodes, want %d", len(sum.Busiest), busiestN)
+	}
+	for i, a := range sum.Busiest {
+		if a.PeakAt.Before(a.From) || a.PeakAt.After(a.To) {
+			t.Errorf("episode %d peaks at %s, outside %s-%s", i, a.PeakAt, a.From, a.To)
+		}
+		for _, b := range sum.Busiest[i+1:] {
+			if a.From.Before(b.To) && b.From.Before(a.To) {
+				t.Errorf("episodes overlap: %v and %v", a, b)
+			}
+		}
 	}
 	for i := 1; i < len(sum.Busiest); i++ {
 		if sum.Busiest[i].Value > sum.Busiest[i-1].Value {
