@@ -183,7 +183,8 @@ func TestE2EServeBrowser(t *testing.T) {
 			t.Errorf("%s: %d charts, want %d", page, len(charts), len(want))
 		}
 	}
-	overview := []string{"cpu-cpu", "load-load", "mem-mem", "disk-disk-util", "disk-disk-bytes", "net-net-bytes", "fs-fs-used"}
+	overview := []string{"cpu-cpu", "load-load", "mem-mem", "disk-disk-util", "disk-disk-bytes", "net-net-bytes", "fs-fs-used",
+		"pressure-pressure", "tcp-tcp-opens", "tcp-tcp-errors", "sock-sock"}
 	overviewAll := append(slices.Clone(overview), "net-net-bytes-folded") // with ifb0's, folded away
 
 	// The overview: the last hour, with the gap.

@@ -86,6 +86,14 @@ var overviewPage = &pageKind{name: "overview", sections: []sectionSpec{
 		{id: "net-bytes", title: "Network throughput", cols: []col{c("rxbytes/s", "in"), c("txbytes/s", "out")}}}},
 	{id: "fs", title: "Filesystems", view: "fs", links: "fs", charts: []chartSpec{
 		{id: "fs-used", title: "Filesystem space used", cols: []col{c("%used", "used")}}}},
+	{id: "pressure", title: "Pressure stalls", view: "pressure", charts: []chartSpec{
+		{id: "pressure", title: "Time stalled", cols: []col{c("%scpu", "cpu some"), c("%sio", "io some"), c("%fio", "io full"),
+			c("%smem", "memory some"), c("%fmem", "memory full")}}}},
+	{id: "tcp", title: "TCP", view: "tcp", charts: []chartSpec{
+		{id: "tcp-opens", title: "TCP connections", cols: []col{c("active/s", "opened"), c("passive/s", "accepted"), c("atmptf/s", "failed")}},
+		{id: "tcp-errors", title: "TCP trouble", cols: []col{c("retrans/s", "retransmits"), c("estres/s", "resets"), c("lsndrop/s", "listen drops")}}}},
+	{id: "sock", title: "Sockets", view: "sock", charts: []chartSpec{
+		{id: "sock", title: "Sockets in use", cols: []col{c("totsck", "all"), c("tcpsck", "tcp"), c("udpsck", "udp"), c("tcp-tw", "tcp time-wait")}}}},
 }}
 
 var diskPage = &pageKind{name: "disk", param: "device", label: "device", noun: "disk", view: "disk", sections: []sectionSpec{

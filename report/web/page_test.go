@@ -47,7 +47,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-var overviewCharts = []string{"cpu-cpu", "load-load", "mem-mem", "disk-disk-util", "disk-disk-bytes", "net-net-bytes", "fs-fs-used"}
+var overviewCharts = []string{"cpu-cpu", "load-load", "mem-mem", "disk-disk-util", "disk-disk-bytes", "net-net-bytes", "fs-fs-used",
+	"pressure-pressure", "tcp-tcp-opens", "tcp-tcp-errors", "sock-sock"}
 
 var (
 	reSVG  = regexp.MustCompile(`(?s)<figure class="chart" id="chart-([^"]+)" data-chart="[^"]+">.*?</figure>`)
