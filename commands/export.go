@@ -125,35 +125,29 @@ func Export(ctx context.Context, o ExportOptions, stdout, stderr io.Writer) (err
 		}
 	}
 
-	out, commit, abort, err := createOutput(o.Output, stdout)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			abort()
-		}
-	}()
-	enc := openmetrics.NewEncoder(out, metric.TypeOf) // buffers, flushes on Close
 	points := 0
-	for _, group := range openmetrics.ReadGroups(list) {
-		inGroup := make(map[string]bool, len(group))
-		for _, s := range group {
-			inGroup[s.Key()] = true
+	err = writeOutput(o.Output, stdout, func(out io.Writer) error {
+		enc := openmetrics.NewEncoder(out, metric.TypeOf) // buffers, flushes on Close
+		for _, group := range openmetrics.ReadGroups(list) {
+			inGroup := make(map[string]bool, len(group))
+			for _, s := range group {
+				inGroup[s.Key()] = true
+			}
+			err := store.Read(ctx, from, to, func(s tsdb.Series) bool { return inGroup[s.Key()] },
+				func(s tsdb.Series, pts []tsdb.Point) error {
+					points += len(pts)
+					return enc.Series(s, pts)
+				})
+			if err != nil {
+				return fmt.Errorf("export %s: %w", o.DataDir, err)
+			}
 		}
-		err := store.Read(ctx, from, to, func(s tsdb.Series) bool { return inGroup[s.Key()] },
-			func(s tsdb.Series, pts []tsdb.Point) error {
-				points += len(pts)
-				return enc.Series(s, pts)
-			})
-		if err != nil {
-			return fmt.Errorf("export %s: %w", o.DataDir, err)
+		if err := enc.Close(); err != nil {
+			return fmt.Errorf("export: %w", err)
 		}
-	}
-	if err := enc.Close(); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := commit(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	if damaged = warnDamage(stderr, store); damaged > 0 {

@@ -178,9 +178,6 @@ func Query(ctx context.Context, o QueryOptions, stdout io.Writer) (err error) {
 		}
 		qo.Step = d
 	}
-	if err := checkDataDir(o.DataDir); err != nil {
-		return err
-	}
 	store, err := openStore(o.DataDir)
 	if err != nil {
 		return err
@@ -206,17 +203,10 @@ func Query(ctx context.Context, o QueryOptions, stdout io.Writer) (err error) {
 		return fmt.Errorf("query %s: %w", o.DataDir, err)
 	}
 
-	out, commit, abort, err := createOutput(o.Output, stdout)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			abort()
+	return writeOutput(o.Output, stdout, func(out io.Writer) error {
+		if err := report.WriteResult(out, r, o.Format, report.Options{Loc: loc, CSVLayout: o.CSVLayout}); err != nil {
+			return fmt.Errorf("query: %w", err)
 		}
-	}()
-	if err := report.WriteResult(out, r, o.Format, report.Options{Loc: loc, CSVLayout: o.CSVLayout}); err != nil {
-		return fmt.Errorf("query: %w", err)
-	}
-	return commit()
+		return nil
+	})
 }

@@ -101,9 +101,6 @@ func Report(ctx context.Context, o ReportOptions, stdout, stderr io.Writer) (err
 	if err != nil {
 		return err
 	}
-	if err := checkDataDir(o.DataDir); err != nil {
-		return err
-	}
 	store, err := openStore(o.DataDir)
 	if err != nil {
 		return err
@@ -136,19 +133,12 @@ func Report(ctx context.Context, o ReportOptions, stdout, stderr io.Writer) (err
 		return noData
 	}
 
-	out, commit, abort, err := createOutput(o.Output, stdout)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			abort()
+	return writeOutput(o.Output, stdout, func(out io.Writer) error {
+		if err := report.WriteSummaries(out, summaries, o.Format, report.Options{Loc: loc}); err != nil {
+			return fmt.Errorf("report: %w", err)
 		}
-	}()
-	if err := report.WriteSummaries(out, summaries, o.Format, report.Options{Loc: loc}); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	return commit()
+		return nil
+	})
 }
 
 // reportViews checks the --view values (each may be a comma-separated list)

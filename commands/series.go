@@ -87,9 +87,6 @@ func ListSeries(ctx context.Context, o SeriesOptions, stdout io.Writer) error {
 		}
 		sel = &s
 	}
-	if err := checkDataDir(o.DataDir); err != nil {
-		return err
-	}
 	store, err := openStore(o.DataDir)
 	if err != nil {
 		return err

@@ -70,6 +70,9 @@ func checkDataDir(dir string) error {
 // openStore opens the store in dir for reading, with errors that say what to
 // do about a missing store.
 func openStore(dir string) (*tsdb.Store, error) {
+	if err := checkDataDir(dir); err != nil {
+		return nil, err
+	}
 	store, err := tsdb.Open(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && dir != systemDataDir && isStore(systemDataDir):
@@ -89,16 +92,21 @@ func isStore(dir string) bool {
 	return err == nil
 }
 
-// createOutput returns the writer for name ("" or "-": stdout). A file is
-// written as name.tmp; commit syncs it and renames it to name
-// (atomicfile), abort removes it.
-func createOutput(name string, stdout io.Writer) (w io.Writer, commit func() error, abort func(), err error) {
+// writeOutput calls write with the output name names ("" or "-":
+// stdout). A file is written as name.tmp and renamed to name only when
+// write succeeded (atomicfile): a failed command leaves no file, and never
+// half of one.
+func writeOutput(name string, stdout io.Writer, write func(io.Writer) error) error {
 	if name == "" || name == "-" {
-		return stdout, func() error { return nil }, func() {}, nil
+		return write(stdout)
 	}
 	f, err := atomicfile.Create(name, 0o666)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("create output: %w", err)
+		return fmt.Errorf("create output: %w", err)
 	}
-	return f, f.Commit, f.Abort, nil
+	defer f.Abort()
+	if err := write(f); err != nil {
+		return err
+	}
+	return f.Commit()
 }
