@@ -97,7 +97,7 @@ func timeRange(from, to, last string, utc bool, now time.Time) (time.Time, time.
 	}
 	f, t, err := query.ParseRange(from, to, last, now, loc)
 	if err != nil {
-		return time.Time{}, time.Time{}, nil, usagef("%v", err)
+		return time.Time{}, time.Time{}, nil, usageOf(err)
 	}
 	return f, t, loc, nil
 }

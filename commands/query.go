@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/srvmon/srvmon/report"
+	"github.com/srvmon/srvmon/tsdb/param"
 	"github.com/srvmon/srvmon/tsdb/query"
 )
 
@@ -194,9 +195,12 @@ func Query(ctx context.Context, o QueryOptions, stdout io.Writer) (err error) {
 
 	r, err := query.Run(ctx, store, o.What, qo)
 	var ue *query.UsageError
+	var pe *param.Error
 	switch {
 	case errors.As(err, &ue):
 		return usagef("%s", ue.Msg)
+	case errors.As(err, &pe):
+		return usageOf(err)
 	case errors.Is(err, query.ErrNoData):
 		return err
 	case err != nil:

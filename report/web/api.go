@@ -15,6 +15,7 @@ import (
 	"github.com/srvmon/srvmon/report"
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/metric"
+	"github.com/srvmon/srvmon/tsdb/param"
 	"github.com/srvmon/srvmon/tsdb/query"
 )
 
@@ -83,7 +84,7 @@ func parseQuery(v url.Values, now time.Time, loc *time.Location, maxRange time.D
 	q.loc = loc
 	from, to, err := query.ParseRange(v.Get("from"), v.Get("to"), v.Get("last"), now, loc)
 	if err != nil {
-		return q, rangeError(err)
+		return q, err
 	}
 	if to.Sub(from) > maxRange {
 		return q, fmt.Errorf("range of %s is longer than the %s this server allows", humanSpan(to.Sub(from)), humanSpan(maxRange))
@@ -93,9 +94,6 @@ func parseQuery(v url.Values, now time.Time, loc *time.Location, maxRange time.D
 		d, err := query.ParseSpan(s)
 		if err != nil {
 			return q, fmt.Errorf("step: %w", err)
-		}
-		if d%time.Second != 0 {
-			return q, fmt.Errorf("invalid step %q; use whole seconds such as 90s, 5m or 1h", s)
 		}
 		if n := to.Sub(from) / d; n > time.Duration(maxPoints) {
 			return q, fmt.Errorf("step %s cuts the range into %d buckets; at most %d points per response: use a larger step or a shorter range", s, n, maxPoints)
@@ -114,12 +112,7 @@ func parseQuery(v url.Values, now time.Time, loc *time.Location, maxRange time.D
 	} else if q.opts.Step == 0 && v.Get("step") == "" {
 		q.opts.MaxPoints = min(defaultAPIPoints, maxPoints)
 	}
-	if a := v.Get("agg"); a != "" {
-		if !slices.Contains(query.Aggregations(), a) {
-			return q, fmt.Errorf("unknown agg %q; use one of %s", a, strings.Join(query.Aggregations(), ", "))
-		}
-		q.opts.Agg = a
-	}
+	q.opts.Agg = v.Get("agg") // checked by query.Run, as the filters below
 	if v.Has("per_cpu") && v.Has("per-cpu") {
 		return q, errors.New("per_cpu and per-cpu both given; they are the same, give one")
 	}
@@ -128,21 +121,15 @@ func parseQuery(v url.Values, now time.Time, loc *time.Location, maxRange time.D
 		if err != nil {
 			return q, err
 		}
-		if b && q.what != "cpu" {
-			return q, fmt.Errorf("%s applies to view=cpu only, not to %s", name, q.what)
-		}
 		q.opts.PerCPU = q.opts.PerCPU || b
 	}
 	for _, f := range []struct {
-		name, view string
-		dst        *[]string
-	}{{"device", "disk", &q.opts.Devices}, {"mount", "fs", &q.opts.Mounts}, {"interface", "net", &q.opts.Interfaces}} {
+		name string
+		dst  *[]string
+	}{{"device", &q.opts.Devices}, {"mount", &q.opts.Mounts}, {"interface", &q.opts.Interfaces}} {
 		vals, err := splitValues(f.name, v[f.name])
 		if err != nil {
 			return q, err
-		}
-		if len(vals) > 0 && q.what != f.view {
-			return q, fmt.Errorf("%s applies to view=%s only; for raw series use a label matcher such as {device=%q}", f.name, f.view, vals[0])
 		}
 		*f.dst = vals
 	}
@@ -199,8 +186,9 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	res, err := query.Run(ctx, s.store, q.what, q.opts)
 	var ue *query.UsageError
+	var pe *param.Error
 	switch {
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.As(err, &pe):
 		s.badRequest(w, r, err)
 		return
 	case errors.Is(err, query.ErrNoData):
@@ -272,7 +260,7 @@ func (s *Server) handleSeries(w http.ResponseWriter, r *http.Request) {
 	}
 	from, to, err := query.ParseRange(v.Get("from"), v.Get("to"), v.Get("last"), s.o.Now(), loc)
 	if err != nil {
-		s.badRequest(w, r, rangeError(err))
+		s.badRequest(w, r, err)
 		return
 	}
 	if err := s.checkSpan(from, to); err != nil {

@@ -196,7 +196,7 @@ func (s *Server) parsePageRequest(v url.Values, kind *pageKind) (pageRequest, er
 	} else {
 		req.from, req.to, err = query.ParseRange(req.fromArg, req.toArg, "", now, s.o.Location)
 		if err != nil {
-			return req, rangeError(err)
+			return req, err
 		}
 	}
 	if err := s.checkSpan(req.from, req.to); err != nil {
@@ -204,13 +204,6 @@ func (s *Server) parsePageRequest(v url.Values, kind *pageKind) (pageRequest, er
 	}
 	req.live = req.toArg == ""
 	return req, nil
-}
-
-// rangeError turns the flag names of query.ParseRange's errors into the
-// parameter names of the web API.
-func rangeError(err error) error {
-	msg := strings.NewReplacer("--from", "from", "--to", "to", "--last", "last").Replace(err.Error())
-	return errors.New(msg)
 }
 
 // checkSpan enforces Options.MaxRange.

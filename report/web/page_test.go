@@ -212,8 +212,8 @@ func TestPage_BadParameters(t *testing.T) {
 		{"/?range=40d", "range of 40d is longer than the 31d this server allows"},
 		{"/?range=1h&from=-2h", "range and from/to both given"},
 		{"/?to=now", "to without from"},
-		{"/?from=tomorrow", `from: invalid time &#34;tomorrow&#34;`},
-		{"/?from=2026-05-14&to=2026-05-13", "from 2026-05-14T00:00:00Z is not before to 2026-05-13T00:00:00Z"},
+		{"/?from=tomorrow", `invalid from &#34;tomorrow&#34;: invalid time`},
+		{"/?from=2026-05-14&to=2026-05-13", "from 2026-05-14T00:00:00Z: is not before to 2026-05-13T00:00:00Z"},
 		{"/?range=1h&range=6h", "parameter range given 2 times"},
 		{"/?rnage=1h", `unknown parameter &#34;rnage&#34;; the parameters are range, from, to`},
 		{"/?device=sda", `unknown parameter &#34;device&#34;`},
@@ -343,7 +343,7 @@ func TestCharts(t *testing.T) {
 		"/api/v1/charts?page=fs&mount=/&x=1":   `unknown parameter \"x\"`,
 		"/api/v1/charts?range=1y":              `unknown unit \"y\"`,
 		"/api/v1/charts?page=disk&page=net":    "unknown page",
-		"/api/v1/charts?from=2026-05-14&to=10": "to: invalid time",
+		"/api/v1/charts?from=2026-05-14&to=10": `invalid to \"10\": invalid time`,
 	} {
 		r := get(t, srv, target).want(t, 400)
 		contains(t, target, r.body, `{"error":"`, want)

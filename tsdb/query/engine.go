@@ -1,17 +1,20 @@
 package query
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/metric"
+	"github.com/srvmon/srvmon/tsdb/param"
 )
 
 // Options say what Run and Summarize compute.
@@ -249,22 +252,10 @@ func newEngine(s *tsdb.Store, what string, o Options) (*engine, error) {
 	if e.what == "" {
 		return nil, usagef("nothing to query; name a view (%s) or a series selector", strings.Join(Views(), ", "))
 	}
-	if !o.From.Before(o.To) {
-		return nil, usagef("--from %s is not before --to %s; the range is [from, to)", o.From.Format(time.RFC3339), o.To.Format(time.RFC3339))
+	if err := checkOptions(o); err != nil {
+		return nil, err
 	}
-	e.agg = o.Agg
-	if e.agg == "" {
-		e.agg = "avg"
-	}
-	if !slices.Contains(aggregations, e.agg) {
-		return nil, usagef("unknown aggregation %q; use one of %s", o.Agg, strings.Join(aggregations, ", "))
-	}
-	if o.Step < 0 || o.Step%time.Second != 0 {
-		return nil, usagef("invalid step %s; use a whole number of seconds such as 5m or 1h, or 0 for every sample", o.Step)
-	}
-	if o.MaxPoints < 0 {
-		return nil, usagef("invalid maximum number of points %d; use 0 (no automatic step) or more", o.MaxPoints)
-	}
+	e.agg = cmp.Or(o.Agg, "avg")
 	if v, ok := allViews[e.what]; ok {
 		e.v = v
 		if o.PerCPU && e.what == "cpu" {
@@ -280,27 +271,8 @@ func newEngine(s *tsdb.Store, what string, o Options) (*engine, error) {
 		}
 		e.sel = &sel
 	}
-	if e.agg == "sum" && e.v != nil && !slices.ContainsFunc(e.v.columns, func(c column) bool { return c.counted }) {
-		return nil, usagef("--agg sum adds up what counters counted; the %s view has no counter (use it with cpu, disk, net, paging or proc)", e.v.name)
-	}
-	if o.PerCPU && e.what != "cpu" {
-		return nil, usagef("--per-cpu applies to the cpu view only, not to %s", e.what)
-	}
-	flags := []struct {
-		flag, view string
-		vals       []string
-	}{{"--device", "disk", o.Devices}, {"--mount", "fs", o.Mounts}, {"--interface", "net", o.Interfaces}}
-	for _, f := range flags {
-		if len(f.vals) == 0 {
-			continue
-		}
-		if e.v == nil || e.v.name != f.view {
-			return nil, usagef("%s applies to the %s view only; for raw series use a label matcher such as {device=%q}", f.flag, f.view, f.vals[0])
-		}
-		e.filter = map[string]bool{}
-		for _, v := range f.vals {
-			e.filter[v] = true
-		}
+	if err := e.checkViewOptions(); err != nil {
+		return nil, err
 	}
 	e.seenFilter = map[string]bool{}
 	e.start, e.end = ceilUnix(o.From), ceilUnix(o.To)
@@ -314,6 +286,54 @@ func newEngine(s *tsdb.Store, what string, o Options) (*engine, error) {
 		}
 	}
 	return e, nil
+}
+
+// checkOptions checks the options that do not depend on what is queried.
+func checkOptions(o Options) error {
+	if !o.From.Before(o.To) {
+		return notBefore(o.From, o.To)
+	}
+	if o.Agg != "" && !slices.Contains(aggregations, o.Agg) {
+		return &param.Error{Param: "agg", Value: strconv.Quote(o.Agg), Valid: "use one of " + strings.Join(aggregations, ", ")}
+	}
+	if o.Step < 0 || o.Step%time.Second != 0 {
+		return &param.Error{Param: "step", Value: o.Step.String(), Valid: "use a whole number of seconds such as 5m or 1h, or 0 for every sample"}
+	}
+	if o.MaxPoints < 0 {
+		return &param.Error{Param: "points", Value: strconv.Itoa(o.MaxPoints), Valid: "use 0 (no automatic step) or more"}
+	}
+	return nil
+}
+
+// checkViewOptions checks the options that apply to some views only, and
+// sets the filter of the one given.
+func (e *engine) checkViewOptions() error {
+	o := e.o
+	if e.agg == "sum" && e.v != nil && !slices.ContainsFunc(e.v.columns, func(c column) bool { return c.counted }) {
+		return &param.Error{Param: "agg", Value: "sum", Reason: "adds up what counters counted, and the " + e.v.name + " view has none",
+			Valid: "use it with views such as cpu, disk, net, paging or proc"}
+	}
+	if o.PerCPU && e.what != "cpu" {
+		return &param.Error{Param: "per-cpu", Reason: "{param} applies to the cpu view only, not to " + e.what}
+	}
+	filters := []struct {
+		param, view string
+		vals        []string
+	}{{"device", "disk", o.Devices}, {"mount", "fs", o.Mounts}, {"interface", "net", o.Interfaces}}
+	for _, f := range filters {
+		if len(f.vals) == 0 {
+			continue
+		}
+		if e.v == nil || e.v.name != f.view {
+			return &param.Error{Param: f.param, Reason: "{param} applies to the " + f.view + " view only",
+				Valid: fmt.Sprintf("for raw series use a label matcher such as {device=%q}", f.vals[0])}
+		}
+		e.filter = map[string]bool{}
+		for _, v := range f.vals {
+			e.filter[v] = true
+		}
+	}
+	return nil
 }
 
 // unknownView is the error for a word that is neither a view nor a metric
@@ -523,8 +543,9 @@ func (e *engine) setStep(step int64) error {
 		e.origin = alignDown(e.start, step, e.offset())
 		n := ceilDiv(e.end-e.origin, step)
 		if n > maxBuckets {
-			return usagef("a step of %s cuts %s into %d points per series, more than %d; use a longer step or --step 0 for every sample",
-				time.Duration(step)*time.Second, time.Duration(e.end-e.start)*time.Second, n, maxBuckets)
+			return &param.Error{Param: "step", Value: (time.Duration(step) * time.Second).String(),
+				Reason: fmt.Sprintf("cuts %s into %d points per series, more than %d", time.Duration(e.end-e.start)*time.Second, n, maxBuckets),
+				Valid:  "use a longer step, or 0 for every sample"}
 		}
 		e.buckets = int(n)
 	}

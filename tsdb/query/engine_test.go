@@ -13,6 +13,7 @@ import (
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/metric"
+	"github.com/srvmon/srvmon/tsdb/param"
 	"github.com/srvmon/srvmon/tsdb/synth"
 )
 
@@ -306,12 +307,12 @@ func TestRun_UsageErrors(t *testing.T) {
 		{"UnknownDevice", "disk", func(o *Options) { o.Devices = []string{"sdz"} }, `no disk device "sdz" from`},
 		{"UnknownDeviceValid", "disk", func(o *Options) { o.Devices = []string{"sdz"} }, "the disk devices there are sda, vdb"},
 		{"OneUnknownDevice", "disk", func(o *Options) { o.Devices = []string{"sda", "sdz"} }, `no disk device "sdz" from`},
-		{"DeviceOnCPU", "cpu", func(o *Options) { o.Devices = []string{"sda"} }, "--device applies to the disk view only"},
-		{"PerCPUOnDisk", "disk", func(o *Options) { o.PerCPU = true }, "--per-cpu applies to the cpu view only"},
-		{"Agg", "cpu", func(o *Options) { o.Agg = "median" }, `unknown aggregation "median"; use one of avg, min, max, last, p95`},
+		{"DeviceOnCPU", "cpu", func(o *Options) { o.Devices = []string{"sda"} }, "device applies to the disk view only"},
+		{"PerCPUOnDisk", "disk", func(o *Options) { o.PerCPU = true }, "per-cpu applies to the cpu view only"},
+		{"Agg", "cpu", func(o *Options) { o.Agg = "median" }, `invalid agg "median"; use one of avg, min, max, last, p95, sum`},
 		{"Step", "cpu", func(o *Options) { o.Step = 1500 * time.Millisecond }, "invalid step 1.5s; use a whole number of seconds"},
-		{"Range", "cpu", func(o *Options) { o.To = o.From }, "is not before --to"},
-		{"TooManyPoints", "cpu", func(o *Options) { o.Step, o.To = time.Second, o.From.AddDate(0, 0, 30) }, "a step of 1s cuts 720h0m0s into 2592000 points per series, more than 500000"},
+		{"Range", "cpu", func(o *Options) { o.To = o.From }, "is not before to"},
+		{"TooManyPoints", "cpu", func(o *Options) { o.Step, o.To = time.Second, o.From.AddDate(0, 0, 30) }, "invalid step 1s: cuts 720h0m0s into 2592000 points per series, more than 500000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -321,8 +322,9 @@ func TestRun_UsageErrors(t *testing.T) {
 			}
 			_, err := Run(context.Background(), s, tt.what, oo)
 			var ue *UsageError
-			if !errors.As(err, &ue) {
-				t.Fatalf("error %v (%T), want a *UsageError", err, err)
+			var pe *param.Error
+			if !errors.As(err, &ue) && !errors.As(err, &pe) {
+				t.Fatalf("error %v (%T), want a *UsageError or a *param.Error", err, err)
 			}
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not contain %q", err, tt.want)

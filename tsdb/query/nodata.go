@@ -39,7 +39,7 @@ func (e *engine) noData(ctx context.Context) error {
 	what := e.what
 	for _, f := range [][]string{e.o.Devices, e.o.Mounts, e.o.Interfaces} {
 		if len(f) > 0 && e.v != nil {
-			what += " (" + e.v.filterFlag + " " + strings.Join(f, ",") + ")"
+			what += " (" + e.v.filterParam + " " + strings.Join(f, ",") + ")"
 		}
 	}
 	return &NoDataError{What: what, From: from, To: to, Nearest: nearest}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/srvmon/srvmon/tsdb/param"
 )
 
 // TimeForms says which forms ParseTime accepts, for error messages and help.
@@ -172,20 +174,22 @@ func ParseSpan(s string) (time.Duration, error) {
 //   - from defaults to the start of the day (in loc) of the last instant
 //     before to: without flags, today so far, as sar shows.
 //
-// from must be before to. Errors name the flag and say what is valid.
+// from must be before to. Errors are a *param.Error naming the parameter
+// ("from", "to" or "last") and saying what is valid.
 func ParseRange(from, to, last string, now time.Time, loc *time.Location) (time.Time, time.Time, error) {
 	if loc == nil {
 		loc = time.Local
 	}
 	now = now.In(loc)
 	if from != "" && last != "" {
-		return time.Time{}, time.Time{}, errors.New("--from and --last both given; use --last D alone (from D before --to) or --from")
+		return time.Time{}, time.Time{}, &param.Error{Param: "last", Reason: "{from} and {last} both given",
+			Valid: "use {last} D alone (from D before {to}) or {from}"}
 	}
 	end := now
 	if to != "" {
 		t, err := ParseTime(to, now, loc)
 		if err != nil {
-			return time.Time{}, time.Time{}, fmt.Errorf("--to: %w", err)
+			return time.Time{}, time.Time{}, &param.Error{Param: "to", Value: strconv.Quote(to), Reason: err.Error()}
 		}
 		end = t
 	}
@@ -194,21 +198,27 @@ func ParseRange(from, to, last string, now time.Time, loc *time.Location) (time.
 	case last != "":
 		d, err := parseSpan(strings.TrimPrefix(strings.TrimSpace(last), "-"))
 		if err != nil {
-			return time.Time{}, time.Time{}, fmt.Errorf("invalid --last %q: %v; use a length of time such as 30m, 6h, 2d or 1w", last, err)
+			return time.Time{}, time.Time{}, &param.Error{Param: "last", Value: strconv.Quote(last), Reason: err.Error(),
+				Valid: "use a length of time such as 30m, 6h, 2d or 1w"}
 		}
 		start = end.Add(-d)
 	case from != "":
 		t, err := ParseTime(from, now, loc)
 		if err != nil {
-			return time.Time{}, time.Time{}, fmt.Errorf("--from: %w", err)
+			return time.Time{}, time.Time{}, &param.Error{Param: "from", Value: strconv.Quote(from), Reason: err.Error()}
 		}
 		start = t
 	default:
 		start = midnight(end.Add(-time.Nanosecond), 0)
 	}
 	if !start.Before(end) {
-		return time.Time{}, time.Time{}, fmt.Errorf("--from %s is not before --to %s; the range is [from, to)",
-			start.Format(time.RFC3339), end.Format(time.RFC3339))
+		return time.Time{}, time.Time{}, notBefore(start, end)
 	}
 	return start, end, nil
+}
+
+// notBefore is the error of a range whose start is not before its end.
+func notBefore(from, to time.Time) error {
+	return &param.Error{Param: "from", Value: from.Format(time.RFC3339),
+		Reason: "is not before {to} " + to.Format(time.RFC3339), Valid: "the range is [from, to)"}
 }

@@ -137,13 +137,13 @@ func TestParseRange_Errors(t *testing.T) {
 	tests := []struct {
 		name, from, to, last, want string
 	}{
-		{"FromAfterTo", "12:00", "11:00", "", "--from 2024-05-15T12:00:00Z is not before --to 2024-05-15T11:00:00Z"},
-		{"Empty", "now", "", "", "is not before --to"},
-		{"FromAndLast", "-1h", "", "2h", "--from and --last both given"},
-		{"BadFrom", "soon", "", "", `--from: invalid time "soon"`},
-		{"BadTo", "", "later", "", `--to: invalid time "later"`},
-		{"BadLast", "", "", "forever", `invalid --last "forever"`},
-		{"ZeroLast", "", "", "0s", `invalid --last "0s"`},
+		{"FromAfterTo", "12:00", "11:00", "", "invalid from 2024-05-15T12:00:00Z: is not before to 2024-05-15T11:00:00Z"},
+		{"Empty", "now", "", "", "is not before to"},
+		{"FromAndLast", "-1h", "", "2h", "from and last both given"},
+		{"BadFrom", "soon", "", "", `invalid from "soon": invalid time "soon"`},
+		{"BadTo", "", "later", "", `invalid to "later": invalid time "later"`},
+		{"BadLast", "", "", "forever", `invalid last "forever"`},
+		{"ZeroLast", "", "", "0s", `invalid last "0s"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

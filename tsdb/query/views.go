@@ -98,10 +98,10 @@ type view struct {
 	help    string
 	metrics []string // input metrics
 	byMode  bool     // inputs are told apart by their "mode" label (cpu)
-	// filter is the label that --device, --mount or --interface select on,
-	// and which of them.
+	// filterLabel is the label that Options.Devices, Mounts or Interfaces
+	// select on, and filterParam which of them (as a parameter's name).
 	filterLabel string
-	filterFlag  string
+	filterParam string
 	// extra labels added to every group (cpu="all").
 	extra   []tsdb.Label
 	columns []column
@@ -215,7 +215,7 @@ var allViews = map[string]*view{
 			"node_disk_written_bytes_total", "node_disk_io_time_seconds_total", "node_disk_read_time_seconds_total",
 			"node_disk_write_time_seconds_total", "node_disk_io_time_weighted_seconds_total",
 			"node_disk_discards_completed_total", "node_disk_discard_time_seconds_total"},
-		filterLabel: "device", filterFlag: "--device",
+		filterLabel: "device", filterParam: "device",
 		columns: []column{
 			counter("r/s", PerSecond, "node_disk_reads_completed_total", 1),
 			counter("w/s", PerSecond, "node_disk_writes_completed_total", 1),
@@ -237,7 +237,7 @@ var allViews = map[string]*view{
 		name: "fs", help: "per mount: size, used, available, % used (as df), % inodes used, sar -F's %fsused and %ufsused",
 		metrics: []string{"node_filesystem_size_bytes", "node_filesystem_free_bytes", "node_filesystem_avail_bytes",
 			"node_filesystem_files", "node_filesystem_files_free"},
-		filterLabel: "mountpoint", filterFlag: "--mount",
+		filterLabel: "mountpoint", filterParam: "mount",
 		columns: []column{
 			gauge("size", Bytes, "node_filesystem_size_bytes"),
 			{name: "used", unit: Bytes, kind: level, num: fsUsed},
@@ -265,7 +265,7 @@ var allViews = map[string]*view{
 			"node_network_receive_packets_total", "node_network_transmit_packets_total",
 			"node_network_receive_errs_total", "node_network_transmit_errs_total",
 			"node_network_receive_drop_total", "node_network_transmit_drop_total"},
-		filterLabel: "device", filterFlag: "--interface",
+		filterLabel: "device", filterParam: "interface",
 		columns: []column{
 			counter("rxbytes/s", BytesPerSecond, "node_network_receive_bytes_total", 1),
 			counter("txbytes/s", BytesPerSecond, "node_network_transmit_bytes_total", 1),
