@@ -368,11 +368,10 @@ func (w *Writer) cleanTmp() error {
 func (w *Writer) compact(day int64) error {
 	s := w.s
 	headPath := s.headPath(day)
-	data, err := os.ReadFile(headPath)
+	head, err := parseHeadFile(headPath)
 	if err != nil {
 		return err
 	}
-	head := parseHead(data, true)
 	series := head.points
 
 	newest, _, err := s.listBlocks()
@@ -501,31 +500,36 @@ func writeBlock(dir string, series map[string][]Point) error {
 		return err
 	}
 	if total > 0 {
-		st, err := openPartition(dir)
-		if err != nil {
-			return fmt.Errorf("create tstorage: %w", err)
+		// One partition written series by series (tstorage patch 4): the
+		// points are encoded as they go, not held again as tstorage rows.
+		minT, maxT := int64(math.MaxInt64), int64(math.MinInt64)
+		for _, k := range keys {
+			pts := series[k]
+			minT, maxT = min(minT, pts[0].T), max(maxT, pts[len(pts)-1].T)
 		}
-		// One InsertRows call, so that tstorage's partition starts at the
-		// day's first timestamp and takes every point.
-		rows := make([]tstorage.Row, 0, total)
+		pw, err := tstorage.NewPartitionWriter(dir, minT, maxT)
+		if err != nil {
+			return fmt.Errorf("create tstorage partition: %w", err)
+		}
+		var dps []tstorage.DataPoint
+		var labels []tstorage.Label
 		for i, k := range keys {
 			p := pow10[scales[i]]
-			labels := make([]tstorage.Label, len(parsed[i].Labels))
-			for j, l := range parsed[i].Labels {
-				labels[j] = tstorage.Label{Name: l.Name, Value: l.Value}
+			labels = labels[:0]
+			for _, l := range parsed[i].Labels {
+				labels = append(labels, tstorage.Label{Name: l.Name, Value: l.Value})
 			}
+			dps = dps[:0]
 			for _, pt := range series[k] {
-				rows = append(rows, tstorage.Row{Metric: parsed[i].Metric, Labels: labels,
-					DataPoint: tstorage.DataPoint{Timestamp: pt.T, Value: pt.V * p}})
+				dps = append(dps, tstorage.DataPoint{Timestamp: pt.T, Value: pt.V * p})
+			}
+			if err := pw.Add(parsed[i].Metric, labels, dps); err != nil {
+				pw.Close()
+				return fmt.Errorf("write tstorage partition: %w", err)
 			}
 		}
-		if err := st.InsertRows(rows); err != nil {
-			st.Close()
-			return fmt.Errorf("insert into tstorage: %w", err)
-		}
-		rows = nil
-		if err := st.Close(); err != nil {
-			return fmt.Errorf("close tstorage: %w", err)
+		if err := pw.Close(); err != nil {
+			return fmt.Errorf("write tstorage partition: %w", err)
 		}
 	}
 

@@ -146,16 +146,22 @@ func stageImport(ctx context.Context, stage string, next func(yield func(Series,
 		return nil
 	}
 	validated := map[string]bool{}
+	var last Series // the series of the previous point, whose key is cur.key
 	err := next(func(ser Series, p Point) error {
 		if err := CheckTime(p.T); err != nil {
 			return err
 		}
-		key := ser.Key()
-		if !validated[key] {
-			if err := ser.Validate(); err != nil {
-				return err
+		key := cur.key
+		if n == 0 || !sameSeries(ser, last) {
+			// A parser yields runs of one series: make its key once a run.
+			key = ser.Key()
+			if !validated[key] {
+				if err := ser.Validate(); err != nil {
+					return err
+				}
+				validated[key] = true
 			}
-			validated[key] = true
+			last = Series{Metric: ser.Metric, Labels: slices.Clone(ser.Labels)}
 		}
 		day := dayOf(p.T)
 		if key != cur.key || day != cur.day || len(cur.pts) >= importChunk {
@@ -186,6 +192,11 @@ func stageImport(ctx context.Context, stage string, next func(yield func(Series,
 		}
 	}
 	return n, syncDir(stage)
+}
+
+// sameSeries reports whether a and b are the same series.
+func sameSeries(a, b Series) bool {
+	return a.Metric == b.Metric && slices.Equal(a.Labels, b.Labels)
 }
 
 // stagedDays lists the days staged in stage, sorted.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"testing"
@@ -71,5 +72,37 @@ func TestImportJournalUndoesADeadJoin(t *testing.T) {
 	all := readAll(t, s, today, today.Add(24*time.Hour))
 	if !slices.Equal(all[serB.Key()], pts) || len(all[serA.Key()]) != 1 {
 		t.Fatalf("read back %d imported points and %d sets", len(all[serB.Key()]), len(all[serA.Key()]))
+	}
+}
+
+// TestParseHeadFileInChunks checks that reading a head log a chunk at a
+// time (compaction) decodes what parseHead decodes from the whole file,
+// also with damage in it, records longer than a chunk and a torn tail.
+func TestParseHeadFileInChunks(t *testing.T) {
+	c := &clock{day0.Add(time.Hour)}
+	s := newTestStore(t, c)
+	for i := 0; i < 50; i++ {
+		appendSet(t, s, day0.Add(time.Duration(i)*time.Minute), Sample{serA, float64(i)}, Sample{serB, float64(-i)})
+	}
+	path := s.headPath(dayOf(day0.Unix()))
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/3] ^= 0xff // a damaged record
+	data = data[:len(data)-7] // a torn tail
+	os.WriteFile(path, data, 0o644)
+	want := parseHead(data, true)
+	for _, chunk := range []int{1, 16, 100, 1 << 20} {
+		got, err := parseHeadFileChunk(path, chunk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.points, want.points) || !reflect.DeepEqual(got.damage, want.damage) {
+			t.Errorf("chunk %d: %d series, damage %v; want %d series, damage %v", chunk, len(got.points), got.damage, len(want.points), want.damage)
+		}
+	}
+	if len(want.damage) < 2 {
+		t.Fatalf("the test's damage was not seen: %v", want.damage)
 	}
 }

@@ -99,3 +99,48 @@ func TestPatchedTstorageCompatible(t *testing.T) {
 		t.Fatalf("patched encoder wrote %d bytes, upstream %d: the fix is not in effect", patched, up)
 	}
 }
+
+// TestPartitionWriter checks tstorage patch 4: a partition written series
+// by series reads back as the one InsertRows and Close write, with a data
+// file of the same size (the same encoder), and refuses points out of
+// order.
+func TestPartitionWriter(t *testing.T) {
+	rows := patchRows()
+	dir := filepath.Join(t.TempDir(), "written")
+	pw, err := tstorage.NewPartitionWriter(dir, rows[0].Timestamp, rows[len(rows)-1].Timestamp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		var dps []tstorage.DataPoint
+		for _, r := range rows[i*100 : (i+1)*100] {
+			dps = append(dps, r.DataPoint)
+		}
+		if err := pw.Add("m", rows[i*100].Labels, dps); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := pw.Add("x", nil, []tstorage.DataPoint{{Timestamp: 2, Value: 1}, {Timestamp: 1, Value: 1}}); err == nil {
+		t.Error("points out of order were accepted")
+	}
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkPatchRows(t, openTstorage(t, dir))
+
+	inserted := filepath.Join(t.TempDir(), "inserted")
+	st := openTstorage(t, inserted)
+	if err := st.InsertRows(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := filepath.Glob(filepath.Join(dir, "p-1*", "data"))
+	b, _ := filepath.Glob(filepath.Join(inserted, "p-1*", "data"))
+	fa, _ := os.Stat(a[0])
+	fb, _ := os.Stat(b[0])
+	if fa.Size() != fb.Size() {
+		t.Errorf("data file: %d bytes written series by series, %d through InsertRows", fa.Size(), fb.Size())
+	}
+}
