@@ -48,8 +48,8 @@ func TestExportImport_RoundTrip(t *testing.T) {
 		t.Errorf("export does not end with # EOF:\n%s", tail(first))
 	}
 	for _, want := range []string{
-		"# TYPE srvmon_collector_success gauge\n",
-		`srvmon_collector_success{collector="load",instance="test"} 1 `,
+		"# TYPE node_scrape_collector_success gauge\n",
+		`node_scrape_collector_success{collector="load",instance="test"} 1 `,
 	} {
 		if !strings.Contains(first, want) {
 			t.Errorf("export does not contain %q", want)

@@ -18,11 +18,13 @@ func init() {
 // counters are all zero.
 type diskstatsCollector struct{}
 
-// diskStat is one line of /proc/diskstats: the device and its first eleven
-// counters, in kernel order (Documentation/admin-guide/iostats.rst).
+// diskStat is one line of /proc/diskstats: the device and its counters,
+// in kernel order (Documentation/admin-guide/iostats.rst): eleven on every
+// kernel, four more for discards since 4.18 and two for flushes since 5.5.
 type diskStat struct {
 	device string
-	v      [11]uint64
+	n      int // how many of v the line had: 11, 15 or 17
+	v      [17]uint64
 }
 
 // Indexes into diskStat.v.
@@ -38,6 +40,12 @@ const (
 	dsIONow
 	dsIOTimeMs
 	dsIOTimeWeightedMs
+	dsDiscardsCompleted
+	dsDiscardsMerged
+	dsSectorsDiscarded
+	dsDiscardTimeMs
+	dsFlushes
+	dsFlushTimeMs
 )
 
 // sectorSize is the unit of the sector counters: always 512 bytes, whatever
@@ -59,7 +67,8 @@ func (diskstatsCollector) update(_ context.Context, r *run) error {
 
 // parseDiskstats parses /proc/diskstats, skipping the devices
 // excludeDiskDevice names. Lines with fewer than eleven counters (partitions
-// on kernels before 2.6.25) are skipped too.
+// on kernels before 2.6.25) are skipped too. node_exporter exports
+// discarded sectors as a count, not as bytes; so does srvmon.
 func parseDiskstats(data string) ([]diskStat, error) {
 	var stats []diskStat
 	var f []string
@@ -70,8 +79,14 @@ func parseDiskstats(data string) ([]diskStat, error) {
 		if len(f) < 14 || excludeDiskDevice(f[2]) {
 			continue
 		}
-		ds := diskStat{device: f[2]}
-		for i := range ds.v {
+		ds := diskStat{device: f[2], n: 11}
+		switch {
+		case len(f) >= 3+17:
+			ds.n = 17
+		case len(f) >= 3+15:
+			ds.n = 15
+		}
+		for i := range ds.n {
 			n, err := strconv.ParseUint(f[3+i], 10, 64)
 			if err != nil {
 				return nil, fmt.Errorf("parse diskstats %s: %w", ds.device, err)
@@ -99,6 +114,16 @@ func convertDiskstats(stats []diskStat, r *run) {
 		r.add("node_disk_io_now", float64(v[dsIONow]), "device", d)
 		r.add("node_disk_io_time_seconds_total", msToSeconds(v[dsIOTimeMs]), "device", d)
 		r.add("node_disk_io_time_weighted_seconds_total", msToSeconds(v[dsIOTimeWeightedMs]), "device", d)
+		if stats[i].n >= 15 {
+			r.add("node_disk_discards_completed_total", float64(v[dsDiscardsCompleted]), "device", d)
+			r.add("node_disk_discards_merged_total", float64(v[dsDiscardsMerged]), "device", d)
+			r.add("node_disk_discarded_sectors_total", float64(v[dsSectorsDiscarded]), "device", d)
+			r.add("node_disk_discard_time_seconds_total", msToSeconds(v[dsDiscardTimeMs]), "device", d)
+		}
+		if stats[i].n >= 17 {
+			r.add("node_disk_flush_requests_total", float64(v[dsFlushes]), "device", d)
+			r.add("node_disk_flush_requests_time_seconds_total", msToSeconds(v[dsFlushTimeMs]), "device", d)
+		}
 	}
 }
 

@@ -6,11 +6,13 @@ import (
 	"testing"
 )
 
-var diskMetrics = [11]string{
+var diskMetrics = [17]string{
 	"node_disk_reads_completed_total", "node_disk_reads_merged_total", "node_disk_read_bytes_total",
 	"node_disk_read_time_seconds_total", "node_disk_writes_completed_total", "node_disk_writes_merged_total",
 	"node_disk_written_bytes_total", "node_disk_write_time_seconds_total", "node_disk_io_now",
 	"node_disk_io_time_seconds_total", "node_disk_io_time_weighted_seconds_total",
+	"node_disk_discards_completed_total", "node_disk_discards_merged_total", "node_disk_discarded_sectors_total",
+	"node_disk_discard_time_seconds_total", "node_disk_flush_requests_total", "node_disk_flush_requests_time_seconds_total",
 }
 
 func TestDiskstatsFixture(t *testing.T) {
@@ -28,7 +30,16 @@ func TestDiskstatsFixture(t *testing.T) {
 		"md0":     {6, 0, 24576, 0, 0, 0, 0, 0, 0, 0, 0},
 		"sr0":     {},
 	} {
-		for i, m := range diskMetrics {
+		for i, m := range diskMetrics[:11] {
+			want[key(m, "device", dev)] = v[i]
+		}
+	}
+	// Discards since 4.18 (15 counters), flushes since 5.5 (17).
+	for dev, v := range map[string][]float64{
+		"sda":     {101, 102, 103, 0.104, 105, 0.106},
+		"nvme0n1": {201, 202, 203, 0.204},
+	} {
+		for i, m := range diskMetrics[11 : 11+len(v)] {
 			want[key(m, "device", dev)] = v[i]
 		}
 	}
@@ -45,12 +56,17 @@ func TestParseDiskstats(t *testing.T) {
 		{
 			name: "Kernel5.5Flush",
 			data: "   8  0 sda 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17\n",
-			want: []diskStat{{device: "sda", v: [11]uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}}},
+			want: []diskStat{{device: "sda", n: 17, v: [17]uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}}},
+		},
+		{
+			name: "Kernel4.18Discards",
+			data: "   8  0 sda 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15\n",
+			want: []diskStat{{device: "sda", n: 15, v: [17]uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}}},
 		},
 		{
 			name: "OldPartitionLineSkipped",
 			data: "8 1 sdc7 1 2 3 4\n8 0 sdc 1 2 3 4 5 6 7 8 9 10 11\n\n",
-			want: []diskStat{{device: "sdc", v: [11]uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}}},
+			want: []diskStat{{device: "sdc", n: 11, v: [17]uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}}},
 		},
 		{name: "Empty", data: ""},
 		{name: "BadNumber", data: "8 0 sda 1 2 3 4 5 6 7 8 9 10 x\n", wantErr: "sda"},

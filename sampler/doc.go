@@ -2,7 +2,8 @@
 //
 // Each measurement family is a small collector (cpu, load, meminfo, vmstat,
 // diskstats, filesystem, netdev, stat, boot, pressure, netstat, sockstat,
-// softnet, filefd, netclass, conntrack, entropy, timex, uname, os)
+// softnet, filefd, netclass, conntrack, entropy, timex, uname, os, arp,
+// udp_queues, time, process)
 // registered by name in init(), one file each, its reading of the kernel
 // separate from its parsing. A collector whose file the kernel does not
 // have (no PSI, no IPv6, no conntrack module) records nothing and succeeds:

@@ -3,39 +3,88 @@ package sampler
 import (
 	"context"
 	"fmt"
-
-	"github.com/shirou/gopsutil/v4/net"
+	"strconv"
+	"strings"
 )
 
 func init() {
 	register("netdev", true, func() collector { return netdevCollector{} })
 }
 
-// netdevCollector reads per-interface counters through gopsutil
-// (/proc/net/dev).
+// netdevCollector reads per-interface counters from /proc/net/dev: all
+// sixteen of them, as node_exporter exports them.
+//
+// It parses the file itself: gopsutil's net.IOCounters keeps only ten of
+// the sixteen (no frame, compressed, multicast, colls or carrier).
 type netdevCollector struct{}
 
-func (netdevCollector) update(ctx context.Context, r *run) error {
-	stats, err := net.IOCountersWithContext(ctx, true)
+// netdevMetrics are node_exporter's names of the /proc/net/dev columns,
+// in the file's order: eight receive, then eight transmit counters.
+var netdevMetrics = [16]string{
+	"node_network_receive_bytes_total", "node_network_receive_packets_total",
+	"node_network_receive_errs_total", "node_network_receive_drop_total",
+	"node_network_receive_fifo_total", "node_network_receive_frame_total",
+	"node_network_receive_compressed_total", "node_network_receive_multicast_total",
+	"node_network_transmit_bytes_total", "node_network_transmit_packets_total",
+	"node_network_transmit_errs_total", "node_network_transmit_drop_total",
+	"node_network_transmit_fifo_total", "node_network_transmit_colls_total",
+	"node_network_transmit_carrier_total", "node_network_transmit_compressed_total",
+}
+
+// netDev is one interface's line of /proc/net/dev.
+type netDev struct {
+	device string
+	v      [16]uint64
+}
+
+func (netdevCollector) update(_ context.Context, r *run) error {
+	data, err := r.readProc("net/dev")
 	if err != nil {
-		return fmt.Errorf("read network counters: %w", err)
+		return err
 	}
-	convertNetdev(stats, r)
+	devs, err := parseNetdev(data)
+	if err != nil {
+		return err
+	}
+	convertNetdev(devs, r)
 	return nil
 }
 
+// parseNetdev parses /proc/net/dev: two header lines, then
+// "name: 16 counters" per interface.
+func parseNetdev(data string) ([]netDev, error) {
+	var devs []netDev
+	for data != "" {
+		var line string
+		line, data = nextLine(data)
+		colon := strings.IndexByte(line, ':')
+		if colon < 0 {
+			continue // a header line
+		}
+		d := netDev{device: strings.TrimSpace(line[:colon])}
+		rest := line[colon+1:]
+		for i := range d.v {
+			var f string
+			f, rest = nextField(rest)
+			if f == "" {
+				return nil, fmt.Errorf("parse net/dev %s: %d counters, want 16", d.device, i)
+			}
+			n, err := strconv.ParseUint(f, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("parse net/dev %s: %w", d.device, err)
+			}
+			d.v[i] = n
+		}
+		devs = append(devs, d)
+	}
+	return devs, nil
+}
+
 // convertNetdev emits node_exporter's node_network_* counters per interface.
-func convertNetdev(stats []net.IOCountersStat, r *run) {
-	for i := range stats {
-		s := &stats[i]
-		d := s.Name
-		r.add("node_network_receive_bytes_total", float64(s.BytesRecv), "device", d)
-		r.add("node_network_transmit_bytes_total", float64(s.BytesSent), "device", d)
-		r.add("node_network_receive_packets_total", float64(s.PacketsRecv), "device", d)
-		r.add("node_network_transmit_packets_total", float64(s.PacketsSent), "device", d)
-		r.add("node_network_receive_errs_total", float64(s.Errin), "device", d)
-		r.add("node_network_transmit_errs_total", float64(s.Errout), "device", d)
-		r.add("node_network_receive_drop_total", float64(s.Dropin), "device", d)
-		r.add("node_network_transmit_drop_total", float64(s.Dropout), "device", d)
+func convertNetdev(devs []netDev, r *run) {
+	for i := range devs {
+		for j, m := range netdevMetrics {
+			r.add(m, float64(devs[i].v[j]), "device", devs[i].device)
+		}
 	}
 }

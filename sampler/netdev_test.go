@@ -1,9 +1,8 @@
 package sampler
 
 import (
+	"strings"
 	"testing"
-
-	"github.com/shirou/gopsutil/v4/net"
 )
 
 func TestNetdevFixture(t *testing.T) {
@@ -12,36 +11,40 @@ func TestNetdevFixture(t *testing.T) {
 		t.Fatal(errs)
 	}
 	want := map[string]float64{}
-	for dev, v := range map[string][8]float64{
-		"lo":   {435303245, 435303245, 1832522, 1832522, 0, 0, 0, 0},
-		"eth0": {68210035552, 9315587528, 520993275, 43451486, 12, 56, 34, 78},
+	for dev, v := range map[string][16]float64{
+		"lo":   {435303245, 1832522, 0, 0, 0, 0, 0, 0, 435303245, 1832522},
+		"eth0": {68210035552, 520993275, 12, 34, 0, 0, 0, 0, 9315587528, 43451486, 56, 78},
 	} {
-		for i, m := range []string{
-			"node_network_receive_bytes_total", "node_network_transmit_bytes_total",
-			"node_network_receive_packets_total", "node_network_transmit_packets_total",
-			"node_network_receive_errs_total", "node_network_transmit_errs_total",
-			"node_network_receive_drop_total", "node_network_transmit_drop_total",
-		} {
+		for i, m := range netdevMetrics {
 			want[key(m, "device", dev)] = v[i]
 		}
 	}
 	checkSamples(t, got, want)
 }
 
-func TestConvertNetdev(t *testing.T) {
+func TestParseNetdev(t *testing.T) {
+	data := "Inter-|   Receive                                                |  Transmit\n" +
+		" face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n" +
+		"wg0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n" +
+		"  veth-a.1:17 2 3 4 5 6 7 8 9 10 11 12 13 14 15 18446744073709551615\n"
+	devs, err := parseNetdev(data)
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := &run{instance: testInstance}
-	convertNetdev([]net.IOCountersStat{{
-		Name: "wg0", BytesRecv: 1, BytesSent: 2, PacketsRecv: 3, PacketsSent: 4,
-		Errin: 5, Errout: 6, Dropin: 7, Dropout: 8, Fifoin: 99, Fifoout: 99,
-	}}, r)
-	checkSamples(t, byKey(t, r.samples), map[string]float64{
-		key("node_network_receive_bytes_total", "device", "wg0"):    1,
-		key("node_network_transmit_bytes_total", "device", "wg0"):   2,
-		key("node_network_receive_packets_total", "device", "wg0"):  3,
-		key("node_network_transmit_packets_total", "device", "wg0"): 4,
-		key("node_network_receive_errs_total", "device", "wg0"):     5,
-		key("node_network_transmit_errs_total", "device", "wg0"):    6,
-		key("node_network_receive_drop_total", "device", "wg0"):     7,
-		key("node_network_transmit_drop_total", "device", "wg0"):    8,
-	})
+	convertNetdev(devs, r)
+	want := map[string]float64{}
+	for i, m := range netdevMetrics {
+		want[key(m, "device", "wg0")] = float64(i + 1)
+		want[key(m, "device", "veth-a.1")] = float64(i + 1)
+	}
+	want[key("node_network_receive_bytes_total", "device", "veth-a.1")] = 17
+	want[key("node_network_transmit_compressed_total", "device", "veth-a.1")] = 18446744073709551615
+	checkSamples(t, byKey(t, r.samples), want)
+
+	for _, bad := range []string{"eth0: 1 2 3\n", "eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 x\n"} {
+		if _, err := parseNetdev(bad); err == nil || !strings.Contains(err.Error(), "eth0") {
+			t.Errorf("parseNetdev(%q) error = %v, want one naming eth0", bad, err)
+		}
+	}
 }

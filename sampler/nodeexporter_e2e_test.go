@@ -31,13 +31,19 @@ var nodeExporterFamilies = []struct {
 	srvmon, nodeExporter string
 	flags                []string
 }{
+	{"arp", "arp", nil},
 	{"conntrack", "conntrack", nil},
+	// Debian's default keeps zram devices; srvmon uses upstream's.
+	{"diskstats", "diskstats", []string{`--collector.diskstats.device-exclude=^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$`}},
 	{"cpufreq", "cpufreq", nil},
 	{"hwmon", "hwmon", nil},
 	{"thermal", "thermal_zone", nil},
 	{"entropy", "entropy", nil},
 	{"filefd", "filefd", nil},
+	{"meminfo", "meminfo", nil},
 	{"netclass", "netclass", nil},
+	// Debian's default leaves out lo; srvmon keeps it.
+	{"netdev", "netdev", []string{"--collector.netdev.device-exclude=^$"}},
 	// node_exporter's default field filter leaves out fields srvmon keeps.
 	{"netstat", "netstat", []string{"--collector.netstat.fields=.*"}},
 	{"os", "os", nil},
@@ -45,6 +51,7 @@ var nodeExporterFamilies = []struct {
 	{"sockstat", "sockstat", nil},
 	{"softnet", "softnet", nil},
 	{"timex", "timex", nil},
+	{"udp_queues", "udp_queues", nil},
 	{"uname", "uname", nil},
 }
 
@@ -96,7 +103,7 @@ func TestE2ENodeExporter(t *testing.T) {
 		}
 		m := make(map[string]float64, len(samples))
 		for _, smp := range samples {
-			if !strings.HasPrefix(smp.Series.Metric, "srvmon_collector_") {
+			if !strings.HasPrefix(smp.Series.Metric, "node_scrape_collector_") {
 				m[neKey(smp.Series.Metric, smp.Series.Labels)] = smp.Value
 			}
 		}

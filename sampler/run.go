@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/shirou/gopsutil/v4/common"
 
@@ -25,7 +26,8 @@ type run struct {
 	statE error
 
 	instance    string
-	textfileDir string // Options.TextfileDir
+	textfileDir string    // Options.TextfileDir
+	at          time.Time // the sample set's timestamp
 	samples     []tsdb.Sample
 	arena       []tsdb.Label // backing store for the samples' labels
 	buf         []byte       // read buffer shared by all files

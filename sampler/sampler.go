@@ -113,16 +113,23 @@ func New(names []string, opts Options) (*Sampler, error) {
 	return s, nil
 }
 
-// Sample runs every collector once, one after the other, and returns their
-// samples followed by srvmon_collector_duration_seconds and
-// srvmon_collector_success for each collector. Every sample carries the
-// instance label. A collector that fails adds one error, wrapped with its
-// name, and success 0; it does not stop the others. Samples a failing
+// Sample is SampleAt the current second.
+func (s *Sampler) Sample(ctx context.Context) ([]tsdb.Sample, []error) {
+	return s.SampleAt(ctx, time.Now().Truncate(time.Second))
+}
+
+// SampleAt runs every collector once, one after the other, for a sample set
+// with timestamp at (the time collector's node_time_seconds), and returns
+// their samples followed by node_scrape_collector_duration_seconds and
+// node_scrape_collector_success for each collector. Every sample carries
+// the instance label. A collector that fails adds one error, wrapped with
+// its name, and success 0; it does not stop the others. Samples a failing
 // collector produced before it failed are kept. Once ctx is done, the
 // remaining collectors fail with ctx.Err().
-func (s *Sampler) Sample(ctx context.Context) ([]tsdb.Sample, []error) {
+func (s *Sampler) SampleAt(ctx context.Context, at time.Time) ([]tsdb.Sample, []error) {
 	r := newRun(ctx, s.instance)
 	r.textfileDir = s.textfileDir
+	r.at = at
 	var errs []error
 	type result struct {
 		name     string
@@ -146,8 +153,8 @@ func (s *Sampler) Sample(ctx context.Context) ([]tsdb.Sample, []error) {
 		if res.err != nil {
 			success = 0
 		}
-		r.add("srvmon_collector_duration_seconds", roundMicro(res.duration), "collector", res.name)
-		r.add("srvmon_collector_success", success, "collector", res.name)
+		r.add("node_scrape_collector_duration_seconds", roundMicro(res.duration), "collector", res.name)
+		r.add("node_scrape_collector_success", success, "collector", res.name)
 	}
 	return r.samples, errs
 }

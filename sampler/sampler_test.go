@@ -67,7 +67,7 @@ func collect(t testing.TB, ctx context.Context, names ...string) (map[string]flo
 	}
 	samples, errs := s.Sample(ctx)
 	samples = slices.DeleteFunc(samples, func(s tsdb.Sample) bool {
-		return strings.HasPrefix(s.Series.Metric, "srvmon_collector_")
+		return strings.HasPrefix(s.Series.Metric, "node_scrape_collector_")
 	})
 	return byKey(t, samples), errs
 }
@@ -100,7 +100,7 @@ func TestNew(t *testing.T) {
 	}{
 		{name: "Default", names: Default(), opts: Options{Instance: "a"}, want: Default()},
 		{name: "SortedAndUnique", names: []string{"stat", "cpu", "stat"}, opts: Options{Instance: "a"}, want: []string{"cpu", "stat"}},
-		{name: "Unknown", names: []string{"cpu", "gpu"}, opts: Options{Instance: "a"}, wantErr: `unknown collector "gpu" (valid: boot, conntrack, cpu,`},
+		{name: "Unknown", names: []string{"cpu", "gpu"}, opts: Options{Instance: "a"}, wantErr: `unknown collector "gpu" (valid: arp, boot, conntrack, cpu,`},
 		{name: "NoInstance", names: []string{"cpu"}, wantErr: "instance is required"},
 		{name: "NoCollectors", opts: Options{Instance: "a"}, wantErr: "no collectors"},
 	}
@@ -128,13 +128,14 @@ func TestNew(t *testing.T) {
 }
 
 func TestNamesAndDefault(t *testing.T) {
-	want := []string{"boot", "conntrack", "cpu", "cpufreq", "diskstats", "entropy", "filefd", "filesystem", "hwmon", "load", "meminfo",
-		"netclass", "netdev", "netstat", "os", "pressure", "sockstat", "softnet", "stat", "thermal", "timex", "uname", "vmstat"}
+	want := []string{"arp", "boot", "conntrack", "cpu", "cpufreq", "diskstats", "entropy", "filefd", "filesystem", "hwmon", "load", "meminfo",
+		"netclass", "netdev", "netstat", "os", "pressure", "process", "sockstat", "softnet", "stat", "thermal", "time", "timex",
+		"udp_queues", "uname", "vmstat"}
 	if got := Default(); !slices.Equal(got, want) {
 		t.Errorf("Default() = %v, want %v", got, want)
 	}
 	// textfile is enabled by Options.TextfileDir, not by default.
-	want = append(want[:19:19], "textfile", "thermal", "timex", "uname", "vmstat")
+	want = slices.Insert(want, slices.Index(want, "stat")+1, "textfile")
 	if got := Names(); !slices.Equal(got, want) {
 		t.Errorf("Names() = %v, want %v", got, want)
 	}
@@ -175,14 +176,15 @@ func TestSampleHost(t *testing.T) {
 		}
 	}
 	for _, name := range Names() {
-		for _, m := range []string{"srvmon_collector_success", "srvmon_collector_duration_seconds"} {
+		for _, m := range []string{"node_scrape_collector_success", "node_scrape_collector_duration_seconds"} {
 			if _, ok := all[key(m, "collector", name)]; !ok {
 				t.Errorf("no %s for collector %s", m, name)
 			}
 		}
 		// A host may have no block device diskstats keeps, no sensors and
-		// no cpufreq (a VM); textfile has no directory here.
-		if !produced[name] && !slices.Contains([]string{"diskstats", "textfile", "hwmon", "thermal", "cpufreq"}, name) {
+		// no cpufreq (a VM), and an empty ARP table (a container without
+		// neighbours); textfile has no directory here.
+		if !produced[name] && !slices.Contains([]string{"diskstats", "textfile", "hwmon", "thermal", "cpufreq", "arp"}, name) {
 			t.Errorf("collector %s produced nothing on this host", name)
 		}
 	}
@@ -221,11 +223,11 @@ func TestSampleFailingCollector(t *testing.T) {
 	}
 	got := byKey(t, samples)
 	for k, want := range map[string]float64{
-		key("srvmon_collector_success", "collector", "cpu"):     1,
-		key("srvmon_collector_success", "collector", "meminfo"): 0,
-		key("srvmon_collector_success", "collector", "vmstat"):  1,
-		key("node_vmstat_pgpgin"):                               7344136,
-		key("srvmon_cpu_seconds_total", "mode", "user"):         24681.35,
+		key("node_scrape_collector_success", "collector", "cpu"):     1,
+		key("node_scrape_collector_success", "collector", "meminfo"): 0,
+		key("node_scrape_collector_success", "collector", "vmstat"):  1,
+		key("node_vmstat_pgpgin"):                                    7344136,
+		key("srvmon_cpu_seconds_total", "mode", "user"):              24681.35,
 	} {
 		if g, ok := got[k]; !ok || g != want {
 			t.Errorf("%s = %v (present %v), want %v", k, g, ok, want)
@@ -236,7 +238,7 @@ func TestSampleFailingCollector(t *testing.T) {
 			t.Errorf("failed collector produced %s", k)
 		}
 	}
-	if _, ok := got[key("srvmon_collector_duration_seconds", "collector", "meminfo")]; !ok {
+	if _, ok := got[key("node_scrape_collector_duration_seconds", "collector", "meminfo")]; !ok {
 		t.Error("no duration for the failed collector")
 	}
 }
@@ -253,7 +255,7 @@ func TestSampleCanceled(t *testing.T) {
 		t.Errorf("errors = %v, want two context.Canceled", errs)
 	}
 	got := byKey(t, samples)
-	if len(got) != 4 || got[key("srvmon_collector_success", "collector", "cpu")] != 0 {
+	if len(got) != 4 || got[key("node_scrape_collector_success", "collector", "cpu")] != 0 {
 		t.Errorf("samples = %v, want only the self metrics, success 0", got)
 	}
 }

@@ -23,7 +23,7 @@ func textfileRun(t *testing.T, dir string) map[string]float64 {
 	}
 	got := byKey(t, samples)
 	for k := range got {
-		if strings.HasPrefix(k, "node_load") || strings.HasPrefix(k, "srvmon_collector_") {
+		if strings.HasPrefix(k, "node_load") || strings.HasPrefix(k, "node_scrape_collector_") {
 			delete(got, k)
 		}
 	}
@@ -114,7 +114,7 @@ func TestTextfileMissingDir(t *testing.T) {
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), `collector "textfile"`) {
 		t.Fatalf("errors = %v, want one from the textfile collector", errs)
 	}
-	if got := byKey(t, samples); got[key("srvmon_collector_success", "collector", "load")] != 1 {
+	if got := byKey(t, samples); got[key("node_scrape_collector_success", "collector", "load")] != 1 {
 		t.Errorf("the other collectors did not run: %v", got)
 	}
 }

@@ -123,7 +123,7 @@ func recordSet(ctx context.Context, store *tsdb.Store, smp *sampler.Sampler, war
 	ctx = context.WithoutCancel(ctx)
 
 	now := sampleTime(w, warn)
-	samples, errs := smp.Sample(ctx)
+	samples, errs := smp.SampleAt(ctx, now)
 	for _, err := range errs {
 		warn(collectorError(err))
 	}

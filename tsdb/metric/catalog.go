@@ -27,6 +27,11 @@ var catalog = []Desc{
 	{"node_disk_writes_completed_total", Counter, "", "The total number of writes completed successfully.", "diskstats"},
 	{"node_disk_writes_merged_total", Counter, "", "The number of writes merged.", "diskstats"},
 	{"node_disk_written_bytes_total", Counter, "bytes", "The total number of bytes written successfully.", "diskstats"},
+	{"node_disk_discard_time_seconds_total", Counter, "seconds", "This is the total number of seconds spent by all discards.", "diskstats"},
+	{"node_disk_discards_completed_total", Counter, "", "The total number of discards completed successfully.", "diskstats"},
+	{"node_disk_discards_merged_total", Counter, "", "The total number of discards merged.", "diskstats"},
+	{"node_disk_flush_requests_time_seconds_total", Counter, "seconds", "This is the total number of seconds spent by all flush requests.", "diskstats"},
+	{"node_disk_flush_requests_total", Counter, "", "The total number of flush requests completed successfully.", "diskstats"},
 
 	// filesystem
 	{"node_filesystem_avail_bytes", Gauge, "bytes", "Filesystem space available to non-root users in bytes.", "filesystem"},
@@ -68,6 +73,48 @@ var catalog = []Desc{
 	{"node_memory_SwapFree_bytes", Gauge, "bytes", "Memory information field SwapFree_bytes.", "meminfo"},
 	{"node_memory_SwapTotal_bytes", Gauge, "bytes", "Memory information field SwapTotal_bytes.", "meminfo"},
 	{"node_memory_Writeback_bytes", Gauge, "bytes", "Memory information field Writeback_bytes.", "meminfo"},
+	{"node_memory_Active_anon_bytes", Gauge, "bytes", "Memory information field Active_anon_bytes.", "meminfo"},
+	{"node_memory_Active_file_bytes", Gauge, "bytes", "Memory information field Active_file_bytes.", "meminfo"},
+	{"node_memory_AnonHugePages_bytes", Gauge, "bytes", "Memory information field AnonHugePages_bytes.", "meminfo"},
+	{"node_memory_Balloon_bytes", Gauge, "bytes", "Memory information field Balloon_bytes.", "meminfo"},
+	{"node_memory_Bounce_bytes", Gauge, "bytes", "Memory information field Bounce_bytes.", "meminfo"},
+	{"node_memory_CmaFree_bytes", Gauge, "bytes", "Memory information field CmaFree_bytes.", "meminfo"},
+	{"node_memory_CmaTotal_bytes", Gauge, "bytes", "Memory information field CmaTotal_bytes.", "meminfo"},
+	{"node_memory_DirectMap1G_bytes", Gauge, "bytes", "Memory information field DirectMap1G_bytes.", "meminfo"},
+	{"node_memory_DirectMap2M_bytes", Gauge, "bytes", "Memory information field DirectMap2M_bytes.", "meminfo"},
+	{"node_memory_DirectMap4M_bytes", Gauge, "bytes", "Memory information field DirectMap4M_bytes.", "meminfo"},
+	{"node_memory_DirectMap4k_bytes", Gauge, "bytes", "Memory information field DirectMap4k_bytes.", "meminfo"},
+	{"node_memory_EarlyMemtestBad_bytes", Gauge, "bytes", "Memory information field EarlyMemtestBad_bytes.", "meminfo"},
+	{"node_memory_FileHugePages_bytes", Gauge, "bytes", "Memory information field FileHugePages_bytes.", "meminfo"},
+	{"node_memory_FilePmdMapped_bytes", Gauge, "bytes", "Memory information field FilePmdMapped_bytes.", "meminfo"},
+	{"node_memory_HardwareCorrupted_bytes", Gauge, "bytes", "Memory information field HardwareCorrupted_bytes.", "meminfo"},
+	{"node_memory_HighFree_bytes", Gauge, "bytes", "Memory information field HighFree_bytes.", "meminfo"},
+	{"node_memory_HighTotal_bytes", Gauge, "bytes", "Memory information field HighTotal_bytes.", "meminfo"},
+	{"node_memory_HugePages_Rsvd", Gauge, "", "Memory information field HugePages_Rsvd.", "meminfo"},
+	{"node_memory_HugePages_Surp", Gauge, "", "Memory information field HugePages_Surp.", "meminfo"},
+	{"node_memory_Hugetlb_bytes", Gauge, "bytes", "Memory information field Hugetlb_bytes.", "meminfo"},
+	{"node_memory_Inactive_anon_bytes", Gauge, "bytes", "Memory information field Inactive_anon_bytes.", "meminfo"},
+	{"node_memory_Inactive_file_bytes", Gauge, "bytes", "Memory information field Inactive_file_bytes.", "meminfo"},
+	{"node_memory_KReclaimable_bytes", Gauge, "bytes", "Memory information field KReclaimable_bytes.", "meminfo"},
+	{"node_memory_LowFree_bytes", Gauge, "bytes", "Memory information field LowFree_bytes.", "meminfo"},
+	{"node_memory_LowTotal_bytes", Gauge, "bytes", "Memory information field LowTotal_bytes.", "meminfo"},
+	{"node_memory_Mlocked_bytes", Gauge, "bytes", "Memory information field Mlocked_bytes.", "meminfo"},
+	{"node_memory_MmapCopy_bytes", Gauge, "bytes", "Memory information field MmapCopy_bytes.", "meminfo"},
+	{"node_memory_NFS_Unstable_bytes", Gauge, "bytes", "Memory information field NFS_Unstable_bytes.", "meminfo"},
+	{"node_memory_Percpu_bytes", Gauge, "bytes", "Memory information field Percpu_bytes.", "meminfo"},
+	{"node_memory_Quicklists_bytes", Gauge, "bytes", "Memory information field Quicklists_bytes.", "meminfo"},
+	{"node_memory_SecPageTables_bytes", Gauge, "bytes", "Memory information field SecPageTables_bytes.", "meminfo"},
+	{"node_memory_ShadowCallStack_bytes", Gauge, "bytes", "Memory information field ShadowCallStack_bytes.", "meminfo"},
+	{"node_memory_ShmemHugePages_bytes", Gauge, "bytes", "Memory information field ShmemHugePages_bytes.", "meminfo"},
+	{"node_memory_ShmemPmdMapped_bytes", Gauge, "bytes", "Memory information field ShmemPmdMapped_bytes.", "meminfo"},
+	{"node_memory_Unaccepted_bytes", Gauge, "bytes", "Memory information field Unaccepted_bytes.", "meminfo"},
+	{"node_memory_Unevictable_bytes", Gauge, "bytes", "Memory information field Unevictable_bytes.", "meminfo"},
+	{"node_memory_VmallocChunk_bytes", Gauge, "bytes", "Memory information field VmallocChunk_bytes.", "meminfo"},
+	{"node_memory_VmallocTotal_bytes", Gauge, "bytes", "Memory information field VmallocTotal_bytes.", "meminfo"},
+	{"node_memory_VmallocUsed_bytes", Gauge, "bytes", "Memory information field VmallocUsed_bytes.", "meminfo"},
+	{"node_memory_WritebackTmp_bytes", Gauge, "bytes", "Memory information field WritebackTmp_bytes.", "meminfo"},
+	{"node_memory_Zswap_bytes", Gauge, "bytes", "Memory information field Zswap_bytes.", "meminfo"},
+	{"node_memory_Zswapped_bytes", Gauge, "bytes", "Memory information field Zswapped_bytes.", "meminfo"},
 
 	// netdev
 	{"node_network_receive_bytes_total", Counter, "bytes", "Network device statistic receive_bytes.", "netdev"},
@@ -78,6 +125,14 @@ var catalog = []Desc{
 	{"node_network_transmit_drop_total", Counter, "", "Network device statistic transmit_drop.", "netdev"},
 	{"node_network_transmit_errs_total", Counter, "", "Network device statistic transmit_errs.", "netdev"},
 	{"node_network_transmit_packets_total", Counter, "", "Network device statistic transmit_packets.", "netdev"},
+	{"node_network_receive_compressed_total", Counter, "", "Network device statistic receive_compressed.", "netdev"},
+	{"node_network_receive_fifo_total", Counter, "", "Network device statistic receive_fifo.", "netdev"},
+	{"node_network_receive_frame_total", Counter, "", "Network device statistic receive_frame.", "netdev"},
+	{"node_network_receive_multicast_total", Counter, "", "Network device statistic receive_multicast.", "netdev"},
+	{"node_network_transmit_carrier_total", Counter, "", "Network device statistic transmit_carrier.", "netdev"},
+	{"node_network_transmit_colls_total", Counter, "", "Network device statistic transmit_colls.", "netdev"},
+	{"node_network_transmit_compressed_total", Counter, "", "Network device statistic transmit_compressed.", "netdev"},
+	{"node_network_transmit_fifo_total", Counter, "", "Network device statistic transmit_fifo.", "netdev"},
 
 	// stat
 	{"node_context_switches_total", Counter, "", "Total number of context switches.", "stat"},
@@ -97,8 +152,8 @@ var catalog = []Desc{
 	{"node_vmstat_pswpout", Counter, "", "Raw /proc/vmstat pswpout: pages swapped out since boot.", "vmstat"},
 
 	// the sampler itself (Collector "")
-	{"srvmon_collector_duration_seconds", Gauge, "seconds", "Seconds a collector took, rounded to microseconds.", ""},
-	{"srvmon_collector_success", Gauge, "", "Whether a collector succeeded (1) or failed (0).", ""},
+	{"node_scrape_collector_duration_seconds", Gauge, "seconds", "Seconds a collector took, rounded to microseconds.", ""},
+	{"node_scrape_collector_success", Gauge, "", "Whether a collector succeeded (1) or failed (0).", ""},
 
 	// pressure
 	{"node_pressure_cpu_stalled_seconds_total", Counter, "seconds", "Total time in seconds no process could make progress for CPU time (the full line of /proc/pressure/cpu).", "pressure"},
@@ -242,4 +297,21 @@ var catalog = []Desc{
 
 	// cpufreq
 	{"node_cpu_scaling_frequency_hertz", Gauge, "hertz", "Current scaled CPU thread frequency in hertz.", "cpufreq"},
+	// time
+	{"node_time_seconds", Gauge, "seconds", "System time in seconds since epoch (1970): the sample set's timestamp.", "time"},
+
+	// arp
+	{"node_arp_entries", Gauge, "", "ARP entries by device.", "arp"},
+
+	// udp_queues
+	{"node_udp_queues", Gauge, "", "Number of allocated memory in the kernel for UDP datagrams in bytes.", "udp_queues"},
+
+	// process
+	{"process_cpu_seconds_total", Counter, "seconds", "Total user and system CPU time spent in seconds by the srvmon process that took the sample set.", "process"},
+	{"process_max_fds", Gauge, "", "Maximum number of open file descriptors of the srvmon process that took the sample set.", "process"},
+	{"process_open_fds", Gauge, "", "Number of open file descriptors of the srvmon process that took the sample set.", "process"},
+	{"process_resident_memory_bytes", Gauge, "bytes", "Resident memory size in bytes of the srvmon process that took the sample set.", "process"},
+	{"process_start_time_seconds", Gauge, "seconds", "Start time of the srvmon process that took the sample set since unix epoch in seconds.", "process"},
+	{"process_virtual_memory_bytes", Gauge, "bytes", "Virtual memory size in bytes of the srvmon process that took the sample set.", "process"},
+	{"process_virtual_memory_max_bytes", Gauge, "bytes", "Maximum amount of virtual memory available in bytes to the srvmon process that took the sample set.", "process"},
 }

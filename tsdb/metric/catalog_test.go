@@ -30,8 +30,8 @@ func TestCatalogLint(t *testing.T) {
 		if !tsdb.ValidMetricName(m.Name) {
 			t.Errorf("%s: invalid metric name", m.Name)
 		}
-		if !strings.HasPrefix(m.Name, "node_") && !strings.HasPrefix(m.Name, "srvmon_") {
-			t.Errorf("%s: want a node_ or srvmon_ prefix", m.Name)
+		if !strings.HasPrefix(m.Name, "node_") && !strings.HasPrefix(m.Name, "srvmon_") && !strings.HasPrefix(m.Name, "process_") {
+			t.Errorf("%s: want a node_, srvmon_ or (srvmon's own process) process_ prefix", m.Name)
 		}
 		switch m.Kind {
 		case metric.Counter:

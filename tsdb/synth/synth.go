@@ -175,9 +175,9 @@ func New(h Host, seed uint64) *Generator {
 	for _, c := range []string{"boot", "cpu", "diskstats", "filesystem", "load", "meminfo", "netdev", "stat", "vmstat",
 		"pressure", "netstat", "sockstat", "softnet", "filefd", "netclass", "conntrack", "entropy", "timex", "uname", "os",
 		"hwmon", "thermal", "cpufreq"} {
-		add(&model{ser: tsdb.NewSeries("srvmon_collector_duration_seconds", "collector", c), kind: gauge,
+		add(&model{ser: tsdb.NewSeries("node_scrape_collector_duration_seconds", "collector", c), kind: gauge,
 			v: 0.0002, step: 0.00005, quant: 1e-6, lo: 0.00002, hi: 0.002})
-		add(&model{ser: tsdb.NewSeries("srvmon_collector_success", "collector", c), kind: constant, v: 1})
+		add(&model{ser: tsdb.NewSeries("node_scrape_collector_success", "collector", c), kind: constant, v: 1})
 	}
 	return g
 }
