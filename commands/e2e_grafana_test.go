@@ -295,11 +295,10 @@ func (d *dashboard) variables() (names []string, selectors, labels map[string]st
 // grafanaEnv holds what Grafana fills into a query: the dashboard
 // variables and the time range.
 type grafanaEnv struct {
-	vars       map[string]string
-	from, to   time.Time
-	minStep    time.Duration // the data source's scrape interval setting
-	maxPoints  int           // the panel's width in pixels
-	rangeQuery bool
+	vars      map[string]string
+	from, to  time.Time
+	minStep   time.Duration // the data source's scrape interval setting
+	maxPoints int           // the panel's width in pixels
 }
 
 // interval returns Grafana's $__interval for a query: the time range over
@@ -581,13 +580,6 @@ scrape_configs:
 	}
 
 	compareValues(t, promNE, promS, from, to)
-}
-
-// sideBySide is the raw samples of one series on both servers.
-type sideBySide struct {
-	key    string // metric{labels} without instance and job
-	gauge  bool
-	ne, sm []point
 }
 
 type point struct {
