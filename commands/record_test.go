@@ -286,7 +286,7 @@ func TestRecord_Textfile(t *testing.T) {
 		"backup_age_seconds":           3600,
 		"srvmon_textfile_scrape_error": 1,
 		`srvmon_textfile_scrape_error{file="bad.prom",reason="malformed"}`: 1,
-		`node_scrape_collector_success{collector="textfile"}`:                   1,
+		`node_scrape_collector_success{collector="textfile"}`:              1,
 	} {
 		if g, ok := got[k]; !ok || g != want {
 			t.Errorf("%s = %v (present %v), want %v", k, g, ok, want)
