@@ -833,12 +833,6 @@ func nearest(ps []point, at time.Time) (float64, bool) {
 	return best.v, true
 }
 
-func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	return s[len(s)/2]
-}
-
 // interpolate returns a counter's value at t, linearly between the
 // samples around it, and how far off that can be (the increase between
 // them).

@@ -104,7 +104,7 @@ func BenchmarkRecordOneShot(b *testing.B) {
 }
 
 // median returns the middle value of vs (the upper one of an even count).
-func median[T time.Duration | int64](vs []T) T {
+func median[T time.Duration | int64 | float64](vs []T) T {
 	s := slices.Clone(vs)
 	slices.Sort(s)
 	return s[len(s)/2]
