@@ -108,6 +108,7 @@ Examples:
 			newPushCommand(),
 			newVerifyCommand(),
 			newCheckCommand(),
+			newStatusCommand(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() > 0 {

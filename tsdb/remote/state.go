@@ -139,3 +139,33 @@ func (l *PushLock) Unlock() error {
 	l.f = nil
 	return err
 }
+
+// PositionFile is one push position file found in a data directory, for
+// srvmon status.
+type PositionFile struct {
+	File string // base name, push-HASH.json
+	Position
+	Err error // the file could not be read or does not parse
+}
+
+// Positions reads every push position file in dir, in name order. A file
+// that cannot be read or parsed is listed with its Err set.
+func Positions(dir string) ([]PositionFile, error) {
+	names, err := filepath.Glob(filepath.Join(dir, "push-*.json"))
+	if err != nil {
+		return nil, fmt.Errorf("list push positions: %w", err)
+	}
+	var out []PositionFile
+	for _, path := range names {
+		pf := PositionFile{File: filepath.Base(path)}
+		data, err := os.ReadFile(path)
+		if err == nil {
+			err = json.Unmarshal(data, &pf.Position)
+		}
+		if err != nil {
+			pf.Err = fmt.Errorf("push position %s is damaged or unreadable: %w", path, err)
+		}
+		out = append(out, pf)
+	}
+	return out, nil
+}

@@ -277,7 +277,7 @@ func evaluate(ctx context.Context, s *tsdb.Store, c *Check, o Options) Result {
 	T := times[len(times)-1]
 	stale := o.Stale
 	if stale <= 0 {
-		stale = health.StaleAfter(time.Duration(medianInterval(times)) * time.Second)
+		stale = health.StaleAfter(health.Interval(times))
 	}
 	if age := o.Now.Sub(time.Unix(T, 0)); age > stale {
 		return unknown(c, "the newest sample of %s is %s old, more than %s (is srvmon record running? see status.age)",
@@ -464,19 +464,6 @@ func labelKey(ls []tsdb.Label) string {
 	return b.String()
 }
 
-// medianInterval is the recording interval, in seconds, of sample times.
-func medianInterval(times []int64) int64 {
-	if len(times) < 2 {
-		return 60
-	}
-	d := make([]int64, len(times)-1)
-	for i := range d {
-		d[i] = times[i+1] - times[i]
-	}
-	slices.Sort(d)
-	return max(1, d[len(d)/2])
-}
-
 // judge evaluates c on one series whose newest value of all is at T.
 func judge(c *Check, q quantity, col query.Column, times []int64, T int64, o Options) Result {
 	r := Result{Check: c, Subject: c.Subject(), Value: math.NaN(), Unit: col.Unit, At: time.Unix(T, 0).In(o.Now.Location())}
@@ -565,11 +552,11 @@ func run(x *Expr, pts []tsdb.Point, rate bool, times []int64, T int64) (since in
 
 // evaluateStatus evaluates a check of the status pseudo-view.
 func evaluateStatus(ctx context.Context, s *tsdb.Store, c *Check, o Options) Result {
-	_, last, ok, err := s.Bounds(ctx)
+	last, _, err := health.Newest(ctx, s, o.Now)
 	if err != nil {
 		return unknown(c, "%v", err)
 	}
-	if !ok {
+	if last.IsZero() {
 		return unknown(c, "the store holds no samples")
 	}
 	r := Result{Check: c, Subject: c.Subject(), Unit: query.Seconds, At: last.In(o.Now.Location()), State: OK}
