@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb/health"
-	"github.com/srvmon/srvmon/tsdb/query/check"
 	"github.com/srvmon/srvmon/tsdb/query"
+	"github.com/srvmon/srvmon/tsdb/query/check"
 )
 
 // WriteStatus writes the health report r for people (format "text") or as

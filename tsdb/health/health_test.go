@@ -40,7 +40,7 @@ func build(t *testing.T) *tsdb.Store {
 			continue
 		}
 		ok := 1.0
-		if at.After(day1.Add(35*time.Hour+49*time.Minute)) {
+		if at.After(day1.Add(35*time.Hour + 49*time.Minute)) {
 			ok = 0
 		}
 		set := []tsdb.Sample{
