@@ -39,7 +39,8 @@ func TestStatus(t *testing.T) {
 	}
 	w.Close()
 	url := "https://metrics.example/api/v1/write"
-	if err := remote.SavePosition(dir, url, remote.Position{Acked: t0.Add(10 * time.Minute), Updated: t0.Add(11 * time.Minute)}); err != nil {
+	pos, _ := json.Marshal(remote.Position{URL: url, Acked: t0.Add(10 * time.Minute), Updated: t0.Add(11 * time.Minute)})
+	if err := os.WriteFile(filepath.Join(dir, "push-00000000000000aa.json"), pos, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	now := t0.Add(30*time.Minute + 20*time.Second)

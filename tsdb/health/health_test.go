@@ -2,6 +2,7 @@ package health_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,9 +65,7 @@ func TestCompute(t *testing.T) {
 	now := day1.Add(36*time.Hour + 30*time.Second)
 	// A push that acknowledged up to day2 10:00.
 	url := "https://metrics.example/api/v1/write"
-	if err := remote.SavePosition(s.Dir(), url, remote.Position{Acked: day1.Add(34 * time.Hour), Updated: day1.Add(34*time.Hour + time.Minute)}); err != nil {
-		t.Fatal(err)
-	}
+	writePosition(t, s.Dir(), remote.Position{URL: url, Acked: day1.Add(34 * time.Hour), Updated: day1.Add(34*time.Hour + time.Minute)})
 	r, err := health.Compute(context.Background(), s, health.Options{Now: now, Location: time.UTC, RetentionDays: 30, Verify: true})
 	if err != nil {
 		t.Fatal(err)
@@ -156,5 +155,18 @@ func TestCompute(t *testing.T) {
 	if r.OK() || len(r.Damage) != 2 || !strings.Contains(strings.Join(r.Damage, "\n"), "blocks/2025-03-10") ||
 		!strings.Contains(strings.Join(r.Damage, "\n"), "push-0123456789abcdef.json") {
 		t.Errorf("damage %q, problems %q", r.Damage, r.Problems)
+	}
+}
+
+// writePosition writes a push position file as push does (remote keeps its
+// writer to itself).
+func writePosition(t *testing.T, dir string, p remote.Position) {
+	t.Helper()
+	data, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "push-00000000000000aa.json"), data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
