@@ -147,6 +147,9 @@ func fsResult() *query.Result {
 // summaries of cpuResult and fsResult, as query.Summarize would give them.
 func testSummaries() []*query.Summary {
 	cpu := cpuResult()
+	// steal, 0 all range: a row in the tables, listed but not drawn in html.
+	cpu.Quantities = append(cpu.Quantities, query.Quantity{Name: "steal", Labels: labels("instance", "web1"), Unit: query.Percent,
+		Points: wave(30, 0, 0, 0, 10, 11, 12), Stats: query.Stats{Count: 27, Overall: 0, Total: math.NaN(), Last: 0}})
 	fs := fsResult()
 	for i := range fs.Quantities[2].Points {
 		fs.Quantities[2].Points[i].V = math.NaN() // a mount without values in the period

@@ -28,10 +28,17 @@ const (
 )
 
 type htmlPage struct {
-	Title  string
-	Period string
-	Zone   string
-	Views  []htmlView
+	Title    string
+	Period   string
+	Zone     string
+	Overview *htmlOverview
+	Views    []htmlView
+}
+
+// htmlOverview is the text report's overview as a table.
+type htmlOverview struct {
+	Header []string
+	Rows   [][]string
 }
 
 type htmlView struct {
@@ -40,6 +47,7 @@ type htmlView struct {
 	Step     string
 	Constant string
 	Charts   []template.HTML
+	Zero     string // the quantities 0 all range, not drawn
 	Stats    *htmlStats
 	Summary  bool
 	Busiest  []string
@@ -61,23 +69,46 @@ type htmlStatRow struct {
 	NoData             bool
 }
 
-// charts draws a chart per quantity of r.
-func charts(r *query.Result, loc *time.Location) []template.HTML {
-	var out []template.HTML
-	for _, q := range quantities(r) {
-		out = append(out, SVGChart(r, q, htmlChartWidth, htmlChartHeight, loc))
+// charts draws the charts of r's view, as serve's overview does (CPU
+// stacked by mode), leaving out the quantities that were 0 all range by
+// query's statistics; it names those instead: "nice, irq, steal". With
+// all, the quantities those charts do not draw get a chart per unit too
+// (a query asked for them; a report shows the view's charts).
+func charts(r *query.Result, loc *time.Location, all bool) (out []template.HTML, zero string) {
+	drawn := *r
+	drawn.Quantities = nil
+	split := splitLabels(r.Quantities)
+	var zeros []string
+	for _, q := range r.Quantities {
+		if q.Stats.Count > 0 && q.Stats.Min == 0 && q.Stats.Max == 0 {
+			zeros = append(zeros, strings.TrimSpace(q.Name+" "+split.legend(q.Labels)))
+			continue
+		}
+		drawn.Quantities = append(drawn.Quantities, q)
 	}
-	return out
+	specs := ViewCharts(r)
+	if all {
+		specs = append(specs, byUnit(&drawn, specs)...)
+	}
+	for _, cs := range specs {
+		cr := cs.Result(&drawn)
+		if len(cr.Quantities) == 0 {
+			continue
+		}
+		out = append(out, cs.Options(htmlChartWidth, htmlChartHeight, loc).SVG(cr, cs.Title))
+	}
+	return out, strings.Join(zeros, ", ")
 }
 
-func newHTMLView(r *query.Result, o Options) htmlView {
-	return htmlView{
+func newHTMLView(r *query.Result, o Options, all bool) htmlView {
+	v := htmlView{
 		Name:     r.View,
 		Period:   periodText(r.From, r.To, o.Loc),
 		Step:     stepText(r),
 		Constant: splitLabels(r.Quantities).constantText(),
-		Charts:   charts(r, o.Loc),
 	}
+	v.Charts, v.Zero = charts(r, o.Loc, all)
+	return v
 }
 
 // writeResultHTML writes r as a self-contained page: a chart per quantity.
@@ -86,7 +117,7 @@ func writeResultHTML(w io.Writer, r *query.Result, o Options) error {
 		Title:  o.Title,
 		Period: periodText(r.From, r.To, o.Loc),
 		Zone:   zoneText(pageTime(r.From), o.Loc),
-		Views:  []htmlView{newHTMLView(r, o)},
+		Views:  []htmlView{newHTMLView(r, o, true)},
 	}
 	if p.Title == "" {
 		p.Title = "srvmon " + r.View + hostSuffix([]*query.Result{r})
@@ -102,7 +133,7 @@ func writeSummaryHTML(w io.Writer, ss []*query.Summary, o Options) error {
 	for i, s := range ss {
 		rs[i] = &s.Result
 		r := &s.Result
-		v := newHTMLView(r, o)
+		v := newHTMLView(r, o, false)
 		v.Summary = true
 		clk := newClock(o.Loc, r.From, r.To, intervalSeconds(s.Busiest, s.Gaps))
 		split := splitLabels(r.Quantities)
@@ -133,6 +164,10 @@ func writeSummaryHTML(w io.Writer, ss []*query.Summary, o Options) error {
 			v.GapsText = strings.SplitN(gapsText(s.Gaps, clk, 0), ":", 2)[0]
 		}
 		p.Views = append(p.Views, v)
+	}
+	if len(ss) > 1 {
+		t := overviewTable(ss, o)
+		p.Overview = &htmlOverview{Header: t.header, Rows: t.rows}
 	}
 	if len(ss) > 0 {
 		r := &ss[0].Result

@@ -393,6 +393,16 @@ func writeOneSummary(bw *errWriter, s *query.Summary, o Options) error {
 func writeOverview(bw *errWriter, ss []*query.Summary, o Options) {
 	r0 := &ss[0].Result
 	fmt.Fprintf(bw, "overview  %s\n", periodText(r0.From, r0.To, o.Loc))
+	t := overviewTable(ss, o)
+	if bw.err == nil {
+		t.render(bw)
+	}
+}
+
+// overviewTable is the overview of the text and html reports: per view the
+// worst episode, when, the next one, and the gaps.
+func overviewTable(ss []*query.Summary, o Options) *textTable {
+	r0 := &ss[0].Result
 	var all []query.Interval
 	for _, s := range ss {
 		all = append(append(all, s.Busiest...), s.Gaps...)
@@ -424,9 +434,7 @@ func writeOverview(bw *errWriter, ss []*query.Summary, o Options) {
 		}
 		t.rows = append(t.rows, row)
 	}
-	if bw.err == nil {
-		t.render(bw)
-	}
+	return t
 }
 
 func maxAtText(st query.Stats, clk clock) string {

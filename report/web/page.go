@@ -31,25 +31,11 @@ const (
 // queryTimeout bounds the work of one request on the store.
 const queryTimeout = 30 * time.Second
 
-// col is one quantity of a view shown in a chart, under the name as.
-type col struct{ name, as string }
-
-// chartSpec is one chart: quantities of one view drawn together.
-type chartSpec struct {
-	id    string
-	title string // the chart's title, with the unit added by the renderer
-	cols  []col
-	// stacked draws the quantities as stacked areas, except those named
-	// (as) in lines, drawn over them.
-	stacked bool
-	lines   []string
-}
-
 // sectionSpec is a part of a page: one query of a view and its charts.
 type sectionSpec struct {
 	id, title string
 	view      string
-	charts    []chartSpec
+	charts    []report.ChartSpec
 	links     string // the page each device of the result links to ("" none)
 	// fold is the device label by which devices down or idle all range are
 	// folded away (drawn in charts shown on a click), "" for none; noun
@@ -67,56 +53,43 @@ type pageKind struct {
 	sections []sectionSpec
 }
 
-func c(name, as string) col { return col{name, as} }
+// c is one quantity in a chart of a device page.
+func c(name, as string) report.ChartCol { return report.ChartCol{Name: name, As: as} }
 
-var cpuModes = []col{c("user", "user"), c("nice", "nice"), c("system", "system"), c("iowait", "iowait"),
-	c("irq", "irq"), c("softirq", "softirq"), c("steal", "steal")}
-
+// overviewPage draws for each view the charts the html report draws.
 var overviewPage = &pageKind{name: "overview", sections: []sectionSpec{
-	{id: "cpu", title: "CPU", view: "cpu", charts: []chartSpec{{id: "cpu", title: "CPU time",
-		cols: append(slices.Clone(cpuModes), c("busy", "busy")), stacked: true, lines: []string{"busy"}}}},
-	{id: "load", title: "Load", view: "load", charts: []chartSpec{
-		{id: "load", title: "Load average", cols: []col{c("load1", "1 min"), c("load5", "5 min"), c("load15", "15 min")}}}},
-	{id: "mem", title: "Memory", view: "mem", charts: []chartSpec{
-		{id: "mem", title: "Memory", cols: []col{c("used", "used"), c("cached", "cached"), c("buffers", "buffers"), c("free", "free"), c("available", "available")}}}},
-	{id: "disk", title: "Disks", view: "disk", links: "disk", fold: "device", noun: "disk", charts: []chartSpec{
-		{id: "disk-util", title: "Disk utilization", cols: []col{c("util", "util")}},
-		{id: "disk-bytes", title: "Disk throughput", cols: []col{c("rbytes/s", "read"), c("wbytes/s", "write")}}}},
-	{id: "net", title: "Network", view: "net", links: "net", fold: "device", noun: "interface", charts: []chartSpec{
-		{id: "net-bytes", title: "Network throughput", cols: []col{c("rxbytes/s", "in"), c("txbytes/s", "out")}}}},
-	{id: "fs", title: "Filesystems", view: "fs", links: "fs", charts: []chartSpec{
-		{id: "fs-used", title: "Filesystem space used", cols: []col{c("%used", "used")}}}},
-	{id: "pressure", title: "Pressure stalls", view: "pressure", charts: []chartSpec{
-		{id: "pressure", title: "Time stalled", cols: []col{c("%scpu", "cpu some"), c("%sio", "io some"), c("%fio", "io full"),
-			c("%smem", "memory some"), c("%fmem", "memory full")}}}},
-	{id: "tcp", title: "TCP", view: "tcp", charts: []chartSpec{
-		{id: "tcp-opens", title: "TCP connections", cols: []col{c("active/s", "opened"), c("passive/s", "accepted"), c("atmptf/s", "failed")}},
-		{id: "tcp-errors", title: "TCP trouble", cols: []col{c("retrans/s", "retransmits"), c("estres/s", "resets"), c("lsndrop/s", "listen drops")}}}},
-	{id: "sock", title: "Sockets", view: "sock", charts: []chartSpec{
-		{id: "sock", title: "Sockets in use", cols: []col{c("totsck", "all"), c("tcpsck", "tcp"), c("udpsck", "udp"), c("tcp-tw", "tcp time-wait")}}}},
+	{id: "cpu", title: "CPU", view: "cpu", charts: report.ViewCharts(&query.Result{View: "cpu"})},
+	{id: "load", title: "Load", view: "load", charts: report.ViewCharts(&query.Result{View: "load"})},
+	{id: "mem", title: "Memory", view: "mem", charts: report.ViewCharts(&query.Result{View: "mem"})},
+	{id: "disk", title: "Disks", view: "disk", links: "disk", fold: "device", noun: "disk", charts: report.ViewCharts(&query.Result{View: "disk"})},
+	{id: "net", title: "Network", view: "net", links: "net", fold: "device", noun: "interface", charts: report.ViewCharts(&query.Result{View: "net"})},
+	{id: "fs", title: "Filesystems", view: "fs", links: "fs", charts: report.ViewCharts(&query.Result{View: "fs"})},
+	{id: "pressure", title: "Pressure stalls", view: "pressure", charts: report.ViewCharts(&query.Result{View: "pressure"})},
+	{id: "tcp", title: "TCP", view: "tcp", charts: report.ViewCharts(&query.Result{View: "tcp"})},
+	{id: "sock", title: "Sockets", view: "sock", charts: report.ViewCharts(&query.Result{View: "sock"})},
 }}
 
 var diskPage = &pageKind{name: "disk", param: "device", label: "device", noun: "disk", view: "disk", sections: []sectionSpec{
-	{id: "disk", title: "Disk", view: "disk", charts: []chartSpec{
-		{id: "bytes", title: "Throughput", cols: []col{c("rbytes/s", "read"), c("wbytes/s", "write")}},
-		{id: "ops", title: "Operations", cols: []col{c("r/s", "reads"), c("w/s", "writes")}},
-		{id: "util", title: "Utilization", cols: []col{c("util", "util")}},
-		{id: "await", title: "Average wait", cols: []col{c("await", "await")}},
-		{id: "queue", title: "Average queue size", cols: []col{c("aqu-sz", "aqu-sz")}}}},
+	{id: "disk", title: "Disk", view: "disk", charts: []report.ChartSpec{
+		{ID: "bytes", Title: "Throughput", Cols: []report.ChartCol{c("rbytes/s", "read"), c("wbytes/s", "write")}},
+		{ID: "ops", Title: "Operations", Cols: []report.ChartCol{c("r/s", "reads"), c("w/s", "writes")}},
+		{ID: "util", Title: "Utilization", Cols: []report.ChartCol{c("util", "util")}},
+		{ID: "await", Title: "Average wait", Cols: []report.ChartCol{c("await", "await")}},
+		{ID: "queue", Title: "Average queue size", Cols: []report.ChartCol{c("aqu-sz", "aqu-sz")}}}},
 }}
 
 var netPage = &pageKind{name: "net", param: "device", label: "device", noun: "network interface", view: "net", sections: []sectionSpec{
-	{id: "net", title: "Interface", view: "net", charts: []chartSpec{
-		{id: "bytes", title: "Throughput", cols: []col{c("rxbytes/s", "in"), c("txbytes/s", "out")}},
-		{id: "packets", title: "Packets", cols: []col{c("rxpck/s", "in"), c("txpck/s", "out")}},
-		{id: "errors", title: "Errors", cols: []col{c("rxerr/s", "in"), c("txerr/s", "out")}},
-		{id: "drops", title: "Drops", cols: []col{c("rxdrop/s", "in"), c("txdrop/s", "out")}}}},
+	{id: "net", title: "Interface", view: "net", charts: []report.ChartSpec{
+		{ID: "bytes", Title: "Throughput", Cols: []report.ChartCol{c("rxbytes/s", "in"), c("txbytes/s", "out")}},
+		{ID: "packets", Title: "Packets", Cols: []report.ChartCol{c("rxpck/s", "in"), c("txpck/s", "out")}},
+		{ID: "errors", Title: "Errors", Cols: []report.ChartCol{c("rxerr/s", "in"), c("txerr/s", "out")}},
+		{ID: "drops", Title: "Drops", Cols: []report.ChartCol{c("rxdrop/s", "in"), c("txdrop/s", "out")}}}},
 }}
 
 var fsPage = &pageKind{name: "fs", param: "mount", label: "mountpoint", noun: "filesystem", view: "fs", sections: []sectionSpec{
-	{id: "fs", title: "Filesystem", view: "fs", charts: []chartSpec{
-		{id: "space", title: "Space", cols: []col{c("size", "size"), c("used", "used"), c("avail", "available")}},
-		{id: "used", title: "Used", cols: []col{c("%used", "space"), c("%iused", "inodes")}}}},
+	{id: "fs", title: "Filesystem", view: "fs", charts: []report.ChartSpec{
+		{ID: "space", Title: "Space", Cols: []report.ChartCol{c("size", "size"), c("used", "used"), c("avail", "available")}},
+		{ID: "used", Title: "Used", Cols: []report.ChartCol{c("%used", "space"), c("%iused", "inodes")}}}},
 }}
 
 var pageKinds = map[string]*pageKind{"overview": overviewPage, "disk": diskPage, "net": netPage, "fs": fsPage}
@@ -428,14 +401,14 @@ func (s *Server) build(ctx context.Context, req pageRequest) (pageData, map[stri
 			foldedNames = strings.Join(f.names, ", ")
 		}
 		for _, cs := range sec.charts {
-			id := sec.id + "-" + cs.id
+			id := sec.id + "-" + cs.ID
 			if kind != overviewPage {
-				id = cs.id
+				id = cs.ID
 			}
-			opts := report.ChartOptions{Width: chartWidth, Height: chartHeight, Loc: loc, Stacked: cs.stacked, Lines: cs.lines}
+			opts := cs.Options(chartWidth, chartHeight, loc)
 			add := func(list *[]chartData, id string, res *query.Result) {
-				cr := chartResult(res, cs)
-				pending = append(pending, pendingChart{section: len(d.Sections), id: id, title: cs.title, res: cr, opts: opts})
+				cr := cs.Result(res)
+				pending = append(pending, pendingChart{section: len(d.Sections), id: id, title: cs.Title, res: cr, opts: opts})
 				*list = append(*list, chartData{ID: id})
 				hover[id] = hoverOf(cr)
 			}
@@ -600,38 +573,6 @@ func labelOf(ls []tsdb.Label, name string) string {
 		}
 	}
 	return ""
-}
-
-// chartResult picks the quantities of a chart out of a view's result and
-// names them all after the chart, so that the renderer draws them as one
-// quantity: grouped by device, each quantity told apart by a "series"
-// label when there are several.
-func chartResult(res *query.Result, cs chartSpec) *query.Result {
-	out := &query.Result{View: res.View, From: res.From, To: res.To, Step: res.Step, Agg: res.Agg}
-	var groups []string
-	byGroup := map[string][]query.Quantity{}
-	for _, cl := range cs.cols {
-		for _, ser := range res.Quantities {
-			if ser.Name != cl.name {
-				continue
-			}
-			key := tsdb.Series{Metric: "x", Labels: ser.Labels}.Key()
-			if _, ok := byGroup[key]; !ok {
-				groups = append(groups, key)
-			}
-			ns := ser
-			ns.Name = cs.title
-			if len(cs.cols) > 1 {
-				ns.Labels = append(slices.Clone(ser.Labels), tsdb.Label{Name: "series", Value: cl.as})
-				slices.SortFunc(ns.Labels, func(a, b tsdb.Label) int { return strings.Compare(a.Name, b.Name) })
-			}
-			byGroup[key] = append(byGroup[key], ns)
-		}
-	}
-	for _, g := range groups {
-		out.Quantities = append(out.Quantities, byGroup[g]...)
-	}
-	return out
 }
 
 // hoverOf returns the hover data of a chart's result: the values
