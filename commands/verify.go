@@ -32,10 +32,11 @@ store is intact. It takes no lock and runs beside 'srvmon record'.
 
 --repair (under the store lock, like record) moves each damaged file into
 DIR/damaged/ (nothing is deleted), writes a head log anew from its intact
-records, compacts a day whose damaged block still has its head log, and
-checks the store again; it exits with status 1 if it found damage, even when
-it repaired it, and fails if the store is still damaged afterwards. Samples
-of a damaged block are not recovered from it.
+records, rebuilds a block whose summary.gz is damaged from its intact data
+files, compacts a day whose damaged block still has its head log, and checks
+the store again; it exits with status 1 if it found damage, even when it
+repaired it, and fails if the store is still damaged afterwards. The samples
+of a block whose data files are damaged are not recovered from them.
 
 Examples:
   srvmon verify

@@ -41,7 +41,9 @@
 //     goes on at the next intact one. Each schema is written twice, so a
 //     damaged record costs at most its own sample set (headlog.go).
 //   - A block is checked against its checksum file once per process before
-//     any of it is used; a block that fails is never read as values.
+//     any of it is used (summary.gz before the summaries or the index are
+//     read, tstorage's files before tstorage opens them); a block that
+//     fails is never read as values.
 //   - Reads do not fail on damage: they read what is intact and report what
 //     they skipped as Damage (file, time range, reason), through
 //     Store.Damage and a context's DamageLog (WithDamageLog). The library
