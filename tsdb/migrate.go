@@ -14,7 +14,8 @@ import (
 // after them). Each block is read whole (its summaries, every series from
 // tstorage, compared with the block's index) and, when that succeeds, gets
 // its checksum file; a block that fails is moved to damaged/ and reported.
-// The marker is rewritten last, so a migration that dies is done again.
+// The marker is rewritten last, so a migration that dies is done again. A
+// store whose marker was damaged or lost is migrated the same way.
 func (w *Writer) migrate() error {
 	s := w.s
 	if s.format >= storeFormat {

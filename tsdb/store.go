@@ -180,10 +180,13 @@ func Open(dir string, opts ...Option) (*Store, error) {
 				return nil, fmt.Errorf("open store %s: %w", dir, derr)
 			}
 			if hasStoreDirs(dir) {
-				// The marker was lost, not the store: say so and go on
-				// (verify --repair writes it anew).
+				// The marker was lost, not the store: say so and go on.
+				// Its format is unknown: read it as format 1 (blocks
+				// without checksums are old ones), and the next writer
+				// migrates it, which writes the marker anew.
 				s := newStore(dir, opts)
-				s.noteDamage(Damage{File: markerName, Reason: "the format marker is missing"})
+				s.format = 1
+				s.noteDamage(Damage{File: markerName, Reason: "the format marker is missing (the next writer writes it anew)"})
 				return s, nil
 			}
 			return nil, fmt.Errorf("open store %s: %w", dir, ErrNotStore)
@@ -202,11 +205,12 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: it has %q, which this srvmon (format %d) cannot read", dir, strings.TrimSpace(text), storeFormat)
 	default:
 		// A damaged marker must not stop recording: the directories
-		// say it is a store; verify --repair writes the marker anew.
+		// say it is a store. Read it as format 1, as above.
 		if !hasStoreDirs(dir) {
 			return nil, fmt.Errorf("open store %s: %w (%s is not a store marker)", dir, ErrNotStore, markerName)
 		}
-		s.noteDamage(Damage{File: markerName, Reason: "the format marker is damaged"})
+		s.format = 1
+		s.noteDamage(Damage{File: markerName, Reason: "the format marker is damaged (the next writer writes it anew)"})
 	}
 	return s, nil
 }
