@@ -179,7 +179,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 			if _, derr := os.Stat(dir); derr != nil {
 				return nil, fmt.Errorf("open store %s: %w", dir, derr)
 			}
-			if hasStoreDirs(dir) {
+			if hasStoreData(dir) {
 				// The marker was lost, not the store: say so and go on.
 				// Its format is unknown: read it as format 1 (blocks
 				// without checksums are old ones), and the next writer
@@ -198,6 +198,9 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	}
 	s := newStore(dir, opts)
 	switch text := string(marker); {
+	case text == "" && !hasStoreData(dir):
+		// Being created (Create writes the marker last): not a store yet.
+		return nil, fmt.Errorf("open store %s: %w", dir, ErrNotStore)
 	case text == markerPrefix+"1\n":
 		s.format = 1
 	case text == markerText:
@@ -206,7 +209,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	default:
 		// A damaged marker must not stop recording: the directories
 		// say it is a store. Read it as format 1, as above.
-		if !hasStoreDirs(dir) {
+		if !hasStoreData(dir) {
 			return nil, fmt.Errorf("open store %s: %w (%s is not a store marker)", dir, ErrNotStore, markerName)
 		}
 		s.format = 1
@@ -215,15 +218,19 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-// hasStoreDirs reports whether dir has the head/ and blocks/ directories
-// of a store.
-func hasStoreDirs(dir string) bool {
+// hasStoreData reports whether dir has the head/ and blocks/ directories
+// of a store and something in one of them: a store whose marker was lost
+// or damaged, not one being created.
+func hasStoreData(dir string) bool {
+	n := 0
 	for _, d := range []string{headDir, blocksDir} {
-		if st, err := os.Lstat(filepath.Join(dir, d)); err != nil || !st.IsDir() {
+		entries, err := os.ReadDir(filepath.Join(dir, d))
+		if st, lerr := os.Lstat(filepath.Join(dir, d)); err != nil || lerr != nil || !st.IsDir() {
 			return false
 		}
+		n += len(entries)
 	}
-	return true
+	return n > 0
 }
 
 // Create opens the store in dir, making the directory and the store first
