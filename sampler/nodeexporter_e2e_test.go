@@ -37,6 +37,8 @@ var nodeExporterFamilies = []struct {
 	{"diskstats", "diskstats", []string{`--collector.diskstats.device-exclude=^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$`}},
 	{"cpufreq", "cpufreq", nil},
 	{"hwmon", "hwmon", nil},
+	{"interrupts", "interrupts", nil},
+	{"mdadm", "mdadm", nil},
 	{"thermal", "thermal_zone", nil},
 	{"entropy", "entropy", nil},
 	{"filefd", "filefd", nil},

@@ -128,7 +128,7 @@ func TestNew(t *testing.T) {
 }
 
 func TestNamesAndDefault(t *testing.T) {
-	want := []string{"arp", "boot", "conntrack", "cpu", "cpufreq", "diskstats", "entropy", "filefd", "filesystem", "hwmon", "load", "meminfo",
+	want := []string{"arp", "boot", "conntrack", "cpu", "cpufreq", "diskstats", "entropy", "filefd", "filesystem", "hwmon", "load", "mdadm", "meminfo",
 		"netclass", "netdev", "netstat", "os", "pressure", "process", "sockstat", "softnet", "stat", "thermal", "time", "timex",
 		"udp_queues", "uname", "vmstat"}
 	if got := Default(); !slices.Equal(got, want) {
@@ -136,6 +136,7 @@ func TestNamesAndDefault(t *testing.T) {
 	}
 	// textfile is enabled by Options.TextfileDir, not by default.
 	want = slices.Insert(want, slices.Index(want, "stat")+1, "textfile")
+	want = slices.Insert(want, slices.Index(want, "load"), "interrupts")
 	if got := Names(); !slices.Equal(got, want) {
 		t.Errorf("Names() = %v, want %v", got, want)
 	}
@@ -184,7 +185,7 @@ func TestSampleHost(t *testing.T) {
 		// A host may have no block device diskstats keeps, no sensors and
 		// no cpufreq (a VM), and an empty ARP table (a container without
 		// neighbours); textfile has no directory here.
-		if !produced[name] && !slices.Contains([]string{"diskstats", "textfile", "hwmon", "thermal", "cpufreq", "arp"}, name) {
+		if !produced[name] && !slices.Contains([]string{"diskstats", "textfile", "hwmon", "thermal", "cpufreq", "arp", "mdadm"}, name) {
 			t.Errorf("collector %s produced nothing on this host", name)
 		}
 	}

@@ -314,4 +314,14 @@ var catalog = []Desc{
 	{"process_start_time_seconds", Gauge, "seconds", "Start time of the srvmon process that took the sample set since unix epoch in seconds.", "process"},
 	{"process_virtual_memory_bytes", Gauge, "bytes", "Virtual memory size in bytes of the srvmon process that took the sample set.", "process"},
 	{"process_virtual_memory_max_bytes", Gauge, "bytes", "Maximum amount of virtual memory available in bytes to the srvmon process that took the sample set.", "process"},
+
+	// mdadm
+	{"node_md_blocks", Gauge, "", "Total number of blocks on device.", "mdadm"},
+	{"node_md_blocks_synced", Gauge, "", "Number of blocks synced on device.", "mdadm"},
+	{"node_md_disks", Gauge, "", "Number of active/failed/spare disks of device.", "mdadm"},
+	{"node_md_disks_required", Gauge, "", "Total number of disks of device.", "mdadm"},
+	{"node_md_state", Gauge, "", "Indicates the state of md-device (1 for the state it is in).", "mdadm"},
+
+	// interrupts
+	{"node_interrupts_total", Counter, "", "Interrupt details.", "interrupts"},
 }
