@@ -38,8 +38,8 @@ func (e *engine) runSummaries(ctx context.Context) error {
 				return nil
 			}
 		}
-		g, ti := e.register(ser, ser.Key())
-		g.sums[ti] = hs
+		g, termIx := e.register(ser, ser.Key())
+		g.sums[termIx] = hs
 		return nil
 	})
 	if err != nil {
@@ -106,118 +106,143 @@ func (e *engine) runSummaries(ctx context.Context) error {
 // counter was reset or the host rebooted, or where the samples are too few
 // for the time they span (a gap may hide inside). An hour's first interval
 // starts at the last sample of the hour before; it is left out, as the raw
-// computation leaves it out, when it is a gap, spans a reboot or a counter
-// went down.
+// computation leaves it out, when it starts before the range, is a gap,
+// spans a reboot or a counter went down.
 //
-// Level columns take the mean of the hour's samples (Sum/Count); a clamped
-// column (memory used) is clamped on the hour's sums, not on each sample.
+// Level columns take the hour's samples by their sums; a clamped column
+// (memory used) is clamped on the hour's sums, not on each sample.
 func (e *engine) computeSums(g *group, base, h1 int64) []int64 {
-	bs := bind(g, func(ti int) bool { return len(g.sums[ti]) > 0 })
+	bs := bind(g, func(termIx int) bool { return len(g.sums[termIx]) > 0 })
 	if len(bs) == 0 {
 		return nil
 	}
-	nh := int((h1 - base) / hour)
-	var used, counters []int
-	hasRate := false
-	for _, bc := range bs {
-		for _, bt := range append(slices.Clone(bc.num), bc.den...) {
-			used = append(used, bt.ti)
-		}
-		counters = append(counters, bc.counters...)
-		hasRate = hasRate || bc.c.kind == rate
-	}
-	slices.Sort(used)
-	used = slices.Compact(used)
-	slices.Sort(counters)
-	counters = slices.Compact(counters)
-	cells := make([][]*tsdb.HourSummary, len(g.sums))
-	for _, ti := range used {
-		cells[ti] = make([]*tsdb.HourSummary, nh)
-		for i := range g.sums[ti] {
-			h := &g.sums[ti][i]
-			if k := (h.Start - base) / hour; k >= 0 && k < int64(nh) {
-				cells[ti][k] = h
-			}
-		}
-	}
-	// The recording interval: the median over the hours of the mean
-	// interval inside each.
-	var means []float64
-	for _, c := range cells[used[0]] {
-		if c != nil && c.Count >= 2 {
-			means = append(means, float64(c.LastT-c.FirstT)/float64(c.Count-1))
-		}
-	}
-	g.m = defaultInterval
-	if len(means) > 0 {
-		slices.Sort(means)
-		g.m = max(1, int64(math.Round(means[len(means)/2])))
-	}
-	m := float64(g.m)
-	thr := gapFactor * m
+	grid := newHourGrid(g, bs, base, int((h1-base)/hour))
+	g.interval = grid.interval()
+	gapLimit := gapFactor * float64(g.interval)
 	var fallback []int64
-	for k := 1; k < nh; k++ {
-		h := base + int64(k)*hour
-		var ref *tsdb.HourSummary
-		present, aligned := 0, true
-		for _, ti := range used {
-			c := cells[ti][k]
-			if c == nil {
-				continue
-			}
-			present++
-			if ref == nil {
-				ref = c
-			} else if c.FirstT != ref.FirstT || c.LastT != ref.LastT || c.Count != ref.Count {
-				aligned = false
-			}
-		}
-		if present == 0 {
+	for k := 1; k < grid.hours; k++ {
+		ref, answerable := grid.hour(k, float64(g.interval))
+		if ref == nil {
 			continue
 		}
-		if present < len(used) || !aligned {
-			fallback = append(fallback, h)
+		if !answerable {
+			fallback = append(fallback, base+int64(k)*hour)
 			continue
 		}
-		if hasRate {
-			reset := false
-			for _, ti := range counters {
-				if cells[ti][k].Resets > 0 {
-					reset = true
-				}
-			}
-			// A gap of more than gapFactor intervals replaces at least
-			// gapFactor-1 of them: the hour then spans more time than its
-			// sample count explains.
-			irregular := ref.Count >= 2 && float64(ref.LastT-ref.FirstT) > (float64(ref.Count-1)+gapFactor-1)*m
-			if reset || irregular {
-				fallback = append(fallback, h)
-				continue
-			}
-		}
-		// The interval from the hour before: it must start in the range.
-		prevOK, prevT := true, int64(0)
-		for i, ti := range used {
-			p := cells[ti][k-1]
-			if p == nil || (i > 0 && p.LastT != prevT) {
-				prevOK = false
-				break
-			}
-			prevT = p.LastT
-		}
+		prevT, prevOK := grid.lastBefore(k)
 		bridge := ref.FirstT - prevT
-		if prevOK {
-			prevOK = prevT >= e.start && float64(bridge) <= thr && !e.boots.rebooted(g.inst, prevT, ref.FirstT)
-		}
+		prevOK = prevOK && prevT >= e.start && float64(bridge) <= gapLimit && !e.boots.rebooted(g.inst, prevT, ref.FirstT)
 		for _, bc := range bs {
 			if bc.c.kind == level {
-				e.emitHourLevel(g, bc, cells, k, ref)
+				e.emitHourLevel(g, bc, grid.cells, k, ref)
 			} else {
-				e.emitHourRate(g, bc, cells, k, ref, prevOK, bridge)
+				e.emitHourRate(g, bc, grid.cells, k, ref, prevOK, bridge)
 			}
 		}
 	}
 	return fallback
+}
+
+// hourGrid holds the hourly summaries of the terms a group's bound columns
+// use, by term and hour.
+type hourGrid struct {
+	cells    [][]*tsdb.HourSummary // [term index][hour]; nil where none
+	used     []int                 // the term indexes used
+	counters []int                 // the counter terms whose reset voids an hour
+	hasRate  bool
+	hours    int
+}
+
+func newHourGrid(g *group, bs []bound, base int64, hours int) *hourGrid {
+	grid := &hourGrid{cells: make([][]*tsdb.HourSummary, len(g.sums)), hours: hours}
+	for _, bc := range bs {
+		for _, bt := range append(slices.Clone(bc.num), bc.den...) {
+			grid.used = append(grid.used, bt.termIx)
+		}
+		grid.counters = append(grid.counters, bc.counters...)
+		grid.hasRate = grid.hasRate || bc.c.kind == rate
+	}
+	slices.Sort(grid.used)
+	grid.used = slices.Compact(grid.used)
+	slices.Sort(grid.counters)
+	grid.counters = slices.Compact(grid.counters)
+	for _, termIx := range grid.used {
+		grid.cells[termIx] = make([]*tsdb.HourSummary, hours)
+		for i := range g.sums[termIx] {
+			h := &g.sums[termIx][i]
+			if k := (h.Start - base) / hour; k >= 0 && k < int64(hours) {
+				grid.cells[termIx][k] = h
+			}
+		}
+	}
+	return grid
+}
+
+// interval returns the recording interval: the median over the hours of
+// the mean interval inside each.
+func (grid *hourGrid) interval() int64 {
+	var means []float64
+	for _, c := range grid.cells[grid.used[0]] {
+		if c != nil && c.Count >= 2 {
+			means = append(means, float64(c.LastT-c.FirstT)/float64(c.Count-1))
+		}
+	}
+	if len(means) == 0 {
+		return defaultInterval
+	}
+	slices.Sort(means)
+	return max(1, int64(math.Round(means[len(means)/2])))
+}
+
+// hour returns the summary of hour k of the first term (nil when no term
+// has one) and whether the summaries can answer the hour: every term has
+// one, all with the same sample times, no counter was reset and no gap
+// hides inside (a gap of more than gapFactor intervals replaces at least
+// gapFactor-1 of them, so the hour spans more time than its sample count
+// explains).
+func (grid *hourGrid) hour(k int, interval float64) (*tsdb.HourSummary, bool) {
+	var ref *tsdb.HourSummary
+	present, aligned := 0, true
+	for _, termIx := range grid.used {
+		c := grid.cells[termIx][k]
+		if c == nil {
+			continue
+		}
+		present++
+		if ref == nil {
+			ref = c
+		} else if c.FirstT != ref.FirstT || c.LastT != ref.LastT || c.Count != ref.Count {
+			aligned = false
+		}
+	}
+	if ref == nil || present < len(grid.used) || !aligned {
+		return ref, false
+	}
+	if grid.hasRate {
+		for _, termIx := range grid.counters {
+			if grid.cells[termIx][k].Resets > 0 {
+				return ref, false
+			}
+		}
+		if ref.Count >= 2 && float64(ref.LastT-ref.FirstT) > (float64(ref.Count-1)+gapFactor-1)*interval {
+			return ref, false
+		}
+	}
+	return ref, true
+}
+
+// lastBefore returns the time of the last sample of the hour before hour
+// k, and whether every term has it there.
+func (grid *hourGrid) lastBefore(k int) (int64, bool) {
+	var prevT int64
+	for i, termIx := range grid.used {
+		p := grid.cells[termIx][k-1]
+		if p == nil || (i > 0 && p.LastT != prevT) {
+			return 0, false
+		}
+		prevT = p.LastT
+	}
+	return prevT, true
 }
 
 // emitHourLevel adds the samples of hour k to a level column: the first
@@ -227,7 +252,7 @@ func (e *engine) emitHourLevel(g *group, bc bound, cells [][]*tsdb.HourSummary, 
 	sum := func(ts []boundTerm, of func(*tsdb.HourSummary) float64) float64 {
 		var v float64
 		for _, bt := range ts {
-			v += bt.coef * of(cells[bt.ti][k])
+			v += bt.coef * of(cells[bt.termIx][k])
 		}
 		return v
 	}
@@ -259,20 +284,20 @@ func (e *engine) emitHourLevel(g *group, bc bound, cells [][]*tsdb.HourSummary, 
 // labelled with the hour's first sample, and those inside the hour
 // labelled with its last.
 func (e *engine) emitHourRate(g *group, bc bound, cells [][]*tsdb.HourSummary, k int, ref *tsdb.HourSummary, prevOK bool, bridge int64) {
-	for _, ti := range bc.counters {
-		if prevOK && cells[ti][k].FirstV < cells[ti][k-1].LastV {
+	for _, termIx := range bc.counters {
+		if prevOK && cells[termIx][k].FirstV < cells[termIx][k-1].LastV {
 			prevOK = false
 		}
 	}
-	sum := func(ts []boundTerm, of func(ti int) float64) float64 {
+	sum := func(ts []boundTerm, of func(termIx int) float64) float64 {
 		var v float64
 		for _, bt := range ts {
-			v += bt.coef * of(bt.ti)
+			v += bt.coef * of(bt.termIx)
 		}
 		return v
 	}
 	if prevOK {
-		across := func(ti int) float64 { return cells[ti][k].FirstV - cells[ti][k-1].LastV }
+		across := func(termIx int) float64 { return cells[termIx][k].FirstV - cells[termIx][k-1].LastV }
 		num, den := sum(bc.num, across), float64(bridge)
 		if bc.den != nil {
 			den = sum(bc.den, across)
@@ -280,7 +305,7 @@ func (e *engine) emitHourRate(g *group, bc bound, cells [][]*tsdb.HourSummary, k
 		e.emit(g, bc.ci, ref.FirstT, ref.FirstT-bridge, num, den, true)
 	}
 	if ref.Count >= 2 {
-		inside := func(ti int) float64 { return cells[ti][k].Increase }
+		inside := func(termIx int) float64 { return cells[termIx][k].Increase }
 		num, den := sum(bc.num, inside), float64(ref.LastT-ref.FirstT)
 		if bc.den != nil {
 			den = sum(bc.den, inside)

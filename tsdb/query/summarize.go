@@ -111,7 +111,7 @@ func (e *engine) busiest(series []outSeries) []Interval {
 			if e.step == 0 {
 				from = s.starts[j]
 				if from == p.T { // a level stands for the time since the sample before
-					from = max(p.T-max(s.g.m, 1), e.start)
+					from = max(p.T-max(s.g.interval, 1), e.start)
 				}
 			}
 			sl := slots[p.T]
@@ -222,23 +222,23 @@ func (e *engine) gaps(ctx context.Context) ([]Interval, error) {
 		return out, nil
 	}
 	m := medianInterval(times)
-	thr := gapFactor * float64(m)
+	gapLimit := gapFactor * float64(m)
 	loc := e.o.From.Location()
 	add := func(a, b int64) {
 		out = append(out, Interval{From: time.Unix(a, 0).In(loc), To: time.Unix(b, 0).In(loc)})
 	}
 	// The store is judged from its first sample to its newest: the time
 	// before it existed, or since it was last written, is no gap.
-	if start := max(e.start, e.stored.first); times[0] >= start && float64(times[0]-start) > thr {
+	if start := max(e.start, e.stored.first); times[0] >= start && float64(times[0]-start) > gapLimit {
 		add(start, times[0])
 	}
 	for i := 1; i < len(times); i++ {
-		if float64(times[i]-times[i-1]) > thr && times[i] > e.start {
+		if float64(times[i]-times[i-1]) > gapLimit && times[i] > e.start {
 			add(max(times[i-1], e.start), times[i])
 		}
 	}
 	end := min(e.end, now().Unix(), e.stored.newest)
-	if lastT := times[len(times)-1]; float64(end-lastT) > thr {
+	if lastT := times[len(times)-1]; float64(end-lastT) > gapLimit {
 		add(lastT, end)
 	}
 	return out, nil

@@ -1,0 +1,201 @@
+// The result: the quantities in the view's order, their points and the
+// statistics computed once for every renderer.
+
+package query
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb"
+)
+
+// result builds the Result.
+func (e *engine) result() *Result { return e.resultOf(e.series()) }
+
+// outSeries is a result quantity with what Summarize needs besides.
+type outSeries struct {
+	Quantity
+	starts []int64 // raw resolution: the start of each point's interval
+	g      *group
+	ci     int
+}
+
+// series returns the computed quantities in order: the view's columns,
+// then by labels (a raw selector: by series). With --agg sum, only the
+// columns that count something.
+func (e *engine) series() []outSeries {
+	groups := slices.Clone(e.groups)
+	sort.Slice(groups, func(i, j int) bool { return compareLabels(groups[i].labels, groups[j].labels) < 0 })
+	if e.sel != nil {
+		sort.SliceStable(groups, func(i, j int) bool { return groups[i].cols[0].name < groups[j].cols[0].name })
+	}
+	ncols := 1
+	if e.v != nil {
+		ncols = len(e.v.columns)
+	}
+	var out []outSeries
+	for ci := 0; ci < ncols; ci++ {
+		for _, g := range groups {
+			o, c := &g.out[ci], &g.cols[ci]
+			if !o.used || e.agg == "sum" && !c.counted {
+				continue
+			}
+			s := outSeries{Quantity: Quantity{Name: c.name, Labels: g.labels, Unit: c.unit}, g: g, ci: ci}
+			if e.agg == "sum" {
+				s.Unit = c.counts
+			}
+			if e.step == 0 {
+				s.Points, s.starts = o.pts, o.starts
+			} else {
+				s.Points = e.bucketPoints(o, c)
+			}
+			if s.Labels == nil {
+				s.Labels = []tsdb.Label{}
+			}
+			s.Stats = e.stats(s.Points, o, c)
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// bucketPoints returns the points of a downsampled column, one per bucket,
+// labelled with the bucket's end.
+func (e *engine) bucketPoints(o *colOut, c *column) []tsdb.Point {
+	lo, hi := e.bucketSpan()
+	pts := make([]tsdb.Point, 0, hi-lo+1)
+	for i := lo; i <= hi; i++ {
+		pts = append(pts, tsdb.Point{T: e.bucketEnd(i), V: nan})
+		p := &pts[len(pts)-1]
+		if o.bucketSums == nil || o.bucketSums[i].n == 0 {
+			continue
+		}
+		switch {
+		case o.vals != nil:
+			p.V = percentile(slices.Clone(o.vals[i]), 95)
+		case o.picked != nil:
+			p.V = o.picked[i]
+		case e.agg == "sum":
+			p.V = o.bucketSums[i].num
+		default:
+			p.V = c.value(o.bucketSums[i].num, o.bucketSums[i].den)
+		}
+	}
+	return pts
+}
+
+// stats returns the statistics of a column over the range: Avg and Total
+// from the sums of everything the range covers, the others from its
+// points.
+func (e *engine) stats(pts []tsdb.Point, o *colOut, c *column) Stats {
+	st := Stats{Avg: nan, Total: nan, Min: nan, P95: nan, Max: nan, Last: nan, Overall: nan}
+	vals := make([]float64, 0, len(pts))
+	for _, p := range pts {
+		if math.IsNaN(p.V) {
+			continue
+		}
+		vals = append(vals, p.V)
+		if len(vals) == 1 || p.V < st.Min {
+			st.Min = p.V
+		}
+		if len(vals) == 1 || p.V > st.Max {
+			st.Max = p.V
+			st.MaxAt = time.Unix(p.T, 0).In(e.o.From.Location())
+		}
+		st.Last = p.V
+	}
+	st.Count = len(vals)
+	if st.Count == 0 {
+		return st
+	}
+	if o.total.n > 0 {
+		st.Avg = c.value(o.total.num, o.total.den)
+		if c.counted {
+			st.Total, st.TotalUnit = o.total.num, c.counts
+		}
+	}
+	if o.vals != nil {
+		// --agg p95: over every value of the range, not the buckets' p95s.
+		vals = vals[:0]
+		for _, b := range o.vals {
+			vals = append(vals, b...)
+		}
+	}
+	st.P95 = percentile(vals, 95)
+	switch e.agg {
+	case "min":
+		st.Overall = st.Min
+	case "max":
+		st.Overall = st.Max
+	case "last":
+		st.Overall = st.Last
+	case "p95":
+		st.Overall = st.P95
+	case "sum":
+		st.Overall = st.Total
+	default:
+		st.Overall = st.Avg
+	}
+	return st
+}
+
+// percentile returns the nearest-rank p-th percentile of vals (which it
+// sorts): the smallest value that at least p% of the values are at most.
+// NaNs are ignored.
+func percentile(vals []float64, p float64) float64 {
+	vals = slices.DeleteFunc(vals, math.IsNaN)
+	if len(vals) == 0 {
+		return nan
+	}
+	slices.Sort(vals)
+	rank := int(math.Ceil(p / 100 * float64(len(vals))))
+	return vals[max(rank, 1)-1]
+}
+
+// compareLabels orders label sets by name, then value, comparing numbers
+// in values by their value (cpu 2 before cpu 10).
+func compareLabels(a, b []tsdb.Label) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if c := strings.Compare(a[i].Name, b[i].Name); c != 0 {
+			return c
+		}
+		if c := naturalCompare(a[i].Value, b[i].Value); c != 0 {
+			return c
+		}
+	}
+	return len(a) - len(b)
+}
+
+func naturalCompare(a, b string) int {
+	for a != "" && b != "" {
+		da, db := digitPrefix(a), digitPrefix(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if len(na) != len(nb) {
+				return len(na) - len(nb)
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return int(a[0]) - int(b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) - len(b)
+}
+
+func digitPrefix(s string) int {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
+}

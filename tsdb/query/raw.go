@@ -1,0 +1,322 @@
+// The computation from raw samples: rates over the exact interval between
+// two samples, levels at each sample, gaps, reboots and resets.
+
+package query
+
+import (
+	"context"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/metric"
+)
+
+// readRaw reads the points of [a-lookback, b) of the groups in only (nil:
+// every input series) into their pts, replacing what they held, and the
+// boot series of the same range.
+func (e *engine) readRaw(ctx context.Context, a, b int64, only map[*group]bool) error {
+	match := e.match
+	if only != nil {
+		for g := range only {
+			clear(g.pts)
+		}
+		match = func(ser tsdb.Series) bool {
+			if ser.Metric == metric.BootInfo {
+				return true
+			}
+			r, ok := e.terms[ser.Key()]
+			return ok && only[r.g]
+		}
+	} else {
+		for _, g := range e.groups {
+			clear(g.pts)
+		}
+	}
+	return e.s.Read(ctx, time.Unix(a-lookback, 0), time.Unix(b, 0), match, func(ser tsdb.Series, pts []tsdb.Point) error {
+		key := ser.Key()
+		if ser.Metric == metric.BootInfo {
+			e.boots.add(ser.Get("instance"), ser.Get("boot_id"), pts[0].T, pts[len(pts)-1].T)
+			if !e.accepts(ser) {
+				return nil
+			}
+		}
+		g, termIx := e.register(ser, key)
+		if only != nil && !only[g] {
+			return nil
+		}
+		g.pts[termIx] = pts
+		return nil
+	})
+}
+
+// computeRaw adds the values of g between its samples in [a, b) (read by
+// readRaw) to g's columns.
+//
+// A rate is computed between two consecutive samples over their exact
+// interval and belongs to the later sample's time; both samples must be in
+// the range. No rate is computed across a gap (an interval longer than
+// gapFactor recording intervals: a NaN point marks it, one recording
+// interval after the sample before it), across a reboot or across a
+// counter that went down (NaN at the later sample).
+func (e *engine) computeRaw(g *group, a, b int64) {
+	bs := bind(g, func(termIx int) bool { return len(g.pts[termIx]) > 0 })
+	if len(bs) == 0 {
+		return
+	}
+	in := joinTerms(g, bs)
+	if len(in.times) == 0 {
+		return
+	}
+	if g.interval == 0 {
+		g.interval = medianInterval(in.times)
+	}
+	gapLimit := gapFactor * float64(g.interval)
+	for j, tj := range in.times {
+		if tj >= b {
+			break
+		}
+		gap, rebooted := false, false
+		if j > 0 {
+			gap = float64(tj-in.times[j-1]) > gapLimit
+			if mark := in.times[j-1] + g.interval; gap && mark >= a && mark < b {
+				for _, bc := range bs {
+					e.emit(g, bc.ci, mark, mark, 0, 0, false)
+				}
+			}
+			rebooted = !gap && e.boots.rebooted(g.inst, in.times[j-1], tj)
+		}
+		if tj < a {
+			continue
+		}
+		for _, bc := range bs {
+			switch {
+			case bc.c.kind == level:
+				e.emitLevel(g, bc, tj, in.dot(bc.num, j), in.dot(bc.den, j))
+			case j == 0 || gap || in.times[j-1] < e.start:
+				// no interval, or one that starts before the range
+			default:
+				valid := !rebooted && !in.wentDown(bc.counters, j)
+				num, den := 0.0, float64(tj-in.times[j-1])
+				if valid {
+					num = in.delta(bc.num, j)
+					if bc.den != nil {
+						den = in.delta(bc.den, j)
+					}
+				}
+				e.emit(g, bc.ci, tj, in.times[j-1], num, den, valid)
+			}
+		}
+	}
+}
+
+// emitLevel adds the value of a level column at a sample: num over den (1
+// when the column has no den terms; a negative num counts as 0 in a
+// clamped column).
+func (e *engine) emitLevel(g *group, bc bound, t int64, num, den float64) {
+	if bc.c.clamp && num < 0 {
+		num = 0
+	}
+	if bc.den == nil {
+		den = 1
+	}
+	e.emit(g, bc.ci, t, t, num, den, true)
+}
+
+// joinedTerms are the sample times at which every term a group's bound
+// columns use has a point, and the terms' values at those times.
+type joinedTerms struct {
+	times  []int64
+	vals   [][]float64
+	column []int // per term index of the group: its index in vals
+}
+
+// joinTerms joins the raw points of the terms the bound columns bs of g
+// use.
+func joinTerms(g *group, bs []bound) joinedTerms {
+	var used []int
+	for _, bc := range bs {
+		for _, bt := range append(slices.Clone(bc.num), bc.den...) {
+			used = append(used, bt.termIx)
+		}
+	}
+	slices.Sort(used)
+	used = slices.Compact(used)
+	series := make([][]tsdb.Point, len(used))
+	in := joinedTerms{column: make([]int, len(g.pts))}
+	for i, termIx := range used {
+		series[i] = g.pts[termIx]
+		in.column[termIx] = i
+	}
+	in.times, in.vals = join(series)
+	return in
+}
+
+// dot returns Σ coef × value of the terms at sample j.
+func (in *joinedTerms) dot(ts []boundTerm, j int) float64 {
+	var s float64
+	for _, t := range ts {
+		s += t.coef * in.vals[in.column[t.termIx]][j]
+	}
+	return s
+}
+
+// delta returns Σ coef × increase of the terms from sample j-1 to j.
+func (in *joinedTerms) delta(ts []boundTerm, j int) float64 {
+	var s float64
+	for _, t := range ts {
+		v := in.vals[in.column[t.termIx]]
+		s += t.coef * (v[j] - v[j-1])
+	}
+	return s
+}
+
+// wentDown reports whether one of the counters is lower at sample j than
+// at j-1 (a reset).
+func (in *joinedTerms) wentDown(counters []int, j int) bool {
+	for _, termIx := range counters {
+		if v := in.vals[in.column[termIx]]; v[j] < v[j-1] {
+			return true
+		}
+	}
+	return false
+}
+
+// emit adds one value of column ci of g: num/den at time t for the
+// interval starting at t0 (t0 = t for a level). An invalid value is a NaN
+// point at raw resolution and nothing in a bucket.
+func (e *engine) emit(g *group, ci int, t, t0 int64, num, den float64, valid bool) {
+	o := &g.out[ci]
+	o.used = true
+	c := &g.cols[ci]
+	if e.step == 0 {
+		v := nan
+		if valid {
+			v = c.value(num, den)
+			if e.agg == "sum" {
+				v = num
+			}
+			o.total.add(num, den)
+		}
+		o.pts = append(o.pts, tsdb.Point{T: t, V: v})
+		o.starts = append(o.starts, t0)
+		return
+	}
+	if !valid {
+		return
+	}
+	o.total.add(num, den)
+	if o.bucketSums == nil {
+		o.bucketSums = make([]acc, e.buckets)
+		switch e.agg {
+		case "min", "max", "last":
+			o.picked = make([]float64, e.buckets)
+		case "p95":
+			o.vals = make([][]float64, e.buckets)
+		}
+	}
+	i := e.bucketOf(t)
+	if t < e.start || i >= len(o.bucketSums) {
+		return
+	}
+	if o.picked != nil || o.vals != nil {
+		v := c.value(num, den)
+		switch {
+		case o.vals != nil:
+			o.vals[i] = append(o.vals[i], v)
+		case o.bucketSums[i].n == 0 || e.agg == "last":
+			o.picked[i] = v
+		case e.agg == "min":
+			o.picked[i] = math.Min(o.picked[i], v)
+		case e.agg == "max":
+			o.picked[i] = math.Max(o.picked[i], v)
+		}
+	}
+	o.bucketSums[i].add(num, den)
+}
+
+func (a *acc) add(num, den float64) {
+	a.num += num
+	a.den += den
+	a.n++
+}
+
+// join returns the times at which every series has a point and the values
+// of each series at those times. A time repeated within a series counts
+// once (its first value).
+func join(series [][]tsdb.Point) ([]int64, [][]float64) {
+	k := len(series)
+	vals := make([][]float64, k)
+	if k == 1 {
+		s := series[0]
+		times := make([]int64, 0, len(s))
+		v := make([]float64, 0, len(s))
+		for i, p := range s {
+			if i > 0 && p.T <= times[len(times)-1] {
+				continue
+			}
+			times = append(times, p.T)
+			v = append(v, p.V)
+		}
+		vals[0] = v
+		return times, vals
+	}
+	pos := make([]int, k)
+	times := make([]int64, 0, len(series[0]))
+	for i := range vals {
+		vals[i] = make([]float64, 0, len(series[0]))
+	}
+	last := int64(math.MinInt64)
+	for {
+		target := last
+		for i, s := range series {
+			for pos[i] < len(s) && s[pos[i]].T <= last {
+				pos[i]++
+			}
+			if pos[i] >= len(s) {
+				return times, vals
+			}
+			if s[pos[i]].T > target {
+				target = s[pos[i]].T
+			}
+		}
+		all := true
+		for i, s := range series {
+			for pos[i] < len(s) && s[pos[i]].T < target {
+				pos[i]++
+			}
+			if pos[i] >= len(s) {
+				return times, vals
+			}
+			if s[pos[i]].T != target {
+				all = false
+			}
+		}
+		if !all {
+			continue
+		}
+		times = append(times, target)
+		for i, s := range series {
+			vals[i] = append(vals[i], s[pos[i]].V)
+		}
+		last = target
+	}
+}
+
+// medianInterval returns the median of the intervals between times (at
+// least 1 s), or defaultInterval when there are fewer than two.
+func medianInterval(times []int64) int64 {
+	if len(times) < 3 {
+		if len(times) == 2 && times[1]-times[0] < defaultInterval {
+			return max(1, times[1]-times[0])
+		}
+		return defaultInterval
+	}
+	d := make([]int64, len(times)-1)
+	for i := range d {
+		d[i] = times[i+1] - times[i]
+	}
+	slices.Sort(d)
+	return max(1, d[len(d)/2])
+}

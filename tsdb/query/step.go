@@ -1,0 +1,132 @@
+// Steps and buckets: the automatic step, the alignment of buckets in the
+// display zone, which bucket a value belongs to and its label.
+
+package query
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb/param"
+)
+
+var niceSteps = []time.Duration{time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}
+
+// autoStep returns the smallest nice step whose buckets over [start, end)
+// (aligned in a zone offset seconds east of UTC) are at most maxPoints.
+func autoStep(start, end, offset int64, maxPoints int) int64 {
+	fits := func(step int64) bool {
+		return ceilDiv(end-alignDown(start, step, offset), step) <= int64(maxPoints)
+	}
+	for _, s := range niceSteps {
+		if step := int64(s / time.Second); fits(step) {
+			return step
+		}
+	}
+	const daySecs = 24 * 3600
+	for days := ceilDiv(end-start, int64(maxPoints)*daySecs); ; days++ {
+		if fits(days * daySecs) {
+			return days * daySecs
+		}
+	}
+}
+
+// alignDown returns the last multiple of step at or before t in a zone
+// offset seconds east of UTC.
+func alignDown(t, step, offset int64) int64 {
+	return floorDiv(t+offset, step)*step - offset
+}
+
+func ceilDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) == (b < 0) {
+		q++
+	}
+	return q
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// ceilUnix returns the first whole second at or after t.
+func ceilUnix(t time.Time) int64 {
+	s := t.Unix()
+	if t.Nanosecond() > 0 {
+		s++
+	}
+	return s
+}
+
+// summariesAnswer reports whether the hourly summaries can answer buckets
+// of step: whole hours aligned to UTC hours, combined by sums.
+func (e *engine) summariesAnswer(step int64) bool {
+	return step >= hour && step%hour == 0 && e.offset()%hour == 0 && (e.agg == "avg" || e.agg == "sum") && !e.rawOnly
+}
+
+// offset is how many seconds east of UTC the zone of the range's start is:
+// buckets are aligned to multiples of the step there.
+func (e *engine) offset() int64 {
+	_, off := e.o.From.Zone()
+	return int64(off)
+}
+
+// maxBuckets bounds the points per series a step may cut a range into.
+const maxBuckets = 500_000
+
+// setStep sets the step and the buckets it cuts the range into.
+func (e *engine) setStep(step int64) error {
+	e.step = step
+	if step > 0 {
+		e.origin = alignDown(e.start, step, e.offset())
+		n := ceilDiv(e.end-e.origin, step)
+		if n > maxBuckets {
+			return &param.Error{Param: "step", Value: (time.Duration(step) * time.Second).String(),
+				Reason: fmt.Sprintf("cuts %s into %d points per series, more than %d", time.Duration(e.end-e.start)*time.Second, n, maxBuckets),
+				Valid:  "use a longer step, or 0 for every sample"}
+		}
+		e.buckets = int(n)
+	}
+	return nil
+}
+
+// bucketOf returns the bucket of a value whose interval ends at t (in
+// [start, end)): the one whose (start, end] holds t, the first one for t
+// at its start.
+func (e *engine) bucketOf(t int64) int {
+	return max(0, int(ceilDiv(t-e.origin, e.step))-1)
+}
+
+// bucketEnd returns the label of bucket i: its end, clipped to the range.
+func (e *engine) bucketEnd(i int) int64 {
+	return min(e.origin+int64(i+1)*e.step, e.end)
+}
+
+// readStoredSpan reads when the store's first and newest samples are.
+func (e *engine) readStoredSpan(ctx context.Context) error {
+	first, newest, ok, err := e.s.Bounds(ctx)
+	if err != nil {
+		return err
+	}
+	e.stored.first, e.stored.newest = e.start, e.end-1
+	if ok {
+		e.stored.first, e.stored.newest = first.Unix(), newest.Unix()
+	}
+	return nil
+}
+
+// bucketSpan returns the buckets of the result: those that hold a time
+// in the range when the store had samples.
+func (e *engine) bucketSpan() (lo, hi int) {
+	first, last := max(e.start, e.stored.first), min(e.end-1, e.stored.newest)
+	if first > last {
+		return 0, -1
+	}
+	return e.bucketOf(first), min(e.bucketOf(last), e.buckets-1)
+}
