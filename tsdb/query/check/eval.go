@@ -201,12 +201,24 @@ func Evaluate(ctx context.Context, s *tsdb.Store, checks []*Check, o Options) ([
 	if o.Lookback <= 0 {
 		o.Lookback = defaultLookback
 	}
+	// The sample set times, read once for the longest window.
+	var longest time.Duration
+	for _, c := range checks {
+		longest = max(longest, c.For())
+	}
+	to := o.Now.Truncate(time.Second).Add(time.Second)
+	times, timesErr := sampleTimes(ctx, s, to.Add(-longest-o.Lookback), to)
 	out := make([]Result, 0, len(checks))
 	for _, c := range checks {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		r := evaluate(ctx, s, c, o)
+		var r Result
+		if timesErr != nil && c.expr().View != StatusView {
+			r = unknown(c, "%v", timesErr)
+		} else {
+			r = evaluate(ctx, s, c, o, times)
+		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -231,7 +243,9 @@ func unknown(c *Check, format string, args ...any) Result {
 	return Result{Check: c, State: Unknown, Subject: c.Subject(), Value: math.NaN(), Unit: u, Reason: fmt.Sprintf(format, args...)}
 }
 
-func evaluate(ctx context.Context, s *tsdb.Store, c *Check, o Options) Result {
+// evaluate evaluates c; allTimes are the sample set times of the longest
+// window of all checks.
+func evaluate(ctx context.Context, s *tsdb.Store, c *Check, o Options, allTimes []int64) Result {
 	e := c.expr()
 	if e.View == StatusView {
 		return evaluateStatus(ctx, s, c, o)
@@ -254,9 +268,11 @@ func evaluate(ctx context.Context, s *tsdb.Store, c *Check, o Options) Result {
 	if err != nil {
 		return unknown(c, "%v", err)
 	}
-	times, err := sampleTimes(ctx, s, from, to)
-	if err != nil {
-		return unknown(c, "%v", err)
+	var times []int64
+	for _, t := range allTimes {
+		if t >= from.Unix() {
+			times = append(times, t)
+		}
 	}
 	if len(times) == 0 {
 		// A store without the boot series: the points' own times.
