@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -208,7 +209,7 @@ func Query(ctx context.Context, o QueryOptions, stdout io.Writer) (err error) {
 	}
 
 	return writeOutput(o.Output, stdout, func(out io.Writer) error {
-		if err := report.WriteResult(out, r, o.Format, report.Options{Loc: loc, CSVLayout: o.CSVLayout}); err != nil {
+		if err := report.WriteResult(out, r, o.Format, terminalOptions(report.Options{Loc: loc, CSVLayout: o.CSVLayout}, out, os.Getenv)); err != nil {
 			return fmt.Errorf("query: %w", err)
 		}
 		return nil

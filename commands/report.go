@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -134,7 +135,7 @@ func Report(ctx context.Context, o ReportOptions, stdout, stderr io.Writer) (err
 	}
 
 	return writeOutput(o.Output, stdout, func(out io.Writer) error {
-		if err := report.WriteSummaries(out, summaries, o.Format, report.Options{Loc: loc}); err != nil {
+		if err := report.WriteSummaries(out, summaries, o.Format, terminalOptions(report.Options{Loc: loc}, out, os.Getenv)); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
 		return nil

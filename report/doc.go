@@ -33,7 +33,8 @@
 // several series. Series are downsampled to the plot's columns by time,
 // keeping per column the extreme furthest from the column's mean, so that
 // spikes survive. A gap breaks the line; a gap narrower than a column does
-// not show. Colours are used on a terminal unless $NO_COLOR is set;
+// not show. Colours are used with Options.Color (srvmon sets it on a
+// terminal unless $NO_COLOR is set);
 // without them the series are told apart by their drawing character.
 //
 // csv (Options.CSVLayout "long", the default): RFC 4180 quoting as

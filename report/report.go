@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -22,8 +21,12 @@ type Options struct {
 	// time.Local.
 	Loc *time.Location
 	// Width and Height are the size of the terminal for table and graph, in
-	// characters. 0 means: ask the terminal the output goes to, else 80x24.
+	// characters. Defaults to 80x24.
 	Width, Height int
+	// Color draws graphs in colour (ANSI escapes); without it the series
+	// are told apart by their drawing character. The caller decides: srvmon
+	// uses colour on a terminal unless $NO_COLOR is set.
+	Color bool
 	// CSVLayout is "long" (the default) or "wide"; see the package
 	// documentation.
 	CSVLayout string
@@ -76,9 +79,9 @@ func WriteResult(w io.Writer, r *query.Result, format string, o Options) error {
 	o = o.withDefaults()
 	switch format {
 	case FormatTable:
-		return writeResultTable(w, r, o.sized(w))
+		return writeResultTable(w, r, o)
 	case FormatGraph:
-		return writeGraph(w, r, o.sized(w), isTerminal(w) && os.Getenv("NO_COLOR") == "")
+		return writeGraph(w, r, o, o.Color)
 	case FormatCSV:
 		switch o.CSVLayout {
 		case CSVLong:
@@ -110,7 +113,7 @@ func WriteSummaries(w io.Writer, ss []*query.Summary, format string, o Options) 
 	o = o.withDefaults()
 	switch format {
 	case FormatText, FormatTable:
-		return writeSummaryText(w, ss, o.sized(w))
+		return writeSummaryText(w, ss, o)
 	case FormatCSV:
 		return writeSummaryCSV(w, ss, o)
 	case FormatJSON:
@@ -128,45 +131,17 @@ func (o Options) withDefaults() Options {
 	if o.CSVLayout == "" {
 		o.CSVLayout = CSVLong
 	}
+	if o.Width <= 0 {
+		o.Width = defaultWidth
+	}
+	if o.Height <= 0 {
+		o.Height = defaultHeight
+	}
 	return o
 }
 
-// Default terminal size, when neither Options nor the terminal say.
+// Default terminal size, when Options do not say.
 const (
 	defaultWidth  = 80
 	defaultHeight = 24
 )
-
-// sized fills in a zero Width or Height from the terminal w is (or, when w
-// is not a terminal, stdout or stderr is), else 80x24.
-func (o Options) sized(w io.Writer) Options {
-	if o.Width > 0 && o.Height > 0 {
-		return o
-	}
-	cols, rows := 0, 0
-	for _, f := range []any{w, os.Stdout, os.Stderr} {
-		if c, r, ok := termSize(f); ok {
-			cols, rows = c, r
-			break
-		}
-	}
-	if o.Width <= 0 {
-		o.Width = cols
-		if o.Width <= 0 {
-			o.Width = defaultWidth
-		}
-	}
-	if o.Height <= 0 {
-		o.Height = rows
-		if o.Height <= 0 {
-			o.Height = defaultHeight
-		}
-	}
-	return o
-}
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	_, _, ok := termSize(w)
-	return ok
-}

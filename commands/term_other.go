@@ -1,6 +1,6 @@
 //go:build !unix
 
-package report
+package commands
 
 // termSize reports no terminal: sizes default to 80x24 and graphs have no
 // colour.
