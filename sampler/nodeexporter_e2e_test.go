@@ -39,6 +39,8 @@ var nodeExporterFamilies = []struct {
 	{"hwmon", "hwmon", nil},
 	{"interrupts", "interrupts", nil},
 	{"mdadm", "mdadm", nil},
+	{"nfs", "nfs", nil},
+	{"nfsd", "nfsd", nil},
 	{"thermal", "thermal_zone", nil},
 	{"entropy", "entropy", nil},
 	{"filefd", "filefd", nil},

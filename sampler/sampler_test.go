@@ -128,9 +128,7 @@ func TestNew(t *testing.T) {
 }
 
 func TestNamesAndDefault(t *testing.T) {
-	want := []string{"arp", "boot", "conntrack", "cpu", "cpufreq", "diskstats", "entropy", "filefd", "filesystem", "hwmon", "load", "mdadm", "meminfo",
-		"netclass", "netdev", "netstat", "os", "pressure", "process", "sockstat", "softnet", "stat", "thermal", "time", "timex",
-		"udp_queues", "uname", "vmstat"}
+	want := []string{"arp", "boot", "conntrack", "cpu", "cpufreq", "diskstats", "entropy", "filefd", "filesystem", "hwmon", "load", "mdadm", "meminfo", "netclass", "netdev", "netstat", "nfs", "nfsd", "os", "pressure", "process", "sockstat", "softnet", "stat", "thermal", "time", "timex", "udp_queues", "uname", "vmstat"}
 	if got := Default(); !slices.Equal(got, want) {
 		t.Errorf("Default() = %v, want %v", got, want)
 	}
@@ -185,7 +183,7 @@ func TestSampleHost(t *testing.T) {
 		// A host may have no block device diskstats keeps, no sensors and
 		// no cpufreq (a VM), and an empty ARP table (a container without
 		// neighbours); textfile has no directory here.
-		if !produced[name] && !slices.Contains([]string{"diskstats", "textfile", "hwmon", "thermal", "cpufreq", "arp", "mdadm"}, name) {
+		if !produced[name] && !slices.Contains([]string{"diskstats", "textfile", "hwmon", "thermal", "cpufreq", "arp", "mdadm", "nfs", "nfsd"}, name) {
 			t.Errorf("collector %s produced nothing on this host", name)
 		}
 	}

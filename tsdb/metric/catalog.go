@@ -324,4 +324,26 @@ var catalog = []Desc{
 
 	// interrupts
 	{"node_interrupts_total", Counter, "", "Interrupt details.", "interrupts"},
+
+	// nfs
+	{"node_nfs_connections_total", Counter, "", "Total number of NFSd TCP connections.", "nfs"},
+	{"node_nfs_packets_total", Counter, "", "Total NFSd network packets (sent+received) by protocol type.", "nfs"},
+	{"node_nfs_requests_total", Counter, "", "Number of NFS procedures invoked.", "nfs"},
+	{"node_nfs_rpc_authentication_refreshes_total", Counter, "", "Number of RPC authentication refreshes performed.", "nfs"},
+	{"node_nfs_rpc_retransmissions_total", Counter, "", "Number of RPC transmissions performed.", "nfs"},
+	{"node_nfs_rpcs_total", Counter, "", "Total number of RPCs performed.", "nfs"},
+
+	// nfsd
+	{"node_nfsd_connections_total", Counter, "", "Total number of NFSd TCP connections.", "nfsd"},
+	{"node_nfsd_disk_bytes_read_total", Counter, "bytes", "Total NFSd bytes read.", "nfsd"},
+	{"node_nfsd_disk_bytes_written_total", Counter, "bytes", "Total NFSd bytes written.", "nfsd"},
+	{"node_nfsd_file_handles_stale_total", Counter, "", "Total number of NFSd stale file handles.", "nfsd"},
+	{"node_nfsd_packets_total", Counter, "", "Total NFSd network packets (sent+received) by protocol type.", "nfsd"},
+	{"node_nfsd_reply_cache_hits_total", Counter, "", "Total number of NFSd Reply Cache hits (client lost server response).", "nfsd"},
+	{"node_nfsd_reply_cache_misses_total", Counter, "", "Total number of NFSd Reply Cache an operation that requires caching (idempotent).", "nfsd"},
+	{"node_nfsd_reply_cache_nocache_total", Counter, "", "Total number of NFSd Reply Cache non-idempotent operations (rename/delete/...).", "nfsd"},
+	{"node_nfsd_requests_total", Counter, "", "Total number NFSd Requests by method and protocol.", "nfsd"},
+	{"node_nfsd_rpc_errors_total", Counter, "", "Total number of NFSd RPC errors by error type.", "nfsd"},
+	{"node_nfsd_server_rpcs_total", Counter, "", "Total number of NFSd RPCs.", "nfsd"},
+	{"node_nfsd_server_threads", Gauge, "", "Total number of NFSd kernel threads that are running.", "nfsd"},
 }
