@@ -29,7 +29,7 @@ type QueryOptions struct {
 	// table and graph formats (every sample otherwise), "0" or "raw" means
 	// every sample, else a duration such as 5m or 1h.
 	Step      string
-	Agg       string // avg (the default), min, max, last or p95
+	Agg       string // avg (the default), min, max, last, p95 or sum
 	PerCPU    bool
 	Devices   []string // --device, each may be a comma-separated list
 	Mounts    []string
@@ -78,13 +78,18 @@ Times are
   ` + query.TimeForms + `.
 They are read and printed in local time (TZ applies) unless --utc is given.
 
---step cuts the range into buckets (aligned to UTC) combined by --agg: avg is
-the exact average over the bucket, computed from the counters; min, max,
-last and p95 take the values between consecutive samples. Without --step,
-table and graph choose a step for long ranges so that they stay readable
-(csv, json and ndjson get every sample); --step 0 shows every sample. A step
-of whole hours with avg reads the store's hourly summaries: a month takes a
-fraction of a second.
+--step cuts the range into buckets, aligned to multiples of the step in the
+display time zone and clipped to the range, combined by --agg: avg is the
+exact average over the bucket, a ratio of sums computed from the counters;
+min, max, last and p95 take the values between consecutive samples; sum is
+what counters counted (bytes, packets, CPU seconds) in the bucket. A row is
+labelled with the end of its interval or bucket, as sar does. Without
+--step, table and graph choose a step for long ranges so that they stay
+readable (csv, json and ndjson get every sample); --step 0 shows every
+sample. The table's last rows sum up the whole range the same way
+("Average:", "Max:", "Total:"...): the same numbers at every step. A step
+of whole hours with avg or sum reads the store's hourly summaries: a month
+takes a fraction of a second.
 
 Exit status: 0 on success, 1 when the store cannot be read or the range
 holds no samples (the message says where the nearest one is), 2 for a usage
@@ -96,6 +101,7 @@ Examples:
   srvmon query mem --from yesterday --to today --step 1h
   srvmon query disk --device sda --last 30m --step 0
   srvmon query net --last 30d --step 1h --agg max --format csv -o net.csv
+  srvmon query net --interface eth0 --step 1d --agg sum   # bytes per day
   srvmon query 'node_disk_read_bytes_total{device="sda"}' --last 1h
   srvmon query cpu --per-cpu --from "2024-05-01 13:00" --to "2024-05-01 14:00"`,
 		Flags: []cli.Flag{
@@ -105,7 +111,7 @@ Examples:
 			&cli.StringFlag{Name: "last", Usage: "the range is the `DURATION` before --to, such as 6h or 2d"},
 			&cli.BoolFlag{Name: "utc", Usage: "read and show times in UTC instead of local time"},
 			&cli.StringFlag{Name: "step", Usage: "bucket width `DURATION` such as 5m or 1h; 0 for every sample (default: automatic for table and graph)"},
-			&cli.StringFlag{Name: "agg", Usage: "how buckets combine values: `AGG` is avg, min, max, last or p95", Value: "avg"},
+			&cli.StringFlag{Name: "agg", Usage: "how buckets combine values: `AGG` is avg, min, max, last, p95 or sum", Value: "avg"},
 			&cli.BoolFlag{Name: "per-cpu", Usage: "cpu view: one set of columns per core"},
 			&cli.StringSliceFlag{Name: "device", Usage: "disk view: only devices `NAMES` (comma-separated)"},
 			&cli.StringSliceFlag{Name: "mount", Usage: "fs view: only mount points `PATHS` (comma-separated)"},

@@ -49,7 +49,7 @@ var flagHints = map[string]string{
 	"until":        timeHint,
 	"last":         "use a length of time such as 30m, 6h, 2d or 1w",
 	"step":         "use a length of time such as 5m or 1h, or 0 for every sample",
-	"agg":          "use avg, min, max, last or p95",
+	"agg":          "use avg, min, max, last, p95 or sum",
 	"csv-layout":   "use long or wide",
 }
 

@@ -14,13 +14,13 @@ import (
 	"github.com/srvmon/srvmon/tsdb/query"
 )
 
-// LongCSVHeader is the header of the long CSV layout of a result; see the
+// longCSVHeader is the header of the long CSV layout of a result; see the
 // package documentation.
-var LongCSVHeader = []string{"time", "unix", "view", "name", "labels", "unit", "value"}
+var longCSVHeader = []string{"time", "unix", "view", "name", "labels", "unit", "value"}
 
-// SummaryCSVHeader is the header of the CSV of summaries; see the package
+// summaryCSVHeader is the header of the CSV of summaries; see the package
 // documentation.
-var SummaryCSVHeader = []string{"view", "section", "name", "labels", "unit",
+var summaryCSVHeader = []string{"view", "section", "name", "labels", "unit",
 	"from", "from_unix", "to", "to_unix", "count", "avg", "min", "p95", "max", "max_at", "max_at_unix", "value"}
 
 // csvWriter wraps csv.Writer so that a run of writes needs one error check.
@@ -64,7 +64,7 @@ func writeLongCSV(w io.Writer, r *query.Result, o Options) error {
 	// a few million values a second.
 	var head bytes.Buffer
 	cw := csv.NewWriter(&head)
-	cw.Write(LongCSVHeader)
+	cw.Write(longCSVHeader)
 	middle := make([][]byte, len(r.Quantities))
 	for i, s := range r.Quantities {
 		var b bytes.Buffer
@@ -173,7 +173,7 @@ func wideColumn(s query.Quantity, sp labelSplit) string {
 // row per busy interval and a "gap" row per gap.
 func writeSummaryCSV(w io.Writer, ss []*query.Summary, o Options) error {
 	cw := &csvWriter{w: csv.NewWriter(w)}
-	cw.write(SummaryCSVHeader)
+	cw.write(summaryCSVHeader)
 	tt := func(t time.Time) (string, string) {
 		if t.IsZero() {
 			return "", ""

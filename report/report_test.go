@@ -128,8 +128,8 @@ func TestLongCSV(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", r.View, err)
 		}
-		if !slices.Equal(rows[0], LongCSVHeader) {
-			t.Fatalf("%s: header %q, want %q", r.View, rows[0], LongCSVHeader)
+		if !slices.Equal(rows[0], longCSVHeader) {
+			t.Fatalf("%s: header %q, want %q", r.View, rows[0], longCSVHeader)
 		}
 		want := 0
 		for _, s := range r.Quantities {
@@ -516,7 +516,7 @@ func TestEmptyResult(t *testing.T) {
 			t.Errorf("%s: output %q for an empty result", f, out)
 		}
 	}
-	if got := render(t, r, FormatCSV, testOptions); got != strings.Join(LongCSVHeader, ",")+"\n" {
+	if got := render(t, r, FormatCSV, testOptions); got != strings.Join(longCSVHeader, ",")+"\n" {
 		t.Errorf("csv of an empty result = %q, want the header alone", got)
 	}
 }

@@ -44,7 +44,7 @@ type apiQuery struct {
 //	from, to, last                        as srvmon query's --from, --to, --last
 //	utc=true                              times without an offset, and the answer's, in UTC
 //	step=5m                               bucket width (0: every sample)
-//	agg=avg|min|max|last|p95
+//	agg=avg|min|max|last|p95|sum
 //	points=N                              at most N points per series (auto step)
 //	per_cpu=true (or per-cpu)             the cpu view per core
 //	device=, mount=, interface=           filters of the disk, fs and net views,
