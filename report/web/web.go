@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/health"
 )
 
 // Defaults of Options.
@@ -221,42 +222,70 @@ func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 	http.Error(w, "500 internal server error (see the server's log)", http.StatusInternalServerError)
 }
 
-// health is the body of /healthz.
-type health struct {
-	Status     string  `json:"status"`           // "ok", "stale" or "empty"
+// healthBody is the body of /healthz: the verdict of health.Compute (what
+// srvmon status prints) over today.
+type healthBody struct {
+	Status     string  `json:"status"`           // "ok", "stale", "empty" or "damaged"
 	Newest     string  `json:"newest,omitempty"` // RFC 3339 time of the newest sample
 	AgeSeconds float64 `json:"age_seconds"`      // how long ago that was
 	StaleAfter float64 `json:"stale_after_seconds"`
 	// Future is the RFC 3339 time of the newest sample after now, when
 	// the store holds samples from the future (a clock that was ahead, an
 	// import): they never count as the newest sample.
-	Future        string  `json:"future,omitempty"`
-	FutureSeconds float64 `json:"future_seconds,omitempty"` // how far ahead of now that is
+	Future          string  `json:"future,omitempty"`
+	FutureSeconds   float64 `json:"future_seconds,omitempty"` // how far ahead of now that is
+	IntervalSeconds float64 `json:"interval_seconds"`         // the recording interval seen
+	MissedToday     int     `json:"missed_runs_today"`
+	// FailedCollectors are the collectors failing in the newest sample set.
+	FailedCollectors []string `json:"failed_collectors"`
+	// PushLagSeconds is the lag of each push receiver, by URL.
+	PushLagSeconds map[string]float64 `json:"push_lag_seconds"`
+	// Damage is what the server's reads found damaged, a file each.
+	Damage   []string `json:"damage"`
+	Problems []string `json:"problems"` // why the status is not ok
 }
 
-// handleHealth answers 200 with the age of the newest sample at or before
-// now (by the wall clock), or 503 when there is none or it is older than
-// Options.Stale; samples from the future are reported, never counted.
+// handleHealth answers 200 when the newest sample at or before now (by the
+// wall clock) is at most Options.Stale old and the server's reads found
+// no damage, else 503, with the numbers of health.Compute over today;
+// samples from the future are reported, never counted.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	snap, err := s.latest(r.Context())
+	now := s.o.Now()
+	rep, err := health.Compute(r.Context(), s.store, health.Options{Now: now, Location: s.o.Location, Stale: s.o.Stale, Days: 1, SkipDisk: true})
 	if err != nil {
 		s.serverError(w, r, fmt.Errorf("healthz: %w", err))
 		return
 	}
-	h := health{Status: "empty", StaleAfter: s.o.Stale.Seconds()}
-	code := http.StatusServiceUnavailable
-	if !snap.newest.IsZero() {
-		age := s.o.Now().Sub(snap.newest)
-		h.Newest = snap.newest.UTC().Format(time.RFC3339)
-		h.AgeSeconds = age.Round(time.Second).Seconds()
+	h := healthBody{Status: "ok", StaleAfter: rep.StaleAfterSeconds, IntervalSeconds: rep.IntervalSeconds,
+		FailedCollectors: []string{}, PushLagSeconds: map[string]float64{}, Damage: rep.Damage, Problems: rep.Problems}
+	switch {
+	case rep.Newest.IsZero():
+		h.Status = "empty"
+	case rep.Stale:
 		h.Status = "stale"
-		if age <= s.o.Stale {
-			h.Status, code = "ok", http.StatusOK
-		}
+	case len(rep.Damage) > 0:
+		h.Status = "damaged"
 	}
-	if !snap.future.IsZero() {
-		h.Future = snap.future.UTC().Format(time.RFC3339)
-		h.FutureSeconds = snap.future.Sub(s.o.Now()).Round(time.Second).Seconds()
+	code := http.StatusOK
+	if !rep.OK() {
+		code = http.StatusServiceUnavailable
+	}
+	if !rep.Newest.IsZero() {
+		h.Newest = rep.Newest.UTC().Format(time.RFC3339)
+		h.AgeSeconds = rep.AgeSeconds
+	}
+	if !rep.Future.IsZero() {
+		h.Future = rep.Future.UTC().Format(time.RFC3339)
+		h.FutureSeconds = rep.Future.Sub(now).Round(time.Second).Seconds()
+	}
+	for _, d := range rep.Missed {
+		h.MissedToday += d.Missed
+	}
+	for _, c := range rep.FailedCollectors {
+		h.FailedCollectors = append(h.FailedCollectors, c.Name)
+	}
+	for _, p := range rep.Push {
+		h.PushLagSeconds[p.URL] = p.LagSeconds
 	}
 	s.sendJSON(w, r, code, h)
 }

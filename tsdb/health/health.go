@@ -71,7 +71,7 @@ func Newest(ctx context.Context, s *tsdb.Store, now time.Time) (newest, future t
 }
 
 // Days is how many days of recording Compute looks at for missed runs and
-// failing collectors.
+// failing collectors unless Options.Days says otherwise.
 const Days = 7
 
 // Options say what Compute looks at.
@@ -90,6 +90,9 @@ type Options struct {
 	Verify bool
 	// SkipDisk leaves out the disk usage (a walk of the store directory).
 	SkipDisk bool
+	// Days is how many days (today included) missed runs and failing
+	// collectors are looked for in; 0 means the default, Days.
+	Days int
 }
 
 // Report is the health of a store and of its recorder.
@@ -108,7 +111,7 @@ type Report struct {
 	StaleAfterSeconds float64 `json:"stale_after_seconds"`
 	Stale             bool    `json:"stale"` // no sample, or Newest older than StaleAfter
 	// Missed are the runs missed per day (in Options.Location) over the
-	// last Days days, oldest first.
+	// last Options.Days days, oldest first.
 	Missed []DayRuns `json:"missed_runs"`
 	// FailedCollectors are the collectors whose success series is 0 in
 	// the newest sample set.
@@ -188,6 +191,9 @@ func Compute(ctx context.Context, s *tsdb.Store, o Options) (*Report, error) {
 	if o.Location == nil {
 		o.Location = time.Local
 	}
+	if o.Days <= 0 {
+		o.Days = Days
+	}
 	r := &Report{Store: s.Dir(), Missed: []DayRuns{}, FailedCollectors: []Collector{}, Push: []Push{}, Damage: []string{}, Problems: []string{}}
 	first, _, ok, err := s.Bounds(ctx)
 	if err != nil {
@@ -201,7 +207,7 @@ func Compute(ctx context.Context, s *tsdb.Store, o Options) (*Report, error) {
 	}
 	// The last Days local days, from midnight Days-1 days ago.
 	y, m, d := now.In(o.Location).Date()
-	from := time.Date(y, m, d-(Days-1), 0, 0, 0, 0, o.Location)
+	from := time.Date(y, m, d-(o.Days-1), 0, 0, 0, 0, o.Location)
 	var times []int64
 	failing := map[string]failure{}
 	var newestSet int64
