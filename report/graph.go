@@ -35,7 +35,7 @@ const minPlotRows = 6
 // rows. Gaps (NaN) break the lines.
 func writeGraph(w io.Writer, r *query.Result, o Options, color bool) error {
 	bw := &errWriter{w: w}
-	fmt.Fprintf(bw, "%s  %s  (%s)\n", r.View, periodText(r.From, r.To, o.Loc), stepText(r))
+	fmt.Fprintf(bw, "%s  %s  (%s)\n", r.View, PeriodText(r.From, r.To, o.Loc), stepText(r))
 	all := splitLabels(r.Quantities)
 	if c := all.constantText(); c != "" {
 		fmt.Fprintln(bw, printable(c))

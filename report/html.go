@@ -103,7 +103,7 @@ func charts(r *query.Result, loc *time.Location, all bool) (out []template.HTML,
 func newHTMLView(r *query.Result, o Options, all bool) htmlView {
 	v := htmlView{
 		Name:     r.View,
-		Period:   periodText(r.From, r.To, o.Loc),
+		Period:   PeriodText(r.From, r.To, o.Loc),
 		Step:     stepText(r),
 		Constant: splitLabels(r.Quantities).constantText(),
 	}
@@ -115,7 +115,7 @@ func newHTMLView(r *query.Result, o Options, all bool) htmlView {
 func writeResultHTML(w io.Writer, r *query.Result, o Options) error {
 	p := htmlPage{
 		Title:  o.Title,
-		Period: periodText(r.From, r.To, o.Loc),
+		Period: PeriodText(r.From, r.To, o.Loc),
 		Zone:   zoneText(pageTime(r.From), o.Loc),
 		Views:  []htmlView{newHTMLView(r, o, true)},
 	}
@@ -157,7 +157,7 @@ func writeSummaryHTML(w io.Writer, ss []*query.Summary, o Options) error {
 		}
 		v.Idle = busiestText(s, clk, 0)
 		for _, g := range s.Gaps {
-			v.Gaps = append(v.Gaps, intervalText(g, clk)+" ("+durationText(g.To.Sub(g.From))+")")
+			v.Gaps = append(v.Gaps, intervalText(g, clk)+" ("+DurationText(g.To.Sub(g.From))+")")
 		}
 		v.GapsText = "none"
 		if n := len(s.Gaps); n > 0 {
@@ -171,7 +171,7 @@ func writeSummaryHTML(w io.Writer, ss []*query.Summary, o Options) error {
 	}
 	if len(ss) > 0 {
 		r := &ss[0].Result
-		p.Period = periodText(r.From, r.To, o.Loc)
+		p.Period = PeriodText(r.From, r.To, o.Loc)
 		p.Zone = zoneText(pageTime(r.From), o.Loc)
 	} else {
 		p.Period, p.Zone = "nothing to report", zoneText(time.Unix(0, 0), o.Loc)

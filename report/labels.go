@@ -118,6 +118,20 @@ func (sp labelSplit) legend(ls []tsdb.Label) string {
 	return strings.Join(parts, " ")
 }
 
+// Legends returns the name each quantity of qs has in a chart's legend:
+// the values of the labels that tell it from the others ("sda read"), or
+// its name when nothing does.
+func Legends(qs []query.Quantity) []string {
+	sp := splitLabels(qs)
+	out := make([]string, len(qs))
+	for i, q := range qs {
+		if out[i] = sp.legend(q.Labels); out[i] == "" {
+			out[i] = q.Name
+		}
+	}
+	return out
+}
+
 // constantText is the constant labels as "name=value, ..." ("" if none).
 func (sp labelSplit) constantText() string {
 	parts := make([]string, len(sp.constant))
@@ -201,10 +215,10 @@ func hasSeconds(series []query.Quantity) bool {
 	return false
 }
 
-// periodText is a period in full, as short as that allows:
+// PeriodText is a period in full, as short as that allows:
 // "2024-05-01 00:00 to 14:30 +02:00", "2024-05-01 00:00 to 2024-05-02
 // 00:00 +02:00", or each end with its offset when they differ.
-func periodText(from, to time.Time, loc *time.Location) string {
+func PeriodText(from, to time.Time, loc *time.Location) string {
 	const layout = "2006-01-02 15:04 -07:00"
 	switch {
 	case from.IsZero() && to.IsZero():
@@ -224,8 +238,8 @@ func periodText(from, to time.Time, loc *time.Location) string {
 	return f.Format("2006-01-02 15:04") + " to " + t.Format(layout)
 }
 
-// durationText is a duration as people say it: "15m", "2h30m", "3d4h".
-func durationText(d time.Duration) string {
+// DurationText is a duration as people say it: "15m", "2h30m", "3d4h".
+func DurationText(d time.Duration) string {
 	if d < time.Minute {
 		return d.Round(time.Second).String()
 	}
@@ -252,7 +266,7 @@ func stepText(r *query.Result) string {
 	if r.Step <= 0 {
 		return "raw samples"
 	}
-	s := "every " + durationText(r.Step)
+	s := "every " + DurationText(r.Step)
 	if r.Agg != "" {
 		s += " " + r.Agg
 	}

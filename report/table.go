@@ -150,7 +150,7 @@ func newResultGrid(r *query.Result) *resultGrid {
 // row per thing.
 func writeResultTable(w io.Writer, r *query.Result, o Options) error {
 	bw := &errWriter{w: w}
-	fmt.Fprintf(bw, "%s  %s  (%s)\n", r.View, periodText(r.From, r.To, o.Loc), stepText(r))
+	fmt.Fprintf(bw, "%s  %s  (%s)\n", r.View, PeriodText(r.From, r.To, o.Loc), stepText(r))
 	if len(r.Quantities) == 0 {
 		fmt.Fprintln(bw, "no data")
 		return bw.err
@@ -350,7 +350,7 @@ func writeSummaryText(w io.Writer, ss []*query.Summary, o Options) error {
 
 func writeOneSummary(bw *errWriter, s *query.Summary, o Options) error {
 	r := &s.Result
-	fmt.Fprintf(bw, "%s  %s\n", r.View, periodText(r.From, r.To, o.Loc))
+	fmt.Fprintf(bw, "%s  %s\n", r.View, PeriodText(r.From, r.To, o.Loc))
 	split := splitLabels(r.Quantities)
 	if c := split.constantText(); c != "" {
 		fmt.Fprintln(bw, printable(c))
@@ -392,7 +392,7 @@ func writeOneSummary(bw *errWriter, s *query.Summary, o Options) error {
 // measure query.Summarize ranks the view by, the next one, and the gaps.
 func writeOverview(bw *errWriter, ss []*query.Summary, o Options) {
 	r0 := &ss[0].Result
-	fmt.Fprintf(bw, "overview  %s\n", periodText(r0.From, r0.To, o.Loc))
+	fmt.Fprintf(bw, "overview  %s\n", PeriodText(r0.From, r0.To, o.Loc))
 	t := overviewTable(ss, o)
 	if bw.err == nil {
 		t.render(bw)
@@ -430,7 +430,7 @@ func overviewTable(ss []*query.Summary, o Options) *textTable {
 			for _, g := range s.Gaps {
 				total += g.To.Sub(g.From)
 			}
-			row[5] = fmt.Sprintf("%d (%s)", len(s.Gaps), durationText(total))
+			row[5] = fmt.Sprintf("%d (%s)", len(s.Gaps), DurationText(total))
 		}
 		t.rows = append(t.rows, row)
 	}
@@ -511,7 +511,7 @@ func gapsText(gaps []query.Interval, clk clock, n int) string {
 		parts = append(parts, fmt.Sprintf("and %d more", len(gaps)-n))
 	}
 	return fmt.Sprintf("%d (%s without samples): %s", len(gaps),
-		durationText(time.Duration(total*float64(time.Second))), strings.Join(parts, ", "))
+		DurationText(time.Duration(total*float64(time.Second))), strings.Join(parts, ", "))
 }
 
 // intervalText is "13:05-13:10", with the date of the end only when it

@@ -87,7 +87,7 @@ func parseQuery(v url.Values, now time.Time, loc *time.Location, maxRange time.D
 		return q, err
 	}
 	if to.Sub(from) > maxRange {
-		return q, fmt.Errorf("range of %s is longer than the %s this server allows", humanSpan(to.Sub(from)), humanSpan(maxRange))
+		return q, fmt.Errorf("range of %s is longer than the %s this server allows", report.DurationText(to.Sub(from)), report.DurationText(maxRange))
 	}
 	q.opts.From, q.opts.To = from, to
 	if s := v.Get("step"); s != "" && s != "0" {

@@ -37,7 +37,7 @@ func foldDevices(res *query.Result, label string, down map[string]bool) folding 
 	idle := map[string]bool{}
 	var order []string
 	for _, q := range res.Quantities {
-		dev := labelOf(q.Labels, label)
+		dev := tsdb.Series{Labels: q.Labels}.Get(label)
 		if dev == "" {
 			continue
 		}
@@ -72,7 +72,7 @@ func foldDevices(res *query.Result, label string, down map[string]bool) folding 
 func (f folding) split(res *query.Result) (shown, folded *query.Result) {
 	shown, folded = withoutQuantities(res), withoutQuantities(res)
 	for _, q := range res.Quantities {
-		if f.folded[labelOf(q.Labels, f.label)] {
+		if f.folded[tsdb.Series{Labels: q.Labels}.Get(f.label)] {
 			folded.Quantities = append(folded.Quantities, q)
 		} else {
 			shown.Quantities = append(shown.Quantities, q)

@@ -182,7 +182,7 @@ func (s *Server) parsePageRequest(v url.Values, kind *pageKind) (pageRequest, er
 // checkSpan enforces Options.MaxRange.
 func (s *Server) checkSpan(from, to time.Time) error {
 	if to.Sub(from) > s.o.MaxRange {
-		return fmt.Errorf("range of %s is longer than the %s this server allows", humanSpan(to.Sub(from)), humanSpan(s.o.MaxRange))
+		return fmt.Errorf("range of %s is longer than the %s this server allows", report.DurationText(to.Sub(from)), report.DurationText(s.o.MaxRange))
 	}
 	return nil
 }
@@ -208,26 +208,6 @@ func checkParams(v url.Values, allowed ...string) error {
 
 // multiValued are the parameters that may repeat.
 var multiValued = map[string]bool{"device": true, "mount": true, "interface": true}
-
-// humanSpan prints a duration as people write it: 45s, 1h, 6h, 7d,
-// 1h30m, 2d3h.
-func humanSpan(d time.Duration) string {
-	if d < time.Second {
-		return "0s"
-	}
-	d = d.Round(time.Second)
-	var b strings.Builder
-	for _, u := range []struct {
-		d    time.Duration
-		name string
-	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
-		if n := d / u.d; n > 0 {
-			fmt.Fprintf(&b, "%d%s", n, u.name)
-			d -= n * u.d
-		}
-	}
-	return b.String()
-}
 
 // pageHref returns path with the query parameters of nameValues (name,
 // value pairs; empty values are left out).
@@ -354,7 +334,10 @@ func (s *Server) build(ctx context.Context, req pageRequest) (pageData, map[stri
 	if !req.live {
 		d.To = req.to.In(loc).Format(pickerLayout)
 	}
-	d.Period = periodText(req, loc)
+	d.Period = report.PeriodText(req.from, req.to, loc)
+	if req.rng != "" {
+		d.Period = "last " + req.rng + ": " + d.Period
+	}
 
 	hover := map[string]hoverData{}
 	var hosts []string
@@ -379,7 +362,7 @@ func (s *Server) build(ctx context.Context, req pageRequest) (pageData, map[stri
 			return d, nil, err
 		}
 		for _, ser := range res.Quantities {
-			if h := labelOf(ser.Labels, "instance"); h != "" && !slices.Contains(hosts, h) {
+			if h := (tsdb.Series{Labels: ser.Labels}).Get("instance"); h != "" && !slices.Contains(hosts, h) {
 				hosts = append(hosts, h)
 			}
 		}
@@ -555,7 +538,7 @@ func (s *Server) siblings(ctx context.Context, kind *pageKind, req pageRequest) 
 func deviceLinks(res *query.Result, kind *pageKind, req pageRequest) []link {
 	var names []string
 	for _, ser := range res.Quantities {
-		if v := labelOf(ser.Labels, kind.label); v != "" && !slices.Contains(names, v) {
+		if v := (tsdb.Series{Labels: ser.Labels}).Get(kind.label); v != "" && !slices.Contains(names, v) {
 			names = append(names, v)
 		}
 	}
@@ -566,30 +549,14 @@ func deviceLinks(res *query.Result, kind *pageKind, req pageRequest) []link {
 	return links
 }
 
-func labelOf(ls []tsdb.Label, name string) string {
-	for _, l := range ls {
-		if l.Name == name {
-			return l.Value
-		}
-	}
-	return ""
-}
-
 // hoverOf returns the hover data of a chart's result: the values
-// formatted as the renderer formats them, each series named by the labels
-// that tell it from the others.
+// formatted as the renderer formats them, each series named as in the
+// chart's legend.
 func hoverOf(r *query.Result) hoverData {
 	h := hoverData{T0: r.From.Unix(), T1: r.To.Unix()}
-	varying := varyingLabels(r.Quantities)
-	for _, ser := range r.Quantities {
-		hs := hoverSeries{Name: ser.Name, T: make([]int64, len(ser.Points)), V: make([]string, len(ser.Points))}
-		if len(varying) > 0 {
-			var parts []string
-			for _, n := range varying {
-				parts = append(parts, labelOf(ser.Labels, n))
-			}
-			hs.Name = strings.Join(parts, " ")
-		}
+	names := report.Legends(r.Quantities)
+	for j, ser := range r.Quantities {
+		hs := hoverSeries{Name: names[j], T: make([]int64, len(ser.Points)), V: make([]string, len(ser.Points))}
 		for i, p := range ser.Points {
 			hs.T[i] = p.T
 			if !math.IsNaN(p.V) {
@@ -599,46 +566,6 @@ func hoverOf(r *query.Result) hoverData {
 		h.Series = append(h.Series, hs)
 	}
 	return h
-}
-
-// varyingLabels returns the names of the labels whose values differ
-// between series, sorted.
-func varyingLabels(series []query.Quantity) []string {
-	if len(series) < 2 {
-		return nil
-	}
-	var names []string
-	for _, ser := range series {
-		for _, l := range ser.Labels {
-			if slices.Contains(names, l.Name) {
-				continue
-			}
-			v0 := labelOf(series[0].Labels, l.Name)
-			for _, other := range series {
-				if labelOf(other.Labels, l.Name) != v0 {
-					names = append(names, l.Name)
-					break
-				}
-			}
-		}
-	}
-	slices.Sort(names)
-	return names
-}
-
-// periodText describes the range of a page.
-func periodText(req pageRequest, loc *time.Location) string {
-	const layout = "2006-01-02 15:04"
-	from, to := req.from.In(loc), req.to.In(loc)
-	toLayout := layout
-	if from.Format(time.DateOnly) == to.Format(time.DateOnly) {
-		toLayout = "15:04"
-	}
-	text := from.Format(layout) + " to " + to.Format(toLayout) + " UTC" + to.Format("-07:00")
-	if req.rng != "" {
-		return "last " + req.rng + ": " + text
-	}
-	return text
 }
 
 func rangeTitle(req pageRequest) string {
@@ -654,9 +581,9 @@ func newestText(newest, now time.Time, loc *time.Location) string {
 		return "no samples recorded"
 	}
 	age := now.Sub(newest).Round(time.Second)
-	ago := humanSpan(age) + " ago"
+	ago := report.DurationText(age) + " ago"
 	if age < 0 {
-		ago = "in the future by " + humanSpan(-age)
+		ago = "in the future by " + report.DurationText(-age)
 	} else if age < time.Second {
 		ago = "just now"
 	}

@@ -117,7 +117,7 @@ func TestOverview(t *testing.T) {
 		`<a href="/disk?device=sda&amp;range=1h">sda</a>`,
 		`<a href="/net?device=eth0&amp;range=1h">eth0</a>`,
 		`<a href="/fs?mount=%2Fvar&amp;range=1h">/var</a>`,
-		"last 1h: 2026-05-14 14:30 to 15:30 UTC&#43;00:00",
+		"last 1h: 2026-05-14 14:30 to 15:30 &#43;00:00",
 		"newest sample 2026-05-14 15:30:00 (just now)",
 		`<script src="/static/app.js?v=`,
 	)
@@ -188,7 +188,7 @@ func TestOverview_CustomRange(t *testing.T) {
 	t.Parallel()
 	srv := newServer(sharedStore(), web.Options{})
 	r := get(t, srv, "/?from=2026-05-13T10:00&to=2026-05-13T16:00").want(t, 200)
-	contains(t, "custom range", r.body, "2026-05-13 10:00 to 16:00 UTC&#43;00:00", `value="2026-05-13 10:00"`, `value="2026-05-13 16:00"`)
+	contains(t, "custom range", r.body, "2026-05-13 10:00 to 16:00 &#43;00:00", `value="2026-05-13 10:00"`, `value="2026-05-13 16:00"`)
 	if strings.Contains(r.body, "data-refresh") {
 		t.Errorf("a range in the past updates itself")
 	}
@@ -318,7 +318,7 @@ func TestCharts(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.body), &cr); err != nil {
 		t.Fatal(err)
 	}
-	if cr.Period != "last 6h: 2026-05-14 09:30 to 15:30 UTC+00:00" || !strings.HasPrefix(cr.Newest, "newest sample 2026-05-14 15:30:00") {
+	if cr.Period != "last 6h: 2026-05-14 09:30 to 15:30 +00:00" || !strings.HasPrefix(cr.Newest, "newest sample 2026-05-14 15:30:00") {
 		t.Errorf("period %q, newest %q", cr.Period, cr.Newest)
 	}
 	if len(charts(cr.Main)) != 4 || strings.Contains(cr.Main, "<html") {
