@@ -32,7 +32,8 @@ Prometheus with "promtool tsdb create-blocks-from openmetrics" and into
 another srvmon store with "srvmon import". "promtool check metrics" reads it
 as the Prometheus text format: its only notes are "no help text" for each
 counter foo_total (OpenMetrics names the counter's family, and its HELP, foo)
-and camelCase for node_exporter's own node_memory_* names.
+and the notes node_exporter's own names get (camelCase node_memory_* and
+node_netstat_*, node_entropy_*_bits).
 
 Times take the forms query takes: RFC 3339 (2024-05-01T13:00:00+02:00), a
 date (2024-05-01), a date and time (2024-05-01 13:00), a time today (13:00),
