@@ -128,13 +128,15 @@ func TestNew(t *testing.T) {
 }
 
 func TestNamesAndDefault(t *testing.T) {
-	want := []string{"arp", "boot", "conntrack", "cpu", "cpufreq", "diskstats", "entropy", "filefd", "filesystem", "hwmon", "load", "mdadm", "meminfo", "netclass", "netdev", "netstat", "nfs", "nfsd", "os", "pressure", "process", "sockstat", "softnet", "stat", "thermal", "time", "timex", "udp_queues", "uname", "vmstat"}
+	want := []string{"arp", "boot", "conntrack", "cpu", "cpufreq", "diskstats", "entropy", "filefd", "filesystem", "hwmon", "load", "mdadm", "meminfo", "netclass", "netdev", "netstat", "nfs", "nfsd", "os", "pressure", "process", "sockstat", "softnet", "stat", "thermal", "time", "timex", "uname", "vmstat"}
 	if got := Default(); !slices.Equal(got, want) {
 		t.Errorf("Default() = %v, want %v", got, want)
 	}
 	// textfile is enabled by Options.TextfileDir, not by default.
 	want = slices.Insert(want, slices.Index(want, "stat")+1, "textfile")
 	want = slices.Insert(want, slices.Index(want, "load"), "interrupts")
+	// udp_queues is opt-in: the kernel's cost of /proc/net/udp.
+	want = slices.Insert(want, slices.Index(want, "uname"), "udp_queues")
 	if got := Names(); !slices.Equal(got, want) {
 		t.Errorf("Names() = %v, want %v", got, want)
 	}
