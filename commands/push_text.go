@@ -6,26 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb/remote"
 )
-
-// isTerminal reports whether w is a terminal (a character device other
-// than /dev/null).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return false
-	}
-	null, err := os.Stat(os.DevNull)
-	return err != nil || !os.SameFile(st, null)
-}
 
 // redactURL masks a password in a URL.
 func redactURL(u string) string {

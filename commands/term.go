@@ -19,7 +19,12 @@ func terminalOptions(o report.Options, w io.Writer, getenv func(string) string) 
 			break
 		}
 	}
-	_, _, onTerminal := termSize(w)
-	o.Color = onTerminal && getenv("NO_COLOR") == ""
+	o.Color = onTerminal(w) && getenv("NO_COLOR") == ""
 	return o
+}
+
+// onTerminal reports whether w is a terminal (push's progress line).
+func onTerminal(w io.Writer) bool {
+	_, _, ok := termSize(w)
+	return ok
 }
