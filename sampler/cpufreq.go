@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -21,6 +22,14 @@ func init() {
 type cpufreqCollector struct{}
 
 func (cpufreqCollector) update(_ context.Context, r *run) error {
+	// Without a cpufreq driver the policy directories do not exist: one
+	// directory read instead of a failing open per CPU.
+	policies, err := os.ReadDir(filepath.Join(r.sys, "devices/system/cpu/cpufreq"))
+	if errors.Is(err, fs.ErrNotExist) || err == nil && !slices.ContainsFunc(policies, func(e os.DirEntry) bool {
+		return strings.HasPrefix(e.Name(), "policy")
+	}) {
+		return nil
+	}
 	base := filepath.Join(r.sys, "devices/system/cpu")
 	entries, err := os.ReadDir(base)
 	if errors.Is(err, fs.ErrNotExist) {
