@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -194,43 +193,9 @@ func Record(ctx context.Context, o RecordOptions, stderr io.Writer) error {
 		}})
 }
 
-// resolveCollectors turns a --collectors list into collector names.
-// Items are names, "all", "default" and "-name" (remove name); when the first
-// item removes one, the list starts from the defaults.
+// resolveCollectors turns a --collectors list (comma-separated values)
+// into collector names (sampler.Select).
 func resolveCollectors(spec []string) ([]string, error) {
-	items := splitList(spec)
-	if len(items) == 0 {
-		return sampler.Default(), nil
-	}
-	valid := sampler.Names()
-	var set []string
-	if strings.HasPrefix(items[0], "-") {
-		set = slices.Clone(sampler.Default())
-	}
-	for _, it := range items {
-		name, remove := strings.CutPrefix(it, "-")
-		switch {
-		case name == "all" && !remove:
-			set = append(set, valid...)
-			continue
-		case name == "default" && !remove:
-			set = append(set, sampler.Default()...)
-			continue
-		case !slices.Contains(valid, name):
-			return nil, usagef("unknown collector %q in --collectors; valid: all, default, %s (prefix one with - to leave it out)",
-				name, strings.Join(valid, ", "))
-		}
-		if remove {
-			set = slices.DeleteFunc(set, func(s string) bool { return s == name })
-		} else {
-			set = append(set, name)
-		}
-	}
-	slices.Sort(set)
-	set = slices.Compact(set)
-	if len(set) == 0 {
-		return nil, usagef("--collectors %s leaves no collector; name at least one of %s",
-			strings.Join(items, ","), strings.Join(valid, ", "))
-	}
-	return set, nil
+	names, err := sampler.Select(splitList(spec))
+	return names, usageOf(err)
 }
