@@ -553,3 +553,23 @@ func TestIntervalText(t *testing.T) {
 		}
 	}
 }
+
+// The totals line lists what query counted, as it computed it.
+func TestSummaryText_Totals(t *testing.T) {
+	r := diskResult()
+	var totals []int
+	for i := range r.Quantities {
+		if q := &r.Quantities[i]; q.Name == "read" {
+			q.Stats.Total, q.Stats.TotalUnit = float64(3<<30)/2, query.Bytes
+			totals = append(totals, i)
+		}
+	}
+	var b strings.Builder
+	if err := WriteSummaries(&b, []*query.Summary{{Result: *r, Totals: totals}}, FormatText, testOptions); err != nil {
+		t.Fatal(err)
+	}
+	want := "totals:  nvme0n1 read " + Humanize(float64(3<<30)/2, query.Bytes) + ", sda read " + Humanize(float64(3<<30)/2, query.Bytes)
+	if !strings.Contains(b.String(), want+"\n") {
+		t.Errorf("no line %q in\n%s", want, b.String())
+	}
+}

@@ -383,6 +383,9 @@ func writeOneSummary(bw *errWriter, s *query.Summary, o Options) error {
 		}
 	}
 	fmt.Fprintln(bw, "busiest: "+busiestText(s, clk, 5))
+	if t := totalsText(s); t != "" {
+		fmt.Fprintln(bw, "totals:  "+printable(t))
+	}
 	fmt.Fprintln(bw, "gaps:    "+gapsText(s.Gaps, clk, 5))
 	return bw.err
 }
@@ -536,4 +539,20 @@ func busiestUnit(s *query.Summary) query.Unit {
 	}
 	u, _ := commonUnit(s.Result.Quantities)
 	return u
+}
+
+// totalsText lists what the summary's counted quantities counted over the
+// period (query.Summary.Totals): "sda rbytes 1.20 GiB, sda wbytes 3.40 GiB".
+func totalsText(s *query.Summary) string {
+	split := splitLabels(s.Result.Quantities)
+	parts := make([]string, 0, len(s.Totals))
+	for _, i := range s.Totals {
+		q := s.Result.Quantities[i]
+		name := strings.TrimSuffix(q.Name, "/s")
+		if l := strings.Join(split.values(q.Labels), " "); l != "" {
+			name = l + " " + name
+		}
+		parts = append(parts, name+" "+Humanize(q.Stats.Total, q.Stats.TotalUnit))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -134,9 +134,11 @@ type Summary struct {
 	Result    Result
 	Busiest   []Interval // the busy episodes of the period, busiest first; none when idle
 	BusiestBy string     // what Busiest ranks by, such as "100-idle" (CPU busy %)
-	// Totals are the quantities that count something (Stats.Total), for a
-	// totals line: bytes read and written per disk, received and sent per
-	// interface, CPU seconds by mode. Indexes into Result.Quantities.
+	// Totals are the quantities of a totals line, indexes into
+	// Result.Quantities whose Stats.Total (in Stats.TotalUnit) is what they
+	// counted over the period: bytes read and written per disk, received
+	// and sent per interface, CPU seconds by mode; for other views every
+	// quantity that counts something.
 	Totals []int
 	Gaps   []Interval // missed recording runs (periods longer than a few intervals without samples)
 }

@@ -59,7 +59,7 @@ func Summarize(ctx context.Context, s *tsdb.Store, view string, o Options) (*Sum
 	series := e.series()
 	sum := &Summary{Result: *e.resultOf(series), Busiest: e.busiest(series), Totals: []int{}}
 	for i, q := range sum.Result.Quantities {
-		if !math.IsNaN(q.Stats.Total) {
+		if !math.IsNaN(q.Stats.Total) && (e.v == nil || e.v.totals == nil || slices.Contains(e.v.totals, q.Name)) {
 			sum.Totals = append(sum.Totals, i)
 		}
 	}

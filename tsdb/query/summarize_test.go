@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/srvmon/srvmon/tsdb"
 )
 
 func TestSummarize_Fixture(t *testing.T) {
@@ -100,6 +102,56 @@ func TestSummarize_Synth(t *testing.T) {
 	for i, g := range sum.Gaps {
 		if !g.From.Equal(wantGaps[i][0]) || !g.To.Equal(wantGaps[i][1]) {
 			t.Errorf("gap %d from %s to %s, want %s to %s", i, g.From.UTC(), g.To.UTC(), wantGaps[i][0], wantGaps[i][1])
+		}
+	}
+}
+
+// A report's totals line: bytes read and written per disk, received and
+// sent per interface, CPU seconds by mode; the CPU seconds of all modes
+// add up to the time covered times the CPUs.
+func TestSummarize_Totals(t *testing.T) {
+	s := synthStore(t)
+	o := Options{From: day0.Add(2 * time.Hour), To: day0.Add(6 * time.Hour)}
+	for view, want := range map[string]struct {
+		names []string
+		unit  Unit
+	}{
+		"disk": {[]string{"rbytes/s", "wbytes/s"}, Bytes},
+		"net":  {[]string{"rxbytes/s", "txbytes/s"}, Bytes},
+		"cpu":  {cpuModes, Seconds},
+	} {
+		sum, err := Summarize(context.Background(), s, view, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := map[string]bool{}
+		for _, i := range sum.Totals {
+			q := sum.Result.Quantities[i]
+			names[q.Name] = true
+			if q.Stats.TotalUnit != want.unit || !(q.Stats.Total >= 0) {
+				t.Errorf("%s %s %v: total %v %s, want %s", view, q.Name, q.Labels, q.Stats.Total, q.Stats.TotalUnit, want.unit)
+			}
+		}
+		if len(names) != len(want.names) {
+			t.Errorf("%s: totals of %v, want %v", view, names, want.names)
+		}
+		if view != "cpu" {
+			continue
+		}
+		// A mode's share (its avg) is its CPU seconds over all modes'.
+		for _, inst := range []string{"web1", "db1"} {
+			var all float64
+			for _, i := range sum.Totals {
+				if q := sum.Result.Quantities[i]; (tsdb.Series{Labels: q.Labels}).Get("instance") == inst {
+					all += q.Stats.Total
+				}
+			}
+			for _, i := range sum.Totals {
+				q := sum.Result.Quantities[i]
+				if (tsdb.Series{Labels: q.Labels}).Get("instance") == inst && !close(q.Stats.Total, q.Stats.Avg/100*all) {
+					t.Errorf("%s %s: %v CPU seconds of %v, but avg %v%%", inst, q.Name, q.Stats.Total, all, q.Stats.Avg)
+				}
+			}
 		}
 	}
 }

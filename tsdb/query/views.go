@@ -106,6 +106,9 @@ type view struct {
 	extra   []tsdb.Label
 	columns []column
 	busy    busy
+	// totals are the columns of a report's totals line (Summary.Totals);
+	// nil: every column that counts something.
+	totals []string
 }
 
 var cpuModes = []string{"user", "nice", "system", "iowait", "irq", "softirq", "steal", "idle"}
@@ -116,7 +119,8 @@ func cpuView(name, metric string, extra []tsdb.Label) *view {
 		all[i] = term{metric: metric, mode: m, coef: 1}
 	}
 	v := &view{name: name, metrics: []string{metric}, byMode: true, extra: extra,
-		busy: busy{col: "idle", f: func(x float64) float64 { return 100 - x }, mean: true, desc: "100-idle"}}
+		busy:   busy{col: "idle", f: func(x float64) float64 { return 100 - x }, mean: true, desc: "100-idle"},
+		totals: cpuModes} // CPU seconds by mode
 	for _, m := range cpuModes {
 		v.columns = append(v.columns, column{name: m, unit: Percent, kind: rate,
 			num: []term{{metric: metric, mode: m, coef: 1}}, den: all, scale: 100, zero: nan, counted: true, counts: Seconds})
@@ -231,7 +235,8 @@ var allViews = map[string]*view{
 					optional("node_disk_discards_completed_total")}},
 			{name: "aqu-sz", unit: Count, kind: rate, num: []term{tm("node_disk_io_time_weighted_seconds_total", 1)}},
 		},
-		busy: busy{col: "util", desc: "max util"},
+		busy:   busy{col: "util", desc: "max util"},
+		totals: []string{"rbytes/s", "wbytes/s"},
 	},
 	"fs": {
 		name: "fs", help: "per mount: size, used, available, % used (as df), % inodes used, sar -F's %fsused and %ufsused",
@@ -276,7 +281,8 @@ var allViews = map[string]*view{
 			counter("rxdrop/s", PerSecond, "node_network_receive_drop_total", 1),
 			counter("txdrop/s", PerSecond, "node_network_transmit_drop_total", 1),
 		},
-		busy: busy{col: "rxbytes/s", sum: true, exclude: isLoopback, desc: "rx bytes/s"},
+		busy:   busy{col: "rxbytes/s", sum: true, exclude: isLoopback, desc: "rx bytes/s"},
+		totals: []string{"rxbytes/s", "txbytes/s"},
 	},
 	"pressure": {
 		name: "pressure", help: "% of time some tasks (s) or all tasks (f) stalled on CPU, I/O, memory (PSI; sar -q CPU,IO,MEM)",
