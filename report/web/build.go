@@ -128,6 +128,11 @@ func (s *Server) build(ctx context.Context, req pageRequest) (pageData, map[stri
 		return d, nil, err
 	}
 	d.Newest = newestText(snap.newest, s.o.Now(), loc)
+	rec, err := s.recorderText(ctx, s.o.Now())
+	if err != nil {
+		return d, nil, err
+	}
+	d.Newest += rec
 	return d, b.hover, nil
 }
 

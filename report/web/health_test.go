@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -23,4 +24,20 @@ func TestHealthz_StatusNumbers(t *testing.T) {
 	srv = newServer(st, web.Options{Now: func() time.Time { return testNow.Add(20 * time.Second) }})
 	r = get(t, srv, "/healthz").want(t, 200)
 	contains(t, "/healthz", r.body, `"status":"ok"`, `"missed_runs_today":0`, `"problems":[]`)
+}
+
+// TestPage_RecorderStatus checks that the page says what /healthz says
+// about the recorder: nothing while it is well, the missed runs once it
+// stopped.
+func TestPage_RecorderStatus(t *testing.T) {
+	t.Parallel()
+	st := newStore(t, synth.DefaultHost(), testNow, time.Hour)
+	srv := newServer(st, web.Options{Now: func() time.Time { return testNow.Add(20 * time.Second) }})
+	r := get(t, srv, "/").want(t, 200)
+	if strings.Contains(r.body, "runs missed") || strings.Contains(r.body, "recording stopped") {
+		t.Errorf("a healthy recorder: the page warns")
+	}
+	srv = newServer(st, web.Options{Now: func() time.Time { return testNow.Add(10*time.Minute + 20*time.Second) }})
+	r = get(t, srv, "/").want(t, 200)
+	contains(t, "/", r.body, "recording stopped? (stale after 5m", "10 runs missed today")
 }

@@ -48,9 +48,11 @@ func Interval(times []int64) time.Duration {
 
 // Newest returns the time of the newest sample at or before now and, when
 // the store holds samples after now (a clock that was ahead, an import),
-// the newest of those; zero times when there are none.
+// the newest of those; zero times when there are none. With samples after
+// now it reads back from now: the last hour, two days, then a day at a
+// time.
 func Newest(ctx context.Context, s *tsdb.Store, now time.Time) (newest, future time.Time, err error) {
-	_, last, ok, err := s.Bounds(ctx)
+	first, last, ok, err := s.Bounds(ctx)
 	if err != nil || !ok {
 		return time.Time{}, time.Time{}, err
 	}
@@ -59,15 +61,27 @@ func Newest(ctx context.Context, s *tsdb.Store, now time.Time) (newest, future t
 		return last, time.Time{}, nil
 	}
 	future = last
-	// The newest sample set before now, within the last two days.
-	err = s.Read(ctx, now.Add(-48*time.Hour), end, func(ser tsdb.Series) bool { return ser.Metric == metric.BootInfo },
-		func(_ tsdb.Series, pts []tsdb.Point) error {
-			if t := time.Unix(pts[len(pts)-1].T, 0).UTC(); t.After(newest) {
-				newest = t
+	newestIn := func(from, to time.Time) (time.Time, error) {
+		var t time.Time
+		err := s.Read(ctx, from, to, nil, func(_ tsdb.Series, pts []tsdb.Point) error {
+			if pt := time.Unix(pts[len(pts)-1].T, 0).UTC(); pt.After(t) {
+				t = pt
 			}
 			return nil
 		})
-	return newest, future, err
+		return t, err
+	}
+	for _, back := range []time.Duration{time.Hour, 48 * time.Hour} {
+		if newest, err = newestIn(now.Add(-back), end); err != nil || !newest.IsZero() {
+			return newest, future, err
+		}
+	}
+	for e := now.Add(-48 * time.Hour); !e.Before(first); e = e.Add(-24 * time.Hour) {
+		if newest, err = newestIn(e.Add(-24*time.Hour), e); err != nil || !newest.IsZero() {
+			return newest, future, err
+		}
+	}
+	return time.Time{}, future, nil
 }
 
 // Days is how many days of recording Compute looks at for missed runs and
