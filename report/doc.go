@@ -91,8 +91,12 @@
 // the time of the max per series, the five busiest episodes (adjacent busy
 // intervals merged, with the time of the peak when it spans several; a
 // view without any says "idle"; times with seconds when the data has
-// them) and the gaps (missed recording runs: how many, how long in all,
-// the first five).
+// them), a totals line (what counters counted over the period: bytes read
+// and written per disk, received and sent per interface, CPU seconds by
+// mode; query.Summary.Totals) and the gaps (missed recording runs: how
+// many, how long in all, the first five). The avg is the exact average
+// (query.Stats.Avg), the same as query's Average row at any step; "max at"
+// is the end of the interval where the maximum was reached.
 //
 // csv: a header, then per view a "stat" row per series, a "busiest" row per
 // busy interval and a "gap" row per gap, in these fixed columns:
