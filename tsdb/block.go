@@ -367,6 +367,7 @@ func (w *Writer) cleanTmp() error {
 // merge duplicates away.
 func (w *Writer) compact(day int64) error {
 	s := w.s
+	defer s.beginRead()() // it reads the old generation
 	headPath := s.headPath(day)
 	head, err := parseHeadFile(headPath)
 	if err != nil {
@@ -444,6 +445,11 @@ func (w *Writer) compact(day int64) error {
 		if _, err := s.quarantine(filepath.Join(s.dir, blocksDir, ref.name)); err != nil {
 			return err
 		}
+	}
+	// The generations it replaced are unmapped when compact ends (a
+	// record --interval loop compacts late samples for as long as it runs).
+	if newest, _, err := s.listBlocks(); err == nil {
+		s.retireBlocks(newest)
 	}
 	return nil
 }

@@ -51,6 +51,7 @@ func (s *Store) trySources(ctx context.Context, start, end, firstDay, lastDay in
 	if err != nil {
 		return nil, fmt.Errorf("list blocks: %w", err)
 	}
+	s.retireBlocks(blocks)
 	byDay := map[int64]*daySource{}
 	get := func(d int64) *daySource {
 		if byDay[d] == nil {
@@ -141,6 +142,7 @@ func keysOf(srcs []daySource, start, end int64) []string {
 // in Key order. Read takes no lock and sees every sample set whose Append
 // returned.
 func (s *Store) Read(ctx context.Context, from, to time.Time, match func(Series) bool, fn func(Series, []Point) error) error {
+	defer s.beginRead()()
 	start, end := from.Unix(), to.Unix()
 	if start >= end {
 		return nil
@@ -195,6 +197,7 @@ func (s *Store) Read(ctx context.Context, from, to time.Time, match func(Series)
 // SeriesIn lists the series with at least one point in [from, to), in Key
 // order. For finished days it reads only the block indexes.
 func (s *Store) SeriesIn(ctx context.Context, from, to time.Time) ([]Series, error) {
+	defer s.beginRead()()
 	start, end := from.Unix(), to.Unix()
 	if start >= end {
 		return nil, nil
@@ -218,6 +221,7 @@ func (s *Store) SeriesIn(ctx context.Context, from, to time.Time) ([]Series, err
 // Bounds returns the times of the oldest and newest stored points; ok is
 // false for an empty store.
 func (s *Store) Bounds(ctx context.Context) (first, last time.Time, ok bool, err error) {
+	defer s.beginRead()()
 	heads, err := s.listHeads()
 	if err != nil {
 		return first, last, false, fmt.Errorf("list head logs: %w", err)
@@ -271,6 +275,7 @@ func (s *Store) Bounds(ctx context.Context) (first, last time.Time, ok bool, err
 // days come from the summaries written at compaction; days still in a head
 // log are summarised on the fly.
 func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match func(Series) bool, fn func(Series, []HourSummary) error) error {
+	defer s.beginRead()()
 	start, end := from.Unix(), to.Unix()
 	if start >= end {
 		return nil

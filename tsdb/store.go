@@ -134,7 +134,7 @@ type Store struct {
 	now           func() time.Time
 
 	mu      sync.Mutex
-	blocks  map[string]*block // open blocks by directory name; never closed (see block.go)
+	blocks  map[string]*block // open blocks by directory name, until retired (retire.go)
 	heads   map[int64]*cachedHead
 	sumLRU  []*block // blocks holding decoded summaries, least recently used first
 	stats   storeStats
@@ -142,6 +142,8 @@ type Store struct {
 	format  int                 // the store's format (the marker), 1 or 2
 	bad     map[string]badBlock // blocks whose check failed, by directory name
 	checked map[string]bool     // block parts that passed it, by name/part
+	readers int                 // reads in progress (retire.go)
+	retired []*block            // replaced blocks to unmap once no read is in progress
 }
 
 // storeStats counts the expensive things a Store did, for tests and
