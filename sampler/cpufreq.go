@@ -2,8 +2,6 @@ package sampler
 
 import (
 	"context"
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,17 +22,11 @@ type cpufreqCollector struct{}
 func (cpufreqCollector) update(_ context.Context, r *run) error {
 	// Without a cpufreq driver the policy directories do not exist: one
 	// directory read instead of a failing open per CPU.
-	policies, err := os.ReadDir(filepath.Join(r.sys, "devices/system/cpu/cpufreq"))
-	if errors.Is(err, fs.ErrNotExist) || err == nil && !slices.ContainsFunc(policies, func(e os.DirEntry) bool {
-		return strings.HasPrefix(e.Name(), "policy")
-	}) {
-		return nil
+	policies, err := r.readSysDir("devices/system/cpu/cpufreq")
+	if err != nil || !slices.ContainsFunc(policies, func(e os.DirEntry) bool { return strings.HasPrefix(e.Name(), "policy") }) {
+		return err
 	}
-	base := filepath.Join(r.sys, "devices/system/cpu")
-	entries, err := os.ReadDir(base)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
+	entries, err := r.readSysDir("devices/system/cpu")
 	if err != nil {
 		return err
 	}

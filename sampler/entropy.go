@@ -2,7 +2,6 @@ package sampler
 
 import (
 	"context"
-	"fmt"
 )
 
 func init() {
@@ -16,19 +15,7 @@ func init() {
 type entropyCollector struct{}
 
 func (entropyCollector) update(_ context.Context, r *run) error {
-	for _, f := range [...]struct{ file, metric string }{
-		{"sys/kernel/random/entropy_avail", "node_entropy_available_bits"},
-		{"sys/kernel/random/poolsize", "node_entropy_pool_size_bits"},
-	} {
-		data, err := r.readProc(f.file)
-		if err != nil {
-			return err
-		}
-		var v [1]uint64
-		if err := parseUints(v[:], data); err != nil {
-			return fmt.Errorf("parse %s: %w", f.file, err)
-		}
-		r.add(f.metric, float64(v[0]))
-	}
-	return nil
+	return r.addUintFiles(false,
+		[2]string{"sys/kernel/random/entropy_avail", "node_entropy_available_bits"},
+		[2]string{"sys/kernel/random/poolsize", "node_entropy_pool_size_bits"})
 }

@@ -2,8 +2,6 @@ package sampler
 
 import (
 	"context"
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,10 +33,7 @@ var hwmonKinds = [...]struct {
 
 func (hwmonCollector) update(_ context.Context, r *run) error {
 	base := filepath.Join(r.sys, "class/hwmon")
-	entries, err := os.ReadDir(base)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
+	entries, err := r.readSysDir("class/hwmon")
 	if err != nil {
 		return err
 	}

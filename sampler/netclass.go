@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -66,10 +65,7 @@ func (netclassCollector) update(_ context.Context, r *run) error {
 // per interface, each costing a system call triplet.
 func sysfsIfaces(r *run) ([]netIface, error) {
 	dir := filepath.Join(r.sys, "class/net")
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil // no sysfs in this container
-	}
+	entries, err := r.readSysDir("class/net") // none: no sysfs in this container
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package sampler
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -93,6 +94,45 @@ func (r *run) readSysOptional(name string) (data string, ok bool, err error) {
 		return "", false, nil
 	}
 	return data, err == nil, err
+}
+
+// readSysDir lists the directory name under HOST_SYS; a directory that
+// does not exist (no such driver or class on this host) gives no entries
+// and no error.
+func (r *run) readSysDir(name string) ([]os.DirEntry, error) {
+	entries, err := os.ReadDir(filepath.Join(r.sys, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return entries, err
+}
+
+// addUintFiles records, for each of files that exists under HOST_PROC, its
+// first number as the metric; a missing file records nothing when optional
+// is set and fails the collector otherwise.
+func (r *run) addUintFiles(optional bool, files ...[2]string) error {
+	for _, f := range files {
+		file, metric := f[0], f[1]
+		var data string
+		var err error
+		if optional {
+			var ok bool
+			if data, ok, err = r.readProcOptional(file); err == nil && !ok {
+				continue
+			}
+		} else {
+			data, err = r.readProc(file)
+		}
+		if err != nil {
+			return err
+		}
+		var v [1]uint64
+		if err := parseUints(v[:], data); err != nil {
+			return fmt.Errorf("parse %s: %w", file, err)
+		}
+		r.add(metric, float64(v[0]))
+	}
+	return nil
 }
 
 // procStat returns /proc/stat parsed, parsing it at most once per run.

@@ -2,9 +2,6 @@ package sampler
 
 import (
 	"context"
-	"errors"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -22,10 +19,7 @@ type thermalCollector struct{}
 
 func (thermalCollector) update(_ context.Context, r *run) error {
 	base := filepath.Join(r.sys, "class/thermal")
-	entries, err := os.ReadDir(base)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
+	entries, err := r.readSysDir("class/thermal")
 	if err != nil {
 		return err
 	}
