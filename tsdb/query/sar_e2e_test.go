@@ -56,75 +56,18 @@ func TestE2ESarAgreement(t *testing.T) {
 	if testing.Short() {
 		t.Skip("records for ten seconds")
 	}
-	sarPath, err := exec.LookPath("sar")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("sar (sysstat) is not installed; .ci/run installs it")
-		}
-		t.Skip("sar (sysstat) is not installed")
-	}
-	dir := t.TempDir()
-	s, err := tsdb.Create(filepath.Join(dir, "store"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	smp, err := sampler.New([]string{"boot", "cpu", "diskstats", "filesystem", "meminfo", "netdev"}, sampler.Options{Instance: "sar"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stopLoad := makeLoad(ctx, t, dir)
-	defer stopLoad()
-
-	w, err := s.Lock(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	// Start sar just before a whole second: its first reading and srvmon's
-	// then fall within milliseconds of each other.
-	t0 := time.Now().Truncate(time.Second).Add(2 * time.Second)
-	time.Sleep(time.Until(t0.Add(-10 * time.Millisecond)))
-	var sarOut, sarErr bytes.Buffer
-	cmd := exec.Command(sarPath, "-u", "ALL", "-r", "-d", "-p", "-n", "DEV", "-F", "MOUNT", "1", strconv.Itoa(sarSeconds))
-	cmd.Env = append(os.Environ(), "LC_ALL=C", "S_COLORS=never", "S_TIME_FORMAT=ISO")
-	cmd.Stdout, cmd.Stderr = &sarOut, &sarErr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Sample sets are kept in memory and appended afterwards, so that a slow
-	// fsync cannot delay a reading.
-	sets := make([][]tsdb.Sample, sarSeconds+1)
-	for i := range sets {
-		tick := t0.Add(time.Duration(i) * time.Second)
-		time.Sleep(time.Until(tick))
-		if late := time.Since(tick); late > 100*time.Millisecond {
-			t.Logf("sample set %d read %s late", i, late)
-		}
-		samples, errs := smp.Sample(ctx)
-		for _, err := range errs {
-			t.Logf("sampler: %v", err)
-		}
-		sets[i] = samples
-	}
-	// df right after the last sample set: filesystems change meanwhile.
-	dfOut, err := exec.Command("df", "-P").Output()
-	if err != nil {
-		t.Fatalf("df -P: %v", err)
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("sar: %v: %s", err, sarErr.String())
-	}
-
-	for i, samples := range sets {
-		if err := w.Append(t0.Add(time.Duration(i)*time.Second), samples); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stopLoad()
-	sar := parseSarAverages(sarOut.String())
-	t.Logf("sar output:\n%s", sarOut.String())
+	var dfOut []byte
+	rec := recordBesideSar(t, []string{"boot", "cpu", "diskstats", "filesystem", "meminfo", "netdev"},
+		[]string{"-u", "ALL", "-r", "-d", "-p", "-n", "DEV", "-F", "MOUNT"}, makeLoad, func() {
+			// df right after the last sample set: filesystems change meanwhile.
+			var err error
+			if dfOut, err = exec.Command("df", "-P").Output(); err != nil {
+				t.Fatalf("df -P: %v", err)
+			}
+		})
+	ctx, s, t0, sets := context.Background(), rec.store, rec.t0, rec.sets
+	sar := parseSarAverages(rec.out)
+	t.Logf("sar output:\n%s", rec.out)
 
 	// The range holds the sample sets at t0 ... t0+10s: sar's instants.
 	o := Options{From: t0, To: t0.Add((sarSeconds + 1) * time.Second)}
@@ -265,6 +208,85 @@ func TestE2ESarAgreement(t *testing.T) {
 	if compared == 0 {
 		t.Errorf("no filesystem in common with df:\n%s", dfOut)
 	}
+}
+
+// sarRecording is what recordBesideSar recorded.
+type sarRecording struct {
+	store *tsdb.Store     // the sample sets, one a second from t0
+	t0    time.Time       // the first sample set's time, sar's first reading
+	sets  [][]tsdb.Sample // the sample sets
+	out   string          // sar's output (LC_ALL=C)
+}
+
+// recordBesideSar records this machine with the collectors once a second
+// for sarSeconds while sar with sarArgs watches the same seconds (sar is
+// started just before a whole second, so that its readings and srvmon's
+// fall within milliseconds of each other), with load running meanwhile;
+// after is called right after the last sample set. Sample sets are kept in
+// memory and appended afterwards, so that a slow fsync cannot delay a
+// reading. It skips without sar, or fails under CI=true.
+func recordBesideSar(t *testing.T, collectors, sarArgs []string, load func(context.Context, *testing.T, string) func(), after func()) sarRecording {
+	t.Helper()
+	sarPath, err := exec.LookPath("sar")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("sar (sysstat) is not installed; .ci/run installs it")
+		}
+		t.Skip("sar (sysstat) is not installed")
+	}
+	dir := t.TempDir()
+	s, err := tsdb.Create(filepath.Join(dir, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	smp, err := sampler.New(collectors, sampler.Options{Instance: "sar"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stopLoad := load(ctx, t, dir)
+	defer stopLoad()
+	w, err := s.Lock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	t0 := time.Now().Truncate(time.Second).Add(2 * time.Second)
+	time.Sleep(time.Until(t0.Add(-10 * time.Millisecond)))
+	var sarOut, sarErr bytes.Buffer
+	cmd := exec.Command(sarPath, append(sarArgs, "1", strconv.Itoa(sarSeconds))...)
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "S_COLORS=never", "S_TIME_FORMAT=ISO")
+	cmd.Stdout, cmd.Stderr = &sarOut, &sarErr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sets := make([][]tsdb.Sample, sarSeconds+1)
+	for i := range sets {
+		tick := t0.Add(time.Duration(i) * time.Second)
+		time.Sleep(time.Until(tick))
+		if late := time.Since(tick); late > 100*time.Millisecond {
+			t.Logf("sample set %d read %s late", i, late)
+		}
+		samples, errs := smp.Sample(ctx)
+		for _, err := range errs {
+			t.Logf("sampler: %v", err)
+		}
+		sets[i] = samples
+	}
+	if after != nil {
+		after()
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("sar: %v: %s", err, sarErr.String())
+	}
+	stopLoad()
+	for i, samples := range sets {
+		if err := w.Append(t0.Add(time.Duration(i)*time.Second), samples); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return sarRecording{store: s, t0: t0, sets: sets, out: sarOut.String()}
 }
 
 // statsBy returns a statistic of view over o by "name/value of label".

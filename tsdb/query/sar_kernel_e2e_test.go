@@ -5,15 +5,10 @@ import (
 	"context"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/srvmon/srvmon/sampler"
-	"github.com/srvmon/srvmon/tsdb"
 )
 
 // Tolerances of TestE2ESarKernelAgreement. Rates come from the same
@@ -40,65 +35,11 @@ func TestE2ESarKernelAgreement(t *testing.T) {
 	if testing.Short() {
 		t.Skip("records for ten seconds")
 	}
-	sarPath, err := exec.LookPath("sar")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("sar (sysstat) is not installed; .ci/run installs it")
-		}
-		t.Skip("sar (sysstat) is not installed")
-	}
-	dir := t.TempDir()
-	s, err := tsdb.Create(filepath.Join(dir, "store"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	smp, err := sampler.New([]string{"boot", "netstat", "sockstat", "softnet", "pressure", "filefd"}, sampler.Options{Instance: "sar"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stopLoad := makeKernelLoad(ctx, t, dir)
-	defer stopLoad()
-	w, err := s.Lock(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-
-	t0 := time.Now().Truncate(time.Second).Add(2 * time.Second)
-	time.Sleep(time.Until(t0.Add(-10 * time.Millisecond)))
-	var sarOut, sarErr bytes.Buffer
-	cmd := exec.Command(sarPath, "-n", "TCP,ETCP,SOCK,UDP,SOFT", "-q", "ALL", "-v", "1", strconv.Itoa(sarSeconds))
-	cmd.Env = append(os.Environ(), "LC_ALL=C", "S_COLORS=never", "S_TIME_FORMAT=ISO")
-	cmd.Stdout, cmd.Stderr = &sarOut, &sarErr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sets := make([][]tsdb.Sample, sarSeconds+1)
-	for i := range sets {
-		tick := t0.Add(time.Duration(i) * time.Second)
-		time.Sleep(time.Until(tick))
-		if late := time.Since(tick); late > 100*time.Millisecond {
-			t.Logf("sample set %d read %s late", i, late)
-		}
-		samples, errs := smp.Sample(ctx)
-		for _, err := range errs {
-			t.Errorf("sampler: %v", err)
-		}
-		sets[i] = samples
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("sar: %v: %s", err, sarErr.String())
-	}
-	stopLoad()
-	for i, samples := range sets {
-		if err := w.Append(t0.Add(time.Duration(i)*time.Second), samples); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sar := parseSarAverages(sarOut.String())
-	t.Logf("sar output:\n%s", sarOut.String())
+	rec := recordBesideSar(t, []string{"boot", "netstat", "sockstat", "softnet", "pressure", "filefd"},
+		[]string{"-n", "TCP,ETCP,SOCK,UDP,SOFT", "-q", "ALL", "-v"}, makeKernelLoad, nil)
+	ctx, s, t0 := context.Background(), rec.store, rec.t0
+	sar := parseSarAverages(rec.out)
+	t.Logf("sar output:\n%s", rec.out)
 	o := Options{From: t0, To: t0.Add((sarSeconds + 1) * time.Second)}
 	// view averages by column, summed over label sets (softnet's CPUs)
 	avg := func(view string) map[string]float64 {
