@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/query"
@@ -102,12 +103,18 @@ func withoutQuantities(res *query.Result) *query.Result {
 }
 
 // downInterfaces returns the interfaces whose newest node_network_info
-// in the range has a down operstate; none when the store has no
+// in the last hour of the range has a down operstate; none when the store has no
 // node_network_info.
 func (s *Server) downInterfaces(ctx context.Context, req pageRequest) (map[string]bool, error) {
 	newest := map[string]int64{}
 	down := map[string]bool{}
-	err := s.store.Read(ctx, req.from, req.to, func(ser tsdb.Series) bool { return ser.Metric == infoMetric },
+	// The state at the end of the range: its last hour is enough, and
+	// reading no more keeps a 30-day page from reading 30 days of it.
+	from := req.to.Add(-time.Hour)
+	if from.Before(req.from) {
+		from = req.from
+	}
+	err := s.store.Read(ctx, from, req.to, func(ser tsdb.Series) bool { return ser.Metric == infoMetric },
 		func(ser tsdb.Series, pts []tsdb.Point) error {
 			if len(pts) == 0 {
 				return nil
