@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/srvmon/srvmon/tsdb/param"
 )
@@ -239,15 +241,32 @@ func (c *Client) Write(ctx context.Context, body []byte) error {
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	return &WriteError{
 		StatusCode: resp.StatusCode,
-		Status:     resp.Status,
+		Status:     oneLine(resp.Status),
 		Message:    oneLine(string(msg)),
 		RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now()),
 	}
 }
 
-// oneLine squeezes a response body into one trimmed line.
+// oneLine squeezes a response body into one trimmed line of printable
+// text: control bytes (an ESC sequence a receiver sends would reach the
+// terminal of whoever reads the error) and invalid UTF-8 are escaped.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(s), " ")
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case unicode.IsPrint(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // retryAfter parses a Retry-After header: seconds or an HTTP date.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestClient_AuthAndHeaders(t *testing.T) {
@@ -167,5 +168,34 @@ func TestRetryAfter(t *testing.T) {
 		if got := retryAfter(v, now); got != want {
 			t.Errorf("retryAfter(%q) = %s, want %s", v, got, want)
 		}
+	}
+}
+
+// A receiver's error text reaches a terminal: control bytes (an ESC
+// sequence) and invalid UTF-8 must arrive escaped, not raw.
+func TestWriteErrorIsPrintable(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte("bad \x1b[31mred\x1b[0m\n sample \xff\x07 ünïcode"))
+	}))
+	defer srv.Close()
+	c, err := NewClient(ClientOptions{URL: srv.URL, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	err = c.Write(context.Background(), []byte("x"))
+	if err == nil {
+		t.Fatal("no error for a 400")
+	}
+	msg := err.Error()
+	for _, r := range msg {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			t.Fatalf("error %q holds the raw control or invalid byte %q", msg, r)
+		}
+	}
+	if !strings.Contains(msg, `bad \x1b[31mred\x1b[0m sample \xff\a ünïcode`) {
+		t.Errorf("error %q, want the body escaped", msg)
 	}
 }
