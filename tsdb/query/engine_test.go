@@ -345,7 +345,7 @@ func TestRun_NoData(t *testing.T) {
 		{"Before", "load", day0.Add(-50 * time.Hour), day0.Add(-48 * time.Hour), day0},
 		{"InGap", "mem", day0.Add(gapInHour[0] + 5*time.Minute), day0.Add(gapInHour[1] - 10*time.Minute), day0.Add(gapInHour[0] - time.Minute)},
 		{"Instance", `node_load1{instance="db1"}`, day0.Add(30 * time.Hour), day0.Add(31 * time.Hour), day0.Add(db1Until - time.Minute)},
-		{"NeverStored", "node_memory_AnonPages_bytes", day0, day0.Add(time.Hour), time.Time{}},
+		{"NeverStored", "node_udp_queues", day0, day0.Add(time.Hour), time.Time{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -193,8 +193,10 @@ func TestProperty_AverageByHand(t *testing.T) {
 		{"disk", "rbytes/s", "sda", delta("node_disk_read_bytes_total", "device", "sda") / seconds},
 		{"disk", "util", "sda", 100 * delta("node_disk_io_time_seconds_total", "device", "sda") / seconds},
 		{"disk", "aqu-sz", "sda", delta("node_disk_io_time_weighted_seconds_total", "device", "sda") / seconds},
-		{"disk", "await", "sda", (delta("node_disk_read_time_seconds_total", "device", "sda") + delta("node_disk_write_time_seconds_total", "device", "sda")) /
-			(delta("node_disk_reads_completed_total", "device", "sda") + delta("node_disk_writes_completed_total", "device", "sda"))},
+		{"disk", "await", "sda", (delta("node_disk_read_time_seconds_total", "device", "sda") + delta("node_disk_write_time_seconds_total", "device", "sda") +
+			delta("node_disk_discard_time_seconds_total", "device", "sda")) /
+			(delta("node_disk_reads_completed_total", "device", "sda") + delta("node_disk_writes_completed_total", "device", "sda") +
+				delta("node_disk_discards_completed_total", "device", "sda"))},
 		{"net", "rxbytes/s", "eth0", delta("node_network_receive_bytes_total", "device", "eth0") / seconds},
 		{"net", "txpck/s", "eth0", delta("node_network_transmit_packets_total", "device", "eth0") / seconds},
 		{"cpu", "user", "", 100 * delta("srvmon_cpu_seconds_total", "mode", "user") / cpuAll},

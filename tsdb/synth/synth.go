@@ -42,6 +42,7 @@ const (
 	counter kind = iota // grows by a random step each minute
 	gauge               // random walk within bounds
 	constant
+	clock // grows by exactly step each minute, plus a fresh jitter in [0, lo)
 )
 
 // model is how one series' value evolves.
@@ -53,7 +54,8 @@ type model struct {
 	quant float64 // values are multiples of quant
 	lo    float64
 	hi    float64
-	zero  float64 // probability that a counter does not move in a minute
+	zero  float64    // probability that a counter does not move in a minute
+	rng   *rand.Rand // nil: the generator's
 }
 
 // Generator produces sample sets for consecutive minutes.
@@ -172,9 +174,13 @@ func New(h Host, seed uint64) *Generator {
 	add(&model{ser: tsdb.NewSeries("node_boot_time_seconds"), kind: constant, v: 1.7e9})
 	add(&model{ser: tsdb.NewSeries(metric.BootInfo, "boot_id", "5b0c2a6e-7f0e-4f4e-9d8b-1f2e3d4c5b6a"), kind: constant, v: 1})
 	addKernelFamilies(h, add)
+	// The dashboard families draw from their own source, so that the
+	// values of the series above stay what they were before these joined.
+	dash := rand.New(rand.NewPCG(seed, 0xda5b))
+	addDashboardFamilies(h, func(m *model) { m.rng = dash; add(m) })
 	for _, c := range []string{"boot", "cpu", "diskstats", "filesystem", "load", "meminfo", "netdev", "stat", "vmstat",
 		"pressure", "netstat", "sockstat", "softnet", "filefd", "netclass", "conntrack", "entropy", "timex", "uname", "os",
-		"hwmon", "thermal", "cpufreq"} {
+		"hwmon", "thermal", "cpufreq", "arp", "time", "process"} {
 		add(&model{ser: tsdb.NewSeries("node_scrape_collector_duration_seconds", "collector", c), kind: gauge,
 			v: 0.0002, step: 0.00005, quant: 1e-6, lo: 0.00002, hi: 0.002})
 		add(&model{ser: tsdb.NewSeries("node_scrape_collector_success", "collector", c), kind: constant, v: 1})
@@ -301,6 +307,77 @@ func addKernelFamilies(h Host, add func(*model)) {
 	}
 }
 
+// addDashboardFamilies adds what node_exporter dashboards read beyond the
+// basics: the rest of meminfo (mostly constant or zero), the rest of the
+// netdev and diskstats counters (mostly idle), ARP entries, node_time_seconds
+// (the sample time) and the process_* of a record run from cron (a new
+// process each minute).
+func addDashboardFamilies(h Host, add func(*model)) {
+	const gib = 1 << 30
+	for _, m := range []struct {
+		name     string
+		v, scale float64
+		k        kind
+	}{
+		{"Active_anon", 3 * gib, 4 << 20, gauge}, {"Inactive_anon", 1 * gib, 1 << 20, gauge},
+		{"Active_file", 4 * gib, 4 << 20, gauge}, {"Inactive_file", 4 * gib, 4 << 20, gauge},
+		{"Unevictable", 40 << 20, 0, constant}, {"Mlocked", 16 << 10, 0, constant},
+		{"AnonPages", 3 * gib, 4 << 20, gauge}, {"KReclaimable", 350 << 20, 256 << 10, gauge},
+		{"KernelStack", 20 << 20, 64 << 10, gauge}, {"SecPageTables", 0, 0, constant},
+		{"NFS_Unstable", 0, 0, constant}, {"Bounce", 0, 0, constant}, {"WritebackTmp", 0, 0, constant},
+		{"VmallocTotal", 32 << 40, 0, constant}, {"VmallocUsed", 80 << 20, 64 << 10, gauge},
+		{"VmallocChunk", 0, 0, constant}, {"Percpu", 8 << 20, 0, constant}, {"HardwareCorrupted", 0, 0, constant},
+		{"AnonHugePages", 0, 0, constant}, {"ShmemHugePages", 0, 0, constant}, {"ShmemPmdMapped", 0, 0, constant},
+		{"FileHugePages", 0, 0, constant}, {"FilePmdMapped", 0, 0, constant}, {"Hugepagesize", 2 << 20, 0, constant},
+		{"Hugetlb", 0, 0, constant}, {"Zswap", 0, 0, constant}, {"Zswapped", 0, 0, constant},
+		{"DirectMap4k", 500 << 20, 0, constant}, {"DirectMap2M", 12 * gib, 0, constant}, {"DirectMap1G", 4 * gib, 0, constant},
+	} {
+		add(&model{ser: tsdb.NewSeries("node_memory_" + m.name + "_bytes"), kind: m.k, v: m.v, step: m.scale,
+			quant: 4096, lo: m.v / 2, hi: m.v * 1.5})
+	}
+	for _, n := range []string{"Free", "Rsvd", "Surp"} {
+		add(&model{ser: tsdb.NewSeries("node_memory_HugePages_" + n), kind: constant})
+	}
+	for _, iface := range h.Ifaces {
+		for _, c := range []struct {
+			name string
+			step float64
+		}{
+			{"receive_fifo_total", 0}, {"receive_frame_total", 0}, {"receive_compressed_total", 0},
+			{"receive_multicast_total", 3}, {"transmit_fifo_total", 0}, {"transmit_colls_total", 0},
+			{"transmit_carrier_total", 0}, {"transmit_compressed_total", 0},
+		} {
+			add(&model{ser: tsdb.NewSeries("node_network_"+c.name, "device", iface), kind: counter, v: 1e4 * c.step,
+				step: c.step, quant: 1, zero: zeroIf(c.step)})
+		}
+	}
+	for _, d := range h.Disks {
+		for _, c := range []struct {
+			name        string
+			step, quant float64
+		}{
+			{"discards_completed_total", 0.5, 1}, {"discards_merged_total", 0, 1}, {"discard_time_seconds_total", 0.001, 0.001},
+			{"flush_requests_total", 20, 1}, {"flush_requests_time_seconds_total", 0.02, 0.001},
+		} {
+			add(&model{ser: tsdb.NewSeries("node_disk_"+c.name, "device", d), kind: counter, v: 1e4 * c.step,
+				step: c.step, quant: c.quant, zero: zeroIf(c.step)})
+		}
+	}
+	if len(h.Ifaces) > 0 {
+		add(&model{ser: tsdb.NewSeries("node_arp_entries", "device", h.Ifaces[0]), kind: gauge, v: 3, step: 0.2, quant: 1, lo: 1, hi: 8})
+	}
+	add(&model{ser: tsdb.NewSeries("node_time_seconds"), kind: clock, v: 1.7e9, step: 60, quant: 1})
+	// A record run from cron: its own CPU seconds (a few ticks), memory
+	// in pages, and a start time a fraction of a second into its minute.
+	add(&model{ser: tsdb.NewSeries("process_cpu_seconds_total"), kind: gauge, v: 0.01, step: 0.01, quant: 0.01, lo: 0, hi: 0.03})
+	add(&model{ser: tsdb.NewSeries("process_max_fds"), kind: constant, v: 1024})
+	add(&model{ser: tsdb.NewSeries("process_open_fds"), kind: constant, v: 12})
+	add(&model{ser: tsdb.NewSeries("process_resident_memory_bytes"), kind: gauge, v: 12 << 20, step: 100 << 10, quant: 4096, lo: 10 << 20, hi: 14 << 20})
+	add(&model{ser: tsdb.NewSeries("process_start_time_seconds"), kind: clock, v: 1.7e9, step: 60, quant: 0.01, lo: 0.3})
+	add(&model{ser: tsdb.NewSeries("process_virtual_memory_bytes"), kind: gauge, v: 1.7 * gib, step: 1 << 20, quant: 4096, lo: 1.6 * gib, hi: 1.8 * gib})
+	add(&model{ser: tsdb.NewSeries("process_virtual_memory_max_bytes"), kind: constant, v: math.MaxUint64})
+}
+
 func zeroIf(step float64) float64 {
 	switch {
 	case step == 0:
@@ -324,17 +401,26 @@ func (g *Generator) Series() []tsdb.Series {
 func (g *Generator) Next() []tsdb.Sample {
 	out := make([]tsdb.Sample, len(g.models))
 	for i, m := range g.models {
+		rng := g.rng
+		if m.rng != nil {
+			rng = m.rng
+		}
 		switch m.kind {
 		case counter:
-			if m.zero < 1 && g.rng.Float64() >= m.zero {
-				inc := m.step * (0.5 + g.rng.ExpFloat64()*0.5)
+			if m.zero < 1 && rng.Float64() >= m.zero {
+				inc := m.step * (0.5 + rng.ExpFloat64()*0.5)
 				m.v += math.Max(m.quant, math.Round(inc/m.quant)*m.quant)
 			}
 		case gauge:
-			m.v += g.rng.NormFloat64() * m.step
+			m.v += rng.NormFloat64() * m.step
 			m.v = math.Min(math.Max(m.v, m.lo), m.hi)
+		case clock:
+			m.v += m.step
 		}
 		v := m.v
+		if m.kind == clock && m.lo > 0 {
+			v += rng.Float64() * m.lo
+		}
 		if m.quant > 0 {
 			v = math.Round(v/m.quant) * m.quant
 			if m.quant < 1 { // print-exact decimals, as the kernel's counters are
@@ -404,7 +490,7 @@ func Build(ctx context.Context, dir string, h Host, end time.Time, days int, opt
 // number of points it holds.
 func Cached(ctx context.Context, days int) (dir string, points int, err error) {
 	today := time.Now().UTC().Format(time.DateOnly)
-	dir = filepath.Join(os.TempDir(), "srvmon-bench", fmt.Sprintf("v2-%s-%dd", today, days))
+	dir = filepath.Join(os.TempDir(), "srvmon-bench", fmt.Sprintf("v3-%s-%dd", today, days))
 	marker := filepath.Join(dir, ".points")
 	if data, err := os.ReadFile(marker); err == nil {
 		n, err := strconv.Atoi(string(data))
