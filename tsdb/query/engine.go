@@ -220,10 +220,16 @@ func (e *engine) checkViewOptions() error {
 
 // run computes the query.
 func (e *engine) run(ctx context.Context) error {
+	// The automatic step follows the range asked for; what is read and
+	// computed is only the part of it that the store's days can hold.
+	askedStart, askedEnd := e.start, e.end
+	if err := e.clipToStoredDays(ctx); err != nil {
+		return err
+	}
 	step := e.step
 	auto := step == 0 && e.o.MaxPoints > 0
 	if auto {
-		if s := autoStep(e.start, e.end, e.offset(), e.o.MaxPoints); s >= hour {
+		if s := autoStep(askedStart, askedEnd, e.offset(), e.o.MaxPoints); s >= hour {
 			step = s
 			auto = false
 		}
@@ -256,7 +262,7 @@ func (e *engine) run(ctx context.Context) error {
 			n = max(n, c)
 		}
 		if n > e.o.MaxPoints {
-			step = autoStep(e.start, e.end, e.offset(), e.o.MaxPoints)
+			step = autoStep(askedStart, askedEnd, e.offset(), e.o.MaxPoints)
 		}
 	}
 	if err := e.setStep(step); err != nil {

@@ -108,6 +108,24 @@ func (e *engine) bucketEnd(i int) int64 {
 	return min(e.origin+int64(i+1)*e.step, e.end)
 }
 
+// clipToStoredDays narrows the computed range to the UTC days that hold
+// samples, so that a range of centuries over a store of weeks costs what
+// the weeks cost (the hourly summaries and buckets are sized by the
+// range). The result still reports the range asked for; buckets outside
+// the store's span are not in it either way.
+func (e *engine) clipToStoredDays(ctx context.Context) error {
+	first, newest, ok, err := e.s.Bounds(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	from := first.Unix() - first.Unix()%day // samples are after 1970: no negative remainders
+	to := newest.Unix() - newest.Unix()%day + day
+	if start, end := max(e.start, from), min(e.end, to); start < end {
+		e.start, e.end = start, end
+	}
+	return nil
+}
+
 // readStoredSpan reads when the store's first and newest samples are.
 func (e *engine) readStoredSpan(ctx context.Context) error {
 	first, newest, ok, err := e.s.Bounds(ctx)

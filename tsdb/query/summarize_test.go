@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -153,5 +154,35 @@ func TestSummarize_Totals(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSummarize_RangeOfCenturies checks that a period far larger than the
+// store (0001-01-01 to 9999-12-31) is computed over the days the store
+// holds: the same exact averages and totals as over those days, without
+// sizing hourly sums and buckets by the ten thousand years asked for (which
+// took gigabytes and minutes before).
+func TestSummarize_RangeOfCenturies(t *testing.T) {
+	s, base := rateFixture(t)
+	ctx := context.Background()
+	what := "node_network_receive_bytes_total"
+	held, err := Summarize(ctx, s, what, Options{From: at(base), To: at(base + 1000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge, err := Summarize(ctx, s, what, Options{
+		From: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(huge.Result.Quantities) != 1 {
+		t.Fatalf("%d quantities over the centuries, want 1", len(huge.Result.Quantities))
+	}
+	got, want := huge.Result.Quantities[0].Stats, held.Result.Quantities[0].Stats
+	if got.Avg != want.Avg || got.Total != want.Total || got.Overall != want.Overall { // min and max depend on the step
+		t.Errorf("over the centuries %+v, over the stored span %+v", got, want)
+	}
+	if fmt.Sprint(huge.Gaps) != fmt.Sprint(held.Gaps) {
+		t.Errorf("gaps over the centuries %v, over the stored span %v", huge.Gaps, held.Gaps)
 	}
 }
