@@ -93,6 +93,8 @@ func TestHumanize(t *testing.T) {
 		{0, query.BytesPerSecond, "0 B/s"},
 		{512, query.BytesPerSecond, "512 B/s"},
 		{1536, query.BytesPerSecond, "1.50 KiB/s"},
+		{1.7e308, query.None, "1.70e+290E"},
+		{-1.7e308, query.BytesPerSecond, "-1.47e+290 EiB/s"},
 		{12.5 * (1 << 20), query.BytesPerSecond, "12.5 MiB/s"},
 		{300 << 30, query.Bytes, "300 GiB"},
 		{2 << 40, query.Bytes, "2.00 TiB"},

@@ -107,11 +107,15 @@ func Humanize(v float64, u query.Unit) string {
 }
 
 // sig3 formats x with about three significant digits: 123, 12.3, 1.23, and
-// 0.0123 below 1.
+// 0.0123 below 1; 1.23e+09 from a million up, which only a value past the
+// largest prefix reaches.
 func sig3(x float64) string {
 	ax := math.Abs(x)
 	var dec int
 	switch {
+	case ax >= 1e6:
+		// Past the largest prefix (1.8e308 counts would print 309 digits).
+		return strconv.FormatFloat(x, 'e', 2, 64)
 	case ax >= 100:
 		dec = 0
 	case ax >= 10:
