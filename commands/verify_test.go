@@ -48,6 +48,18 @@ func TestVerify(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "damaged, not read: "+rel) {
 		t.Fatalf("query: exit %d, stderr %q", code, stderr)
 	}
+	// report reads the block's summaries: with those damaged too, its own
+	// output (not only stderr) names the file and the day it covers.
+	sum := filepath.Join(filepath.Dir(filepath.Dir(data[0])), "summary.gz")
+	b, _ = os.ReadFile(sum)
+	b[len(b)/2] ^= 0x40
+	os.WriteFile(sum, b, 0o644)
+	code, stdout, _ = run(t, "report", "--data", dir, "--from", "2025-06-01", "--to", "2025-06-10", "--utc", "--view", "load")
+	relSum, _ := filepath.Rel(dir, sum)
+	if code != 0 || !strings.Contains(stdout, "damaged: 1 file") || !strings.Contains(stdout, relSum+": checksum mismatch") ||
+		!strings.Contains(stdout, "2025-06-02 00:00 to 2025-06-03 00:00") {
+		t.Fatalf("report: exit %d, stdout %q", code, stdout)
+	}
 	code, stdout, _ = run(t, "verify", "--repair", "--data", dir)
 	if code != 1 || !strings.Contains(stdout, "repaired") {
 		t.Fatalf("verify --repair: exit %d, stdout %q", code, stdout)

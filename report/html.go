@@ -32,6 +32,7 @@ type htmlPage struct {
 	Period   string
 	Zone     string
 	Overview *htmlOverview
+	Damage   []string // damaged files the page could not read, as DamageText
 	Views    []htmlView
 }
 
@@ -164,6 +165,9 @@ func writeSummaryHTML(w io.Writer, ss []*query.Summary, o Options) error {
 			v.GapsText = strings.SplitN(gapsText(s.Gaps, clk, 0), ":", 2)[0]
 		}
 		p.Views = append(p.Views, v)
+	}
+	for _, d := range summariesDamage(ss) {
+		p.Damage = append(p.Damage, DamageText(d, o.Loc))
 	}
 	if len(ss) > 1 {
 		t := overviewTable(ss, o)

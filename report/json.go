@@ -108,9 +108,11 @@ type jsonDamage struct {
 	Reason string   `json:"reason"`
 }
 
-func damageOf(r *query.Result, loc *time.Location) []jsonDamage {
+func damageOf(r *query.Result, loc *time.Location) []jsonDamage { return damageJSON(r.Damage, loc) }
+
+func damageJSON(list []tsdb.Damage, loc *time.Location) []jsonDamage {
 	var out []jsonDamage
-	for _, d := range r.Damage {
+	for _, d := range list {
 		out = append(out, jsonDamage{File: d.File, From: jsonTime{d.From, loc}, To: jsonTime{d.To, loc}, Reason: d.Reason})
 	}
 	return out
@@ -214,6 +216,7 @@ func writeResultNDJSON(w io.Writer, r *query.Result, o Options) error {
 
 type jsonSummaries struct {
 	Version int           `json:"version"`
+	Damage  []jsonDamage  `json:"damage,omitempty"` // damaged files the report could not read
 	Views   []jsonSummary `json:"views"`
 }
 
@@ -256,7 +259,7 @@ func intervalJSON(iv query.Interval, loc *time.Location) jsonInterval {
 
 // writeSummaryJSON writes the summaries as one indented JSON object.
 func writeSummaryJSON(w io.Writer, ss []*query.Summary, o Options) error {
-	doc := jsonSummaries{Version: JSONVersion, Views: make([]jsonSummary, 0, len(ss))}
+	doc := jsonSummaries{Version: JSONVersion, Damage: damageJSON(summariesDamage(ss), o.Loc), Views: make([]jsonSummary, 0, len(ss))}
 	for _, s := range ss {
 		r := &s.Result
 		js := jsonSummary{jsonRange: rangeOf(r, o.Loc), Series: []jsonStat{}, Busiest: []jsonInterval{}, Gaps: []jsonInterval{}}

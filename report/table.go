@@ -334,6 +334,13 @@ func (e *errWriter) Write(p []byte) (int, error) {
 // gaps.
 func writeSummaryText(w io.Writer, ss []*query.Summary, o Options) error {
 	bw := &errWriter{w: w}
+	if dm := summariesDamage(ss); len(dm) > 0 {
+		fmt.Fprintln(bw, damageHeadline(len(dm)))
+		for _, d := range dm {
+			fmt.Fprintln(bw, "  "+DamageText(d, o.Loc))
+		}
+		fmt.Fprintln(bw)
+	}
 	if len(ss) > 1 {
 		writeOverview(bw, ss, o)
 	}
