@@ -110,7 +110,8 @@ type engine struct {
 	terms map[string]termRef
 	boots bootIndex
 
-	rawOnly bool // never use the hourly summaries (tests compare both ways)
+	rawOnly bool    // never use the hourly summaries (tests compare both ways)
+	mem     *Window // the sample sets read instead of the store (Window.Run)
 }
 
 // colOut accumulates one column of one group.
@@ -286,6 +287,9 @@ func (e *engine) finish(ctx context.Context) error {
 				return e.readStoredSpan(ctx)
 			}
 		}
+	}
+	if e.mem != nil {
+		return &NoDataError{What: e.what, From: e.o.From, To: e.o.To}
 	}
 	return e.noData(ctx)
 }

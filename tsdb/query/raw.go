@@ -34,7 +34,7 @@ func (e *engine) readRaw(ctx context.Context, a, b int64, only map[*group]bool) 
 			clear(g.pts)
 		}
 	}
-	return e.s.Read(ctx, time.Unix(a-lookback, 0), time.Unix(b, 0), match, func(ser tsdb.Series, pts []tsdb.Point) error {
+	return e.readPoints(ctx, time.Unix(a-lookback, 0), time.Unix(b, 0), match, func(ser tsdb.Series, pts []tsdb.Point) error {
 		key := ser.Key()
 		if ser.Metric == metric.BootInfo {
 			e.boots.add(ser.Get("instance"), ser.Get("boot_id"), pts[0].T, pts[len(pts)-1].T)

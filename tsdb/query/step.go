@@ -114,7 +114,7 @@ func (e *engine) bucketEnd(i int) int64 {
 // range). The result still reports the range asked for; buckets outside
 // the store's span are not in it either way.
 func (e *engine) clipToStoredDays(ctx context.Context) error {
-	first, newest, ok, err := e.s.Bounds(ctx)
+	first, newest, ok, err := e.bounds(ctx)
 	if err != nil || !ok {
 		return err
 	}
@@ -128,7 +128,7 @@ func (e *engine) clipToStoredDays(ctx context.Context) error {
 
 // readStoredSpan reads when the store's first and newest samples are.
 func (e *engine) readStoredSpan(ctx context.Context) error {
-	first, newest, ok, err := e.s.Bounds(ctx)
+	first, newest, ok, err := e.bounds(ctx)
 	if err != nil {
 		return err
 	}
@@ -147,4 +147,13 @@ func (e *engine) bucketSpan() (lo, hi int) {
 		return 0, -1
 	}
 	return e.bucketOf(first), min(e.bucketOf(last), e.buckets-1)
+}
+
+// bounds returns the times of the first and newest samples of the store,
+// or of the window of Window.Run.
+func (e *engine) bounds(ctx context.Context) (first, newest time.Time, ok bool, err error) {
+	if e.mem != nil {
+		return time.Unix(e.mem.first, 0), time.Unix(e.mem.newest, 0), len(e.mem.series) > 0, nil
+	}
+	return e.s.Bounds(ctx)
 }
