@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,11 @@ type RecordOptions struct {
 	// TextfileDir is a directory of *.prom files (node_exporter's textfile
 	// format) recorded with every sample set; "" reads none.
 	TextfileDir string
+	// ProcTop is how many processes the procs collector keeps per sample
+	// set by each of CPU, memory and IO; 0 means sampler.DefaultProcTop.
+	ProcTop int
+	// ProcCmdline stores the top processes' command lines.
+	ProcCmdline bool
 }
 
 // envTextfileDir names the environment variable that sets --textfile-dir.
@@ -67,6 +73,17 @@ file. A file that is malformed, has timestamps, uses a name of srvmon's or
 changes while being read is skipped (never failing the run) and shows in
 srvmon_textfile_scrape_error{file,reason}.
 
+Who used the host: the procs collector stores, per sample set, the top
+processes (--proc-top N by CPU over the interval, N by resident memory and
+N by IO; their union, 20 each by default) with their CPU seconds, IO bytes,
+memory and threads, plus an "other" remainder so the parts add up to the
+host's totals; the cgroups collector stores every cgroup v2 group (systemd
+services, slices, containers). Per process srvmon keeps the command name and
+the executable path, not the arguments: command lines often carry passwords
+and tokens, and the store is readable by whoever can read its directory.
+--proc-cmdline adds the arguments, cut to ` + strconv.Itoa(sampler.MaxCmdline) + ` bytes. The counters of the
+previous run are kept in DIR/` + sampler.StateFile + `.
+
 Collectors: ` + strings.Join(sampler.Names(), ", ") + `
 Default:    ` + strings.Join(sampler.Default(), ", ") + `
 
@@ -78,7 +95,9 @@ Examples:
   srvmon record --collectors -diskstats,-netdev   # the defaults but these two
   srvmon record --collectors cpu,meminfo          # just these two
   srvmon record --data /tmp/s --instance web1     # another store, another name
-  srvmon record --textfile-dir /var/lib/srvmon/textfile  # and the scripts' metrics`,
+  srvmon record --textfile-dir /var/lib/srvmon/textfile  # and the scripts' metrics
+  srvmon record --proc-top 50                     # more processes per sample set
+  srvmon record --collectors -procs,-cgroups      # no processes, no services`,
 		Flags: []cli.Flag{
 			dataFlag(),
 			&cli.DurationFlag{
@@ -110,6 +129,15 @@ Examples:
 				Sources:   cli.EnvVars(envTextfileDir),
 				TakesFile: true,
 			},
+			&cli.IntFlag{
+				Name:  "proc-top",
+				Usage: "keep the top `N` processes by CPU, by memory and by IO (their union) per sample set",
+				Value: sampler.DefaultProcTop,
+			},
+			&cli.BoolFlag{
+				Name:  "proc-cmdline",
+				Usage: "also store the top processes' command lines (arguments may hold passwords; off by default)",
+			},
 			&cli.DurationFlag{
 				Name:  "lock-timeout",
 				Usage: "wait at most `DURATION` for another srvmon writing to the store",
@@ -129,6 +157,8 @@ Examples:
 				Retention:   cmd.Int("retention"),
 				LockTimeout: cmd.Duration("lock-timeout"),
 				TextfileDir: cmd.String("textfile-dir"),
+				ProcTop:     cmd.Int("proc-top"),
+				ProcCmdline: cmd.Bool("proc-cmdline"),
 			}, cmd.Root().ErrWriter)
 		},
 	}
@@ -152,6 +182,9 @@ func Record(ctx context.Context, o RecordOptions, stderr io.Writer) error {
 	if o.LockTimeout < 0 {
 		return usagef("invalid --lock-timeout %s; use a duration of 0 or more like 10s", o.LockTimeout)
 	}
+	if o.ProcTop < 0 {
+		return usagef("invalid --proc-top %d; use a number of processes, 1 or more (0: the default, %d)", o.ProcTop, sampler.DefaultProcTop)
+	}
 	names, err := resolveCollectors(o.Collectors)
 	if err != nil {
 		return err
@@ -167,7 +200,8 @@ func Record(ctx context.Context, o RecordOptions, stderr io.Writer) error {
 			return usagef("--textfile-dir %s is not a directory; create it or leave the flag out", o.TextfileDir)
 		}
 	}
-	smp, err := sampler.New(names, sampler.Options{Instance: instance, TextfileDir: o.TextfileDir})
+	smp, err := sampler.New(names, sampler.Options{Instance: instance, TextfileDir: o.TextfileDir,
+		StateDir: o.DataDir, ProcTop: o.ProcTop, ProcCmdline: o.ProcCmdline})
 	if err != nil {
 		return usagef("%v; see 'srvmon record --help'", err)
 	}
@@ -182,6 +216,11 @@ func Record(ctx context.Context, o RecordOptions, stderr io.Writer) error {
 			var ce *recorder.ClockError
 			if errors.As(err, &ce) {
 				fmt.Fprintf(stderr, "srvmon: warning: %v\n", err)
+				return
+			}
+			var note *sampler.Note
+			if errors.As(err, &note) {
+				fmt.Fprintf(stderr, "srvmon: note: %v\n", err)
 				return
 			}
 			var dm tsdb.Damage

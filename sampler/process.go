@@ -69,32 +69,13 @@ func (processCollector) update(_ context.Context, r *run) error {
 	return nil
 }
 
-// parseSelfStat parses /proc/PID/stat. The command name, field 2, is in
-// parentheses and may hold spaces and parentheses itself: the fields are
-// counted from the last ")".
+// parseSelfStat parses /proc/self/stat (parsePIDStat).
 func parseSelfStat(data string) (procSelf, error) {
-	var p procSelf
-	i := strings.LastIndexByte(data, ')')
-	if i < 0 {
-		return p, errors.New("parse self/stat: no command name")
+	ps, err := parsePIDStat(data)
+	if err != nil {
+		return procSelf{}, fmt.Errorf("parse self/stat: %w", err)
 	}
-	f := strings.Fields(data[i+1:])
-	// f[0] is field 3 (state); utime is field 14, stime 15, starttime
-	// 22, vsize 23, rss 24.
-	if len(f) < 22 {
-		return p, fmt.Errorf("parse self/stat: %d fields after the command, want 22 or more", len(f))
-	}
-	for _, x := range []struct {
-		dst   *uint64
-		field int
-	}{{&p.utime, 14}, {&p.stime, 15}, {&p.starttime, 22}, {&p.vsize, 23}, {&p.rss, 24}} {
-		n, err := strconv.ParseUint(f[x.field-3], 10, 64)
-		if err != nil {
-			return p, fmt.Errorf("parse self/stat field %d: %w", x.field, err)
-		}
-		*x.dst = n
-	}
-	return p, nil
+	return procSelf{utime: ps.utime, stime: ps.stime, starttime: ps.start, vsize: ps.vsize, rss: ps.rss}, nil
 }
 
 // parseLimits returns the soft limits "Max open files" and "Max address

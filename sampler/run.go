@@ -29,6 +29,12 @@ type run struct {
 	instance    string
 	textfileDir string    // Options.TextfileDir
 	at          time.Time // the sample set's timestamp
+	prev        time.Time // the store's sample set before it; zero when unknown
+	opts        *Options
+	keeper      *stateKeeper  // the Sampler's; its state is loaded on first use in the run
+	state       *samplerState // the state once loaded (keeper.get)
+	stateHeld   bool          // the run holds keeper's lock
+	notes       []error       // *Note values the collectors added
 	samples     []tsdb.Sample
 	arena       []tsdb.Label // backing store for the samples' labels
 	buf         []byte       // read buffer shared by all files

@@ -21,7 +21,34 @@ type Options struct {
 	// collector reads. Setting it enables that collector; without it the
 	// collector records nothing.
 	TextfileDir string
+	// StateDir is the directory where the procs and cgroups collectors keep
+	// what they need from one sample set to the next (each process's
+	// counters, what the host was found to lack) in the file StateFile;
+	// record passes the store directory. Without it the state lives in the
+	// Sampler only, which serves a long-running caller.
+	StateDir string
+	// ProcTop is how many processes the procs collector keeps per sample
+	// set by each of CPU, resident memory and IO (their union is stored).
+	// 0 means DefaultProcTop.
+	ProcTop int
+	// ProcCmdline stores each top process's command line (arguments
+	// truncated to MaxCmdline bytes) in srvmon_process_info. Command lines
+	// often hold passwords: it is off unless asked for.
+	ProcCmdline bool
 }
+
+// DefaultProcTop is Options.ProcTop's default.
+const DefaultProcTop = 20
+
+// A Note is what a collector has to say that is not a failure: the files a
+// host lacks, a damaged state file that was replaced. SampleAt returns notes
+// among its errors; they leave node_scrape_collector_success at 1.
+type Note struct {
+	Collector string
+	Msg       string
+}
+
+func (n *Note) Error() string { return fmt.Sprintf("collector %q: %s", n.Collector, n.Msg) }
 
 // A collector reads one measurement family and appends its samples to r.
 // A collector that returns an error may already have appended the samples of
@@ -76,12 +103,15 @@ type namedCollector struct {
 	c    collector
 }
 
-// Sampler runs a fixed set of collectors. It keeps no state between calls
-// to Sample and is safe for concurrent use.
+// Sampler runs a fixed set of collectors. It is safe for concurrent use.
+// Only the procs and cgroups collectors keep state from one sample set to
+// the next (see Options.StateDir); calls that use it take turns.
 type Sampler struct {
 	instance    string
 	textfileDir string
 	collectors  []namedCollector
+	opts        Options
+	state       stateKeeper
 }
 
 // New returns a Sampler running the named collectors, in sorted order.
@@ -94,12 +124,19 @@ func New(names []string, opts Options) (*Sampler, error) {
 	if len(names) == 0 {
 		return nil, errors.New("new sampler: no collectors selected")
 	}
+	if opts.ProcTop < 0 {
+		return nil, fmt.Errorf("new sampler: proc top %d is negative", opts.ProcTop)
+	}
+	if opts.ProcTop == 0 {
+		opts.ProcTop = DefaultProcTop
+	}
 	sorted := append([]string(nil), names...)
 	if opts.TextfileDir != "" {
 		sorted = append(sorted, "textfile")
 	}
 	sort.Strings(sorted)
-	s := &Sampler{instance: opts.Instance, textfileDir: opts.TextfileDir}
+	s := &Sampler{instance: opts.Instance, textfileDir: opts.TextfileDir, opts: opts}
+	s.state.dir = opts.StateDir
 	for i, name := range sorted {
 		if i > 0 && name == sorted[i-1] {
 			continue
@@ -118,18 +155,34 @@ func (s *Sampler) Sample(ctx context.Context) ([]tsdb.Sample, []error) {
 	return s.SampleAt(ctx, time.Now().Truncate(time.Second))
 }
 
-// SampleAt runs every collector once, one after the other, for a sample set
-// with timestamp at (the time collector's node_time_seconds), and returns
-// their samples followed by node_scrape_collector_duration_seconds and
-// node_scrape_collector_success for each collector. Every sample carries
-// the instance label. A collector that fails adds one error, wrapped with
-// its name, and success 0; it does not stop the others. Samples a failing
-// collector produced before it failed are kept. Once ctx is done, the
-// remaining collectors fail with ctx.Err().
+// SampleAt is SampleAfter without a previous sample set: the procs
+// collector's deltas then run from the sample set its state remembers.
 func (s *Sampler) SampleAt(ctx context.Context, at time.Time) ([]tsdb.Sample, []error) {
+	return s.SampleAfter(ctx, at, time.Time{})
+}
+
+// SampleAfter runs every collector once, one after the other, for a sample
+// set with timestamp at (the time collector's node_time_seconds), and
+// returns their samples followed by node_scrape_collector_duration_seconds
+// and node_scrape_collector_success for each collector. Every sample
+// carries the instance label. A collector that fails adds one error,
+// wrapped with its name, and success 0; it does not stop the others.
+// Samples a failing collector produced before it failed are kept. Notes
+// (*Note) come among the errors without changing success. Once ctx is
+// done, the remaining collectors fail with ctx.Err().
+//
+// prev, when not zero, is the time of the sample set the store holds
+// before this one: the procs collector's deltas (srvmon_process_*
+// Delta metrics) cover the interval since the previous sample set, so it
+// stores none when its state was saved at another time (a sample set taken
+// without it, a failed write).
+func (s *Sampler) SampleAfter(ctx context.Context, at, prev time.Time) ([]tsdb.Sample, []error) {
 	r := newRun(ctx, s.instance)
 	r.textfileDir = s.textfileDir
-	r.at = at
+	r.at, r.prev = at, prev
+	r.opts = &s.opts
+	r.keeper = &s.state
+	defer s.state.release(r)
 	var errs []error
 	type result struct {
 		name     string
@@ -148,6 +201,8 @@ func (s *Sampler) SampleAt(ctx context.Context, at time.Time) ([]tsdb.Sample, []
 			errs = append(errs, fmt.Errorf("collector %q: %w", nc.name, err))
 		}
 	}
+	errs = append(errs, r.notes...)
+	errs = append(errs, s.state.finish(r)...)
 	for _, res := range results {
 		success := 1.0
 		if res.err != nil {

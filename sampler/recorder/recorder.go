@@ -123,7 +123,8 @@ func recordSet(ctx context.Context, store *tsdb.Store, smp *sampler.Sampler, war
 	ctx = context.WithoutCancel(ctx)
 
 	now := sampleTime(w, warn)
-	samples, errs := smp.SampleAt(ctx, now)
+	prev, _ := w.Last()
+	samples, errs := smp.SampleAfter(ctx, now, prev)
 	for _, err := range errs {
 		warn(collectorError(err))
 	}

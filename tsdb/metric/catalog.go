@@ -346,4 +346,34 @@ var catalog = []Desc{
 	{"node_nfsd_rpc_errors_total", Counter, "", "Total number of NFSd RPC errors by error type.", "nfsd"},
 	{"node_nfsd_server_rpcs_total", Counter, "", "Total number of NFSd RPCs.", "nfsd"},
 	{"node_nfsd_server_threads", Gauge, "", "Total number of NFSd kernel threads that are running.", "nfsd"},
+
+	// procs: the top processes of each sample set (by CPU over the interval,
+	// by resident memory and by IO; their union), each with the identity
+	// labels pid, start (start time, unix seconds) and comm, plus a
+	// remainder with pid="other", start="0", comm="other" so that the parts
+	// add up to the host's totals. See sampler/procs.go.
+	{"srvmon_process_info", Info, "", "Constant 1 per top process; exe, user (name, or uid when unknown) and ppid describe it, cmdline (truncated) only with record --proc-cmdline.", "procs"},
+	{"srvmon_process_cpu_seconds", Delta, "seconds", "CPU seconds the process used in user or system mode over the interval (other: the host's user+nice+system time from /proc/stat minus the top processes').", "procs"},
+	{"srvmon_process_read_bytes", Delta, "bytes", "Bytes the process caused to be read from storage over the interval (read_bytes of /proc/PID/io; absent when unreadable).", "procs"},
+	{"srvmon_process_written_bytes", Delta, "bytes", "Bytes the process caused to be written to storage over the interval (write_bytes of /proc/PID/io; absent when unreadable).", "procs"},
+	{"srvmon_process_resident_memory_bytes", Gauge, "bytes", "Resident memory of the process (other: all processes' resident memory minus the top processes').", "procs"},
+	{"srvmon_process_threads", Gauge, "", "Threads of the process (other: all processes' threads minus the top processes').", "procs"},
+
+	// cgroups: every cgroup v2 group under the cgroup2 mount (label cgroup,
+	// the path under the mount, such as system.slice/nginx.service).
+	{"srvmon_cgroup_cpu_usage_seconds_total", Counter, "seconds", "CPU seconds used by the group's tasks (usage_usec of cpu.stat).", "cgroups"},
+	{"srvmon_cgroup_cpu_seconds_total", Counter, "seconds", "CPU seconds used by the group's tasks in user or system mode (user_usec, system_usec of cpu.stat).", "cgroups"},
+	{"srvmon_cgroup_memory_bytes", Gauge, "bytes", "Memory used by the group and its descendants (memory.current).", "cgroups"},
+	{"srvmon_cgroup_memory_peak_bytes", Gauge, "bytes", "Highest memory use of the group since it was created (memory.peak).", "cgroups"},
+	{"srvmon_cgroup_memory_anon_bytes", Gauge, "bytes", "Anonymous memory of the group (anon of memory.stat).", "cgroups"},
+	{"srvmon_cgroup_memory_file_bytes", Gauge, "bytes", "File-backed memory (page cache) of the group (file of memory.stat).", "cgroups"},
+	{"srvmon_cgroup_io_read_bytes_total", Counter, "bytes", "Bytes the group read, summed over devices (rbytes of io.stat).", "cgroups"},
+	{"srvmon_cgroup_io_written_bytes_total", Counter, "bytes", "Bytes the group wrote, summed over devices (wbytes of io.stat).", "cgroups"},
+	{"srvmon_cgroup_pressure_cpu_waiting_seconds_total", Counter, "seconds", "Total time in seconds some of the group's tasks waited for CPU time (the some line of cpu.pressure).", "cgroups"},
+	{"srvmon_cgroup_pressure_cpu_stalled_seconds_total", Counter, "seconds", "Total time in seconds none of the group's tasks could make progress for CPU time (the full line of cpu.pressure).", "cgroups"},
+	{"srvmon_cgroup_pressure_memory_waiting_seconds_total", Counter, "seconds", "Total time in seconds some of the group's tasks waited for memory (the some line of memory.pressure).", "cgroups"},
+	{"srvmon_cgroup_pressure_memory_stalled_seconds_total", Counter, "seconds", "Total time in seconds none of the group's tasks could make progress for memory (the full line of memory.pressure).", "cgroups"},
+	{"srvmon_cgroup_pressure_io_waiting_seconds_total", Counter, "seconds", "Total time in seconds some of the group's tasks waited for IO (the some line of io.pressure).", "cgroups"},
+	{"srvmon_cgroup_pressure_io_stalled_seconds_total", Counter, "seconds", "Total time in seconds none of the group's tasks could make progress for IO (the full line of io.pressure).", "cgroups"},
+	{"srvmon_cgroup_pids", Gauge, "", "Tasks (processes and threads) in the group (pids.current).", "cgroups"},
 }

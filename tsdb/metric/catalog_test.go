@@ -46,6 +46,12 @@ func TestCatalogLint(t *testing.T) {
 			if !strings.HasSuffix(m.Name, "_info") {
 				t.Errorf("%s: info metric not ending in _info", m.Name)
 			}
+		case metric.Delta:
+			// An increase over an interval is no counter: readers that take
+			// a _total name for one would compute rates of rates.
+			if strings.HasSuffix(m.Name, "_total") {
+				t.Errorf("%s: delta ending in _total", m.Name)
+			}
 		default:
 			t.Errorf("%s: kind %v", m.Name, m.Kind)
 		}
@@ -77,6 +83,8 @@ func TestLookup(t *testing.T) {
 		{"node_load1", true, metric.Gauge},
 		{"srvmon_boot_info", true, metric.Info},
 		{"srvmon_processes", true, metric.Gauge},
+		{"srvmon_process_cpu_seconds", true, metric.Delta},
+		{"srvmon_cgroup_cpu_usage_seconds_total", true, metric.Counter},
 		{"node_cpu", false, 0},
 		{"zzz", false, 0},
 		{"", false, 0},
@@ -111,11 +119,22 @@ func TestTypeOf(t *testing.T) {
 		{metric.BootInfo, metric.GaugeType, true}, // the text format has no info type
 		{"imported_requests_total", metric.CounterType, false},
 		{"imported_temperature", metric.Untyped, false},
+		{"srvmon_process_read_bytes", metric.GaugeType, true}, // a delta: a gauge whose help says so
 	}
 	for _, tt := range tests {
 		got, help := metric.TypeOf(tt.name)
 		if got != tt.want || (help != "") != tt.wantHelp {
 			t.Errorf("TypeOf(%q) = %v, %q; want %v, help %v", tt.name, got, help, tt.want, tt.wantHelp)
 		}
+	}
+	// Every delta says what it is where it is exposed, and nothing else does.
+	for _, d := range metric.Catalog() {
+		_, help := metric.TypeOf(d.Name)
+		if got := strings.HasSuffix(help, metric.DeltaHelp); got != (d.Kind == metric.Delta) {
+			t.Errorf("TypeOf(%q) help %q: ends with DeltaHelp %v, kind %v", d.Name, help, got, d.Kind)
+		}
+	}
+	if got := metric.Delta.String(); got != "delta" {
+		t.Errorf("Delta.String() = %q", got)
 	}
 }

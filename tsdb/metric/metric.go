@@ -1,5 +1,5 @@
 // Package metric says what a metric srvmon records is: its name, kind
-// (counter, gauge, info), unit and help, and the type it is exposed with
+// (counter, gauge, info, delta), unit and help, and the type it is exposed with
 // in the Prometheus text format (serve's /metrics) and in OpenMetrics
 // (export). It is the one answer to "what type is this metric" for every
 // layer: the sampler that produces the metrics, the store, tsdb/query,
@@ -45,6 +45,15 @@ const (
 	// Info series always have the value 1; their labels carry the
 	// information.
 	Info
+	// Delta values are the increase of an underlying counter over the
+	// interval ending at the sample set, since the previous sample set of
+	// the same boot: a reader's rate over one interval is the value divided
+	// by the interval's length, and over a range the sum of the values
+	// divided by the time the intervals cover. A series that is absent from
+	// a sample set says nothing about that interval (the per-process series
+	// exist only while their process is among the top ones). They are
+	// exposed as gauges, with a help text that says what the value is.
+	Delta
 )
 
 // String returns "counter", "gauge" or "info".
@@ -56,6 +65,8 @@ func (k Kind) String() string {
 		return "gauge"
 	case Info:
 		return "info"
+	case Delta:
+		return "delta"
 	}
 	return "unknown"
 }
@@ -97,6 +108,9 @@ func Lookup(name string) (Desc, bool) {
 	return s[i], true
 }
 
+// DeltaHelp ends the exposed help text of every Delta metric.
+const DeltaHelp = " Delta: the increase over the interval since the previous sample set (divide by the interval for a rate; sum over a range); not a counter."
+
 // Type is the type a metric is exposed with. Its zero value is Untyped.
 type Type int
 
@@ -129,9 +143,11 @@ func (t Type) String() string {
 // ends in _total and untyped otherwise (the raw /proc/vmstat fields, which
 // node_exporter exposes untyped under these names); gauges are gauges, and
 // so are info series, as node_exporter exposes its own: the Prometheus text
-// format, which "promtool check metrics" reads, has no info type. A name the catalog does not know (imported from
-// elsewhere) is a counter when it ends in _total, else untyped, and has no
-// help.
+// format, which "promtool check metrics" reads, has no info type. Deltas
+// are gauges too (neither format has a type for an increase over an
+// interval) and their help ends with DeltaHelp, which says what the value
+// is. A name the catalog does not know (imported from elsewhere) is a
+// counter when it ends in _total, else untyped, and has no help.
 func TypeOf(name string) (Type, string) {
 	d, ok := Lookup(name)
 	if !ok {
@@ -145,6 +161,8 @@ func TypeOf(name string) (Type, string) {
 		return CounterType, d.Help
 	case d.Kind == Gauge || d.Kind == Info:
 		return GaugeType, d.Help
+	case d.Kind == Delta:
+		return GaugeType, d.Help + DeltaHelp
 	}
 	return Untyped, d.Help
 }

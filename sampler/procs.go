@@ -1,0 +1,437 @@
+package sampler
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"unicode/utf8"
+)
+
+func init() {
+	register("procs", true, func() collector { return procsCollector{} })
+}
+
+// MaxCmdline is the most bytes of a command line srvmon_process_info's
+// cmdline label holds (record --proc-cmdline): the arguments joined by
+// spaces, cut at a character boundary.
+const MaxCmdline = 256
+
+// The thresholds a process must reach over an interval to rank by CPU or by
+// IO: a process below them is not a "who" of anything, and ranking it would
+// only churn series (on a host that starts a process a second, most of
+// them are caught alive at a sample set with a few ticks of CPU).
+const (
+	minCPUShare  = 0.005 // of one CPU over the interval (0.3 s a minute)
+	minIOPerSec  = 4096  // bytes a second of the interval read plus written
+	otherLabel   = "other"
+	otherStartLb = "0"
+)
+
+// procsCollector records who uses the host: per sample set the top
+// processes (Options.ProcTop by CPU over the interval, by resident memory
+// and by IO; their union) and a remainder "other" so that the parts add up
+// to the host's totals. Identity labels: pid, start (start time, unix
+// seconds; a reused pid is a new process) and comm.
+//
+//   - srvmon_process_info{pid,start,comm,exe,user,ppid[,cmdline]} 1.
+//     The process state (R, S, D, Z ...) is read but not stored: a label
+//     that flips between R and S from one sample set to the next would make
+//     a new series each time, and whether the process ran is what its CPU
+//     delta says (node_procs_running and node_procs_blocked count the
+//     host's runnable and D-state processes).
+//   - srvmon_process_cpu_seconds{mode="user"|"system"}, Delta: utime and
+//     stime of /proc/PID/stat over the interval (utime includes nice and
+//     guest time, as /proc/stat's user+nice does).
+//   - srvmon_process_read_bytes, srvmon_process_written_bytes, Delta:
+//     read_bytes and write_bytes of /proc/PID/io (storage IO the process
+//     caused); absent for a process whose io file is unreadable (another
+//     user's process when not root).
+//   - srvmon_process_resident_memory_bytes, srvmon_process_threads, Gauge.
+//
+// The deltas need each process's counters at the previous sample set: the
+// collector keeps them in StateFile. They are stored only when that state
+// is from the previous sample set of the same boot (see
+// Sampler.SampleAfter) and at most maxStateAge old; a process that started
+// since then counts from zero. The remainder (pid="other", start="0",
+// comm="other"):
+//
+//   - CPU: the host's process time over the interval, user = user+nice and
+//     system = system of /proc/stat's cpu line, minus the top processes'
+//     deltas, and never below 0 (per-process and per-CPU accounting differ
+//     by a tick or so). What processes that lived and died between two
+//     sample sets used lands here, as do interrupts the kernel charged as
+//     system time to no process.
+//   - IO: the sum of every readable process's delta minus the top's (a
+//     process that ended between two sample sets is not seen).
+//   - memory and threads: the sum over every process minus the top's.
+type procsCollector struct{}
+
+// pidStat is what srvmon reads of /proc/PID/stat.
+type pidStat struct {
+	comm         string
+	state        byte
+	ppid         int
+	utime, stime uint64 // clock ticks
+	threads      uint64
+	start        uint64 // clock ticks after boot
+	vsize        uint64 // bytes
+	rss          uint64 // pages
+}
+
+// parsePIDStat parses /proc/PID/stat. The command name, field 2, is in
+// parentheses and may hold spaces and parentheses itself: the fields are
+// counted from the last ")".
+func parsePIDStat(data string) (pidStat, error) {
+	var p pidStat
+	i, j := strings.IndexByte(data, '('), strings.LastIndexByte(data, ')')
+	if i < 0 || j < i {
+		return p, errors.New("no command name")
+	}
+	p.comm = data[i+1 : j]
+	rest := data[j+1:]
+	// Fields from 3 (state): ppid 4, utime 14, stime 15, num_threads 20,
+	// starttime 22, vsize 23, rss 24.
+	var f string
+	for n := 3; n <= 24; n++ {
+		f, rest = nextField(rest)
+		if f == "" {
+			return p, fmt.Errorf("%d fields, want 24 or more", n-1)
+		}
+		var dst *uint64
+		switch n {
+		case 3:
+			p.state = f[0]
+			continue
+		case 4:
+			v, err := strconv.Atoi(f)
+			if err != nil {
+				return p, fmt.Errorf("field %d: %w", n, err)
+			}
+			p.ppid = v
+			continue
+		case 14:
+			dst = &p.utime
+		case 15:
+			dst = &p.stime
+		case 20:
+			dst = &p.threads
+		case 22:
+			dst = &p.start
+		case 23:
+			dst = &p.vsize
+		case 24:
+			dst = &p.rss
+		default:
+			continue
+		}
+		v, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			return p, fmt.Errorf("field %d: %w", n, err)
+		}
+		*dst = v
+	}
+	return p, nil
+}
+
+// parsePIDIO returns read_bytes and write_bytes of /proc/PID/io.
+func parsePIDIO(data string) (read, write uint64, err error) {
+	found := 0
+	for data != "" && found < 2 {
+		var line string
+		line, data = nextLine(data)
+		var dst *uint64
+		var v string
+		if s, ok := strings.CutPrefix(line, "read_bytes: "); ok {
+			dst, v = &read, s
+		} else if s, ok := strings.CutPrefix(line, "write_bytes: "); ok {
+			dst, v = &write, s
+		} else {
+			continue
+		}
+		if *dst, err = strconv.ParseUint(strings.TrimSpace(v), 10, 64); err != nil {
+			return 0, 0, fmt.Errorf("parse io: %w", err)
+		}
+		found++
+	}
+	if found != 2 {
+		return 0, 0, errors.New("parse io: no read_bytes or write_bytes line")
+	}
+	return read, write, nil
+}
+
+// procSample is one process at this sample set.
+type procSample struct {
+	pid int
+	pidStat
+	cur      procCounters // the counters to remember
+	cpuKnown bool         // du, ds hold the interval's CPU
+	ioKnown  bool         // dr, dw hold the interval's IO
+	du, ds   uint64       // CPU ticks over the interval
+	dr, dw   uint64       // IO bytes over the interval
+}
+
+// readProcs reads every process of HOST_PROC. A process that ends while it
+// is read is left out; an unreadable io file leaves hasIO false.
+func readProcs(r *run) ([]procSample, error) {
+	d, err := os.Open(r.proc)
+	if err != nil {
+		return nil, err
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]procSample, 0, len(names))
+	for _, name := range names {
+		pid, err := strconv.Atoi(name)
+		if err != nil || pid <= 0 {
+			continue
+		}
+		base := r.proc + "/" + name + "/"
+		data, err := r.readFile(base + "stat")
+		if err != nil {
+			continue // ended since the directory was listed
+		}
+		ps, err := parsePIDStat(data)
+		if err != nil {
+			return nil, fmt.Errorf("parse %sstat: %w", base, err)
+		}
+		p := procSample{pid: pid, pidStat: ps}
+		p.cur = procCounters{start: ps.start, utime: ps.utime, stime: ps.stime}
+		if data, err := r.readFile(base + "io"); err == nil {
+			if p.cur.rbytes, p.cur.wbytes, err = parsePIDIO(data); err != nil {
+				return nil, fmt.Errorf("%sio: %w", base, err)
+			}
+			p.cur.hasIO = true
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (procsCollector) update(_ context.Context, r *run) error {
+	st, err := r.procStat()
+	if err != nil {
+		return err
+	}
+	if st.has&(hasBtime|hasTotal) != hasBtime|hasTotal {
+		return errors.New("parse stat: no cpu or btime line")
+	}
+	bootID, err := r.readProc("sys/kernel/random/boot_id")
+	if err != nil {
+		return err
+	}
+	procs, err := readProcs(r)
+	if err != nil {
+		return err
+	}
+	state := r.keeper.get(r, "procs")
+	prev := *state
+	now := samplerState{
+		bootID:  strings.TrimSpace(bootID),
+		at:      r.at.Unix(),
+		cpuUser: st.total.ticks[0] + st.total.ticks[1],
+		cpuSys:  st.total.ticks[2],
+		procs:   make(map[int]procCounters, len(procs)),
+		lacked:  prev.lacked,
+	}
+	for _, p := range procs {
+		now.procs[p.pid] = p.cur
+	}
+	*state = now
+	valid := prev.at > 0 && prev.bootID == now.bootID && now.at > prev.at &&
+		now.at-prev.at <= int64(maxStateAge.Seconds()) && (r.prev.IsZero() || r.prev.Unix() == prev.at) &&
+		now.cpuUser >= prev.cpuUser && now.cpuSys >= prev.cpuSys
+	convertProcs(r, procs, &prev, &now, st.btime, valid)
+	return nil
+}
+
+// convertProcs computes the deltas (when valid), picks the top processes
+// and emits their series and the remainder's.
+func convertProcs(r *run, procs []procSample, prev, now *samplerState, btime uint64, valid bool) {
+	interval := float64(now.at - prev.at)
+	if valid {
+		for i := range procs {
+			p := &procs[i]
+			old, seen := prev.procs[p.pid]
+			switch {
+			case seen && old.start == p.start:
+			case int64(btime+p.start/userHZ) >= prev.at:
+				old = procCounters{start: p.start, hasIO: true} // started since: counts from zero
+			default:
+				continue // there then but not in the state (unreadable): no delta
+			}
+			if p.utime >= old.utime && p.stime >= old.stime {
+				p.cpuKnown, p.du, p.ds = true, p.utime-old.utime, p.stime-old.stime
+			}
+			if c := p.cur; c.hasIO && old.hasIO && c.rbytes >= old.rbytes && c.wbytes >= old.wbytes {
+				p.ioKnown, p.dr, p.dw = true, c.rbytes-old.rbytes, c.wbytes-old.wbytes
+			}
+		}
+	}
+	top := pickTop(procs, r.opts.ProcTop, interval)
+	pageSize := uint64(os.Getpagesize())
+	var users map[uint32]string
+	var topUser, topSys, topRead, topWrite, allRead, allWrite, topRSS, allRSS, topThreads, allThreads uint64
+	for i := range procs {
+		p := &procs[i]
+		allRSS += p.rss
+		allThreads += p.threads
+		if p.ioKnown {
+			allRead += p.dr
+			allWrite += p.dw
+		}
+	}
+	for _, i := range top {
+		p := &procs[i]
+		pid := strconv.Itoa(p.pid)
+		start := strconv.FormatUint(btime+p.start/userHZ, 10)
+		comm := labelText(p.comm)
+		base := r.proc + "/" + pid + "/"
+		exe, _ := os.Readlink(base + "exe")
+		user := ""
+		var sys syscall.Stat_t
+		if syscall.Stat(base, &sys) == nil {
+			if users == nil {
+				users = readUsers(r)
+			}
+			if user = users[sys.Uid]; user == "" {
+				user = strconv.FormatUint(uint64(sys.Uid), 10)
+			}
+		}
+		cmdline := ""
+		if r.opts.ProcCmdline {
+			if data, err := r.readFile(base + "cmdline"); err == nil {
+				cmdline = cmdlineLabel(data)
+			}
+		}
+		r.add("srvmon_process_info", 1, "cmdline", cmdline, "comm", comm, "exe", labelText(exe), "pid", pid,
+			"ppid", strconv.Itoa(p.ppid), "start", start, "user", user)
+		if p.cpuKnown {
+			r.add("srvmon_process_cpu_seconds", float64(p.ds)/userHZ, "comm", comm, "mode", "system", "pid", pid, "start", start)
+			r.add("srvmon_process_cpu_seconds", float64(p.du)/userHZ, "comm", comm, "mode", "user", "pid", pid, "start", start)
+			topUser += p.du
+			topSys += p.ds
+		}
+		if p.ioKnown {
+			r.add("srvmon_process_read_bytes", float64(p.dr), "comm", comm, "pid", pid, "start", start)
+			r.add("srvmon_process_written_bytes", float64(p.dw), "comm", comm, "pid", pid, "start", start)
+			topRead += p.dr
+			topWrite += p.dw
+		}
+		r.add("srvmon_process_resident_memory_bytes", float64(p.rss*pageSize), "comm", comm, "pid", pid, "start", start)
+		r.add("srvmon_process_threads", float64(p.threads), "comm", comm, "pid", pid, "start", start)
+		topRSS += p.rss
+		topThreads += p.threads
+	}
+	o := [...]string{"comm", otherLabel, "pid", otherLabel, "start", otherStartLb}
+	r.add("srvmon_process_info", 1, o[:]...)
+	if valid {
+		user := sub0(now.cpuUser-prev.cpuUser, topUser)
+		sys := sub0(now.cpuSys-prev.cpuSys, topSys)
+		r.add("srvmon_process_cpu_seconds", float64(sys)/userHZ, "comm", otherLabel, "mode", "system", "pid", otherLabel, "start", otherStartLb)
+		r.add("srvmon_process_cpu_seconds", float64(user)/userHZ, "comm", otherLabel, "mode", "user", "pid", otherLabel, "start", otherStartLb)
+		r.add("srvmon_process_read_bytes", float64(allRead-topRead), o[:]...)
+		r.add("srvmon_process_written_bytes", float64(allWrite-topWrite), o[:]...)
+	}
+	r.add("srvmon_process_resident_memory_bytes", float64((allRSS-topRSS)*pageSize), o[:]...)
+	r.add("srvmon_process_threads", float64(allThreads-topThreads), o[:]...)
+}
+
+// sub0 is a-b, or 0 when b is larger.
+func sub0(a, b uint64) uint64 {
+	if b > a {
+		return 0
+	}
+	return a - b
+}
+
+// pickTop returns the indexes of the processes to store, in pid order: the
+// union of the top n by CPU over the interval, by resident memory and by
+// IO. Ranking by CPU and by IO needs the process's delta and at least
+// minCPUShare and minIOPerSec over the interval (interval seconds).
+func pickTop(procs []procSample, n int, interval float64) []int {
+	chosen := make(map[int]bool, 3*n)
+	rank := func(key func(p *procSample) (uint64, bool)) {
+		idx := make([]int, 0, len(procs))
+		for i := range procs {
+			if _, ok := key(&procs[i]); ok {
+				idx = append(idx, i)
+			}
+		}
+		slices.SortFunc(idx, func(a, b int) int {
+			ka, _ := key(&procs[a])
+			kb, _ := key(&procs[b])
+			return cmp.Or(cmp.Compare(kb, ka), cmp.Compare(procs[a].pid, procs[b].pid))
+		})
+		for _, i := range idx[:min(n, len(idx))] {
+			chosen[i] = true
+		}
+	}
+	minTicks := max(1, uint64(minCPUShare*interval*userHZ))
+	minIO := max(1, uint64(minIOPerSec*interval))
+	rank(func(p *procSample) (uint64, bool) { return p.du + p.ds, p.cpuKnown && p.du+p.ds >= minTicks })
+	rank(func(p *procSample) (uint64, bool) { return p.rss, p.rss > 0 })
+	rank(func(p *procSample) (uint64, bool) { return p.dr + p.dw, p.ioKnown && p.dr+p.dw >= minIO })
+	out := make([]int, 0, len(chosen))
+	for i := range chosen {
+		out = append(out, i)
+	}
+	slices.SortFunc(out, func(a, b int) int { return cmp.Compare(procs[a].pid, procs[b].pid) })
+	return out
+}
+
+// labelText makes s a label value: valid UTF-8.
+func labelText(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// cmdlineLabel turns /proc/PID/cmdline (arguments ended by NUL bytes) into
+// the arguments joined by spaces, at most MaxCmdline bytes.
+func cmdlineLabel(data string) string {
+	s := labelText(strings.TrimRight(strings.ReplaceAll(strings.TrimRight(data, "\x00"), "\x00", " "), " "))
+	if len(s) <= MaxCmdline {
+		return s
+	}
+	cut := MaxCmdline
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
+// readUsers maps uids to user names from HOST_ROOT/etc/passwd; a host
+// without it gives uids only.
+func readUsers(r *run) map[uint32]string {
+	users := map[uint32]string{}
+	data, err := r.readFile(filepath.Join(r.root, "etc/passwd"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return users
+	}
+	for data != "" {
+		var line string
+		line, data = nextLine(data)
+		f := strings.SplitN(line, ":", 4)
+		if len(f) < 3 || f[0] == "" {
+			continue
+		}
+		if uid, err := strconv.ParseUint(f[2], 10, 32); err == nil {
+			if _, dup := users[uint32(uid)]; !dup {
+				users[uint32(uid)] = f[0]
+			}
+		}
+	}
+	return users
+}
