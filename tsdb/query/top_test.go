@@ -1,0 +1,202 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/param"
+)
+
+// proc returns the samples of one process in one sample set: CPU user and
+// system seconds, RSS and read bytes, and its info series.
+func proc(pid, start, comm, user string, cpuUser, cpuSys, rss, read float64) []tsdb.Sample {
+	id := []string{"pid", pid, "start", start, "comm", comm}
+	with := func(kv ...string) []string { return append(append([]string{}, id...), kv...) }
+	return []tsdb.Sample{
+		smp(ProcessInfo, 1, with("exe", "/usr/bin/"+comm, "user", user, "ppid", "1")...),
+		smp(ProcessCPU, cpuUser, with("mode", "user")...),
+		smp(ProcessCPU, cpuSys, with("mode", "system")...),
+		smp(ProcessRSS, rss, id...),
+		smp(ProcessRead, read, id...),
+		smp(ProcessWritten, 0, id...),
+		smp(ProcessThreads, 2, id...),
+	}
+}
+
+// otherProc returns the remainder's samples of one sample set.
+func otherProc(cpu float64) []tsdb.Sample {
+	id := []string{"pid", OtherProcessPID, "start", "0", "comm", "other"}
+	return []tsdb.Sample{
+		smp(ProcessCPU, cpu, append(id, "mode", "user")...),
+		smp(ProcessCPU, 0, append(id, "mode", "system")...),
+		smp(ProcessRSS, 10<<20, id...),
+		smp(ProcessRead, 0, id...),
+		smp(ProcessWritten, 600, id...),
+	}
+}
+
+// topStore holds four sample sets a minute apart on a 2-CPU host (120 CPU
+// seconds a minute): make in the last three, cc1 only in the third, pid
+// 300 twice (postgres started at 500, then at 3000 a new process with the
+// same pid), the remainder in every set.
+func topStore(t *testing.T) *tsdb.Store {
+	s := newStore(t)
+	sets := [][]tsdb.Sample{
+		// the first set's deltas have no interval in the range: not counted
+		append(proc("100", "1000", "make", "build", 999, 999, 1<<30, 999), otherProc(999)...),
+		append(append(proc("100", "1000", "make", "build", 30, 6, 100<<20, 6000), proc("300", "500", "postgres", "postgres", 3, 0, 40<<20, 0)...), otherProc(1)...),
+		append(append(proc("100", "1000", "make", "build", 30, 6, 200<<20, 6000), proc("200", "2000", "cc1", "build", 12, 0, 50<<20, 0)...), otherProc(1)...),
+		append(append(proc("100", "1000", "make", "build", 30, 6, 300<<20, 6000), proc("300", "3000", "postgres", "postgres", 6, 0, 60<<20, 0)...), otherProc(1)...),
+	}
+	for i, set := range sets {
+		set = append(set, bootSample("b1"),
+			smp("srvmon_cpu_seconds_total", float64(1000+80*i), "mode", "user"),
+			smp("srvmon_cpu_seconds_total", float64(5000+40*i), "mode", "idle"),
+			smp("node_memory_MemTotal_bytes", 1<<30))
+		appendSet(t, s, at(int64(60*i)), set...)
+	}
+	return s
+}
+
+func TestTopExactNumbers(t *testing.T) {
+	s := topStore(t)
+	r, err := Top(context.Background(), s, TopOptions{From: at(0), To: at(240)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r.Covered, 3*time.Minute; got != want {
+		t.Errorf("Covered = %v, want %v", got, want)
+	}
+	type row struct {
+		pid, comm, user string
+		start           int64
+		cpu, share, rss float64
+		read            float64
+		sets            int
+	}
+	want := []row{
+		{"100", "make", "build", 1000, 108.0 / 180 * 100, 108.0 / 360 * 100, 200 << 20, 100, 3},
+		{"200", "cc1", "build", 2000, 12.0 / 180 * 100, 12.0 / 360 * 100, 50 << 20, 0, 1},
+		{"300", "postgres", "postgres", 3000, 6.0 / 180 * 100, 6.0 / 360 * 100, 60 << 20, 0, 1},
+		{"300", "postgres", "postgres", 500, 3.0 / 180 * 100, 3.0 / 360 * 100, 40 << 20, 0, 1},
+	}
+	if len(r.Processes) != len(want) {
+		t.Fatalf("%d processes, want %d: %+v", len(r.Processes), len(want), r.Processes)
+	}
+	for i, w := range want {
+		p := r.Processes[i]
+		if p.PID != w.pid || p.Comm != w.comm || p.User != w.user || p.Start.Unix() != w.start || !close(p.CPU, w.cpu) ||
+			!close(p.CPUShare, w.share) || !close(p.RSS, w.rss) || !close(p.ReadRate, w.read) || p.Sets != w.sets {
+			t.Errorf("row %d = %s %s %s start %d cpu %g share %g rss %g read %g sets %d, want %+v",
+				i, p.PID, p.Comm, p.User, p.Start.Unix(), p.CPU, p.CPUShare, p.RSS, p.ReadRate, p.Sets, w)
+		}
+	}
+	if p := r.Processes[0]; !close(p.UserCPU, 50) || !close(p.SystemCPU, 10) || p.RSSMax != 300<<20 || p.Exe != "/usr/bin/make" ||
+		!close(p.MemShare, 100*200.0/1024) || !close(p.IOShare, 100*18000.0/(18000+1800)) {
+		t.Errorf("make: %+v", p)
+	}
+	if o := r.Other; !close(o.CPUSeconds, 3) || !close(o.WriteRate, 10) || o.PID != OtherProcessPID {
+		t.Errorf("other: %+v", o)
+	}
+	// The parts add up to the host: 132 CPU seconds of 360.
+	if h := r.Host; !close(h.CPUSeconds, 132) || !close(h.CPU, 132.0/180*100) || !close(h.CPUShare, 132.0/360*100) ||
+		!close(h.CPUs, 2) || h.MemTotal != 1<<30 || !close(h.ReadRate, 100) || !close(h.WriteRate, 10) {
+		t.Errorf("host: %+v", h)
+	}
+
+	// N=2: the rest goes to the remainder, and the total stays.
+	r2, err := Top(context.Background(), s, TopOptions{From: at(0), To: at(240), N: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r2.Processes) != 2 || !close(r2.Other.CPUSeconds, 12) || !close(r2.Host.CPUSeconds, 132) {
+		t.Errorf("N=2: %d rows, other %g s, host %g s", len(r2.Processes), r2.Other.CPUSeconds, r2.Host.CPUSeconds)
+	}
+}
+
+func TestTopByAndAt(t *testing.T) {
+	s := topStore(t)
+	r, err := Top(context.Background(), s, TopOptions{From: at(0), To: at(240), By: "mem", N: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Processes) != 1 || r.Processes[0].Comm != "make" || r.By != "mem" {
+		t.Errorf("by mem: %+v", r.Processes)
+	}
+	// At 100 s: the interval from 60 to 120, where cc1 ran.
+	r, err = Top(context.Background(), s, TopOptions{From: at(0), To: at(240), At: at(100)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.From.Equal(at(60)) || !r.To.Equal(at(120)) || r.Covered != time.Minute || len(r.Processes) != 2 {
+		t.Fatalf("at 100: %v..%v covered %v, %d rows", r.From, r.To, r.Covered, len(r.Processes))
+	}
+	if p := r.Processes[1]; p.Comm != "cc1" || !close(p.CPU, 20) || !close(p.CPUShare, 10) || p.RSS != 50<<20 {
+		t.Errorf("cc1 at 100: %+v", p)
+	}
+	if p := r.Processes[0]; !close(p.CPU, 60) || p.RSS != 200<<20 {
+		t.Errorf("make at 100: %+v", p)
+	}
+	if d := r.WithoutDetails(); d.Processes[0].User != "" || d.Processes[0].Exe != "" || r.Processes[0].User != "build" {
+		t.Errorf("WithoutDetails: %+v (original %+v)", d.Processes[0], r.Processes[0])
+	}
+}
+
+func TestTopErrors(t *testing.T) {
+	s := topStore(t)
+	var pe *param.Error
+	if _, err := Top(context.Background(), s, TopOptions{From: at(0), To: at(240), By: "disk"}); !errors.As(err, &pe) || pe.Param != "by" {
+		t.Errorf("by disk: %v", err)
+	}
+	if _, err := Top(context.Background(), s, TopOptions{From: at(1000), To: at(2000)}); !errors.Is(err, ErrNoData) {
+		t.Errorf("empty range: %v", err)
+	}
+	if _, err := Top(context.Background(), s, TopOptions{From: at(0), To: at(240), At: at(500)}); !errors.Is(err, ErrNoData) {
+		t.Errorf("at after the last set: %v", err)
+	}
+}
+
+func TestServices(t *testing.T) {
+	s := newStore(t)
+	for i := range 3 {
+		cg := func(name string, v float64, cgroup string, kv ...string) tsdb.Sample {
+			return smp(name, v, append([]string{"cgroup", cgroup}, kv...)...)
+		}
+		x := float64(i)
+		appendSet(t, s, at(int64(60*i)), bootSample("b1"),
+			smp("srvmon_cpu_seconds_total", 1000+120*x, "mode", "user"),
+			cg("srvmon_cgroup_cpu_usage_seconds_total", 100+30*x, "system.slice/nginx.service"),
+			cg("srvmon_cgroup_cpu_seconds_total", 80+24*x, "system.slice/nginx.service", "mode", "user"),
+			cg("srvmon_cgroup_memory_bytes", 100e6+10e6*x, "system.slice/nginx.service"),
+			cg("srvmon_cgroup_memory_peak_bytes", 200e6+x, "system.slice/nginx.service"),
+			cg("srvmon_cgroup_io_read_bytes_total", 1e6+6000*x, "system.slice/nginx.service"),
+			cg("srvmon_cgroup_pressure_io_waiting_seconds_total", 5+6*x, "system.slice/nginx.service"),
+			cg("srvmon_cgroup_cpu_usage_seconds_total", 100+6*x, "system.slice/cron.service"),
+			cg("srvmon_cgroup_memory_bytes", 500e6, "system.slice/cron.service"),
+		)
+	}
+	r, err := Services(context.Background(), s, ServicesOptions{From: at(0), To: at(180)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Services) != 2 {
+		t.Fatalf("%d services: %+v", len(r.Services), r.Services)
+	}
+	n := r.Services[0]
+	if n.Cgroup != "system.slice/nginx.service" || !close(n.CPU, 50) || !close(n.UserCPU, 40) || !close(n.CPUShare, 25) ||
+		!close(n.Memory, 110e6) || n.MemoryPeak != 200e6+2 || !close(n.ReadRate, 100) || !close(n.IOWaiting, 10) ||
+		!math.IsNaN(n.SystemCPU) || !math.IsNaN(n.Pids) {
+		t.Errorf("nginx: %+v", n)
+	}
+	r, err = Services(context.Background(), s, ServicesOptions{From: at(0), To: at(180), By: "mem", N: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Services) != 1 || r.Services[0].Cgroup != "system.slice/cron.service" || !close(r.Services[0].CPU, 10) {
+		t.Errorf("by mem: %+v", r.Services)
+	}
+}
