@@ -103,7 +103,11 @@ Examples:
   srvmon query net --last 30d --step 1h --agg max --format csv -o net.csv
   srvmon query net --interface eth0 --step 1d --agg sum   # bytes per day
   srvmon query 'node_disk_read_bytes_total{device="sda"}' --last 1h
-  srvmon query cpu --per-cpu --from "2024-05-01 13:00" --to "2024-05-01 14:00"`,
+  srvmon query cpu --per-cpu --from "2024-05-01 13:00" --to "2024-05-01 14:00"
+
+'srvmon query top' and 'srvmon query services' list who used the host: the
+top processes and the services (see their --help).`,
+		Commands: []*cli.Command{newQueryTopCommand(), newQueryServicesCommand()},
 		Flags: []cli.Flag{
 			dataFlag(),
 			&cli.StringFlag{Name: "from", Usage: "start of the range, `TIME` (default: midnight today)"},

@@ -5,6 +5,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -238,7 +239,7 @@ func (t *useTable) writeTable(w io.Writer, o Options) error {
 	for i, f := range t.fields {
 		if f.head != "" || i == 0 && t.multiInstance() {
 			cols = append(cols, i)
-			tt.header = append(tt.header, cmpOr(f.head, "INSTANCE"))
+			tt.header = append(tt.header, cmp.Or(f.head, "INSTANCE"))
 			tt.right = append(tt.right, !f.isText && !f.isTime)
 		}
 	}
@@ -263,13 +264,6 @@ func (t *useTable) writeTable(w io.Writer, o Options) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // writeCSV writes a row per row and field (long) or per row (wide),

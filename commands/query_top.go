@@ -1,0 +1,201 @@
+package commands
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/srvmon/srvmon/report"
+	"github.com/srvmon/srvmon/tsdb/param"
+	"github.com/srvmon/srvmon/tsdb/query"
+)
+
+// TopOptions are the settings of QueryTop.
+type TopOptions struct {
+	DataDir string
+	// Services lists services (cgroups) instead of processes.
+	Services bool
+	// From, To and Last are the range flags as given, read by
+	// query.ParseRange (default: the last hour); At, when not "", asks for
+	// the interval between two sample sets that holds that time.
+	From, To, Last, At string
+	UTC                bool
+	By                 string // cpu (the default), mem or io
+	N                  int    // rows; 0: query.DefaultTopN processes, every service
+	Format             string // table (the default), csv, json or ndjson
+	CSVLayout          string
+	Output             string
+	Now                time.Time // the current time; zero: time.Now()
+	Stderr             io.Writer // gets a warning per damaged file met; nil: none
+}
+
+func topFlags() []cli.Flag {
+	return []cli.Flag{
+		dataFlag(),
+		&cli.StringFlag{Name: "from", Usage: "start of the range, `TIME` (default: an hour before --to)"},
+		&cli.StringFlag{Name: "to", Usage: "end of the range, `TIME` (default: now)"},
+		&cli.StringFlag{Name: "last", Usage: "the range is the `DURATION` before --to, such as 10m or 2h"},
+		&cli.StringFlag{Name: "at", Usage: "only the interval between two recording runs that holds `TIME`"},
+		&cli.BoolFlag{Name: "utc", Usage: "read and show times in UTC instead of local time"},
+		&cli.StringFlag{Name: "by", Value: "cpu", Usage: "rank by `RESOURCE`: " + strings.Join(query.TopBy(), ", ")},
+		&cli.IntFlag{Name: "n", Usage: "show the first `N` rows (default: 10 processes, every service)"},
+		&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: report.FormatTable,
+			Usage: "output `FORMAT`: " + strings.Join(report.TopFormats(), ", ")},
+		&cli.StringFlag{Name: "csv-layout", Value: report.CSVLong, Usage: "csv `LAYOUT`: long (a row per process and quantity) or wide (a row per process)"},
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` instead of stdout", TakesFile: true},
+	}
+}
+
+func topAction(services bool) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		if err := noArgs(cmd); err != nil {
+			return err
+		}
+		return QueryTop(ctx, TopOptions{
+			DataDir: cmd.String("data"), Services: services,
+			From: cmd.String("from"), To: cmd.String("to"), Last: cmd.String("last"), At: cmd.String("at"),
+			UTC: cmd.Bool("utc"), By: cmd.String("by"), N: int(cmd.Int("n")),
+			Format: cmd.String("format"), CSVLayout: cmd.String("csv-layout"), Output: cmd.String("output"),
+			Stderr: cmd.Root().ErrWriter,
+		}, cmd.Root().Writer)
+	}
+}
+
+func newQueryTopCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "top",
+		Usage: "the processes that used most CPU, memory or IO over a range or at a time",
+		Description: `top lists the processes that used most of a resource (--by cpu, mem or io)
+over the range, from what record stored: the top processes of each run by
+CPU, memory and IO, and a remainder ("other") so that the rows add up to
+the host ("all processes").
+
+  CPU%       percent of one CPU, as pidstat and top show it (200% is two
+             CPUs), over the whole range: a process stored in only some runs
+             counted in the remainder in the others
+  USR% SYS%  the user and system parts
+  HOST CPU%  percent of all the host's CPU time (the cpu view's scale)
+  RSS        resident memory, averaged over the runs that stored the process
+  MEM%       RSS in percent of the host's memory
+  READ/s WRITE/s  bytes read from and written to storage per second
+  IO%        read plus written bytes in percent of all processes'
+
+A pid reused by a new process is another row (processes are told apart by
+pid and start time). CSV and JSON add the start time, the parent pid, the
+executable, the command line (recorded with --proc-cmdline only), CPU
+seconds, the peak RSS and the runs that stored the process.
+
+The range is the last hour unless --from, --to, --last say otherwise;
+--at TIME takes the one interval between two recording runs that holds TIME
+(the minute before a run, at one run a minute). Times are
+  ` + query.TimeForms + `.
+
+Examples:
+  srvmon query top                          # the last hour, by CPU
+  srvmon query top --by mem -n 5 --last 1d
+  srvmon query top --at "2024-05-01 03:12" --by io
+  srvmon query top --from 16:10 --to 16:15 --format json`,
+		Flags:  topFlags(),
+		Action: topAction(false),
+	}
+}
+
+func newQueryServicesCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "services",
+		Usage: "CPU, memory, IO and pressure per service (cgroup) over a range or at a time",
+		Description: `services lists the cgroups record stored (systemd services and slices,
+containers) with what each used over the range, sorted by --by:
+
+  CPU%        percent of one CPU; USR% SYS% its parts; HOST CPU% percent of
+              all the host's CPU time
+  MEM PEAK    average memory (memory.current) and the largest memory.peak
+  READ/s WRITE/s  bytes per second (io.stat)
+  PSI CPU, PSI MEM, PSI IO  percent of the time some task of the cgroup
+              waited for the resource (pressure "some"; CSV and JSON also
+              have "full", every task stalled)
+  TASKS       average number of tasks
+
+An empty field is a file the kernel did not give for that cgroup (a
+controller not enabled for it). The range and --at are as for 'srvmon query
+top'.
+
+Examples:
+  srvmon query services --last 6h --by mem
+  srvmon query services --at 03:12 --format csv --csv-layout wide`,
+		Flags:  topFlags(),
+		Action: topAction(true),
+	}
+}
+
+// QueryTop computes the top processes (or services) over the range o asks
+// and writes them in o.Format to o.Output or stdout.
+func QueryTop(ctx context.Context, o TopOptions, stdout io.Writer) error {
+	o.Format = cmp.Or(o.Format, report.FormatTable)
+	if !slices.Contains(report.TopFormats(), o.Format) {
+		return usagef("unknown --format %q; use %s", o.Format, strings.Join(report.TopFormats(), ", "))
+	}
+	o.CSVLayout = cmp.Or(o.CSVLayout, report.CSVLong)
+	if !slices.Contains(report.CSVLayouts(), o.CSVLayout) {
+		return usagef("unknown --csv-layout %q; use %s", o.CSVLayout, strings.Join(report.CSVLayouts(), " or "))
+	}
+	last := o.Last
+	if o.From == "" && last == "" {
+		last = "1h"
+	}
+	from, to, loc, err := timeRange(o.From, o.To, last, o.UTC, o.Now)
+	if err != nil {
+		return err
+	}
+	var at time.Time
+	if o.At != "" {
+		now := o.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		if at, err = query.ParseTime(o.At, now, loc); err != nil {
+			return usagef("--at: %v", err)
+		}
+		// The interval holding --at is searched around it.
+		from, to = at.Add(-24*time.Hour), at.Add(24*time.Hour)
+	}
+	store, err := openStore(o.DataDir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	defer warnDamage(o.Stderr, store)
+	var write func(io.Writer) error
+	ro := report.Options{Loc: loc, CSVLayout: o.CSVLayout}
+	if o.Services {
+		var r *query.ServicesResult
+		r, err = query.Services(ctx, store, query.ServicesOptions{From: from, To: to, At: at, By: o.By, N: o.N})
+		write = func(w io.Writer) error { return report.WriteServices(w, r, o.Format, ro) }
+	} else {
+		var r *query.TopResult
+		r, err = query.Top(ctx, store, query.TopOptions{From: from, To: to, At: at, By: o.By, N: o.N})
+		write = func(w io.Writer) error { return report.WriteTop(w, r, o.Format, ro) }
+	}
+	var pe *param.Error
+	switch {
+	case errors.As(err, &pe):
+		return usageOf(err)
+	case errors.Is(err, query.ErrNoData):
+		return err
+	case err != nil:
+		return fmt.Errorf("query %s: %w", o.DataDir, err)
+	}
+	return writeOutput(o.Output, stdout, func(out io.Writer) error {
+		if err := write(out); err != nil {
+			return fmt.Errorf("query: %w", err)
+		}
+		return nil
+	})
+}
