@@ -8,13 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
-
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/metric"
@@ -144,94 +138,54 @@ func readTextfile(path string, seen map[string]string) (float64, []tsdb.Sample, 
 // series that are not valid for the store, and series that an earlier file
 // (in seen) already has.
 func parseTextfile(data string, seen map[string]string) ([]tsdb.Sample, *textfileSkip) {
-	p := expfmt.NewTextParser(model.LegacyValidation)
-	fams, err := p.TextToMetricFamilies(strings.NewReader(data))
+	var out []tsdb.Sample
+	own := map[string]bool{}
+	var skip *textfileSkip
+	err := parsePromText(data, func(s promSample) error {
+		var ser tsdb.Series
+		if ser, skip = checkTextfileSample(s, seen, own); skip != nil {
+			return skip.err
+		}
+		if !math.IsNaN(s.value) && !math.IsInf(s.value, 0) {
+			out = append(out, tsdb.Sample{Series: ser, Value: s.value})
+		}
+		return nil
+	})
+	if skip != nil {
+		return nil, skip
+	}
 	if err != nil {
 		return nil, &textfileSkip{reason: "malformed", err: err}
 	}
-	names := make([]string, 0, len(fams))
-	for n := range fams {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	var out []tsdb.Sample
-	own := map[string]bool{}
-	emit := func(name string, labels []*dto.LabelPair, extraName, extraValue string, v float64) *textfileSkip {
-		if _, ok := metric.Lookup(name); ok || strings.HasPrefix(name, "srvmon_textfile_") {
-			return &textfileSkip{reason: "collision", err: fmt.Errorf("metric %s is one of srvmon's own", name)}
-		}
-		kv := make([]string, 0, 2*len(labels)+2)
-		for _, lp := range labels {
-			if lp.GetName() == "instance" {
-				return &textfileSkip{reason: "invalid", err: fmt.Errorf("%s: the instance label is srvmon's", name)}
-			}
-			kv = append(kv, lp.GetName(), lp.GetValue())
-		}
-		if extraName != "" {
-			kv = append(kv, extraName, extraValue)
-		}
-		ser := tsdb.NewSeries(name, kv...)
-		if err := ser.Validate(); err != nil {
-			return &textfileSkip{reason: "invalid", err: err}
-		}
-		if f, dup := seen[ser.Key()]; dup {
-			return &textfileSkip{reason: "collision", err: fmt.Errorf("series %s is also in %s", ser.Key(), filepath.Base(f))}
-		}
-		if own[ser.Key()] {
-			return &textfileSkip{reason: "malformed", err: fmt.Errorf("series %s appears twice", ser.Key())}
-		}
-		own[ser.Key()] = true
-		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			out = append(out, tsdb.Sample{Series: ser, Value: v})
-		}
-		return nil
-	}
-	for _, name := range names {
-		fam := fams[name]
-		for _, m := range fam.GetMetric() {
-			if m.TimestampMs != nil {
-				return nil, &textfileSkip{reason: "timestamp", err: fmt.Errorf("%s has a timestamp; textfiles must not", name)}
-			}
-			var skip *textfileSkip
-			ls := m.GetLabel()
-			switch fam.GetType() {
-			case dto.MetricType_COUNTER:
-				skip = emit(name, ls, "", "", m.GetCounter().GetValue())
-			case dto.MetricType_GAUGE:
-				skip = emit(name, ls, "", "", m.GetGauge().GetValue())
-			case dto.MetricType_SUMMARY:
-				s := m.GetSummary()
-				for _, q := range s.GetQuantile() {
-					if skip == nil {
-						skip = emit(name, ls, "quantile", strconv.FormatFloat(q.GetQuantile(), 'g', -1, 64), q.GetValue())
-					}
-				}
-				if skip == nil {
-					skip = emit(name+"_sum", ls, "", "", s.GetSampleSum())
-				}
-				if skip == nil {
-					skip = emit(name+"_count", ls, "", "", float64(s.GetSampleCount()))
-				}
-			case dto.MetricType_HISTOGRAM:
-				h := m.GetHistogram()
-				for _, b := range h.GetBucket() {
-					if skip == nil {
-						skip = emit(name+"_bucket", ls, "le", strconv.FormatFloat(b.GetUpperBound(), 'g', -1, 64), float64(b.GetCumulativeCount()))
-					}
-				}
-				if skip == nil {
-					skip = emit(name+"_sum", ls, "", "", h.GetSampleSum())
-				}
-				if skip == nil {
-					skip = emit(name+"_count", ls, "", "", float64(h.GetSampleCount()))
-				}
-			default:
-				skip = emit(name, ls, "", "", m.GetUntyped().GetValue())
-			}
-			if skip != nil {
-				return nil, skip
-			}
-		}
-	}
 	return out, nil
+}
+
+// checkTextfileSample returns a sample's series, or why the sample makes its
+// file unusable. own holds the series of the file so far; the sample's is
+// added.
+func checkTextfileSample(s promSample, seen map[string]string, own map[string]bool) (tsdb.Series, *textfileSkip) {
+	if s.stamped {
+		return tsdb.Series{}, &textfileSkip{reason: "timestamp", err: fmt.Errorf("%s has a timestamp; textfiles must not", s.name)}
+	}
+	if _, ok := metric.Lookup(s.name); ok || strings.HasPrefix(s.name, "srvmon_textfile_") {
+		return tsdb.Series{}, &textfileSkip{reason: "collision", err: fmt.Errorf("metric %s is one of srvmon's own", s.name)}
+	}
+	for i := 0; i < len(s.kv); i += 2 {
+		if s.kv[i] == "instance" {
+			return tsdb.Series{}, &textfileSkip{reason: "invalid", err: fmt.Errorf("%s: the instance label is srvmon's", s.name)}
+		}
+	}
+	ser := tsdb.NewSeries(s.name, s.kv...)
+	if err := ser.Validate(); err != nil {
+		return tsdb.Series{}, &textfileSkip{reason: "invalid", err: err}
+	}
+	key := ser.Key()
+	if f, dup := seen[key]; dup {
+		return tsdb.Series{}, &textfileSkip{reason: "collision", err: fmt.Errorf("series %s is also in %s", key, filepath.Base(f))}
+	}
+	if own[key] {
+		return tsdb.Series{}, &textfileSkip{reason: "malformed", err: fmt.Errorf("series %s appears twice", key)}
+	}
+	own[key] = true
+	return ser, nil
 }

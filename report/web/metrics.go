@@ -1,17 +1,15 @@
 package web
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"google.golang.org/protobuf/proto"
-
+	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/metric"
+	"github.com/srvmon/srvmon/tsdb/openmetrics"
 )
 
 // lastSampleMetric is the one series /metrics adds to what the store
@@ -37,22 +35,74 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, fmt.Errorf("metrics: %w", err))
 		return
 	}
-	format := expfmt.Negotiate(r.Header)
-	var buf bytes.Buffer
-	enc := expfmt.NewEncoder(&buf, format)
-	for _, mf := range metricFamilies(snap, s.o.Now().Add(-s.o.Stale).Unix()) {
-		if err := enc.Encode(mf); err != nil {
-			s.serverError(w, r, fmt.Errorf("metrics: encode %s: %w", mf.GetName(), err))
-			return
+	fams := metricFamilies(snap, s.o.Now().Add(-s.o.Stale).Unix())
+	contentType, proto := negotiateExposition(r.Header.Get("Accept"))
+	var body []byte
+	if proto {
+		body = openmetrics.AppendProtoDelimited(nil, fams)
+	} else {
+		body = openmetrics.AppendText(nil, fams)
+	}
+	s.send(w, r, contentType, http.StatusOK, body)
+}
+
+// The exposition formats /metrics offers, spelled as expfmt spells them.
+const (
+	contentTypeText  = "text/plain; version=0.0.4; charset=utf-8"
+	contentTypeProto = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"
+)
+
+// negotiateExposition chooses the format of a scrape from its Accept
+// header as expfmt.Negotiate does: delimited protobuf or text 0.0.4,
+// whichever the scraper prefers (the highest q, the first of equals), text
+// when it names neither. It returns the Content-Type, with the name
+// escaping scheme asked for (underscores when none), and whether it is
+// protobuf.
+func negotiateExposition(accept string) (string, bool) {
+	escaping := "underscores"
+	best, proto, found := -1.0, false, false
+	for _, clause := range strings.Split(accept, ",") {
+		parts := strings.Split(clause, ";")
+		params := map[string]string{}
+		q := 1.0
+		for _, p := range parts[1:] {
+			k, v, ok := strings.Cut(p, "=")
+			if !ok {
+				continue
+			}
+			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+			if k == "q" {
+				q, _ = strconv.ParseFloat(v, 32)
+				continue
+			}
+			params[k] = v
+		}
+		switch e := params["escaping"]; e {
+		case "allow-utf-8", "underscores", "dots", "values":
+			escaping = e
+		}
+		var isProto bool
+		switch strings.TrimSpace(parts[0]) {
+		case "application/vnd.google.protobuf":
+			if params["proto"] != "io.prometheus.client.MetricFamily" || params["encoding"] != "delimited" {
+				continue
+			}
+			isProto = true
+		case "text/plain":
+			if v := params["version"]; v != "" && v != "0.0.4" {
+				continue
+			}
+		default:
+			continue
+		}
+		if q > best {
+			best, proto, found = q, isProto, true
 		}
 	}
-	if c, ok := enc.(expfmt.Closer); ok {
-		if err := c.Close(); err != nil {
-			s.serverError(w, r, fmt.Errorf("metrics: %w", err))
-			return
-		}
+	if found && proto {
+		return contentTypeProto + "; escaping=" + escaping, true
 	}
-	s.send(w, r, string(format), http.StatusOK, buf.Bytes())
+	return contentTypeText + "; escaping=" + escaping, false
 }
 
 // metricFamilies turns the samples of a snapshot recorded at or after the
@@ -61,13 +111,13 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 // usual store of one host): Prometheus sets instance to the scrape
 // target, as for node_exporter, and would otherwise rename ours to
 // exported_instance.
-func metricFamilies(snap snapshot, cut int64) []*dto.MetricFamily {
+func metricFamilies(snap snapshot, cut int64) []openmetrics.ExposedFamily {
 	instances := map[string]bool{}
 	for _, ls := range snap.samples {
 		instances[ls.series.Get("instance")] = true
 	}
 	dropInstance := len(instances) == 1
-	byName := map[string]*dto.MetricFamily{}
+	byName := map[string]*openmetrics.ExposedFamily{}
 	for _, ls := range snap.samples {
 		if ls.point.T < cut {
 			continue
@@ -75,65 +125,39 @@ func metricFamilies(snap snapshot, cut int64) []*dto.MetricFamily {
 		name := ls.series.Metric
 		mf := byName[name]
 		if mf == nil {
-			typ, help := exposedType(name)
-			mf = &dto.MetricFamily{Name: proto.String(name), Help: proto.String(help), Type: typ.Enum()}
+			typ, help := metric.TypeOf(name)
+			if help == "" {
+				help = "Metric " + name + " as recorded by srvmon."
+			}
+			mf = &openmetrics.ExposedFamily{Name: name, Help: help, Kind: typ}
 			byName[name] = mf
 		}
-		m := &dto.Metric{TimestampMs: proto.Int64(ls.point.T * 1000)}
-		for _, l := range ls.series.Labels {
-			if dropInstance && l.Name == "instance" {
-				continue
-			}
-			m.Label = append(m.Label, &dto.LabelPair{Name: proto.String(l.Name), Value: proto.String(l.Value)})
+		labels := ls.series.Labels
+		if dropInstance {
+			labels = slices.DeleteFunc(slices.Clone(labels), func(l tsdb.Label) bool { return l.Name == "instance" })
 		}
-		v := proto.Float64(ls.point.V)
-		switch mf.GetType() {
-		case dto.MetricType_COUNTER:
-			m.Counter = &dto.Counter{Value: v}
-		case dto.MetricType_GAUGE:
-			m.Gauge = &dto.Gauge{Value: v}
-		default:
-			m.Untyped = &dto.Untyped{Value: v}
-		}
-		mf.Metric = append(mf.Metric, m)
+		mf.Samples = append(mf.Samples, openmetrics.Exposed{Labels: labels, Value: ls.point.V, TimestampMs: ls.point.T * 1000, Stamped: true})
 	}
 	if !snap.future.IsZero() {
-		byName[futureSampleMetric] = &dto.MetricFamily{
-			Name:   proto.String(futureSampleMetric),
-			Help:   proto.String("Unix time of the newest sample after now (a clock that was ahead, an import); such samples are not exposed."),
-			Type:   dto.MetricType_GAUGE.Enum(),
-			Metric: []*dto.Metric{{Gauge: &dto.Gauge{Value: proto.Float64(float64(snap.future.Unix()))}}},
+		byName[futureSampleMetric] = &openmetrics.ExposedFamily{
+			Name:    futureSampleMetric,
+			Help:    "Unix time of the newest sample after now (a clock that was ahead, an import); such samples are not exposed.",
+			Kind:    metric.GaugeType,
+			Samples: []openmetrics.Exposed{{Value: float64(snap.future.Unix())}},
 		}
 	}
 	if !snap.newest.IsZero() {
-		byName[lastSampleMetric] = &dto.MetricFamily{
-			Name:   proto.String(lastSampleMetric),
-			Help:   proto.String("Unix time of the newest sample in the store."),
-			Type:   dto.MetricType_GAUGE.Enum(),
-			Metric: []*dto.Metric{{Gauge: &dto.Gauge{Value: proto.Float64(float64(snap.newest.Unix()))}}},
+		byName[lastSampleMetric] = &openmetrics.ExposedFamily{
+			Name:    lastSampleMetric,
+			Help:    "Unix time of the newest sample in the store.",
+			Kind:    metric.GaugeType,
+			Samples: []openmetrics.Exposed{{Value: float64(snap.newest.Unix())}},
 		}
 	}
-	out := make([]*dto.MetricFamily, 0, len(byName))
+	out := make([]openmetrics.ExposedFamily, 0, len(byName))
 	for _, mf := range byName {
-		out = append(out, mf)
+		out = append(out, *mf)
 	}
-	slices.SortFunc(out, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+	slices.SortFunc(out, func(a, b openmetrics.ExposedFamily) int { return strings.Compare(a.Name, b.Name) })
 	return out
-}
-
-// exposedType returns the type and help of a metric in the text format:
-// metric.TypeOf's type (an info series is a gauge there, as in
-// node_exporter) and a help text for metrics the catalog does not know.
-func exposedType(name string) (dto.MetricType, string) {
-	typ, help := metric.TypeOf(name)
-	if help == "" {
-		help = "Metric " + name + " as recorded by srvmon."
-	}
-	switch typ {
-	case metric.CounterType:
-		return dto.MetricType_COUNTER, help
-	case metric.GaugeType, metric.InfoType:
-		return dto.MetricType_GAUGE, help
-	}
-	return dto.MetricType_UNTYPED, help
 }
