@@ -100,12 +100,18 @@ func (e *engine) register(ser tsdb.Series, key string) (*group, int) {
 	return g, termIx
 }
 
-// rawColumn is the column of a raw series: a per-second rate for counters,
-// the stored value for everything else.
+// rawColumn is the column of a raw series: a per-second rate for counters
+// and deltas, the stored value for everything else.
 func rawColumn(name string) column {
 	kind, unit, counted, counts := level, None, false, None
 	if mi, ok := metric.Lookup(name); ok {
 		switch {
+		case mi.Kind == metric.Delta && mi.Unit == "bytes":
+			kind, unit, counted, counts = delta, BytesPerSecond, true, Bytes
+		case mi.Kind == metric.Delta && mi.Unit == "seconds":
+			kind, unit, counted, counts = delta, None, true, Seconds // seconds per second
+		case mi.Kind == metric.Delta:
+			kind, unit, counted, counts = delta, PerSecond, true, Count
 		case mi.Kind == metric.Counter && mi.Unit == "bytes":
 			kind, unit, counted, counts = rate, BytesPerSecond, true, Bytes
 		case mi.Kind == metric.Counter && mi.Unit == "seconds":

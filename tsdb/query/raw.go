@@ -38,6 +38,7 @@ func (e *engine) readRaw(ctx context.Context, a, b int64, only map[*group]bool) 
 		key := ser.Key()
 		if ser.Metric == metric.BootInfo {
 			e.boots.add(ser.Get("instance"), ser.Get("boot_id"), pts[0].T, pts[len(pts)-1].T)
+			e.boots.addSets(ser.Get("instance"), pts)
 			if !e.accepts(ser) {
 				return nil
 			}
@@ -94,6 +95,12 @@ func (e *engine) computeRaw(g *group, a, b int64) {
 			switch {
 			case bc.c.kind == level:
 				e.emitLevel(g, bc, tj, in.dot(bc.num, j), in.dot(bc.den, j))
+			case bc.c.kind == delta:
+				// The interval is the one since the sample set before, of
+				// the same boot, both in the range.
+				if t0, ok := e.boots.prevSet(g.inst, tj); ok && t0 >= e.start && !e.boots.rebooted(g.inst, t0, tj) {
+					e.emit(g, bc.ci, tj, t0, in.dot(bc.num, j), float64(tj-t0), true)
+				}
 			case j == 0 || gap || in.times[j-1] < e.start:
 				// no interval, or one that starts before the range
 			default:

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/srvmon/srvmon/tsdb/metric"
 	"github.com/srvmon/srvmon/tsdb/param"
 )
 
@@ -67,7 +68,34 @@ func ceilUnix(t time.Time) int64 {
 // summariesAnswer reports whether the hourly summaries can answer buckets
 // of step: whole hours aligned to UTC hours, combined by sums.
 func (e *engine) summariesAnswer(step int64) bool {
-	return step >= hour && step%hour == 0 && e.offset()%hour == 0 && (e.agg == "avg" || e.agg == "sum") && !e.rawOnly
+	return step >= hour && step%hour == 0 && e.offset()%hour == 0 && (e.agg == "avg" || e.agg == "sum") && !e.rawOnly && !e.mayReadDeltas()
+}
+
+// mayReadDeltas reports whether a raw selector may choose Delta series,
+// which the hourly summaries (sums of values, not of intervals) cannot
+// answer.
+func (e *engine) mayReadDeltas() bool {
+	if e.sel == nil {
+		return false
+	}
+	for _, d := range metric.Catalog() {
+		if d.Kind != metric.Delta {
+			continue
+		}
+		if name, ok := e.sel.MetricName(); ok && name != d.Name {
+			continue
+		}
+		ok := true
+		for _, m := range e.sel.Matchers {
+			if m.Name == "__name__" && !m.Matches(d.Name) {
+				ok = false
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
 
 // offset is how many seconds east of UTC the zone of the range's start is:

@@ -319,6 +319,38 @@ func (e *engine) emitHourRate(g *group, bc bound, cells [][]*tsdb.HourSummary, k
 // belong to different boots.
 type bootIndex struct {
 	inst map[string][]bootSpan // sorted by first
+	// sets are the sample set times of each instance (every sample set
+	// holds the boot series), sorted when sorted is set.
+	sets   map[string][]int64
+	sorted bool
+}
+
+// addSets records the sample set times of instance in pts.
+func (b *bootIndex) addSets(inst string, pts []tsdb.Point) {
+	if b.sets == nil {
+		b.sets = map[string][]int64{}
+	}
+	for _, p := range pts {
+		b.sets[inst] = append(b.sets[inst], p.T)
+	}
+	b.sorted = false
+}
+
+// prevSet returns the time of the sample set of instance before t.
+func (b *bootIndex) prevSet(inst string, t int64) (int64, bool) {
+	if !b.sorted {
+		for k, ts := range b.sets {
+			slices.Sort(ts)
+			b.sets[k] = slices.Compact(ts)
+		}
+		b.sorted = true
+	}
+	ts := b.sets[inst]
+	i, _ := slices.BinarySearch(ts, t)
+	if i == 0 {
+		return 0, false
+	}
+	return ts[i-1], true
 }
 
 type bootSpan struct {

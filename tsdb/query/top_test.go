@@ -200,3 +200,30 @@ func TestServices(t *testing.T) {
 		t.Errorf("by mem: %+v", r.Services)
 	}
 }
+
+// A raw selector shows a Delta series as a per-second rate over the
+// interval since the sample set before (not since the series' own previous
+// point: cc1 is stored only in the third set), and its total is the sum of
+// the values whose interval is in the range.
+func TestDeltaSelector(t *testing.T) {
+	s := topStore(t)
+	r := run(t, s, `srvmon_process_cpu_seconds{mode="user",comm="cc1"}`, Options{From: at(0), To: at(240)})
+	q := find(t, r, ProcessCPU, "pid", "200")
+	checkPoints(t, "cc1 user", q.Points, []want{{120, 0.2}})
+	if q.Unit != None || !close(q.Stats.Total, 12) || q.Stats.TotalUnit != Seconds {
+		t.Errorf("cc1: unit %q total %g %s", q.Unit, q.Stats.Total, q.Stats.TotalUnit)
+	}
+	r = run(t, s, `srvmon_process_read_bytes{comm="make"}`, Options{From: at(0), To: at(240)})
+	q = find(t, r, ProcessRead, "pid", "100")
+	// The first set's value has no interval in the range.
+	checkPoints(t, "make read", q.Points, []want{{60, 100}, {120, 100}, {180, 100}})
+	if q.Unit != BytesPerSecond || !close(q.Stats.Avg, 100) || !close(q.Stats.Total, 18000) {
+		t.Errorf("make read: unit %q avg %g total %g", q.Unit, q.Stats.Avg, q.Stats.Total)
+	}
+	// Hour buckets never read the hourly summaries for deltas: the same
+	// total.
+	r = run(t, s, `srvmon_process_read_bytes{comm="make"}`, Options{From: at(0), To: at(3600), Step: time.Hour, Agg: "sum"})
+	if q := find(t, r, ProcessRead, "pid", "100"); !close(q.Stats.Total, 18000) {
+		t.Errorf("make read by the hour: total %g", q.Stats.Total)
+	}
+}

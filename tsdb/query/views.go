@@ -19,6 +19,11 @@ const (
 	// a den without terms is 1, so the average of a bucket is the mean of
 	// its samples.
 	level
+	// delta columns are computed from Delta series (metric.Delta), whose
+	// value at a sample set is what a counter counted since the sample set
+	// before: num is the value and den the time since that sample set, so
+	// a bucket's average is the sum of the values over the time they cover.
+	delta
 )
 
 // term is one input series of a column, with its coefficient.
