@@ -42,7 +42,11 @@ func (e *exitStatus) Error() string { return fmt.Sprintf("exit status %d", e.cod
 // Output goes to stdout; errors and warnings, one line each prefixed with
 // "srvmon: ", go to stderr.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRootCommand(stdout, stderr)
+	// A one-shot record runs every minute for years: it builds only its
+	// own command, not the other ten with their flags and help, nor the
+	// version from the build information (BenchmarkRecordOneShot).
+	recordOnly := len(args) > 1 && args[1] == "record"
+	root := newRootCommand(stdout, stderr, recordOnly)
 	err := root.Run(ctx, args)
 	if err == nil {
 		return exitOK
@@ -63,11 +67,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitError
 }
 
-func newRootCommand(stdout, stderr io.Writer) *cli.Command {
+// newRootCommand returns srvmon's command line; with recordOnly, the record
+// command alone (and no version).
+func newRootCommand(stdout, stderr io.Writer, recordOnly bool) *cli.Command {
 	root := &cli.Command{
-		Name:    "srvmon",
-		Usage:   "record this host's activity every minute, for years, and read it back (a sar replacement)",
-		Version: version(),
+		Name:  "srvmon",
+		Usage: "record this host's activity every minute, for years, and read it back (a sar replacement)",
 		Description: `srvmon samples CPU, memory, disks, network and more with one short run of
 "srvmon record" (from cron or a systemd timer, every minute), keeps the
 samples in a small local store, and reads them back as tables, graphs, CSV,
@@ -97,8 +102,18 @@ Examples:
 		// status; cli must neither print them nor call os.Exit.
 		ExitErrHandler: func(context.Context, *cli.Command, error) {},
 		OnUsageError:   onUsageError,
-		Commands: []*cli.Command{
-			newRecordCommand(),
+		Commands: []*cli.Command{newRecordCommand()},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.NArg() > 0 {
+				return usagef("unknown command %q; the commands are %s (see 'srvmon help')",
+					cmd.Args().First(), commandNames(cmd))
+			}
+			return cli.ShowRootCommandHelp(cmd)
+		},
+	}
+	if !recordOnly {
+		root.Version = version()
+		root.Commands = append(root.Commands,
 			newQueryCommand(),
 			newReportCommand(),
 			newSeriesCommand(),
@@ -109,14 +124,7 @@ Examples:
 			newVerifyCommand(),
 			newCheckCommand(),
 			newStatusCommand(),
-		},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() > 0 {
-				return usagef("unknown command %q; the commands are %s (see 'srvmon help')",
-					cmd.Args().First(), commandNames(cmd))
-			}
-			return cli.ShowRootCommandHelp(cmd)
-		},
+		)
 	}
 	for _, c := range root.Commands {
 		if c.OnUsageError == nil {

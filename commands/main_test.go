@@ -188,3 +188,33 @@ func TestMain_NoStoreDir(t *testing.T) {
 		}
 	}
 }
+
+// TestMain_RecordAlone: record, which Main builds without the other
+// commands, says the same for its help and its usage errors as in the
+// whole command line.
+func TestMain_RecordAlone(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"srvmon", "record", "--help"},
+		{"srvmon", "record", "-h"},
+		{"srvmon", "record", "--nosuch"},
+		{"srvmon", "record", "--interval", "soon"},
+		{"srvmon", "record", "extra"},
+	} {
+		var outs [2]string
+		for i, recordOnly := range []bool{false, true} {
+			var stdout, stderr bytes.Buffer
+			err := newRootCommand(&stdout, &stderr, recordOnly).Run(context.Background(), args)
+			outs[i] = stdout.String() + "|" + stderr.String() + "|"
+			if err != nil {
+				outs[i] += err.Error()
+			}
+		}
+		if outs[0] != outs[1] {
+			t.Errorf("%v: alone\n%s\nwithin srvmon\n%s", args, outs[1], outs[0])
+		}
+		if len(outs[0]) < 10 {
+			t.Errorf("%v: said nothing: %q", args, outs[0])
+		}
+	}
+}
