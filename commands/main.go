@@ -102,7 +102,7 @@ Examples:
 		// status; cli must neither print them nor call os.Exit.
 		ExitErrHandler: func(context.Context, *cli.Command, error) {},
 		OnUsageError:   onUsageError,
-		Commands: []*cli.Command{newRecordCommand()},
+		Commands:       []*cli.Command{newRecordCommand()},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() > 0 {
 				return usagef("unknown command %q; the commands are %s (see 'srvmon help')",
