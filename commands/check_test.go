@@ -104,27 +104,27 @@ func TestCheck_PluginOutputAndExit(t *testing.T) {
 		lines []string // exact lines
 	}{
 		{"Critical", []string{"--at", checkAt(16), "cpu.busy > 90% for 10m", "--warn", "cpu.busy > 75% for 10m", "fs.%used > 90%"}, 2, []string{
-			"SRVMON CRITICAL - cpu.busy 95.0% > 90% for 10m (since 10:05) | cpu_busy=95.0%;75;90;0;100",
+			"SRVMON CRITICAL - cpu.busy 95.0% > 90% for 10m (since 10:05) | cpu_busy=95.0%;75;90;0;100 cpu_busy_lowest=95.0%;75;90;0;100",
 			"OK: fs.%used 50.0% | fs_pct_used=50.0%;;90;0;100",
 		}},
 		{"Warning", []string{"--at", checkAt(18), "cpu.busy > 90% for 10m", "--warn", "cpu.busy > 75% for 10m"}, 1, []string{
-			"SRVMON WARNING - cpu.busy 93.5% > 75% for 10m (since 10:05) | cpu_busy=93.5%;75;90;0;100",
+			"SRVMON WARNING - cpu.busy 93.5% > 75% for 10m (since 10:05) | cpu_busy=93.5%;75;90;0;100 cpu_busy_lowest=80.0%;75;90;0;100",
 		}},
 		{"OK", []string{"--at", checkAt(20), "cpu.busy > 90% for 10m", "fs.%used{mountpoint=\"/\"} >= 90%"}, 0, []string{
-			"SRVMON OK - cpu.busy 76.5% (avg 10m) | cpu_busy=76.5%;;90;0;100",
+			"SRVMON OK - cpu.busy not > 90% for 10m: lowest 10.0% at 10:20 (avg 76.5%) | cpu_busy=76.5%;;90;0;100 cpu_busy_lowest=10.0%;;90;0;100",
 			`OK: fs.%used{mountpoint="/"} 50.0% | fs_pct_used_/=50.0%;;90;0;100`,
 		}},
 		{"QuietOK", []string{"--at", checkAt(20), "--quiet-ok", "cpu.busy > 90% for 10m"}, 0, nil},
 		{"QuietOKNotQuietOnProblems", []string{"--at", checkAt(16), "--quiet-ok", "cpu.busy > 90% for 10m"}, 2, []string{
-			"SRVMON CRITICAL - cpu.busy 95.0% > 90% for 10m (since 10:05) | cpu_busy=95.0%;;90;0;100",
+			"SRVMON CRITICAL - cpu.busy 95.0% > 90% for 10m (since 10:05) | cpu_busy=95.0%;;90;0;100 cpu_busy_lowest=95.0%;;90;0;100",
 		}},
 		{"TooLittleData", []string{"--at", checkAt(16), "cpu.busy > 5% for 1h", "fs.%used > 90%"}, 3, []string{
-			"SRVMON UNKNOWN - cpu.busy: too little data: cpu.busy > 5% for 1h held for the 16m recorded, less than 1h | cpu_busy=U;;5;0;100",
+			"SRVMON UNKNOWN - cpu.busy: too little data: cpu.busy > 5% for 1h held for the 16m recorded, less than 1h | cpu_busy=U;;5;0;100 cpu_busy_lowest=U;;5;0;100",
 			"OK: fs.%used 50.0% | fs_pct_used=50.0%;;90;0;100",
 		}},
 		{"CriticalBeatsUnknown", []string{"--at", checkAt(16), "cpu.busy > 5% for 1h", "cpu.busy > 90%"}, 2, []string{
 			"SRVMON CRITICAL - cpu.busy 95.0% > 90% (since 10:05) | cpu_busy=95.0%;;90;0;100",
-			"UNKNOWN: cpu.busy: too little data: cpu.busy > 5% for 1h held for the 16m recorded, less than 1h | cpu_busy=U;;5;0;100",
+			"UNKNOWN: cpu.busy: too little data: cpu.busy > 5% for 1h held for the 16m recorded, less than 1h | cpu_busy=U;;5;0;100 cpu_busy_lowest=U;;5;0;100",
 		}},
 		{"Stale", []string{"--at", checkAt(26), "cpu.busy > 90%", "status.age > 5m"}, 2, []string{
 			"SRVMON CRITICAL - status.age 360 s > 5m (since 10:20) | status_age=360s;;300;0;",
@@ -187,7 +187,7 @@ warn cpu: cpu.busy > 75% for 10m
 root: fs.%used{mountpoint="/"} > 90%
 `), 0o644)
 	code, stdout, _ = run(t, "check", "--utc", "--data", dir, "--at", checkAt(16), "--file", file)
-	want := "SRVMON CRITICAL - cpu: cpu.busy 95.0% > 90% for 10m (since 10:05) | cpu=95.0%;75;90;0;100\n" +
+	want := "SRVMON CRITICAL - cpu: cpu.busy 95.0% > 90% for 10m (since 10:05) | cpu=95.0%;75;90;0;100 cpu_lowest=95.0%;75;90;0;100\n" +
 		`OK: root: fs.%used{mountpoint="/"} 50.0% | root=50.0%;;90;0;100` + "\n"
 	if code != 2 || stdout != want {
 		t.Errorf("exit status %d, output\n%s\nwant\n%s", code, stdout, want)
@@ -209,8 +209,8 @@ func TestCheck_NotifyOnChange(t *testing.T) {
 		}
 	}
 	want := []string{
-		"SRVMON CRITICAL - cpu.busy 95.0% > 90% for 10m (since 10:05), was OK | cpu_busy=95.0%;;90;0;100\n",
-		"SRVMON OK - cpu.busy 93.5% (avg 10m), was CRITICAL | cpu_busy=93.5%;;90;0;100\n",
+		"SRVMON CRITICAL - cpu.busy 95.0% > 90% for 10m (since 10:05), was OK | cpu_busy=95.0%;;90;0;100 cpu_busy_lowest=95.0%;;90;0;100\n",
+		"SRVMON OK - cpu.busy not > 90% for 10m: lowest 80.0% at 10:18 (avg 93.5%), was CRITICAL | cpu_busy=93.5%;;90;0;100 cpu_busy_lowest=80.0%;;90;0;100\n",
 	}
 	if strings.Join(got, "") != strings.Join(want, "") {
 		t.Errorf("printed\n%s\nwant\n%s", strings.Join(got, ""), strings.Join(want, ""))

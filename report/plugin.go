@@ -19,9 +19,9 @@ const PluginPrefix = "SRVMON"
 // WritePlugin writes the results of srvmon check the way monitoring plugins
 // (Nagios, Icinga, Sensu, monit) print them:
 //
-//	SRVMON CRITICAL - cpu.busy 97.8% > 90% for 10m (since 16:02) | cpu_busy=97.8%;75;90;0;100
+//	SRVMON CRITICAL - cpu.busy 97.8% > 90% for 10m (since 16:02) | cpu_busy=97.8%;75;90;0;100 cpu_busy_lowest=93.1%;75;90;0;100
 //	WARNING: fs.%used{mountpoint="/"} 86.0% > 85%
-//	OK: mem.available 1.95 GiB (avg 5m) | fs_pct_used_/=86.0%;85;;0;100 mem_available=2093796557B;;524288000:;0;
+//	OK: mem.available not < 500MiB for 5m: highest 1.95 GiB at 16:09 (avg 1.31 GiB) | fs_pct_used_/=86.0%;85;;0;100 mem_available=1406669373B;;524288000:;0; mem_available_highest=2093796557B;;524288000:;0;
 //
 // The first line has the overall state (the worst of the results, see
 // check.Exit) with the text and performance data of the result that
@@ -63,14 +63,17 @@ func WritePlugin(w io.Writer, rs []check.Result, loc *time.Location) error {
 
 // WritePluginLine writes one result as a plugin's first line, for
 // srvmon check --notify-on-change, which prints a line per check whose
-// state changed: "SRVMON OK - cpu.busy 3.1% (avg 10m), was CRITICAL | ...".
+// state changed: "SRVMON OK - cpu.busy not > 90% for 10m: lowest 3.1% at
+// 16:12 (avg 85.0%), was CRITICAL | ...".
 func WritePluginLine(w io.Writer, r check.Result, was check.State, loc *time.Location) error {
 	_, err := fmt.Fprintf(w, "%s %s - %s, was %s | %s\n", PluginPrefix, r.State, PluginText(r, loc), was, PerfData(r))
 	return err
 }
 
 // PluginText is one result for people: the subject, its value and, when a
-// condition holds, the condition and since when; for UNKNOWN the reason.
+// condition holds, the condition and since when; for an OK check with a
+// for duration the value that decided it (check.Result.Edge) beside the
+// window's average; for UNKNOWN the reason.
 func PluginText(r check.Result, loc *time.Location) string {
 	name := ""
 	if r.Check != nil && r.Check.Name != "" {
@@ -90,25 +93,82 @@ func PluginText(r check.Result, loc *time.Location) string {
 		}
 		return s
 	}
-	s := name + r.Subject + " " + v
 	if r.Check != nil && r.Check.For() > 0 {
-		s += " (avg " + check.FormatDuration(r.Check.For()) + ")"
+		// OK with for: the condition did not hold over the whole window,
+		// which the window's average cannot show (it may well be past the
+		// threshold); the value that decided it can.
+		x := r.Check.Decisive()
+		if math.IsNaN(r.Edge) {
+			return fmt.Sprintf("%s%s %s (avg %s)", name, r.Subject, v, check.FormatDuration(x.For))
+		}
+		return fmt.Sprintf("%s%s not %s %s for %s: %s %s at %s (avg %s)", name, r.Subject, x.Op, x.ThresholdText,
+			check.FormatDuration(x.For), edgeWord(x), Humanize(r.Edge, r.Unit), atClock(r.EdgeAt, r.At, loc), v)
+	}
+	return name + r.Subject + " " + v
+}
+
+// edgeWord names the value that decides a for check with x's comparison:
+// the lowest in the window for > and >=, the highest for < and <=.
+func edgeWord(x *check.Expr) string {
+	if x.Op == check.Less || x.Op == check.LessEqual {
+		return "highest"
+	}
+	return "lowest"
+}
+
+// atClock shows t as 16:02, or 16:02:05 when it is not on a whole minute,
+// with the date when it is not on the day of ref.
+func atClock(t, ref time.Time, loc *time.Location) string {
+	if t.Second() != 0 {
+		return clockOnDay(t, ref, loc, "15:04:05")
+	}
+	return clockOnDay(t, ref, loc, "15:04")
+}
+
+// sinceClock shows t as 16:02, with the date when it is not on the day of ref.
+func sinceClock(t, ref time.Time, loc *time.Location) string { return clockOnDay(t, ref, loc, "15:04") }
+
+// clockOnDay shows t in loc with layout, preceded by the date when it is not on
+// the day of ref.
+func clockOnDay(t, ref time.Time, loc *time.Location, layout string) string {
+	t, ref = t.In(loc), ref.In(loc)
+	if t.YearDay() != ref.YearDay() || t.Year() != ref.Year() {
+		layout = "Jan 2 " + layout
+	}
+	return t.Format(layout)
+}
+
+// PerfData is one result's performance data,
+// label=value[UOM];warn;crit;min;max. A check with a for duration has a
+// second item, LABEL_lowest (for > and >=) or LABEL_highest (for < and
+// <=), the value that decides it (check.Result.Edge): the window's
+// average is past the threshold whenever the condition held, but only
+// the lowest (highest) value is past it exactly when it held, so a graph
+// of it shows how near each check came to firing.
+func PerfData(r check.Result) string {
+	s := perfItem(r, perfLabel(r), r.Value)
+	if r.Check != nil && r.Check.For() > 0 {
+		edge := r.Edge
+		if r.State == check.Unknown {
+			edge = math.NaN()
+		}
+		s += " " + perfItem(r, perfLabelSuffix(perfLabel(r), "_"+edgeWord(r.Check.Decisive())), edge)
 	}
 	return s
 }
 
-// sinceClock shows t as 16:02, with the date when it is not on the day of ref.
-func sinceClock(t, ref time.Time, loc *time.Location) string {
-	t, ref = t.In(loc), ref.In(loc)
-	if t.YearDay() == ref.YearDay() && t.Year() == ref.Year() {
-		return t.Format("15:04")
+// perfLabelSuffix appends suffix to a performance data label, inside its
+// quotes when it has them.
+func perfLabelSuffix(label, suffix string) string {
+	if q, ok := strings.CutSuffix(label, "'"); ok {
+		return q + suffix + "'"
 	}
-	return t.Format("Jan 2 15:04")
+	return label + suffix
 }
 
-// PerfData is one result's performance data,
-// label=value[UOM];warn;crit;min;max.
-func PerfData(r check.Result) string {
+// perfItem is one label=value[UOM];warn;crit;min;max with r's unit and
+// thresholds.
+func perfItem(r check.Result, label string, value float64) string {
 	uom := ""
 	switch r.Unit {
 	case query.Percent:
@@ -119,8 +179,8 @@ func PerfData(r check.Result) string {
 		uom = "B"
 	}
 	val := "U"
-	if !math.IsNaN(r.Value) {
-		val = perfNumber(r.Value, r.Unit) + uom
+	if !math.IsNaN(value) {
+		val = perfNumber(value, r.Unit) + uom
 	}
 	var warn, crit string
 	if r.Check != nil {
@@ -138,7 +198,7 @@ func PerfData(r check.Result) string {
 	case query.Bytes, query.BytesPerSecond, query.Seconds, query.PerSecond:
 		minmax = "0;"
 	}
-	return perfLabel(r) + "=" + val + ";" + warn + ";" + crit + ";" + minmax
+	return label + "=" + val + ";" + warn + ";" + crit + ";" + minmax
 }
 
 // perfRange is the threshold of x as a plugin range: "90" alerts above 90,

@@ -76,6 +76,16 @@ func (c *Check) expr() *Expr {
 	return c.Warn
 }
 
+// Decisive is the expression that decides whether the check is OK: its
+// WARNING condition when it has one (with the looser threshold, it holds
+// first), else its CRITICAL condition.
+func (c *Check) Decisive() *Expr {
+	if c.Warn != nil {
+		return c.Warn
+	}
+	return c.Crit
+}
+
 // Subject is what the check looks at, VIEW.COLUMN{...}.
 func (c *Check) Subject() string { return c.expr().Subject() }
 
@@ -142,6 +152,14 @@ type Result struct {
 	Since time.Time
 	// At is the time of the newest sample the check looked at.
 	At time.Time
+	// Edge is, for a check with a for duration, the value that decides
+	// it: the lowest value in the window for > and >= (the condition held
+	// over the window exactly when the lowest value satisfies it), the
+	// highest for < and <=, of the direction of Decisive. EdgeAt is when
+	// it was (the end of its interval for a rate). NaN and zero without
+	// for or when the window has no value.
+	Edge   float64
+	EdgeAt time.Time
 	// Reason says why the state is UNKNOWN.
 	Reason string
 }
@@ -240,7 +258,7 @@ func Exit(rs []Result) State {
 func unknown(c *Check, format string, args ...any) Result {
 	e := c.expr()
 	u, _ := columnUnit(e.View, e.Column)
-	return Result{Check: c, State: Unknown, Subject: c.Subject(), Value: math.NaN(), Unit: u, Reason: fmt.Sprintf(format, args...)}
+	return Result{Check: c, State: Unknown, Subject: c.Subject(), Value: math.NaN(), Edge: math.NaN(), Unit: u, Reason: fmt.Sprintf(format, args...)}
 }
 
 // evaluate evaluates c; allTimes are the sample set times of the longest
@@ -482,7 +500,7 @@ func labelKey(ls []tsdb.Label) string {
 
 // judge evaluates c on one series whose newest value of all is at T.
 func judge(c *Check, q quantity, col query.Column, times []int64, T int64, o Options) Result {
-	r := Result{Check: c, Subject: c.Subject(), Value: math.NaN(), Unit: col.Unit, At: time.Unix(T, 0).In(o.Now.Location())}
+	r := Result{Check: c, Subject: c.Subject(), Value: math.NaN(), Edge: math.NaN(), Unit: col.Unit, At: time.Unix(T, 0).In(o.Now.Location())}
 	pts := q.points
 	if len(pts) == 0 || pts[len(pts)-1].T != T || math.IsNaN(pts[len(pts)-1].V) {
 		r.State = Unknown
@@ -492,6 +510,11 @@ func judge(c *Check, q quantity, col query.Column, times []int64, T int64, o Opt
 	newest := pts[len(pts)-1].V
 	r.Value = newest
 	r.State = OK
+	if c.For() > 0 {
+		if i := windowEdge(pts, col.Rate, times, T, c.For(), c.Decisive().Op.high()); i >= 0 {
+			r.Edge, r.EdgeAt = pts[i].V, time.Unix(pts[i].T, 0).In(o.Now.Location())
+		}
+	}
 	for _, x := range []*Expr{c.Crit, c.Warn} {
 		if x == nil {
 			continue
@@ -510,6 +533,32 @@ func judge(c *Check, q quantity, col query.Column, times []int64, T int64, o Opt
 		}
 	}
 	return r
+}
+
+// windowEdge returns the index in pts of the lowest value (high: for > and
+// >=) or the highest value in the window of a for duration d ending at T:
+// for a rate the intervals ending after T-d, for a level the samples from
+// the last sample set at or before T-d on (as run and the window's average
+// count them). The newest of equal values wins; -1 when the window has no
+// value.
+func windowEdge(pts []tsdb.Point, rate bool, times []int64, T int64, d time.Duration, high bool) int {
+	ws := T - int64(d/time.Second)
+	if !rate {
+		if k := sort.Search(len(times), func(k int) bool { return times[k] > ws }) - 1; k >= 0 {
+			ws = times[k] - 1 // include the sample set at or before T-d
+		}
+	}
+	best := -1
+	for i := len(pts) - 1; i >= 0 && pts[i].T > ws; i-- {
+		v := pts[i].V
+		if math.IsNaN(v) || pts[i].T > T {
+			continue
+		}
+		if best < 0 || (high && v < pts[best].V) || (!high && v > pts[best].V) {
+			best = i
+		}
+	}
+	return best
 }
 
 // run decides whether x held over its whole for duration (or, without one,
@@ -575,7 +624,7 @@ func evaluateStatus(ctx context.Context, s *tsdb.Store, c *Check, o Options) Res
 	if last.IsZero() {
 		return unknown(c, "the store holds no samples")
 	}
-	r := Result{Check: c, Subject: c.Subject(), Unit: query.Seconds, At: last.In(o.Now.Location()), State: OK}
+	r := Result{Check: c, Subject: c.Subject(), Unit: query.Seconds, At: last.In(o.Now.Location()), State: OK, Edge: math.NaN()}
 	r.Value = o.Now.Sub(last).Truncate(time.Second).Seconds()
 	for _, x := range []*Expr{c.Crit, c.Warn} {
 		if x != nil && x.Op.holds(r.Value, x.Threshold) {

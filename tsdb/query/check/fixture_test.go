@@ -236,3 +236,59 @@ func near(a, b float64) bool {
 	}
 	return d <= 1e-6*max(1, m)
 }
+
+// TestEpisodes_Edge checks the value that decides a for check (the lowest
+// in the window for >, the highest for <) and when it was, on both sides
+// of each boundary: the condition held exactly when the edge satisfies it,
+// whatever the window's average says.
+func TestEpisodes_Edge(t *testing.T) {
+	s := episodes(t)
+	tests := []struct {
+		expr   string
+		at     float64 // minutes after t0
+		state  State
+		edge   float64
+		edgeAt float64 // minutes after t0
+	}{
+		// Intervals 21..32 at 95%, 10% before and after.
+		{"cpu.busy > 90% for 10m", 30, Critical, 95, 30}, // intervals 21..30, all 95: the newest of equals
+		{"cpu.busy > 90% for 10m", 29, OK, 10, 20},       // the interval ending at 20 is in the window
+		{"cpu.busy > 90% for 10m", 33, OK, 10, 33},       // the average is 86.5%, the newest interval 10%
+		{"cpu.busy > 90% for 10m", 42, OK, 10, 42},
+		{"cpu.busy < 50% for 10m", 25, OK, 95, 25}, // the highest
+		// Levels: the window starts at the sample set at T-D.
+		{"mem.available < 500MiB for 5m", 30, Critical, 400 * mib, 30},
+		{"mem.available < 500MiB for 5m", 29, OK, 2 * gib, 24}, // the set of minute 24 is at T-D
+		{"mem.available < 500MiB for 5m", 37, OK, 2 * gib, 37},
+		{`fs.%used{mountpoint="/"} > 85% for 5m`, 40, OK, 85, 35}, // 85% at 35 is not > 85%
+		{`fs.%used{mountpoint="/"} > 85% for 5m`, 41, Critical, 86, 36},
+	}
+	for _, tt := range tests {
+		e, err := Parse(tt.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := minute(tt.at)
+		rs, err := Evaluate(context.Background(), s, Group([]*Expr{e}, nil), Options{Now: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rs[0]
+		where := tt.expr + " at " + at.Format("15:04:05")
+		if r.State != tt.state {
+			t.Errorf("%s: %s (%s), want %s", where, r.State, r.Reason, tt.state)
+		}
+		if !near(r.Edge, tt.edge) || !r.EdgeAt.Equal(minute(tt.edgeAt)) {
+			t.Errorf("%s: edge %g at %s, want %g at %s", where, r.Edge, r.EdgeAt.UTC().Format("15:04"), tt.edge, minute(tt.edgeAt).Format("15:04"))
+		}
+		if held := e.Op.holds(r.Edge, e.Threshold); held != (r.State == Critical) {
+			t.Errorf("%s: the edge %g satisfies the condition: %v, but the state is %s", where, r.Edge, held, r.State)
+		}
+	}
+	// Without for there is no edge.
+	e, _ := Parse("cpu.busy > 90%")
+	rs, _ := Evaluate(context.Background(), s, Group([]*Expr{e}, nil), Options{Now: minute(30)})
+	if rs[0].Edge == rs[0].Edge {
+		t.Errorf("cpu.busy > 90%%: edge %g, want NaN", rs[0].Edge)
+	}
+}
