@@ -3,6 +3,7 @@ package commands
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/srvmon/srvmon/sampler"
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/lastrun"
 )
 
 // setTimes returns the distinct times of the sample sets in the store in
@@ -243,7 +245,8 @@ func TestResolveCollectors(t *testing.T) {
 
 // TestRecord_Textfile: --textfile-dir (or $SRVMON_TEXTFILE_DIR) records the
 // scripts' metrics with the run; a bad file is skipped and the run still
-// succeeds, silently; a missing directory is a usage error.
+// succeeds, saying so on stderr once (not in every run); a missing
+// directory is a usage error.
 func TestRecord_Textfile(t *testing.T) {
 	dir := t.TempDir()
 	tf := filepath.Join(dir, "textfile")
@@ -259,8 +262,12 @@ func TestRecord_Textfile(t *testing.T) {
 	data := filepath.Join(dir, "store")
 	t.Setenv("SRVMON_TEXTFILE_DIR", tf)
 	code, stdout, stderr := run(t, "record", "--data", data, "--collectors", "load")
+	if code != 0 || stdout != "" || !strings.HasPrefix(stderr, "srvmon: textfile bad.prom skipped (malformed): ") || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("record: exit %d, stdout %q, stderr %q; want 0 and one line about bad.prom", code, stdout, stderr)
+	}
+	code, stdout, stderr = run(t, "record", "--data", data, "--collectors", "load")
 	if code != 0 || stdout != "" || stderr != "" {
-		t.Fatalf("record: exit %d, stdout %q, stderr %q; want 0 and nothing", code, stdout, stderr)
+		t.Fatalf("record again: exit %d, stdout %q, stderr %q; want 0 and nothing (bad.prom was reported)", code, stdout, stderr)
 	}
 	store, err := tsdb.Open(data)
 	if err != nil {
@@ -296,5 +303,85 @@ func TestRecord_Textfile(t *testing.T) {
 	code, _, stderr = run(t, "record", "--data", data, "--textfile-dir", filepath.Join(dir, "nope"))
 	if code != 2 || !strings.Contains(stderr, "--textfile-dir") {
 		t.Errorf("missing directory: exit %d, stderr %q; want 2 naming --textfile-dir", code, stderr)
+	}
+}
+
+// TestRecord_ProblemsForStatus: a failing collector's error and a skipped
+// textfile, with their text, reach srvmon status (text and JSON) from the
+// store; fixed, they are gone.
+func TestRecord_ProblemsForStatus(t *testing.T) {
+	dir := t.TempDir()
+	tf := filepath.Join(dir, "textfile")
+	proc := filepath.Join(dir, "proc") // no meminfo: the meminfo collector fails
+	for _, d := range []string{tf, proc} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(tf, "stamped.prom"), []byte("jobs 3 1700000000000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// boot (whose series tell status the sample sets) works from copies of
+	// stat and boot_id.
+	if err := os.MkdirAll(filepath.Join(proc, "sys/kernel/random"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"stat", "sys/kernel/random/boot_id"} {
+		data, err := os.ReadFile(filepath.Join("/proc", f))
+		if err != nil {
+			t.Skip(err)
+		}
+		if err := os.WriteFile(filepath.Join(proc, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := filepath.Join(dir, "store")
+	t.Setenv("HOST_PROC", proc)
+	for i := range 2 {
+		code, _, stderr := run(t, "record", "--data", data, "--collectors", "meminfo,boot", "--textfile-dir", tf)
+		if code != 0 || !strings.Contains(stderr, `srvmon: collector "meminfo": `) || strings.Contains(stderr, "stamped.prom") != (i == 0) {
+			t.Fatalf("record %d: exit %d, stderr %q", i, code, stderr)
+		}
+	}
+	code, stdout, stderr := run(t, "status", "--data", data, "--no-verify")
+	for _, want := range []string{
+		"collectors   meminfo failing since ",
+		"/meminfo: no such file or directory (node_scrape_collector_success)",
+		"textfiles    stamped.prom skipped since ",
+		": timestamp: jobs has a timestamp; textfiles must not",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("status (exit %d) does not say %q:\n%s%s", code, want, stdout, stderr)
+		}
+	}
+	_, stdout, _ = run(t, "status", "--data", data, "--no-verify", "--format", "json")
+	var r struct {
+		Failed []struct {
+			Name      string `json:"name"`
+			LastError string `json:"last_error"`
+		} `json:"failed_collectors"`
+		Textfiles []struct {
+			File, Error string
+		} `json:"skipped_textfiles"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Failed) != 1 || r.Failed[0].Name != "meminfo" || !strings.Contains(r.Failed[0].LastError, "meminfo") ||
+		len(r.Textfiles) != 1 || r.Textfiles[0].File != "stamped.prom" || !strings.HasPrefix(r.Textfiles[0].Error, "timestamp: ") {
+		t.Errorf("status --format json: %+v", r)
+	}
+	// Fixed: the next run keeps no problems.
+	os.Remove(filepath.Join(tf, "stamped.prom"))
+	t.Setenv("HOST_PROC", "/proc")
+	if code, _, stderr := run(t, "record", "--data", data, "--collectors", "meminfo,boot", "--textfile-dir", tf); code != 0 || stderr != "" {
+		t.Fatalf("record after the fix: exit %d, stderr %q", code, stderr)
+	}
+	_, stdout, _ = run(t, "status", "--data", data, "--no-verify")
+	if !strings.Contains(stdout, "collectors   all succeeded") || strings.Contains(stdout, "textfiles") {
+		t.Errorf("status after the fix:\n%s", stdout)
+	}
+	if _, err := os.Stat(filepath.Join(data, lastrun.File)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s after the fix: %v", lastrun.File, err)
 	}
 }

@@ -68,6 +68,13 @@ func WriteStatus(w io.Writer, r *health.Report, format string, loc *time.Locatio
 		}
 		line(k, "%s %s (%s)", c.Name, msg, c.Metric)
 	}
+	for i, tf := range r.SkippedTextfiles {
+		k := ""
+		if i == 0 {
+			k = "textfiles"
+		}
+		line(k, "%s skipped since %s: %s", tf.File, at(tf.Since), tf.Error)
+	}
 	line("series", "%d in the newest sample set", r.Series)
 	if d := r.Disk; d != nil {
 		var days []string

@@ -198,7 +198,7 @@ func (s *Sampler) SampleAfter(ctx context.Context, at, prev time.Time) ([]tsdb.S
 		}
 		results = append(results, result{nc.name, time.Since(start), err})
 		if err != nil {
-			errs = append(errs, fmt.Errorf("collector %q: %w", nc.name, err))
+			errs = append(errs, &CollectorError{Collector: nc.name, Err: err})
 		}
 	}
 	errs = append(errs, r.notes...)

@@ -9,13 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
 func init() {
-	register("textfile", false, func() collector { return textfileCollector{} })
+	register("textfile", false, func() collector { return &textfileCollector{} })
 }
 
 // textfileCollector reads the metrics the host's own scripts write into
@@ -31,7 +32,38 @@ func init() {
 // A file is "changing" when its size or modification time moved while it
 // was read: scripts should write to a temporary name (not ending in .prom)
 // and rename it into place, which replaces the file atomically.
-type textfileCollector struct{}
+// node_textfile_scrape_error is 1 when any file was skipped, as
+// node_exporter's, for dashboards and alerts written for it.
+//
+// Why a file was skipped, in words, goes beyond the series: the collector
+// keeps the skips of its newest run for Sampler.TextfileSkips, which srvmon
+// record keeps in the store (tsdb/lastrun) for srvmon status and prints on
+// stderr once when a file is first skipped for a reason (not every run, so
+// cron does not mail every minute about one bad file).
+type textfileCollector struct {
+	mu    sync.Mutex
+	skips []TextfileSkip // of the newest run
+}
+
+// TextfileSkip is a textfile the newest sample set skipped, and why.
+type TextfileSkip struct {
+	File   string // the file's name in the textfile directory
+	Reason string // as in srvmon_textfile_scrape_error{reason}
+	Err    error  // what was wrong, in words
+}
+
+// TextfileSkips returns the textfiles the newest sample set of s skipped
+// (nil without the textfile collector or a textfile directory).
+func (s *Sampler) TextfileSkips() []TextfileSkip {
+	for _, nc := range s.collectors {
+		if tc, ok := nc.c.(*textfileCollector); ok {
+			tc.mu.Lock()
+			defer tc.mu.Unlock()
+			return slices.Clone(tc.skips)
+		}
+	}
+	return nil
+}
 
 // textfileMaxBytes bounds one file: a runaway script must not make record
 // read gigabytes or store millions of series.
@@ -43,7 +75,10 @@ type textfileSkip struct {
 	err          error
 }
 
-func (textfileCollector) update(_ context.Context, r *run) error {
+func (tc *textfileCollector) update(_ context.Context, r *run) error {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	tc.skips = nil
 	if r.textfileDir == "" {
 		return nil
 	}
@@ -75,8 +110,10 @@ func (textfileCollector) update(_ context.Context, r *run) error {
 		errVal = 1
 	}
 	r.add("srvmon_textfile_scrape_error", errVal)
+	r.add("node_textfile_scrape_error", errVal)
 	for _, s := range skips {
 		r.add("srvmon_textfile_scrape_error", 1, "file", s.file, "reason", s.reason)
+		tc.skips = append(tc.skips, TextfileSkip{File: s.file, Reason: s.reason, Err: s.err})
 	}
 	return nil
 }

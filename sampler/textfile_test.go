@@ -10,8 +10,8 @@ import (
 )
 
 // textfileRun runs the textfile collector (and cpu, to see a collision)
-// over dir and returns the samples by key.
-func textfileRun(t *testing.T, dir string) map[string]float64 {
+// over dir and returns the samples by key and the sampler.
+func textfileRun(t *testing.T, dir string) (map[string]float64, *Sampler) {
 	t.Helper()
 	s, err := New([]string{"load"}, Options{Instance: testInstance, TextfileDir: dir})
 	if err != nil {
@@ -27,7 +27,7 @@ func textfileRun(t *testing.T, dir string) map[string]float64 {
 			delete(got, k)
 		}
 	}
-	return got
+	return got, s
 }
 
 func writeTextfile(t *testing.T, path, data string, mtime time.Time) {
@@ -72,7 +72,7 @@ not_a_number NaN
 		t.Fatal(err)
 	}
 
-	got := textfileRun(t, dir)
+	got, smp := textfileRun(t, dir)
 	checkSamples(t, got, map[string]float64{
 		key("backup_last_success_seconds", "job", "db"):             1.6999e9,
 		key("queue_jobs_total"):                                     42,
@@ -86,6 +86,7 @@ not_a_number NaN
 		key("lat_count"):                                            10,
 		key("srvmon_textfile_mtime_seconds", "file", "backup.prom"): 1700000000.25,
 		key("srvmon_textfile_scrape_error"):                         1,
+		key("node_textfile_scrape_error"):                           1,
 		key("srvmon_textfile_scrape_error", "file", "broken.prom", "reason", "malformed"):   1,
 		key("srvmon_textfile_scrape_error", "file", "stamped.prom", "reason", "timestamp"):  1,
 		key("srvmon_textfile_scrape_error", "file", "collide.prom", "reason", "collision"):  1,
@@ -93,13 +94,28 @@ not_a_number NaN
 		key("srvmon_textfile_scrape_error", "file", "instance.prom", "reason", "invalid"):   1,
 	})
 
+	// The skips, in words, for srvmon record to keep and print.
+	var skips []string
+	for _, sk := range smp.TextfileSkips() {
+		if sk.Err == nil || sk.Err.Error() == "" {
+			t.Errorf("%s skipped (%s) without an error", sk.File, sk.Reason)
+		}
+		skips = append(skips, sk.File+" "+sk.Reason)
+	}
+	if want := "broken.prom malformed,collide.prom collision,instance.prom invalid,stamped.prom timestamp,zz-again.prom collision"; strings.Join(skips, ",") != want {
+		t.Errorf("TextfileSkips: %s, want %s", strings.Join(skips, ","), want)
+	}
+
 	// Fixed files: the error goes back to 0.
 	for _, f := range []string{"broken", "stamped", "collide", "zz-again", "instance"} {
 		os.Remove(filepath.Join(dir, f+".prom"))
 	}
-	got = textfileRun(t, dir)
-	if got[key("srvmon_textfile_scrape_error")] != 0 || got[key("queue_jobs_total")] != 42 {
+	got, smp = textfileRun(t, dir)
+	if got[key("srvmon_textfile_scrape_error")] != 0 || got[key("node_textfile_scrape_error")] != 0 || got[key("queue_jobs_total")] != 42 {
 		t.Errorf("after the fix: %v", got)
+	}
+	if sk := smp.TextfileSkips(); len(sk) != 0 {
+		t.Errorf("after the fix, TextfileSkips: %v", sk)
 	}
 }
 

@@ -37,6 +37,9 @@ func (s *Server) recorderText(ctx context.Context, now time.Time) (string, error
 		}
 		parts = append(parts, "failing: "+strings.Join(names, ", "))
 	}
+	if n := len(rep.SkippedTextfiles); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d textfile(s) skipped", n))
+	}
 	for _, p := range rep.Push {
 		if p.Error == "" && p.LagSeconds > 3*rep.IntervalSeconds+300 {
 			parts = append(parts, "push lag "+report.DurationText(time.Duration(p.LagSeconds)*time.Second))

@@ -238,6 +238,12 @@ type healthBody struct {
 	MissedToday     int     `json:"missed_runs_today"`
 	// FailedCollectors are the collectors failing in the newest sample set.
 	FailedCollectors []string `json:"failed_collectors"`
+	// CollectorErrors are the errors of the failing collectors by name, as
+	// the newest record run kept them (absent for a collector without one).
+	CollectorErrors map[string]string `json:"collector_errors"`
+	// SkippedTextfiles are the textfiles the newest record run skipped,
+	// by file name: "REASON: what is wrong".
+	SkippedTextfiles map[string]string `json:"skipped_textfiles"`
 	// PushLagSeconds is the lag of each push receiver, by URL.
 	PushLagSeconds map[string]float64 `json:"push_lag_seconds"`
 	// Damage is what the server's reads found damaged, a file each.
@@ -257,7 +263,8 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := healthBody{Status: "ok", StaleAfter: rep.StaleAfterSeconds, IntervalSeconds: rep.IntervalSeconds,
-		FailedCollectors: []string{}, PushLagSeconds: map[string]float64{}, Damage: rep.Damage, Problems: rep.Problems}
+		FailedCollectors: []string{}, CollectorErrors: map[string]string{}, SkippedTextfiles: map[string]string{},
+		PushLagSeconds: map[string]float64{}, Damage: rep.Damage, Problems: rep.Problems}
 	switch {
 	case rep.Newest.IsZero():
 		h.Status = "empty"
@@ -283,6 +290,12 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, c := range rep.FailedCollectors {
 		h.FailedCollectors = append(h.FailedCollectors, c.Name)
+		if c.LastError != "" {
+			h.CollectorErrors[c.Name] = c.LastError
+		}
+	}
+	for _, tf := range rep.SkippedTextfiles {
+		h.SkippedTextfiles[tf.File] = tf.Error
 	}
 	for _, p := range rep.Push {
 		h.PushLagSeconds[p.URL] = p.LagSeconds

@@ -19,6 +19,7 @@ import (
 
 	"github.com/srvmon/srvmon/sampler"
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/lastrun"
 	"github.com/srvmon/srvmon/tsdb/param"
 )
 
@@ -131,6 +132,7 @@ func recordSet(ctx context.Context, store *tsdb.Store, smp *sampler.Sampler, war
 	if err := w.Append(now, samples); err != nil {
 		return fmt.Errorf("store %s: %w", store.Dir(), err)
 	}
+	keepProblems(store.Dir(), now, errs, smp.TextfileSkips(), warn)
 	if err := w.Maintain(ctx); err != nil {
 		return fmt.Errorf("store %s: %w", store.Dir(), err)
 	}
@@ -160,6 +162,44 @@ func sampleTime(w *tsdb.Writer, warn func(error)) time.Time {
 		now = next
 	}
 	return now
+}
+
+// TextfileSkipped says that a textfile is skipped; Run passes it to
+// Options.Warn once, in the run that first skips the file for that
+// reason, not in every run after (srvmon status lists it while it lasts).
+type TextfileSkipped struct{ sampler.TextfileSkip }
+
+func (e *TextfileSkipped) Error() string {
+	return fmt.Sprintf("textfile %s skipped (%s): %v; skipped in every run until it is fixed (see srvmon status)", e.File, e.Reason, e.Err)
+}
+
+// keepProblems keeps the problems of the run at now in the store
+// directory (tsdb/lastrun) for srvmon status: each failing collector's
+// error and each skipped textfile, and warns about a textfile skipped for a
+// new reason. Failing to keep them is a warning: the samples are stored.
+func keepProblems(dir string, now time.Time, errs []error, skips []sampler.TextfileSkip, warn func(error)) {
+	cur := make(map[lastrun.Key]string, len(errs)+len(skips))
+	for _, err := range errs {
+		var ce *sampler.CollectorError
+		if errors.As(err, &ce) {
+			cur[lastrun.Key{Kind: lastrun.Collector, Name: ce.Collector}] = ce.Err.Error()
+		}
+	}
+	bySkip := map[lastrun.Key]sampler.TextfileSkip{}
+	for _, sk := range skips {
+		k := lastrun.Key{Kind: lastrun.Textfile, Name: sk.File}
+		cur[k] = sk.Reason + ": " + sk.Err.Error()
+		bySkip[k] = sk
+	}
+	changed, err := lastrun.Update(dir, now, cur)
+	if err != nil {
+		warn(fmt.Errorf("keep the run's problems for srvmon status: %w", err))
+	}
+	for _, k := range changed {
+		if sk, ok := bySkip[k]; ok {
+			warn(&TextfileSkipped{sk})
+		}
+	}
 }
 
 // collectorError makes sure err reads "collector NAME: ...".

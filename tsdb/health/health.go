@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/lastrun"
 	"github.com/srvmon/srvmon/tsdb/metric"
 	"github.com/srvmon/srvmon/tsdb/remote"
 )
@@ -130,7 +131,10 @@ type Report struct {
 	// FailedCollectors are the collectors whose success series is 0 in
 	// the newest sample set.
 	FailedCollectors []Collector `json:"failed_collectors"`
-	Series           int         `json:"series"` // series in the newest sample set
+	// SkippedTextfiles are the textfiles the newest record run skipped
+	// (srvmon record --textfile-dir), with why.
+	SkippedTextfiles []Textfile `json:"skipped_textfiles"`
+	Series           int        `json:"series"` // series in the newest sample set
 	// Disk is the bytes on disk per UTC day of samples and in total (nil
 	// with Options.SkipDisk).
 	Disk *Disk `json:"disk,omitempty"`
@@ -162,9 +166,17 @@ type Collector struct {
 	Name   string    `json:"name"`
 	Metric string    `json:"metric"` // the success series it was found in
 	Since  time.Time `json:"since"`  // the first failing sample set of the current run of failures (within the last Days)
-	// LastError is the collector's last error message when the store has
-	// one; srvmon record reports errors on stderr but does not store them.
+	// LastError is the collector's error in the newest record run that
+	// kept it (tsdb/lastrun); "" when the store has none (a record older
+	// than srvmon's keeping them).
 	LastError string `json:"last_error,omitempty"`
+}
+
+// Textfile is a textfile the newest record run skipped.
+type Textfile struct {
+	File  string    `json:"file"`  // its name in the textfile directory
+	Error string    `json:"error"` // "REASON: what is wrong", REASON as in srvmon_textfile_scrape_error{reason}
+	Since time.Time `json:"since"` // the first run of those in a row that skipped it for this error
 }
 
 // Disk is what the store takes on disk.
@@ -208,7 +220,8 @@ func Compute(ctx context.Context, s *tsdb.Store, o Options) (*Report, error) {
 	if o.Days <= 0 {
 		o.Days = Days
 	}
-	r := &Report{Store: s.Dir(), Missed: []DayRuns{}, FailedCollectors: []Collector{}, Push: []Push{}, Damage: []string{}, Problems: []string{}}
+	r := &Report{Store: s.Dir(), Missed: []DayRuns{}, FailedCollectors: []Collector{}, SkippedTextfiles: []Textfile{},
+		Push: []Push{}, Damage: []string{}, Problems: []string{}}
 	first, _, ok, err := s.Bounds(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("health: %w", err)
@@ -269,6 +282,20 @@ func Compute(ctx context.Context, s *tsdb.Store, o Options) (*Report, error) {
 	}
 	r.Missed = missedRuns(times, interval, from, now, o.Location)
 	r.FailedCollectors = failed(failing, newestSet)
+	problems, err := lastrun.Load(s.Dir())
+	if err != nil {
+		r.Damage = append(r.Damage, err.Error())
+	}
+	for i, c := range r.FailedCollectors {
+		if p, ok := problems[lastrun.Key{Kind: lastrun.Collector, Name: c.Name}]; ok {
+			r.FailedCollectors[i].LastError = p.Text
+		}
+	}
+	for _, k := range problems.Sorted() {
+		if k.Kind == lastrun.Textfile {
+			r.SkippedTextfiles = append(r.SkippedTextfiles, Textfile{File: k.Name, Error: problems[k].Text, Since: problems[k].Since})
+		}
+	}
 	if newestSet > 0 {
 		ss, err := s.SeriesIn(ctx, time.Unix(newestSet, 0), time.Unix(newestSet+1, 0))
 		if err != nil {
@@ -342,7 +369,7 @@ func collect(failing map[string]failure, ser tsdb.Series, pts []tsdb.Point) {
 	for i > 0 && pts[i-1].V == 0 {
 		i--
 	}
-	c := Collector{Name: ser.Get("collector"), Metric: ser.Metric, Since: time.Unix(pts[i].T, 0).UTC(), LastError: ser.Get("error")}
+	c := Collector{Name: ser.Get("collector"), Metric: ser.Metric, Since: time.Unix(pts[i].T, 0).UTC()}
 	failing[ser.Key()] = failure{c: c, last: pts[len(pts)-1].T}
 }
 

@@ -284,6 +284,7 @@ var catalog = []Desc{
 	// textfile
 	{"srvmon_textfile_mtime_seconds", Gauge, "seconds", "Modification time of a textfile the textfile collector used, in unixtime.", "textfile"},
 	{"srvmon_textfile_scrape_error", Gauge, "", "1 when the textfile collector skipped a file (without labels: any file; with file and reason: that one), else 0.", "textfile"},
+	{"node_textfile_scrape_error", Gauge, "", "1 if there was an error opening or reading a file (srvmon: any file skipped), 0 otherwise.", "textfile"},
 
 	// hwmon
 	{"node_hwmon_chip_names", Gauge, "", "Constant 1; chip_name is the name the driver gives the chip.", "hwmon"},

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -135,20 +133,13 @@ func encodeMemory(m Memory) []byte {
 		r := m[k]
 		fmt.Fprintf(&b, "%d %d %d %s\n", int(r.State), r.Changed.Unix(), r.Seen.Unix(), strconv.Quote(k))
 	}
-	sum := sha256.Sum256(b.Bytes())
-	b.WriteString("sha256 " + hex.EncodeToString(sum[:]) + "\n")
-	return b.Bytes()
+	return atomicfile.AppendChecksum(b.Bytes())
 }
 
 func decodeMemory(data []byte) (Memory, error) {
-	i := bytes.LastIndex(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
-	if i < 0 || !bytes.HasSuffix(data, []byte("\n")) {
-		return nil, errors.New("no checksum line")
-	}
-	body, last := data[:i+1], strings.TrimSpace(string(data[i+1:]))
-	sum := sha256.Sum256(body)
-	if last != "sha256 "+hex.EncodeToString(sum[:]) {
-		return nil, errors.New("checksum mismatch")
+	body, err := atomicfile.VerifyChecksum(data)
+	if err != nil {
+		return nil, err
 	}
 	sc := bufio.NewScanner(bytes.NewReader(body))
 	sc.Buffer(nil, 1<<20)

@@ -1,0 +1,32 @@
+package atomicfile
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+)
+
+// AppendChecksum returns body, which must end in a newline, followed by a
+// last line "sha256 HEX" of it: the framing of srvmon's small text state
+// files (check-state, last-run-problems), which a person can still read.
+func AppendChecksum(body []byte) []byte {
+	sum := sha256.Sum256(body)
+	return append(append(body, "sha256 "...), hex.EncodeToString(sum[:])+"\n"...)
+}
+
+// VerifyChecksum returns the body of data written by AppendChecksum, or an
+// error saying what is wrong (no checksum line, a mismatch: the file was
+// cut or changed).
+func VerifyChecksum(data []byte) ([]byte, error) {
+	i := bytes.LastIndex(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
+	if i < 0 || !bytes.HasSuffix(data, []byte("\n")) {
+		return nil, errors.New("no checksum line")
+	}
+	body, last := data[:i+1], bytes.TrimSpace(data[i+1:])
+	sum := sha256.Sum256(body)
+	if string(last) != "sha256 "+hex.EncodeToString(sum[:]) {
+		return nil, errors.New("checksum mismatch")
+	}
+	return body, nil
+}
