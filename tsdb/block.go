@@ -325,9 +325,25 @@ func (w *Writer) Maintain(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("maintain: %w", err)
 	}
+	expired := false
 	for _, b := range newest {
 		if b.day < cutoff {
 			stale = append(stale, b)
+			expired = true
+		}
+	}
+	if expired {
+		// Out of the ledger first: a crash before the removal leaves a
+		// block the ledger does not list, which is read as usual.
+		err := w.updateLedger(func(l ledger) {
+			for d := range l {
+				if d < cutoff {
+					delete(l, d)
+				}
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("maintain: retention: %w", err)
 		}
 	}
 	for _, b := range stale {
@@ -404,6 +420,12 @@ func (w *Writer) compact(day int64) error {
 		}
 	}
 
+	if l, err := s.readLedger(); err == nil && l[day] >= gen {
+		// The block the ledger lists is gone: the day is built from
+		// the head log alone, under a generation never used before.
+		s.noteDamage(missingBlock(day, l[day], gen-1))
+		gen = l[day] + 1
+	}
 	name := dayName(day) + ".g" + strconv.Itoa(gen)
 	tmp := filepath.Join(s.dir, tmpDir, "compact-"+name)
 	if err := os.RemoveAll(tmp); err != nil {
@@ -419,6 +441,9 @@ func (w *Writer) compact(day int64) error {
 		return err
 	}
 	if err := syncDir(filepath.Join(s.dir, blocksDir)); err != nil {
+		return err
+	}
+	if err := w.updateLedger(func(l ledger) { l[day] = gen }); err != nil {
 		return err
 	}
 	if len(head.damage) > 0 {

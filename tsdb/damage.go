@@ -132,7 +132,7 @@ func (s *Store) moveAside(path string, link bool) (string, error) {
 		return "", fmt.Errorf("move %s aside: %w", s.rel(path), err)
 	}
 	base := filepath.Base(path)
-	if filepath.Dir(path) != filepath.Join(s.dir, headDir) && filepath.Dir(path) != filepath.Join(s.dir, blocksDir) {
+	if d := filepath.Dir(path); d != filepath.Clean(s.dir) && d != filepath.Join(s.dir, headDir) && d != filepath.Join(s.dir, blocksDir) {
 		base = filepath.Base(filepath.Dir(path)) + "-" + base // blocks/DAY.gN/summary.gz
 	}
 	dst := filepath.Join(dir, base)

@@ -197,13 +197,19 @@ func unitOf(rel string) string {
 // damageCase is one damage to one file.
 type damageCase struct {
 	file string
-	kind string // "byte", "bytes", "cut", "delete"
+	kind string // "byte", "bytes", "cut", "delete", "rmdir" (a block directory)
 	seed uint64
 }
 
 // apply damages the file in dir and says how.
 func (dc damageCase) apply(t *testing.T, dir string) string {
 	path := filepath.Join(dir, dc.file)
+	if dc.kind == "rmdir" {
+		if err := os.RemoveAll(path); err != nil {
+			t.Fatal(err)
+		}
+		return "deleted whole"
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -279,6 +285,13 @@ func TestDamageFaultInjection(t *testing.T) {
 				seed++
 				cases = append(cases, damageCase{file: file, kind: kind, seed: seed})
 			}
+		}
+	}
+	// A whole day block deleted (the ledger of days notices it).
+	for _, file := range files {
+		if u := unitOf(file); strings.HasPrefix(u, blocksDir+"/") && !slices.ContainsFunc(cases, func(c damageCase) bool { return c.file == u }) {
+			seed++
+			cases = append(cases, damageCase{file: u, kind: "rmdir", seed: seed})
 		}
 	}
 	if len(cases) < 200 {

@@ -32,8 +32,15 @@ func (w *Writer) migrate() error {
 		}
 		err := s.checkUnsummed(ref)
 		if errors.Is(err, errDamaged) {
+			// Reported (checkUnsummed); set aside, and out of the
+			// ledger, if a writer of this version wrote one.
 			if _, err := s.quarantine(dir); err != nil {
 				return fmt.Errorf("migrate: %w", err)
+			}
+			if _, err := os.Lstat(filepath.Join(s.dir, ledgerName)); err == nil {
+				if err := w.updateLedger(func(l ledger) { delete(l, ref.day) }); err != nil {
+					return fmt.Errorf("migrate: %w", err)
+				}
 			}
 			continue
 		}

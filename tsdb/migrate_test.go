@@ -50,6 +50,7 @@ func TestMigrateFormat1(t *testing.T) {
 	}
 	os.WriteFile(s.headPath(today), buf, 0o644)
 	os.WriteFile(filepath.Join(dir, markerName), []byte(markerPrefix+"1\n"), 0o644)
+	os.Remove(filepath.Join(dir, ledgerName)) // format 1 had none
 
 	old, err := Open(dir, WithClock(c.now))
 	if err != nil || old.format != 1 {

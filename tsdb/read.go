@@ -52,6 +52,9 @@ func (s *Store) trySources(ctx context.Context, start, end, firstDay, lastDay in
 		return nil, fmt.Errorf("list blocks: %w", err)
 	}
 	s.retireBlocks(blocks)
+	if err := s.reportLedger(ctx, blocks, firstDay, lastDay); err != nil {
+		return nil, err
+	}
 	byDay := map[int64]*daySource{}
 	get := func(d int64) *daySource {
 		if byDay[d] == nil {

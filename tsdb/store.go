@@ -14,6 +14,9 @@
 //	                     generation N, with summary.gz (series index and
 //	                     hourly summaries) and checksums (size and CRC-32C
 //	                     of every other file of the block; checksum.go)
+//	DIR/days             ledger of the day blocks written (day and newest
+//	                     generation, checksummed), so that a deleted block
+//	                     directory is noticed (ledger.go)
 //	DIR/tmp/             staging for compaction and import
 //	DIR/damaged/         damaged files set aside by compaction, a writer or
 //	                     Repair; never read, never deleted by srvmon
@@ -307,6 +310,10 @@ func (s *Store) Lock(ctx context.Context) (*Writer, error) {
 		return nil, fmt.Errorf("lock store: %w", err)
 	}
 	if err := w.migrate(); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("lock store: %w", err)
+	}
+	if err := w.ensureLedger(); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("lock store: %w", err)
 	}

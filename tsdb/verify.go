@@ -80,6 +80,16 @@ func (s *Store) Verify(ctx context.Context) (Check, error) {
 			c.Damage = append(c.Damage, d)
 		}
 	}
+	if _, err := os.Lstat(filepath.Join(s.dir, ledgerName)); err == nil {
+		c.Files++
+	} else if errors.Is(err, fs.ErrNotExist) && len(blocks) > 0 && s.format >= storeFormat {
+		c.Damage = append(c.Damage, Damage{File: ledgerName, Reason: "missing; a lost day block cannot be noticed until a writer writes it anew from the blocks present"})
+	}
+	dm, err := s.ledgerDamage(blocks, math.MinInt64, math.MaxInt64)
+	if err != nil {
+		return c, fmt.Errorf("verify: %w", err)
+	}
+	c.Damage = append(c.Damage, dm...)
 	entries, err := os.ReadDir(filepath.Join(s.dir, damagedDir))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return c, fmt.Errorf("verify: %w", err)
@@ -247,6 +257,9 @@ func (w *Writer) Repair(ctx context.Context) (before, after Check, err error) {
 		}
 	}
 	if err := w.Maintain(ctx); err != nil {
+		return before, after, fmt.Errorf("repair: %w", err)
+	}
+	if err := w.resetLedger(); err != nil {
 		return before, after, fmt.Errorf("repair: %w", err)
 	}
 	after, err = s.Verify(ctx)
