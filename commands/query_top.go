@@ -146,25 +146,17 @@ func QueryTop(ctx context.Context, o TopOptions, stdout io.Writer) error {
 	if !slices.Contains(report.CSVLayouts(), o.CSVLayout) {
 		return usagef("unknown --csv-layout %q; use %s", o.CSVLayout, strings.Join(report.CSVLayouts(), " or "))
 	}
-	last := o.Last
-	if o.From == "" && last == "" {
-		last = "1h"
+	loc := time.Local
+	if o.UTC {
+		loc = time.UTC
 	}
-	from, to, loc, err := timeRange(o.From, o.To, last, o.UTC, o.Now)
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	from, to, at, err := query.TopRange(o.From, o.To, o.Last, o.At, now, loc)
 	if err != nil {
-		return err
-	}
-	var at time.Time
-	if o.At != "" {
-		now := o.Now
-		if now.IsZero() {
-			now = time.Now()
-		}
-		if at, err = query.ParseTime(o.At, now, loc); err != nil {
-			return usagef("--at: %v", err)
-		}
-		// The interval holding --at is searched around it.
-		from, to = at.Add(-24*time.Hour), at.Add(24*time.Hour)
+		return usageOf(err)
 	}
 	store, err := openStore(o.DataDir)
 	if err != nil {

@@ -44,16 +44,8 @@ func importSynth(tb testing.TB, s *tsdb.Store, h synth.Host, start time.Time, n 
 }
 
 func importSynthErr(s *tsdb.Store, h synth.Host, start time.Time, n int) error {
-	g := synth.New(h, 42)
-	series := g.Series()
-	byKey := make([][]tsdb.Point, len(series))
-	g.Minutes(start, n, func(t time.Time, ss []tsdb.Sample) error {
-		for i, smp := range ss {
-			byKey[i] = append(byKey[i], tsdb.Point{T: t.Unix(), V: smp.Value})
-		}
-		return nil
-	})
-	return importPointsErr(s, series, byKey)
+	series, pts := synth.New(h, 42).Points(start, n)
+	return importPointsErr(s, series, pts)
 }
 
 func importPoints(tb testing.TB, s *tsdb.Store, series []tsdb.Series, pts [][]tsdb.Point) {

@@ -118,6 +118,8 @@ func New(store *tsdb.Store, o Options) *Server {
 	mux.Handle("GET /api/v1/query", s.limit(s.handleQuery))
 	mux.Handle("GET /api/v1/series", s.limit(s.handleSeries))
 	mux.Handle("GET /api/v1/charts", s.limit(s.handleCharts))
+	mux.Handle("GET /api/v1/top", s.limit(s.handleTop(false)))
+	mux.Handle("GET /api/v1/services", s.limit(s.handleTop(true)))
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.Handle("GET /static/", staticHandler())

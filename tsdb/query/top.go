@@ -774,3 +774,27 @@ func labelOf(ls []tsdb.Label, name string) string {
 	}
 	return ""
 }
+
+// TopRange resolves the range parameters of top and services: from, to
+// and last as ParseRange reads them, except that without from and last the
+// range is the hour before to; or, when at is given, the time at and the
+// day either side of it (where Top and Services look for the interval
+// holding at). Errors are a *param.Error.
+func TopRange(from, to, last, at string, now time.Time, loc *time.Location) (start, end, atTime time.Time, err error) {
+	if at != "" {
+		if from != "" || to != "" || last != "" {
+			return start, end, atTime, &param.Error{Param: "at", Reason: "{at} names one interval; {from}, {to} and {last} a range",
+				Valid: "give {at} alone or a range"}
+		}
+		t, err := ParseTime(at, now, loc)
+		if err != nil {
+			return start, end, atTime, &param.Error{Param: "at", Value: strconv.Quote(at), Reason: err.Error()}
+		}
+		return t.Add(-24 * time.Hour), t.Add(24 * time.Hour), t, nil
+	}
+	if from == "" && last == "" {
+		last = "1h"
+	}
+	start, end, err = ParseRange(from, to, last, now, loc)
+	return start, end, time.Time{}, err
+}

@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -27,6 +28,11 @@ type Host struct {
 	Disks    []string
 	Mounts   []string
 	Ifaces   []string
+	// Processes, when not 0, adds the series of the process and cgroup
+	// collectors with this many top processes per sample set (see
+	// procs.go). Off by default: tests that count the synthetic host's
+	// series or bytes keep their figures.
+	Processes int
 }
 
 // DefaultHost is a small server: 4 cores, 2 disks, 3 filesystems, 3
@@ -62,11 +68,14 @@ type model struct {
 type Generator struct {
 	models []*model
 	rng    *rand.Rand
+	procs  *procState // nil without Host.Processes
+	inst   string
+	clock  time.Time // the time Next gives the processes' sample sets
 }
 
 // New returns a generator for h, deterministic for a seed.
 func New(h Host, seed uint64) *Generator {
-	g := &Generator{rng: rand.New(rand.NewPCG(seed, 0x5eed))}
+	g := &Generator{rng: rand.New(rand.NewPCG(seed, 0x5eed)), inst: h.Instance, clock: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)}
 	inst := h.Instance
 	add := func(m *model) {
 		m.ser = m.ser.With("instance", inst)
@@ -184,6 +193,9 @@ func New(h Host, seed uint64) *Generator {
 		add(&model{ser: tsdb.NewSeries("node_scrape_collector_duration_seconds", "collector", c), kind: gauge,
 			v: 0.0002, step: 0.00005, quant: 1e-6, lo: 0.00002, hi: 0.002})
 		add(&model{ser: tsdb.NewSeries("node_scrape_collector_success", "collector", c), kind: constant, v: 1})
+	}
+	if h.Processes > 0 {
+		g.procs = newProcState(h.Processes, g.models, seed)
 	}
 	return g
 }
@@ -388,7 +400,9 @@ func zeroIf(step float64) float64 {
 	return 0
 }
 
-// Series returns the series the generator produces, in generation order.
+// Series returns the series the generator produces in every sample set, in
+// generation order (the process series, which come and go, are not among
+// them).
 func (g *Generator) Series() []tsdb.Series {
 	out := make([]tsdb.Series, len(g.models))
 	for i, m := range g.models {
@@ -397,8 +411,16 @@ func (g *Generator) Series() []tsdb.Series {
 	return out
 }
 
-// Next advances every series by one minute and returns the samples.
+// Next advances every series by one minute and returns the samples. The
+// process series (Host.Processes) are those of minutes from 2024-05-01
+// 00:00 UTC on; Minutes gives them its times.
 func (g *Generator) Next() []tsdb.Sample {
+	t := g.clock
+	g.clock = g.clock.Add(time.Minute)
+	return g.nextAt(t)
+}
+
+func (g *Generator) nextAt(t time.Time) []tsdb.Sample {
 	out := make([]tsdb.Sample, len(g.models))
 	for i, m := range g.models {
 		rng := g.rng
@@ -431,17 +453,50 @@ func (g *Generator) Next() []tsdb.Sample {
 		}
 		out[i] = tsdb.Sample{Series: m.ser, Value: v}
 	}
+	if g.procs != nil {
+		out = append(out, g.procs.samples(t, g.inst, out)...)
+	}
 	return out
 }
 
 // Minutes calls fn for n consecutive minutes starting at start.
 func (g *Generator) Minutes(start time.Time, n int, fn func(t time.Time, samples []tsdb.Sample) error) error {
 	for i := 0; i < n; i++ {
-		if err := fn(start.Add(time.Duration(i)*time.Minute), g.Next()); err != nil {
+		t := start.Add(time.Duration(i) * time.Minute)
+		if err := fn(t, g.nextAt(t)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// Points returns the series of n consecutive minutes from start and the
+// points of each: those of Series, then those that come and go
+// (Host.Processes) in order of first appearance.
+func (g *Generator) Points(start time.Time, n int) ([]tsdb.Series, [][]tsdb.Point) {
+	series := slices.Clip(g.Series())
+	pts := make([][]tsdb.Point, len(series))
+	extra := map[string]int{}
+	g.Minutes(start, n, func(t time.Time, ss []tsdb.Sample) error {
+		for i, smp := range ss {
+			p := tsdb.Point{T: t.Unix(), V: smp.Value}
+			if i < len(g.models) {
+				pts[i] = append(pts[i], p)
+				continue
+			}
+			k := smp.Series.Key()
+			j, ok := extra[k]
+			if !ok {
+				j = len(series)
+				extra[k] = j
+				series = append(series, smp.Series)
+				pts = append(pts, nil)
+			}
+			pts[j] = append(pts[j], p)
+		}
+		return nil
+	})
+	return series, pts
 }
 
 // Build fills the store in dir (created if needed) with days of history of
@@ -454,20 +509,13 @@ func Build(ctx context.Context, dir string, h Host, end time.Time, days int, opt
 		return 0, err
 	}
 	g := New(h, 1)
-	series := g.Series()
 	first := end.UTC().Truncate(24*time.Hour).AddDate(0, 0, -days)
 	total := 0
 	for d := 0; d < days; d++ {
 		day := first.AddDate(0, 0, d)
-		pts := make([][]tsdb.Point, len(series))
-		g.Minutes(day, 1440, func(t time.Time, ss []tsdb.Sample) error {
-			for i, smp := range ss {
-				pts[i] = append(pts[i], tsdb.Point{T: t.Unix(), V: smp.Value})
-			}
-			return nil
-		})
+		ser, pts := g.Points(day, 1440)
 		n, err := s.Import(ctx, func(yield func(tsdb.Series, tsdb.Point) error) error {
-			for i, ser := range series {
+			for i, ser := range ser {
 				for _, p := range pts[i] {
 					if err := yield(ser, p); err != nil {
 						return err
