@@ -169,8 +169,9 @@ func wideColumn(s query.Quantity, sp labelSplit) string {
 	return col
 }
 
-// writeSummaryCSV writes, per summary, a "stat" row per series, a "busiest"
-// row per busy interval and a "gap" row per gap.
+// writeSummaryCSV writes, per summary, a "stat" row per series, a "total"
+// row per entry of the totals line, a "busiest" row per busy interval and a
+// "gap" row per gap.
 func writeSummaryCSV(w io.Writer, ss []*query.Summary, o Options) error {
 	cw := &csvWriter{w: csv.NewWriter(w)}
 	cw.write(summaryCSVHeader)
@@ -193,6 +194,11 @@ func writeSummaryCSV(w io.Writer, ss []*query.Summary, o Options) error {
 				copy(rec[10:], []string{csvValue(st.Avg), csvValue(st.Min), csvValue(st.P95), csvValue(st.Max), maxAt, maxAtUnix})
 			}
 			cw.write(rec)
+		}
+		for _, i := range s.Totals {
+			q := r.Quantities[i]
+			cw.write([]string{r.View, "total", q.Name, labelsText(q.Labels), string(q.Stats.TotalUnit),
+				from, fromUnix, to, toUnix, "", "", "", "", "", "", "", csvValue(q.Stats.Total)})
 		}
 		unit := busiestUnit(s)
 		for _, section := range []struct {

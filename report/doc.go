@@ -25,7 +25,8 @@
 // are (query.Stats.Overall), named for what it is: "Average:" (the exact
 // average, not a mean of the rows), "Min:", "Max:", "Last:", "P95:" or
 // "Total:" (--agg sum). A gap (NaN) is a row with a time and
-// no values. When the columns do not fit the width, they are split over
+// no values. A bucket that the range cuts (query.Result.PartialFirst,
+// PartialLast) has its time marked "12:00*", explained under the table. When the columns do not fit the width, they are split over
 // several tables with the same rows.
 //
 // graph: a chart per quantity with its title, unit, a time axis (first and
@@ -66,6 +67,8 @@
 //	  "to":   "2024-05-02T00:00:00+02:00", "to_unix":   1714600800,
 //	  "step_seconds": 300,           // 0: raw samples
 //	  "agg": "avg",                  // how points and stats.overall aggregate: avg|min|max|last|p95|sum
+//	  "partial_first": false,        // the first bucket is cut by from (false at raw resolution)
+//	  "partial_last": true,          // the last bucket is cut by to
 //	  "series": [
 //	    {"name": "util", "labels": {"device": "sda"}, "unit": "percent",
 //	     "stats": {"count": 2, "overall": 12.5, "avg": 12.5,  // the whole range (query.Stats)
@@ -78,6 +81,9 @@
 // ndjson: a line per timestamp and series, in the order of the long CSV:
 //
 //	{"time":"2024-05-01T00:00:00+02:00","unix":1714514400,"view":"disk","name":"util","labels":{"device":"sda"},"unit":"percent","value":12.5}
+//
+// with "partial": true on the values of a bucket the range cuts. (The CSV
+// layouts, whose columns never change, do not mark partial buckets.)
 //
 // html: a self-contained page with an SVG chart per quantity.
 //
@@ -98,14 +104,18 @@
 // (query.Stats.Avg), the same as query's Average row at any step; "max at"
 // is the end of the interval where the maximum was reached.
 //
-// csv: a header, then per view a "stat" row per series, a "busiest" row per
-// busy interval and a "gap" row per gap, in these fixed columns:
+// csv: a header, then per view a "stat" row per series, a "total" row per
+// entry of the totals line, a "busiest" row per busy interval and a "gap"
+// row per gap, in these fixed columns:
 //
-//	view, section (stat|busiest|gap), name, labels, unit,
-//	from, from_unix, to, to_unix   (stat: the period; busiest, gap: the interval)
+//	view, section (stat|total|busiest|gap), name, labels,
+//	unit    (total rows: the unit of the total, such as bytes or seconds)
+//	from, from_unix, to, to_unix   (stat, total: the period; busiest, gap: the interval)
 //	count, avg, min, p95, max, max_at, max_at_unix   (stat rows; busiest
 //	        rows: max_at is when the episode peaked)
-//	value   (busiest rows: the episode's peak, in unit)
+//	value   (total rows: what the series counted over the period, the
+//	        number of the text report's totals line; busiest rows: the
+//	        episode's peak, in unit)
 //
 // Fields that do not apply, and statistics of a series without values, are
 // empty.
@@ -116,10 +126,11 @@
 //	  "version": 1,
 //	  "views": [
 //	    {"view": "cpu", "from": ..., "from_unix": ..., "to": ..., "to_unix": ...,
-//	     "step_seconds": 0, "agg": "",
+//	     "step_seconds": 0, "agg": "", "partial_first": false, "partial_last": false,
 //	     "series": [{"name": "user", "labels": {...}, "unit": "percent", "count": 1440,
 //	                 "avg": 12.5, "min": 0.1, "p95": 40.2, "max": 98.7,
 //	                 "max_at": "2024-05-01T13:05:00+02:00", "max_at_unix": 1714561500}],
+//	     "totals": [{"name": "user", "labels": {...}, "total": 10800, "unit": "seconds"}],  // the totals line
 //	     "busiest": [{"from": ..., "from_unix": ..., "to": ..., "to_unix": ...,
 //	                  "seconds": 300, "value": 97.5, "unit": "percent",
 //	                  "peak_at": ..., "peak_at_unix": ...}],

@@ -76,9 +76,11 @@ func cpuResult() *query.Result {
 }
 
 // diskResult is a view with several things and quantities of different
-// units, wider than 80 columns in a single table.
+// units, wider than 80 columns in a single table, whose first and last
+// buckets are partial (the range cuts them).
 func diskResult() *query.Result {
-	r := &query.Result{View: "disk", From: testStart, To: testStart.Add(6 * time.Minute), Step: time.Minute, Agg: "avg"}
+	r := &query.Result{View: "disk", From: testStart, To: testStart.Add(6 * time.Minute), Step: time.Minute, Agg: "avg",
+		PartialFirst: true, PartialLast: true}
 	for _, q := range []struct {
 		name   string
 		unit   query.Unit
@@ -159,6 +161,9 @@ func testSummaries() []*query.Summary {
 	}
 	set(&cpu.Quantities[0], 27, 31.25, 5.002, 59.1, 60, testStart.Add(6*time.Minute))
 	set(&cpu.Quantities[1], 27, 4.5, 1, 8.9, 9, testStart.Add(2*time.Minute))
+	// The totals line: CPU seconds of user and system over the period.
+	cpu.Quantities[0].Stats.Total, cpu.Quantities[0].Stats.TotalUnit = 1234.5, query.Seconds
+	cpu.Quantities[1].Stats.Total, cpu.Quantities[1].Stats.TotalUnit = 86.25, query.Seconds
 	set(&fs.Quantities[0], 5, 10.5*(1<<30), 10<<30, 11<<30, 11<<30, testStart.Add(2*time.Minute))
 	set(&fs.Quantities[1], 5, 3<<20, 1<<20, 5<<20, 5<<20, testStart)
 	nan := math.NaN()
@@ -166,6 +171,7 @@ func testSummaries() []*query.Summary {
 	return []*query.Summary{
 		{
 			Result: *cpu,
+			Totals: []int{0, 1},
 			Busiest: []query.Interval{
 				{From: testStart.Add(5 * time.Minute), To: testStart.Add(10 * time.Minute), Value: 66.5, Unit: query.Percent,
 					PeakAt: testStart.Add(10 * time.Minute)},

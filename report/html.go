@@ -53,6 +53,7 @@ type htmlView struct {
 	Summary  bool
 	Busiest  []string
 	Idle     string // instead of Busiest when there were none: "idle" or "none"
+	Totals   string // the totals line, as in the text report
 	Gaps     []string
 	GapsText string
 }
@@ -157,6 +158,7 @@ func writeSummaryHTML(w io.Writer, ss []*query.Summary, o Options) error {
 			v.Busiest = append(v.Busiest, episodeWhen(iv, clk)+": "+Humanize(iv.Value, unit))
 		}
 		v.Idle = busiestText(s, clk, 0)
+		v.Totals = totalsText(s)
 		for _, g := range s.Gaps {
 			v.Gaps = append(v.Gaps, intervalText(g, clk)+" ("+DurationText(g.To.Sub(g.From))+")")
 		}

@@ -82,6 +82,10 @@ type jsonRange struct {
 	ToUnix      jsonUnix `json:"to_unix"`
 	StepSeconds float64  `json:"step_seconds"`
 	Agg         string   `json:"agg"`
+	// The first or last bucket is cut by from or to (query.Result's
+	// PartialFirst and PartialLast; false at raw resolution).
+	PartialFirst bool `json:"partial_first"`
+	PartialLast  bool `json:"partial_last"`
 }
 
 func rangeOf(r *query.Result, loc *time.Location) jsonRange {
@@ -89,8 +93,9 @@ func rangeOf(r *query.Result, loc *time.Location) jsonRange {
 		View: r.View,
 		From: jsonTime{r.From, loc}, FromUnix: jsonUnix(r.From),
 		To: jsonTime{r.To, loc}, ToUnix: jsonUnix(r.To),
-		StepSeconds: r.Step.Seconds(),
-		Agg:         r.Agg,
+		StepSeconds:  r.Step.Seconds(),
+		Agg:          r.Agg,
+		PartialFirst: r.PartialFirst, PartialLast: r.PartialLast,
 	}
 }
 
@@ -186,6 +191,8 @@ type ndjsonPoint struct {
 	Labels map[string]string `json:"labels"`
 	Unit   query.Unit        `json:"unit"`
 	Value  jsonNum           `json:"value"`
+	// Partial marks the value of a bucket cut by the range's from or to.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // writeResultNDJSON writes a line per timestamp and series, in the order of
@@ -198,12 +205,14 @@ func writeResultNDJSON(w io.Writer, r *query.Result, o Options) error {
 		labels[i] = labelMap(s.Labels)
 	}
 	var err error
+	first, last := partialTimes(r)
 	eachTime(r.Quantities, func(t int64, at []int) {
 		for i, s := range r.Quantities {
 			for ; at[i] < len(s.Points) && s.Points[at[i]].T == t; at[i]++ {
 				if err == nil {
 					err = enc.Encode(ndjsonPoint{Time: jsonTime{timeOf(t), o.Loc}, Unix: t, View: r.View,
-						Name: s.Name, Labels: labels[i], Unit: s.Unit, Value: jsonNum(s.Points[at[i]].V)})
+						Name: s.Name, Labels: labels[i], Unit: s.Unit, Value: jsonNum(s.Points[at[i]].V),
+						Partial: t == first || t == last})
 				}
 			}
 		}
@@ -223,8 +232,17 @@ type jsonSummaries struct {
 type jsonSummary struct {
 	jsonRange
 	Series  []jsonStat     `json:"series"`
+	Totals  []jsonTotal    `json:"totals"`
 	Busiest []jsonInterval `json:"busiest"`
 	Gaps    []jsonInterval `json:"gaps"`
+}
+
+// jsonTotal is one entry of a summary's totals line (query.Summary.Totals).
+type jsonTotal struct {
+	Name   string            `json:"name"`
+	Labels map[string]string `json:"labels"`
+	Total  jsonNum           `json:"total"`
+	Unit   query.Unit        `json:"unit"`
 }
 
 type jsonStat struct {
@@ -262,7 +280,11 @@ func writeSummaryJSON(w io.Writer, ss []*query.Summary, o Options) error {
 	doc := jsonSummaries{Version: JSONVersion, Damage: damageJSON(summariesDamage(ss), o.Loc), Views: make([]jsonSummary, 0, len(ss))}
 	for _, s := range ss {
 		r := &s.Result
-		js := jsonSummary{jsonRange: rangeOf(r, o.Loc), Series: []jsonStat{}, Busiest: []jsonInterval{}, Gaps: []jsonInterval{}}
+		js := jsonSummary{jsonRange: rangeOf(r, o.Loc), Series: []jsonStat{}, Totals: []jsonTotal{}, Busiest: []jsonInterval{}, Gaps: []jsonInterval{}}
+		for _, i := range s.Totals {
+			q := r.Quantities[i]
+			js.Totals = append(js.Totals, jsonTotal{Name: q.Name, Labels: labelMap(q.Labels), Total: jsonNum(q.Stats.Total), Unit: q.Stats.TotalUnit})
+		}
 		for _, ser := range r.Quantities {
 			st := ser.Stats
 			j := jsonStat{Name: ser.Name, Labels: labelMap(ser.Labels), Unit: ser.Unit, Count: st.Count,
@@ -295,4 +317,23 @@ func writeSummaryJSON(w io.Writer, ss []*query.Summary, o Options) error {
 	}
 	_, err = w.Write(append(b, '\n'))
 	return err
+}
+
+// partialTimes returns the labels of the first and last buckets of r when
+// they are partial (query.Result.PartialFirst, PartialLast), math.MinInt64
+// otherwise: every quantity of a downsampled result has a point per
+// bucket, so the first and last points are those buckets'.
+func partialTimes(r *query.Result) (first, last int64) {
+	first, last = math.MinInt64, math.MinInt64
+	if len(r.Quantities) == 0 || len(r.Quantities[0].Points) == 0 {
+		return first, last
+	}
+	pts := r.Quantities[0].Points
+	if r.PartialFirst {
+		first = pts[0].T
+	}
+	if r.PartialLast {
+		last = pts[len(pts)-1].T
+	}
+	return first, last
 }

@@ -191,10 +191,16 @@ func writeResultTable(w io.Writer, r *query.Result, o Options) error {
 	for i := nfixed; i < len(full.right); i++ {
 		full.right[i] = true
 	}
+	partialFirst, partialLast := partialTimes(r)
+	partial := false
 	for _, t := range times {
+		label, cut := clk.unix(t), t == partialFirst || t == partialLast
+		if cut {
+			label += "*"
+		}
 		for ti, th := range g.things {
 			row := make([]string, 0, len(full.header))
-			row = append(row, clk.unix(t))
+			row = append(row, label)
 			row = append(row, th.labels...)
 			has := false
 			for c := range g.names {
@@ -209,6 +215,7 @@ func writeResultTable(w io.Writer, r *query.Result, o Options) error {
 			}
 			if has {
 				full.rows = append(full.rows, row)
+				partial = partial || cut
 			}
 		}
 	}
@@ -235,7 +242,10 @@ func writeResultTable(w io.Writer, r *query.Result, o Options) error {
 			return err
 		}
 	}
-	return nil
+	if partial {
+		fmt.Fprintln(bw, "* a partial bucket: the range cuts it")
+	}
+	return bw.err
 }
 
 // splitColumns splits t into tables no wider than width, each with the
