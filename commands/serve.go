@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/srvmon/srvmon/report/web"
+	"github.com/srvmon/srvmon/report/web/live"
 )
 
 // ServeOptions are the settings of Serve.
@@ -26,6 +27,10 @@ type ServeOptions struct {
 	// AccessLog is where a Common Log Format line per request goes: a file
 	// (appended to), "-" for stdout, "" for nowhere.
 	AccessLog string
+	// LiveClients is the most live streams at once; 0 turns the live
+	// range off (the flag defaults to 16).
+	LiveClients int
+	LiveWindow  time.Duration // history of the live range; 0 means 5 min
 }
 
 // Timeouts of the HTTP server: a slow or stuck client cannot hold a
@@ -38,6 +43,7 @@ const (
 	serveMaxHeaderBytes    = 64 << 10
 	serveShutdownTimeout   = 10 * time.Second
 	defaultListen          = "127.0.0.1:8080"
+	maxLiveClients         = 1000
 )
 
 func newServeCommand() *cli.Command {
@@ -66,6 +72,12 @@ record keeps appending from cron, and never writes to the store:
                           README for scraping a store that cron fills)
   /healthz                200 with the age of the newest sample, 503 once it
                           is older than --stale (recording has stopped)
+  /api/v1/live            the live range: Server-Sent Events, one a second
+                          with the cpu, load, mem, disk and net views of
+                          that second; serve samples the host itself (as
+                          record, into memory only) while someone watches,
+                          at most --live-clients at once, and not at all
+                          when nobody does; the page's "live" link shows it
 
 To listen on other interfaces, protect the data with --auth: a line
 "user:bcrypt-hash" (make one with 'htpasswd -nB user') or a file of such
@@ -77,6 +89,7 @@ Examples:
   srvmon serve                                    # http://127.0.0.1:8080/
   srvmon serve --listen :8080 --auth /etc/srvmon/htpasswd
   srvmon serve --refresh 10s --stale 3m
+  srvmon serve --live-clients 4 --live-window 10m # or --live-clients 0: no live range
   srvmon serve --access-log /var/log/srvmon/access.log   # or - for stdout
   curl -s 127.0.0.1:8080/metrics | promtool check metrics`,
 		Flags: []cli.Flag{
@@ -93,6 +106,12 @@ Examples:
 				Usage:     "append a line per request in the Common Log Format to `FILE` (- for stdout)",
 				TakesFile: true,
 			},
+			&cli.IntFlag{
+				Name:  "live-clients",
+				Usage: "stream the live range to at most `N` clients at once (0 turns it off)",
+				Value: live.DefaultClients,
+			},
+			secondsFlag("live-window", "the live range shows the last `SECONDS` (or a duration like 10m)", live.DefaultWindow),
 			&cli.StringFlag{
 				Name:      "auth",
 				Usage:     "require HTTP basic auth: `USER:BCRYPT-HASH`, or a file of such lines",
@@ -104,12 +123,14 @@ Examples:
 				return err
 			}
 			return Serve(ctx, ServeOptions{
-				DataDir:   cmd.String("data"),
-				Listen:    cmd.String("listen"),
-				Refresh:   flagSeconds(cmd, "refresh"),
-				Stale:     flagSeconds(cmd, "stale"),
-				Auth:      cmd.String("auth"),
-				AccessLog: cmd.String("access-log"),
+				DataDir:     cmd.String("data"),
+				Listen:      cmd.String("listen"),
+				Refresh:     flagSeconds(cmd, "refresh"),
+				Stale:       flagSeconds(cmd, "stale"),
+				Auth:        cmd.String("auth"),
+				AccessLog:   cmd.String("access-log"),
+				LiveClients: int(cmd.Int("live-clients")),
+				LiveWindow:  flagSeconds(cmd, "live-window"),
 			}, cmd.Root().Writer, cmd.Root().ErrWriter)
 		},
 	}
@@ -140,6 +161,15 @@ func Serve(ctx context.Context, o ServeOptions, stdout, stderr io.Writer) error 
 	}
 	if o.Stale < time.Second {
 		return usagef("invalid --stale %s; use at least 1 second, like 300 or 5m", o.Stale)
+	}
+	if o.LiveClients < 0 || o.LiveClients > maxLiveClients {
+		return usagef("invalid --live-clients %d; use 0 (no live range) to %d", o.LiveClients, maxLiveClients)
+	}
+	if o.LiveWindow == 0 {
+		o.LiveWindow = live.DefaultWindow
+	}
+	if o.LiveWindow < 10*time.Second || o.LiveWindow > time.Hour || o.LiveWindow%time.Second != 0 {
+		return usagef("invalid --live-window %s; use whole seconds from 10s to 1h, like 300 or 5m", o.LiveWindow)
 	}
 	if _, _, err := net.SplitHostPort(o.Listen); err != nil {
 		return usagef("invalid --listen %q: %v; use HOST:PORT like 127.0.0.1:8080 or :8080", o.Listen, err)
@@ -176,6 +206,23 @@ func Serve(ctx context.Context, o ServeOptions, stdout, stderr io.Writer) error 
 		return fmt.Errorf("serve: %w", err)
 	}
 	errLog := log.New(stderr, "srvmon: ", 0)
+	var hub *live.Hub
+	if o.LiveClients > 0 {
+		instance, err := os.Hostname()
+		if err != nil {
+			instance = "localhost"
+		}
+		sample, err := live.HostSampler(instance)
+		if err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+		hub, err = live.New(live.Options{Sample: sample, Window: o.LiveWindow, MaxClients: o.LiveClients,
+			Warn: func(err error) { errLog.Printf("live: %v", err) }})
+		if err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
+		defer hub.Close()
+	}
 	handler := web.New(store, web.Options{
 		Refresh:   o.Refresh,
 		Stale:     o.Stale,
@@ -184,11 +231,14 @@ func Serve(ctx context.Context, o ServeOptions, stdout, stderr io.Writer) error 
 		Version:   version(),
 		ErrorLog:  errLog,
 		AccessLog: accessLog,
+		Live:      hub,
 	})
 	return serveOn(ctx, ln, handler, auth != nil, o.DataDir, stderr, errLog)
 }
 
-// serveOn serves handler on ln until ctx is done.
+// serveOn serves handler on ln until ctx is done. A handler with an
+// EndStreams method (web.Server) has it called when the server shuts
+// down, so that its streams end instead of holding the shutdown.
 func serveOn(ctx context.Context, ln net.Listener, handler http.Handler, authed bool, dir string, stderr io.Writer, errLog *log.Logger) error {
 	srv := &http.Server{
 		Handler:           handler,
@@ -198,6 +248,9 @@ func serveOn(ctx context.Context, ln net.Listener, handler http.Handler, authed 
 		IdleTimeout:       serveIdleTimeout,
 		MaxHeaderBytes:    serveMaxHeaderBytes,
 		ErrorLog:          errLog,
+	}
+	if es, ok := handler.(interface{ EndStreams() }); ok {
+		srv.RegisterOnShutdown(es.EndStreams)
 	}
 	addr := ln.Addr().String()
 	if !authed && !isLoopback(ln.Addr()) {

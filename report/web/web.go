@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/srvmon/srvmon/report/web/live"
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/health"
 )
@@ -71,6 +72,12 @@ type Options struct {
 	// AccessLog, if not nil, receives a line per request in the Common Log
 	// Format (see accessLog), refused and unauthorised ones included.
 	AccessLog io.Writer
+	// Live, if not nil, serves the live range (/api/v1/live and the
+	// page's "live" link) from its sampler; nil turns the live range off.
+	Live *live.Hub
+	// Heartbeat is how often an idle live stream gets a comment, so that
+	// proxies keep it open. Defaults to 15 s.
+	Heartbeat time.Duration
 }
 
 func (o *Options) setDefaults() {
@@ -91,6 +98,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.MaxRange <= 0 {
 		o.MaxRange = DefaultMaxRange
+	}
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = DefaultHeartbeat
 	}
 	if o.ErrorLog == nil {
 		o.ErrorLog = log.New(io.Discard, "", 0)
@@ -120,6 +130,7 @@ func New(store *tsdb.Store, o Options) *Server {
 	mux.Handle("GET /api/v1/charts", s.limit(s.handleCharts))
 	mux.Handle("GET /api/v1/top", s.limit(s.handleTop(false)))
 	mux.Handle("GET /api/v1/services", s.limit(s.handleTop(true)))
+	mux.HandleFunc("GET /api/v1/live", s.handleLive)
 	mux.HandleFunc("GET /metrics", s.handleMetrics)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.Handle("GET /static/", staticHandler())
@@ -251,6 +262,9 @@ type healthBody struct {
 	// Damage is what the server's reads found damaged, a file each.
 	Damage   []string `json:"damage"`
 	Problems []string `json:"problems"` // why the status is not ok
+	// Live are the counters of the live range: clients now, whether its
+	// sampler runs, the sample sets it took (none while nobody watches).
+	Live *live.Stats `json:"live,omitempty"`
 }
 
 // handleHealth answers 200 when the newest sample at or before now (by the
@@ -301,6 +315,10 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, p := range rep.Push {
 		h.PushLagSeconds[p.URL] = p.LagSeconds
+	}
+	if s.o.Live != nil {
+		st := s.o.Live.Stats()
+		h.Live = &st
 	}
 	s.sendJSON(w, r, code, h)
 }

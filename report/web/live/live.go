@@ -1,0 +1,470 @@
+// Package live is serve's live range: while at least one client watches,
+// a Hub takes a sample set of the host every second with the collectors
+// record uses, computes the views of the page from the last few sets with
+// the engine of query (query.Window, the formulas srvmon query uses on
+// the store), keeps the events of a window (5 minutes by default) in
+// memory and hands each new one to every client. It never writes the
+// store, and it stops sampling a few seconds after the last client has
+// left: an idle serve runs no collector.
+//
+// A client that falls behind (its buffer of events is full) is dropped;
+// it may reconnect and ask for what it missed by the time of its last
+// event. The package never prints; serve wires it to HTTP (Server-Sent
+// Events, see package web).
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/srvmon/srvmon/sampler"
+	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/query"
+)
+
+// Defaults of Options.
+const (
+	DefaultWindow  = 5 * time.Minute
+	DefaultClients = 16
+	DefaultLinger  = 3 * time.Second
+	DefaultBuffer  = 10
+)
+
+// DefaultViews are the views of the live range: those of the page's
+// overview that change second by second.
+var DefaultViews = []string{"cpu", "load", "mem", "disk", "net"}
+
+// Collectors are the collectors the views of DefaultViews read (boot tells
+// a reboot between two sets, as in the store).
+var Collectors = []string{"boot", "cpu", "diskstats", "load", "meminfo", "netdev", "stat"}
+
+// SampleFunc takes one sample set at time at, as sampler.Sampler.SampleAt
+// does; the errors are those of collectors that failed (the others'
+// samples are still used).
+type SampleFunc func(ctx context.Context, at time.Time) ([]tsdb.Sample, []error)
+
+// Options configure a Hub. The zero value of each field but Sample means
+// its default.
+type Options struct {
+	Sample SampleFunc // required
+	// Views are the query views each event carries. Defaults to
+	// DefaultViews. (A view of the top processes goes here once query has
+	// one: an event carries whatever views are listed.)
+	Views []string
+	// Window is how much history the hub keeps for a client that
+	// connects. Defaults to 5 minutes.
+	Window time.Duration
+	// MaxClients is the most clients at once; Subscribe refuses more with
+	// ErrTooManyClients. Defaults to 16.
+	MaxClients int
+	// Linger is how long sampling goes on after the last client left, so
+	// that a page reloaded or a stream reconnected finds it running.
+	// Defaults to 3 s.
+	Linger time.Duration
+	// Buffer is how many events a client may be behind before it is
+	// dropped. Defaults to 10.
+	Buffer int
+	// Interval between sample sets. Defaults to one second (tests use
+	// less).
+	Interval time.Duration
+	// Warn receives collector errors (once per collector and run of the
+	// sampler) and errors of the computation. nil drops them.
+	Warn func(error)
+}
+
+// ErrTooManyClients is returned by Subscribe when Options.MaxClients
+// clients are connected.
+var ErrTooManyClients = errors.New("too many live clients")
+
+// ErrClosed is returned by Subscribe once the hub is closed.
+var ErrClosed = errors.New("live: hub closed")
+
+// Event is the views' values of one sample set: the rates over the
+// interval that ends at T (from the set before) and the levels at T.
+type Event struct {
+	T int64 `json:"t"` // Unix seconds of the sample set
+	// Interval is the seconds since the set before, over which the rates
+	// were computed.
+	Interval int64 `json:"interval"`
+	// Views holds, per view, per thing (a device or interface name, ""
+	// for the whole host), per quantity (as query names them: user, r/s,
+	// util), the value; null where there is none (a counter reset, a
+	// reboot).
+	Views map[string]map[string]map[string]Value `json:"views"`
+	// Errors are the collectors that failed in this set.
+	Errors []string `json:"errors,omitempty"`
+	// Sampled is when the sample set was taken (T, to the nanosecond); not
+	// sent.
+	Sampled time.Time `json:"-"`
+}
+
+// Value is a number in JSON, null for NaN.
+type Value float64
+
+// MarshalJSON writes v, or null for NaN and infinities.
+func (v Value) MarshalJSON() ([]byte, error) {
+	f := float64(v)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
+}
+
+// Stats are counters of a hub, for tests and /healthz.
+type Stats struct {
+	Clients    int    `json:"clients"`     // connected now
+	Sampling   bool   `json:"sampling"`    // the sampler runs
+	SampleSets uint64 `json:"sample_sets"` // taken since the hub was made
+	Dropped    uint64 `json:"dropped"`     // clients dropped for falling behind
+}
+
+// Hub is the live sampler and its clients. It is safe for concurrent use.
+type Hub struct {
+	o Options
+
+	mu      sync.Mutex
+	clients map[*Client]struct{}
+	events  []Event // the window, oldest first
+	running bool
+	stop    chan struct{} // closed to stop the sampler now (Close)
+	idle    *time.Timer   // stops the sampler Linger after the last client left
+	closed  bool
+	stats   Stats
+	done    chan struct{} // closed when the sampler goroutine ended
+}
+
+// New returns a Hub that samples with o.Sample once a client subscribes.
+func New(o Options) (*Hub, error) {
+	if o.Sample == nil {
+		return nil, errors.New("live: no sample function")
+	}
+	if len(o.Views) == 0 {
+		o.Views = DefaultViews
+	}
+	for _, v := range o.Views {
+		if query.ViewHelp(v) == "" {
+			return nil, errors.New("live: unknown view " + v)
+		}
+	}
+	if o.Window <= 0 {
+		o.Window = DefaultWindow
+	}
+	if o.MaxClients <= 0 {
+		o.MaxClients = DefaultClients
+	}
+	if o.Linger <= 0 {
+		o.Linger = DefaultLinger
+	}
+	if o.Buffer <= 0 {
+		o.Buffer = DefaultBuffer
+	}
+	if o.Interval <= 0 {
+		o.Interval = time.Second
+	}
+	if o.Warn == nil {
+		o.Warn = func(error) {}
+	}
+	return &Hub{o: o, clients: map[*Client]struct{}{}}, nil
+}
+
+// Window returns Options.Window.
+func (h *Hub) Window() time.Duration { return h.o.Window }
+
+// MaxClients returns Options.MaxClients.
+func (h *Hub) MaxClients() int { return h.o.MaxClients }
+
+// Client is one subscriber: it receives the events in C until it
+// unsubscribes, is dropped (Done is closed) or the hub closes.
+type Client struct {
+	h    *Hub
+	ch   chan Event
+	done chan struct{}
+	once sync.Once
+}
+
+// C returns the channel of new events.
+func (c *Client) C() <-chan Event { return c.ch }
+
+// Done is closed when the client was dropped for falling behind or the hub
+// closed: the stream should end.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+func (c *Client) end() { c.once.Do(func() { close(c.done) }) }
+
+// Close unsubscribes c. Sampling stops Options.Linger after the last
+// client closed.
+func (c *Client) Close() {
+	h := c.h
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.clients[c]; !ok {
+		return
+	}
+	delete(h.clients, c)
+	c.end()
+	h.left()
+}
+
+// left notes that clients left; with none left, the sampler stops after
+// Options.Linger. h.mu is held.
+func (h *Hub) left() {
+	h.stats.Clients = len(h.clients)
+	if len(h.clients) > 0 || !h.running || h.idle != nil {
+		return
+	}
+	stop := h.stop
+	h.idle = time.AfterFunc(h.o.Linger, func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if len(h.clients) == 0 && h.stop == stop && h.running {
+			close(stop)
+			h.running = false
+			h.stats.Sampling = false
+			h.idle = nil
+		}
+	})
+}
+
+// Subscribe adds a client and returns it with the events of the window
+// after the Unix second since (all of them for since 0), oldest first. It
+// starts the sampler if it is not running. It returns ErrTooManyClients
+// when Options.MaxClients are connected, ErrClosed after Close.
+func (h *Hub) Subscribe(since int64) (*Client, []Event, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, nil, ErrClosed
+	}
+	if len(h.clients) >= h.o.MaxClients {
+		return nil, nil, ErrTooManyClients
+	}
+	c := &Client{h: h, ch: make(chan Event, h.o.Buffer), done: make(chan struct{})}
+	h.clients[c] = struct{}{}
+	h.stats.Clients = len(h.clients)
+	if h.idle != nil {
+		h.idle.Stop()
+		h.idle = nil
+	}
+	if !h.running {
+		h.running = true
+		h.stats.Sampling = true
+		h.stop = make(chan struct{})
+		h.done = make(chan struct{})
+		h.events = nil // what is left from an earlier run is older than the window, or nearly
+		go h.sample(h.stop, h.done)
+	}
+	var backlog []Event
+	for _, e := range h.events {
+		if e.T > since {
+			backlog = append(backlog, e)
+		}
+	}
+	return c, backlog, nil
+}
+
+// Stats returns the hub's counters.
+func (h *Hub) Stats() Stats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.stats
+}
+
+// Close stops the sampler and ends every client's stream (their Done is
+// closed); Subscribe fails from then on. It waits for the sampler to end.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	h.closed = true
+	for c := range h.clients {
+		c.end()
+	}
+	if h.running {
+		close(h.stop)
+		h.running = false
+		h.stats.Sampling = false
+	}
+	if h.idle != nil {
+		h.idle.Stop()
+		h.idle = nil
+	}
+	done := h.done
+	h.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
+// keep is how many sample sets the computation of an event sees: the
+// newest, the one before it for the rates, and a few more so that the
+// recording interval (which tells a gap) is the median of several, as
+// query finds it in the store.
+const keep = 5
+
+// sample takes a sample set at every multiple of the interval until stop
+// is closed.
+func (h *Hub) sample(stop chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	var sets []query.SampleSet
+	warned := map[string]bool{}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	for {
+		next := time.Now().Truncate(h.o.Interval).Add(h.o.Interval)
+		timer.Reset(time.Until(next))
+		select {
+		case <-stop:
+			return
+		case <-timer.C:
+		}
+		at := next.Truncate(time.Second)
+		if len(sets) > 0 && !at.After(sets[len(sets)-1].T) {
+			continue // an interval under a second: one set a second
+		}
+		samples, errs := h.o.Sample(ctx, at)
+		if ctx.Err() != nil {
+			return
+		}
+		ev := Event{T: at.Unix(), Sampled: next}
+		for _, err := range errs {
+			ev.Errors = append(ev.Errors, err.Error())
+			if !warned[err.Error()] {
+				warned[err.Error()] = true
+				h.o.Warn(err)
+			}
+		}
+		sets = append(sets, query.SampleSet{T: at, Samples: samples})
+		if len(sets) > keep {
+			copy(sets, sets[1:])
+			sets = sets[:keep]
+		}
+		if len(sets) < 2 {
+			h.publish(stop, nil) // counted; the rates need the next set
+			continue
+		}
+		ev.Interval = at.Unix() - sets[len(sets)-2].T.Unix()
+		ev.Views = h.compute(sets)
+		h.publish(stop, &ev)
+	}
+}
+
+// compute returns the values of the views at the newest set.
+func (h *Hub) compute(sets []query.SampleSet) map[string]map[string]map[string]Value {
+	w := query.NewWindow(sets)
+	newest := sets[len(sets)-1].T
+	o := query.Options{From: sets[len(sets)-2].T, To: newest.Add(time.Second)}
+	out := map[string]map[string]map[string]Value{}
+	for _, view := range h.o.Views {
+		res, err := w.Run(view, o)
+		if err != nil {
+			if !errors.Is(err, query.ErrNoData) {
+				h.o.Warn(err)
+			}
+			continue
+		}
+		things := map[string]map[string]Value{}
+		for _, q := range res.Quantities {
+			v, ok := valueAt(q.Points, newest.Unix())
+			if !ok {
+				continue
+			}
+			name := thing(q.Labels)
+			if things[name] == nil {
+				things[name] = map[string]Value{}
+			}
+			things[name][q.Name] = Value(v)
+		}
+		out[view] = things
+	}
+	return out
+}
+
+// valueAt returns the value of the point at t.
+func valueAt(pts []tsdb.Point, t int64) (float64, bool) {
+	for i := len(pts) - 1; i >= 0; i-- {
+		if pts[i].T == t {
+			return pts[i].V, true
+		}
+		if pts[i].T < t {
+			break
+		}
+	}
+	return 0, false
+}
+
+// thing names what a quantity is about: its device or mount point, ""
+// for the host.
+func thing(labels []tsdb.Label) string {
+	for _, l := range labels {
+		if l.Name == "device" || l.Name == "mountpoint" {
+			return l.Value
+		}
+	}
+	return ""
+}
+
+// publish counts a sample set and, unless ev is nil, keeps ev in the
+// window and hands it to every client; a client whose buffer is full is
+// dropped. A sampler that was told to stop (stop is not the hub's) is
+// ignored.
+func (h *Hub) publish(stop chan struct{}, ev *Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if stop != h.stop || !h.running {
+		return
+	}
+	h.stats.SampleSets++
+	if ev == nil {
+		return
+	}
+	h.events = append(h.events, *ev)
+	cut := 0
+	for cut < len(h.events) && h.events[cut].T <= ev.T-int64(h.o.Window/time.Second) {
+		cut++
+	}
+	if cut > 0 {
+		// Reuse the array rather than let it grow: a session of hours
+		// keeps the memory of one window.
+		n := copy(h.events, h.events[cut:])
+		clear(h.events[n:])
+		h.events = h.events[:n]
+	}
+	dropped := false
+	for c := range h.clients {
+		select {
+		case c.ch <- *ev:
+		default:
+			delete(h.clients, c)
+			c.end()
+			h.stats.Dropped++
+			dropped = true
+		}
+	}
+	if dropped {
+		h.left()
+	}
+}
+
+// HostSampler returns the SampleFunc of this host: the collectors the
+// views of DefaultViews read (Collectors), as record runs them, with
+// instance as the instance label.
+func HostSampler(instance string) (SampleFunc, error) {
+	smp, err := sampler.New(Collectors, sampler.Options{Instance: instance})
+	if err != nil {
+		return nil, fmt.Errorf("live: %w", err)
+	}
+	return smp.SampleAt, nil
+}

@@ -1,0 +1,194 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb"
+)
+
+// fakeHost is a host whose CPU counters grow by fixed shares of each
+// second and whose one disk reads 4096 bytes a second; it counts its
+// sample sets.
+type fakeHost struct{ runs atomic.Int64 }
+
+func (f *fakeHost) sample(_ context.Context, at time.Time) ([]tsdb.Sample, []error) {
+	f.runs.Add(1)
+	s := float64(at.Unix() % 100000)
+	smp := func(metric string, v float64, kv ...string) tsdb.Sample {
+		return tsdb.Sample{Series: tsdb.NewSeries(metric, append([]string{"instance", "h"}, kv...)...), Value: v}
+	}
+	out := []tsdb.Sample{smp("srvmon_boot_info", 1, "boot_id", "b")}
+	for mode, share := range map[string]float64{"user": 0.25, "system": 0.25, "idle": 0.5,
+		"nice": 0, "iowait": 0, "irq": 0, "softirq": 0, "steal": 0} {
+		out = append(out, smp("srvmon_cpu_seconds_total", share*s, "mode", mode))
+	}
+	out = append(out, smp("node_disk_read_bytes_total", 4096*s, "device", "sda"), smp("node_load1", 0.5))
+	return out, nil
+}
+
+func newHub(t *testing.T, o Options) (*Hub, *fakeHost) {
+	t.Helper()
+	f := &fakeHost{}
+	o.Sample = f.sample
+	if o.Linger == 0 {
+		o.Linger = 100 * time.Millisecond
+	}
+	h, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	return h, f
+}
+
+func next(t *testing.T, c *Client) Event {
+	t.Helper()
+	select {
+	case ev := <-c.C():
+		return ev
+	case <-c.Done():
+		t.Fatal("client dropped")
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event in 5 s")
+	}
+	return Event{}
+}
+
+func TestHubEvents(t *testing.T) {
+	h, f := newHub(t, Options{})
+	if n := f.runs.Load(); n != 0 {
+		t.Fatalf("%d sample sets before any client", n)
+	}
+	c, backlog, err := h.Subscribe(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(backlog) != 0 {
+		t.Errorf("backlog of %d events from a hub that never sampled", len(backlog))
+	}
+	var last int64
+	for range 3 {
+		ev := next(t, c)
+		if ev.T <= last {
+			t.Errorf("event at %d after one at %d", ev.T, last)
+		}
+		last = ev.T
+		cpu := ev.Views["cpu"][""]
+		if cpu["user"] != 25 || cpu["idle"] != 50 || cpu["busy"] != 50 {
+			t.Errorf("cpu %v; want user 25, idle 50, busy 50 %%", cpu)
+		}
+		if got := ev.Views["disk"]["sda"]["rbytes/s"]; got != 4096*Value(ev.Interval) {
+			t.Errorf("sda rbytes/s %v over %d s, want 4096 per second", got, ev.Interval)
+		}
+		if got := ev.Views["load"][""]["load1"]; got != 0.5 {
+			t.Errorf("load1 %v, want 0.5", got)
+		}
+		if lag := time.Since(ev.Sampled); lag > 2*time.Second {
+			t.Errorf("event received %s after its sample set", lag)
+		}
+	}
+	b, err := json.Marshal(Event{T: 1, Views: map[string]map[string]map[string]Value{"cpu": {"": {"user": Value(nanV())}}}})
+	if err != nil || string(b) != `{"t":1,"interval":0,"views":{"cpu":{"":{"user":null}}}}` {
+		t.Errorf("NaN event: %s, %v", b, err)
+	}
+	// A second client gets the window so far, then the same events.
+	c2, backlog, err := h.Subscribe(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(backlog) < 3 || backlog[len(backlog)-1].T != last {
+		t.Errorf("backlog of %d events, the last at %d; want >= 3 up to %d", len(backlog), backlog[len(backlog)-1].T, last)
+	}
+	if _, b2, _ := h.Subscribe(last); len(b2) != 0 {
+		t.Errorf("backlog since the last event: %d events", len(b2))
+	}
+	c.Close()
+	c2.Close()
+}
+
+func nanV() float64 { var z float64; return z / z }
+
+// TestHubIdle checks that the sampler runs only while clients are there,
+// and stops within Linger after the last one left.
+func TestHubIdle(t *testing.T) {
+	h, f := newHub(t, Options{Linger: 200 * time.Millisecond})
+	time.Sleep(1500 * time.Millisecond)
+	if n := f.runs.Load(); n != 0 {
+		t.Fatalf("%d sample sets without a client", n)
+	}
+	c, _, err := h.Subscribe(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next(t, c)
+	c.Close()
+	time.Sleep(h.o.Linger + 1100*time.Millisecond) // a set may be under way when the linger ends
+	n := f.runs.Load()
+	st := h.Stats()
+	if st.Sampling || st.Clients != 0 {
+		t.Errorf("stats %+v after the last client left", st)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	if m := f.runs.Load(); m != n {
+		t.Errorf("%d sample sets after sampling stopped", m-n)
+	}
+	// And it starts again for a new client.
+	c, _, err = h.Subscribe(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next(t, c)
+	c.Close()
+}
+
+func TestHubLimits(t *testing.T) {
+	h, _ := newHub(t, Options{MaxClients: 2, Buffer: 1})
+	slow, _, err := h.Subscribe(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, _, err := h.Subscribe(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.Subscribe(0); !errors.Is(err, ErrTooManyClients) {
+		t.Errorf("third client: %v, want ErrTooManyClients", err)
+	}
+	// slow reads nothing: with a buffer of one event it is dropped at the
+	// second, while fast goes on.
+	for range 3 {
+		next(t, fast)
+	}
+	select {
+	case <-slow.Done():
+	default:
+		t.Fatal("a client that read nothing for 3 events is still subscribed")
+	}
+	if st := h.Stats(); st.Dropped != 1 || st.Clients != 1 {
+		t.Errorf("stats %+v; want 1 dropped, 1 client", st)
+	}
+	// Its place is free again.
+	again, _, err := h.Subscribe(0)
+	if err != nil {
+		t.Fatalf("subscribe after a drop: %v", err)
+	}
+	h.Close()
+	for _, c := range []*Client{fast, again} {
+		select {
+		case <-c.Done():
+		default:
+			t.Error("Close left a client's stream open")
+		}
+	}
+	if _, _, err := h.Subscribe(0); !errors.Is(err, ErrClosed) {
+		t.Errorf("subscribe after Close: %v", err)
+	}
+	if st := h.Stats(); st.Sampling {
+		t.Error("sampling after Close")
+	}
+}
