@@ -493,7 +493,13 @@ scrape_configs:
 	// goes, the way a cron line would push.
 	data := filepath.Join(t.TempDir(), "store")
 	start := time.Now()
-	rec := startBackground(t, "srvmon record", bin, "record", "--data", data, "--interval", promDuration(grafanaRecord))
+	// As Debian configures node_exporter's textfile directory, srvmon gets
+	// one (empty: node_textfile_scrape_error is 0 on both sides); the
+	// udp_queues collector, a default of node_exporter's, is opt-in in
+	// srvmon (README: it costs 2-4 % of a run) and turned on here.
+	textfiles := t.TempDir()
+	rec := startBackground(t, "srvmon record", bin, "record", "--data", data, "--interval", promDuration(grafanaRecord),
+		"--textfile-dir", textfiles, "--collectors", "default,udp_queues")
 	push := func(args ...string) {
 		t.Helper()
 		args = append([]string{"push", "--data", data, "--url", promS.base + "/api/v1/write", "--label", "job=node"}, args...)

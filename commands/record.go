@@ -70,8 +70,10 @@ run also records the *.prom files in DIR, in the Prometheus text format as
 node_exporter's textfile collector reads them. Write them from cron to a
 temporary name and rename it into place, so that a run never sees half a
 file. A file that is malformed, has timestamps, uses a name of srvmon's or
-changes while being read is skipped (never failing the run) and shows in
-srvmon_textfile_scrape_error{file,reason}.
+changes while being read is skipped, never failing the run: record says so
+on stderr once (not in every run), srvmon status lists it with what is
+wrong, and srvmon_textfile_scrape_error{file,reason} names it
+(node_textfile_scrape_error is 1, as node_exporter's).
 
 Who used the host: the procs collector stores, per sample set, the top
 processes (--proc-top N by CPU over the interval, N by resident memory and

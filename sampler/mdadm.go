@@ -111,6 +111,13 @@ func parseMdstat(data string) ([]mdArray, error) {
 			}
 		}
 		a.active = a.require
+		if a.state == "inactive" {
+			// An inactive array requires and has no active disks, as
+			// node_exporter 1.5 counts it, whatever the status line says.
+			a.require, a.active = 0, 0
+			arrays = append(arrays, a)
+			continue
+		}
 		for _, s := range status {
 			if req, act, ok := strings.Cut(strings.Trim(s, "[]"), "/"); ok && strings.HasPrefix(s, "[") {
 				r, err1 := strconv.ParseUint(req, 10, 64)

@@ -15,7 +15,7 @@ func TestMdadmFixture(t *testing.T) {
 		{"md3", "active", 8, 0, 0, 8, 5853468288, 5853468288},
 		{"md127", "active", 1, 1, 0, 2, 312319552, 312319552},
 		{"md0", "recovering", 2, 0, 1, 2, 248896, 70700},
-		{"md4", "inactive", 2, 1, 1, 2, 4883648, 4883648},
+		{"md4", "inactive", 0, 1, 1, 0, 4883648, 4883648}, // inactive: none required or active, as node_exporter 1.5
 		{"md7", "active", 2, 0, 0, 2, 3906764800, 3906764800},
 		{"md10", "check", 4, 0, 0, 4, 1953382400, 1008345600},
 	} {

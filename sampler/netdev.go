@@ -3,6 +3,7 @@ package sampler
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -16,6 +17,13 @@ func init() {
 //
 // It parses the file itself: gopsutil's net.IOCounters keeps only ten of
 // the sixteen (no frame, compressed, multicast, colls or carrier).
+//
+// node_network_receive_nohandler_total (packets dropped because no
+// protocol handler took them, kernel 4.6 on) is not in /proc/net/dev:
+// node_exporter 1.5 takes it from its rtnetlink dump, srvmon from
+// /sys/class/net/<device>/statistics/rx_nohandler, one small read per
+// interface; an interface without the file (an older kernel, no sysfs in a
+// container) has no such series.
 type netdevCollector struct{}
 
 // netdevMetrics are node_exporter's names of the /proc/net/dev columns,
@@ -47,6 +55,20 @@ func (netdevCollector) update(_ context.Context, r *run) error {
 		return err
 	}
 	convertNetdev(devs, r)
+	for _, d := range devs {
+		data, ok, err := r.readSysOptional(filepath.Join("class/net", d.device, "statistics/rx_nohandler"))
+		if err != nil && !absentAttr(err) {
+			return fmt.Errorf("rx_nohandler of %s: %w", d.device, err)
+		}
+		if !ok {
+			continue
+		}
+		var v [1]uint64
+		if err := parseUints(v[:], data); err != nil {
+			return fmt.Errorf("parse rx_nohandler of %s: %w", d.device, err)
+		}
+		r.add("node_network_receive_nohandler_total", float64(v[0]), "device", d.device)
+	}
 	return nil
 }
 

@@ -6,7 +6,7 @@ import (
 )
 
 func TestNetdevFixture(t *testing.T) {
-	got, errs := collect(t, fixtureCtx(t, "testdata/proc"), "netdev")
+	got, errs := collect(t, envCtx(t, "testdata/proc", "testdata/sys", ""), "netdev")
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -19,6 +19,8 @@ func TestNetdevFixture(t *testing.T) {
 			want[key(m, "device", dev)] = v[i]
 		}
 	}
+	// rx_nohandler from sysfs: eth0 has the file, lo not (no series).
+	want[key("node_network_receive_nohandler_total", "device", "eth0")] = 7
 	checkSamples(t, got, want)
 }
 

@@ -15,8 +15,11 @@ func init() {
 // server (/proc/net/rpc/nfsd; sar -n NFSD) RPC statistics with
 // node_exporter's node_nfs_* and node_nfsd_* names. Without the nfs or
 // nfsd module loaded the file does not exist and nothing is recorded.
-// Per-operation counts are kept for NFS versions 2 and 3; NFSv4's
-// operation tables differ between kernel versions and are left out.
+// Per-operation counts (node_nfs_requests_total, node_nfsd_requests_total)
+// are kept for NFS versions 2, 3 and 4, NFSv4's as node_exporter 1.5 maps
+// them: the client's first 59 operations of the proc4 line (a newer
+// kernel's further ones are left out, an older kernel's missing ones count
+// 0), the server's 33 operations of the proc4ops line.
 type nfsCollector struct{ server bool }
 
 // nfsProcNames are the procedures of the proc2 and proc3 lines, in the
@@ -27,6 +30,33 @@ var nfsProcNames = map[string][]string{
 	"proc3": {"Null", "GetAttr", "SetAttr", "Lookup", "Access", "ReadLink", "Read", "Write", "Create", "MkDir",
 		"SymLink", "MkNod", "Remove", "RmDir", "Rename", "Link", "ReadDir", "ReadDirPlus", "FsStat", "FsInfo",
 		"PathConf", "Commit"},
+	// The NFSv4 client's operations in the kernel's order (nfs4_procedures
+	// as /proc/net/rpc/nfs lists them), named as node_exporter 1.5 names
+	// them (procfs' ClientV4Stats).
+	"proc4": {"Null", "Read", "Write", "Commit", "Open", "OpenConfirm", "OpenNoattr", "OpenDowngrade", "Close",
+		"Setattr", "FsInfo", "Renew", "SetClientID", "SetClientIDConfirm", "Lock", "Lockt", "Locku", "Access",
+		"Getattr", "Lookup", "LookupRoot", "Remove", "Rename", "Link", "Symlink", "Create", "Pathconf", "StatFs",
+		"ReadLink", "ReadDir", "ServerCaps", "DelegReturn", "GetACL", "SetACL", "FsLocations", "ReleaseLockowner",
+		"Secinfo", "FsidPresent", "ExchangeID", "CreateSession", "DestroySession", "Sequence", "GetLeaseTime",
+		"ReclaimComplete", "LayoutGet", "GetDeviceInfo", "LayoutCommit", "LayoutReturn", "SecinfoNoName",
+		"TestStateID", "FreeStateID", "GetDeviceList", "BindConnToSession", "DestroyClientID", "Seek", "Allocate",
+		"DeAllocate", "LayoutStats", "Clone"},
+}
+
+// nfsdV4Ops are the NFSv4 server operations node_exporter 1.5 exports
+// (procfs' V4Ops), by their position in the proc4ops line after its
+// count: 0..2 are unused, 23 and 24 (PUTPUBFH, PUTROOTFH) and all after
+// 37 are left out, as node_exporter leaves them out.
+var nfsdV4Ops = []struct {
+	op   int
+	name string
+}{
+	{3, "Access"}, {4, "Close"}, {5, "Commit"}, {6, "Create"}, {7, "DelegPurge"}, {8, "DelegReturn"},
+	{9, "GetAttr"}, {10, "GetFH"}, {11, "Link"}, {12, "Lock"}, {13, "Lockt"}, {14, "Locku"}, {15, "Lookup"},
+	{16, "LookupRoot"}, {17, "Nverify"}, {18, "Open"}, {19, "OpenAttr"}, {20, "OpenConfirm"}, {21, "OpenDgrd"},
+	{22, "PutFH"}, {25, "Read"}, {26, "ReadDir"}, {27, "ReadLink"}, {28, "Remove"}, {29, "Rename"},
+	{30, "Renew"}, {31, "RestoreFH"}, {32, "SaveFH"}, {33, "SecInfo"}, {34, "SetAttr"}, {35, "Verify"},
+	{36, "Write"}, {37, "RelLockOwner"},
 }
 
 func (c nfsCollector) update(_ context.Context, r *run) error {
@@ -60,9 +90,11 @@ func parseNFS(data string, server bool, r *run) error {
 			continue
 		}
 		key := f[0]
-		want := map[string]int{"net": 4, "rpc": 3, "rc": 3, "fh": 1, "io": 2, "th": 1, "proc2": 1, "proc3": 1}[key]
-		if want == 0 || (!server && (key == "rc" || key == "fh" || key == "io" || key == "th")) {
-			continue
+		want := map[string]int{"net": 4, "rpc": 3, "rc": 3, "fh": 1, "io": 2, "th": 1, "ra": 12, "proc2": 1, "proc3": 1,
+			"proc4": 1, "proc4ops": 39}[key]
+		serverOnly := key == "rc" || key == "fh" || key == "io" || key == "th" || key == "ra" || key == "proc4ops"
+		if want == 0 || (!server && serverOnly) || (server && key == "proc4") {
+			continue // the server's proc4 line counts only NULL and COMPOUND
 		}
 		if key == "rpc" && server {
 			want = 5
@@ -109,6 +141,27 @@ func parseNFS(data string, server bool, r *run) error {
 		case "th":
 			if len(v) > 0 {
 				r.add("node_nfsd_server_threads", v[0])
+			}
+		case "ra": // cache size, ten histogram buckets, not found
+			r.add("node_nfsd_read_ahead_cache_size_blocks", v[0])
+			r.add("node_nfsd_read_ahead_cache_not_found_total", v[11])
+		case "proc4ops": // the count, then one per operation number
+			if int(v[0]) != len(v)-1 {
+				return fmt.Errorf("parse nfs: proc4ops line has %d values, its count says %d", len(v)-1, int(v[0]))
+			}
+			for _, op := range nfsdV4Ops {
+				r.add("node_nfsd_requests_total", v[1+op.op], "method", op.name, "proto", "4")
+			}
+		case "proc4":
+			if int(v[0]) != len(v)-1 {
+				return fmt.Errorf("parse nfs: proc4 line has %d values, its count says %d", len(v)-1, int(v[0]))
+			}
+			for i, name := range nfsProcNames[key] {
+				n := 0.0 // an older kernel without the operation
+				if 1+i < len(v) {
+					n = v[1+i]
+				}
+				r.add("node_nfs_requests_total", n, "method", name, "proto", "4")
 			}
 		case "proc2", "proc3":
 			names := nfsProcNames[key]

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -295,4 +296,69 @@ func neValue(typ dto.MetricType, m *dto.Metric) float64 {
 		return m.GetGauge().GetValue()
 	}
 	return m.GetUntyped().GetValue()
+}
+
+// TestE2ENodeExporterFixtures runs node_exporter 1.5 on fixture trees
+// (--path.procfs) beside the sampler on the same trees: the series of the
+// names both export must be the same, with equal values. It covers files
+// this machine does not have (the NFS client and server statistics, with
+// NFSv4's operation tables). It fails, rather than skips, under CI=true
+// when node_exporter is missing.
+func TestE2ENodeExporterFixtures(t *testing.T) {
+	bin, err := exec.LookPath("prometheus-node-exporter")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("prometheus-node-exporter is not installed; .ci/run installs it")
+		}
+		t.Skip("prometheus-node-exporter is not installed")
+	}
+	for _, fx := range []struct {
+		proc       string
+		collectors []string // the same names on both sides
+	}{
+		{"testdata/proc-nfs", []string{"nfs", "nfsd"}},
+		{"testdata/proc-md", []string{"mdadm"}},
+		{"testdata/proc", []string{"netstat", "sockstat", "pressure", "filefd", "meminfo", "vmstat"}},
+		{"testdata/proc-4.19", []string{"netstat", "sockstat"}},
+	} {
+		t.Run(fx.proc, func(t *testing.T) {
+			abs, err := filepath.Abs(fx.proc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"--collector.disable-defaults", "--web.disable-exporter-metrics", "--path.procfs=" + abs}
+			for _, c := range fx.collectors {
+				args = append(args, "--collector."+c)
+			}
+			theirs := startNodeExporter(t, bin, args).scrape(t)
+			s, err := New(fx.collectors, Options{Instance: testInstance})
+			if err != nil {
+				t.Fatal(err)
+			}
+			samples, errs := s.Sample(fixtureCtx(t, fx.proc))
+			for _, err := range errs {
+				t.Fatal(err)
+			}
+			ours := map[string]float64{}
+			for _, smp := range samples {
+				if !strings.HasPrefix(smp.Series.Metric, "node_scrape_collector_") {
+					ours[neKey(smp.Series.Metric, smp.Series.Labels)] = smp.Value
+				}
+			}
+			checkNodeExporterLabels(t, ours, ours, theirs)
+			n := 0
+			for k, v := range ours {
+				if w, ok := theirs[k]; ok {
+					n++
+					if v != w {
+						t.Errorf("%s: srvmon %v, node_exporter %v", k, v, w)
+					}
+				}
+			}
+			if n == 0 {
+				t.Fatal("no series compared")
+			}
+			t.Logf("%d series compared, all equal", n)
+		})
+	}
 }

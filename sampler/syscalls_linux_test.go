@@ -44,6 +44,10 @@ func TestTimex(t *testing.T) {
 		tx.Constant = 7
 		tx.Tick = 10000
 		tx.Tai = 37
+		// A PPS device: 0.5 ppm frequency, 0.25 ppm stability, 2 µs jitter
+		// (2000 ns with STA_NANO), a 2^8 s interval, and event counts.
+		tx.Ppsfreq, tx.Stabil, tx.Jitter, tx.Shift = 32768, 16384, 2000, 8
+		tx.Jitcnt, tx.Calcnt, tx.Errcnt, tx.Stbcnt = 1, 120, 2, 3
 		return 0, nil // TIME_OK
 	}}
 	r := &run{instance: testInstance}
@@ -60,6 +64,16 @@ func TestTimex(t *testing.T) {
 		key("node_timex_loop_time_constant"):         7,
 		key("node_timex_tick_seconds"):               0.01,
 		key("node_timex_tai_offset_seconds"):         37,
+		// As node_exporter converts them: ppm with 16-bit fraction / 1e6
+		// and 65536, jitter by STA_NANO, shift and counts as they are.
+		key("node_timex_pps_frequency_hertz"):          0.5e-6,
+		key("node_timex_pps_stability_hertz"):          0.25e-6,
+		key("node_timex_pps_jitter_seconds"):           2e-6,
+		key("node_timex_pps_shift_seconds"):            8,
+		key("node_timex_pps_jitter_total"):             1,
+		key("node_timex_pps_calibration_total"):        120,
+		key("node_timex_pps_error_total"):              2,
+		key("node_timex_pps_stability_exceeded_total"): 3,
 	})
 	// TIME_ERROR: not synchronised; without STA_NANO the offset is in µs.
 	c.adjtimex = func(tx *syscall.Timex) (int, error) { tx.Offset = 2500; return timeError, nil }

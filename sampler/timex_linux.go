@@ -14,8 +14,11 @@ func init() {
 // adjtimex(2) in read-only mode (as chronyc tracking and ntptime do): the
 // current offset and frequency correction, the error bounds, and whether
 // the clock is synchronised. A monitor watches node_timex_sync_status and
-// node_timex_offset_seconds to notice a drifting clock. The PPS fields,
-// zero without a pulse-per-second device, are left out.
+// node_timex_offset_seconds to notice a drifting clock. The PPS fields
+// (node_timex_pps_*: frequency, jitter, shift, stability and four event
+// counters) are zero without a pulse-per-second device; they are recorded
+// all the same, as node_exporter exports them, because dashboards written
+// for it (Grafana's Node Exporter Full) query them.
 type timexCollector struct {
 	adjtimex func(*syscall.Timex) (int, error)
 }
@@ -29,6 +32,10 @@ type timexState struct {
 	status             int64
 	constant, tick     int64
 	tai                int64
+	// pulse per second: frequency and stability in ppm with 16-bit
+	// fraction, jitter in µs (ns with STA_NANO), shift a power of two
+	ppsfreq, jitter, shift, stabil int64
+	jitcnt, calcnt, errcnt, stbcnt int64 // PPS event counters
 }
 
 func (c timexCollector) update(_ context.Context, r *run) error {
@@ -41,6 +48,8 @@ func (c timexCollector) update(_ context.Context, r *run) error {
 		state: state, offset: int64(tx.Offset), freq: int64(tx.Freq),
 		maxerror: int64(tx.Maxerror), esterror: int64(tx.Esterror), status: int64(tx.Status),
 		constant: int64(tx.Constant), tick: int64(tx.Tick), tai: int64(tx.Tai),
+		ppsfreq: int64(tx.Ppsfreq), jitter: int64(tx.Jitter), shift: int64(tx.Shift), stabil: int64(tx.Stabil),
+		jitcnt: int64(tx.Jitcnt), calcnt: int64(tx.Calcnt), errcnt: int64(tx.Errcnt), stbcnt: int64(tx.Stbcnt),
 	}, r)
 	return nil
 }
@@ -71,4 +80,12 @@ func convertTimex(tx timexState, r *run) {
 	r.add("node_timex_loop_time_constant", float64(tx.constant))
 	r.add("node_timex_tick_seconds", float64(tx.tick)/1e6)
 	r.add("node_timex_tai_offset_seconds", float64(tx.tai))
+	r.add("node_timex_pps_frequency_hertz", float64(tx.ppsfreq)/ppm16frac)
+	r.add("node_timex_pps_jitter_seconds", float64(tx.jitter)/div)
+	r.add("node_timex_pps_shift_seconds", float64(tx.shift)) // a power of two, unconverted as node_exporter's
+	r.add("node_timex_pps_stability_hertz", float64(tx.stabil)/ppm16frac)
+	r.add("node_timex_pps_jitter_total", float64(tx.jitcnt))
+	r.add("node_timex_pps_calibration_total", float64(tx.calcnt))
+	r.add("node_timex_pps_error_total", float64(tx.errcnt))
+	r.add("node_timex_pps_stability_exceeded_total", float64(tx.stbcnt))
 }
