@@ -1,0 +1,328 @@
+package sampler
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb"
+)
+
+// synthHost is a synthetic host for the budget benchmark: 500 processes
+// (10 busy, 40 moderate, 200 idle daemons, 250 kernel threads) and 80
+// services (10 busy, 70 mostly idle), stepped a minute at a time; with
+// shortPerDay > 0 it also starts that many short processes a day.
+type synthHost struct {
+	rng         *rand.Rand
+	procs       []synthProc
+	services    []synthService
+	user, sys   uint64 // host CPU ticks
+	nextPID     int
+	shortPerDay int
+	btime       uint64
+}
+
+type synthProc struct {
+	procSample
+	class int // 0 busy, 1 moderate, 2 idle, 3 kernel thread
+}
+
+type synthService struct {
+	name                                  string
+	busy                                  bool
+	usage, user, sys                      uint64 // µs
+	mem, peak, anon, file, rbytes, wbytes uint64
+	psi                                   [6]uint64
+	pids                                  uint64
+}
+
+func newSynthHost(seed uint64, shortPerDay int) *synthHost {
+	h := &synthHost{rng: rand.New(rand.NewPCG(seed, 7)), nextPID: 10_000, shortPerDay: shortPerDay, btime: 1_700_000_000}
+	for i := range 500 {
+		class := 3
+		switch {
+		case i < 10:
+			class = 0
+		case i < 50:
+			class = 1
+		case i < 250:
+			class = 2
+		}
+		p := synthProc{class: class}
+		p.pid = 2 + i*7
+		p.comm = fmt.Sprintf("proc%d", i)
+		p.start = uint64(h.rng.IntN(100_000))
+		p.threads = uint64(1 + h.rng.IntN(4))
+		switch class {
+		case 0:
+			p.rss = uint64(25_000 + h.rng.IntN(175_000)) // 100-800 MB in pages
+			p.threads = uint64(4 + h.rng.IntN(30))
+		case 1:
+			p.rss = uint64(2_500 + h.rng.IntN(22_500))
+		case 2:
+			p.rss = uint64(250 + h.rng.IntN(5000))
+		}
+		p.cur = procCounters{start: p.start, hasIO: class != 3}
+		h.procs = append(h.procs, p)
+	}
+	for i := range 80 {
+		s := synthService{name: fmt.Sprintf("system.slice/svc%02d.service", i), busy: i < 10}
+		s.mem = uint64(1<<20 + h.rng.IntN(200<<20))
+		s.peak = s.mem * 2
+		s.pids = uint64(1 + h.rng.IntN(20))
+		h.services = append(h.services, s)
+	}
+	return h
+}
+
+// step advances the host by one minute ending at unix second at and
+// returns the live processes.
+func (h *synthHost) step(at int64) []procSample {
+	r := h.rng
+	pages := func(n int) uint64 { return uint64(r.IntN(n)) * 4096 }
+	var out []procSample
+	for i := range h.procs {
+		p := &h.procs[i]
+		var cpu uint64
+		switch p.class {
+		case 0:
+			cpu = uint64(300 + r.IntN(900)) // 3-12 s a minute
+			p.rss = uint64(int(p.rss) + r.IntN(101) - 50)
+			p.cur.rbytes += pages(1200)
+			p.cur.wbytes += pages(500)
+		case 1:
+			if r.IntN(3) == 0 {
+				cpu = uint64(r.IntN(100))
+			}
+			if r.IntN(4) == 0 {
+				p.rss = uint64(int(p.rss) + r.IntN(21) - 10)
+			}
+			if r.IntN(5) == 0 {
+				p.cur.wbytes += pages(64)
+			}
+		case 2:
+			if r.IntN(10) == 0 {
+				cpu = uint64(r.IntN(3))
+			}
+			if r.IntN(50) == 0 {
+				p.rss++
+			}
+		case 3:
+			if r.IntN(8) == 0 {
+				cpu = uint64(r.IntN(5))
+			}
+		}
+		u := cpu * 4 / 5
+		p.cur.utime += u
+		p.cur.stime += cpu - u
+		h.user += u
+		h.sys += cpu - u
+		p.utime, p.stime = p.cur.utime, p.cur.stime
+		out = append(out, p.procSample)
+	}
+	// Short processes started during the minute (shell scripts, cron jobs,
+	// health checks): lifetimes exponential with a mean of half a second
+	// (one in 400 lives over 3 s), at half a CPU, writing up to 64 KiB.
+	// Those alive at the sample set are seen with what they used so far;
+	// all count in the host's time.
+	if h.shortPerDay > 0 {
+		n := h.shortPerDay / 1440
+		if r.IntN(1440) < h.shortPerDay%1440 {
+			n++
+		}
+		for range n {
+			startOff := r.Float64() * 60 // seconds into the minute
+			life, share := r.ExpFloat64()*0.5, 0.5
+			used := min(life, 60-startOff) * share
+			ticks := uint64(used * userHZ)
+			u := ticks * 9 / 10
+			h.user += u
+			h.sys += ticks - u
+			h.nextPID++
+			if h.nextPID > 4_194_304 {
+				h.nextPID = 10_000
+			}
+			if startOff+life < 60 {
+				continue // ended before the sample set
+			}
+			var p procSample
+			p.pid = h.nextPID
+			p.comm = []string{"sh", "cron", "curl", "gzip", "python3"}[r.IntN(5)]
+			p.start = uint64(at-60-int64(h.btime))*userHZ + uint64(startOff*userHZ)
+			p.utime, p.stime = u, ticks-u
+			p.rss = uint64(500 + r.IntN(1500))
+			p.threads = 1
+			p.cur = procCounters{start: p.start, utime: p.utime, stime: p.stime, hasIO: true, wbytes: pages(16)}
+			out = append(out, p)
+		}
+	}
+	for i := range h.services {
+		s := &h.services[i]
+		if s.busy {
+			d := uint64(1_000_000 + r.IntN(9_000_000))
+			s.usage += d
+			s.user += d * 3 / 4
+			s.sys += d - d*3/4
+			s.mem = uint64(int(s.mem) + (r.IntN(2001)-1000)*4096)
+			s.anon = s.mem * 2 / 3
+			s.file = s.mem - s.anon
+			s.peak = max(s.peak, s.mem)
+			s.rbytes += pages(2000)
+			s.wbytes += pages(1000)
+			for j := range s.psi {
+				if r.IntN(2) == 0 {
+					s.psi[j] += uint64(r.IntN(200_000))
+				}
+			}
+			if r.IntN(10) == 0 {
+				s.pids = uint64(1 + r.IntN(40))
+			}
+		} else if r.IntN(3) == 0 {
+			d := uint64(r.IntN(20_000))
+			s.usage += d
+			s.user += d / 2
+			s.sys += d - d/2
+			if r.IntN(3) == 0 {
+				s.mem += uint64(r.IntN(3)) * 4096
+				s.anon = s.mem / 2
+				s.file = s.mem - s.anon
+			}
+		}
+	}
+	return out
+}
+
+// emitServices emits the services through the cgroups collector's parser,
+// from the files as the kernel writes them.
+func (h *synthHost) emitServices(r *run) error {
+	for _, s := range h.services {
+		files := map[string]string{
+			"cpu.stat":        fmt.Sprintf("usage_usec %d\nuser_usec %d\nsystem_usec %d\n", s.usage, s.user, s.sys),
+			"memory.current":  fmt.Sprint(s.mem),
+			"memory.peak":     fmt.Sprint(s.peak),
+			"memory.stat":     fmt.Sprintf("anon %d\nfile %d\n", s.anon, s.file),
+			"io.stat":         fmt.Sprintf("8:0 rbytes=%d wbytes=%d rios=1 wios=1 dbytes=0 dios=0\n", s.rbytes, s.wbytes),
+			"cpu.pressure":    fmt.Sprintf("some avg10=0 avg60=0 avg300=0 total=%d\nfull avg10=0 avg60=0 avg300=0 total=%d\n", s.psi[0], s.psi[1]),
+			"memory.pressure": fmt.Sprintf("some avg10=0 avg60=0 avg300=0 total=%d\nfull avg10=0 avg60=0 avg300=0 total=%d\n", s.psi[2], s.psi[3]),
+			"io.pressure":     fmt.Sprintf("some avg10=0 avg60=0 avg300=0 total=%d\nfull avg10=0 avg60=0 avg300=0 total=%d\n", s.psi[4], s.psi[5]),
+			"pids.current":    fmt.Sprint(s.pids),
+		}
+		for _, f := range cgroupFiles {
+			if err := convertCgroupFile(r, s.name, f, files[f]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// recordSynthDay records a day of the synthetic host, a sample set a
+// minute, through the procs and cgroups collectors' conversion into a new
+// store, compacts the day and returns its bytes on disk (the store's
+// DiskUsage) and the number of series it holds.
+func recordSynthDay(tb testing.TB, shortPerDay int) (bytes int64, series int) {
+	tb.Helper()
+	day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	now := day
+	dir := tb.TempDir()
+	if d := os.Getenv("SRVMON_PROCS_BENCH_DIR"); d != "" {
+		dir = d
+	}
+	store, err := tsdb.Create(dir, tsdb.WithClock(func() time.Time { return now }))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer store.Close()
+	h := newSynthHost(1, shortPerDay)
+	opts := Options{ProcTop: DefaultProcTop}
+	var prev samplerState
+	keys := map[string]bool{}
+	ctx := context.Background()
+	for i := range 1440 {
+		now = day.Add(time.Duration(i) * time.Minute)
+		procs := h.step(now.Unix())
+		cur := samplerState{at: now.Unix(), cpuUser: h.user, cpuSys: h.sys, procs: make(map[int]procCounters, len(procs))}
+		for _, p := range procs {
+			cur.procs[p.pid] = p.cur
+		}
+		r := newRun(ctx, "host")
+		r.proc = "/nonexistent"
+		r.opts = &opts
+		convertProcs(r, procs, &prev, &cur, h.btime, i > 0)
+		if os.Getenv("SRVMON_PROCS_BENCH_NOSVC") != "" {
+		} else if err := h.emitServices(r); err != nil {
+			tb.Fatal(err)
+		}
+		prev = cur
+		for _, s := range r.samples {
+			keys[s.Series.Key()] = true
+		}
+		w, err := store.Lock(ctx)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := w.Append(now, r.samples); err != nil {
+			tb.Fatal(err)
+		}
+		w.Close()
+	}
+	now = day.Add(24*time.Hour + time.Minute)
+	w, err := store.Lock(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := w.Maintain(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	w.Close()
+	u, err := store.DiskUsage()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, d := range u.Days {
+		if d.Day.Equal(day) {
+			bytes = d.Bytes
+		}
+	}
+	return bytes, len(keys)
+}
+
+// BenchmarkProcsBytesPerDay records a synthetic day (a set a minute) of a
+// host with 500 processes and 80 services through the procs and cgroups
+// collectors, quiet and starting 100,000 short processes a day, and
+// reports each day's bytes on disk after compaction (target: at most 1 MB
+// a day) and series, and the busy host's ratios to the quiet one's
+// (target: at most 2).
+func BenchmarkProcsBytesPerDay(b *testing.B) {
+	for range b.N {
+		quietBytes, quietSeries := recordSynthDay(b, 0)
+		if os.Getenv("SRVMON_PROCS_BENCH_DIR") != "" {
+			b.Fatal(quietBytes, quietSeries)
+		}
+		shortBytes, shortSeries := recordSynthDay(b, 100_000)
+		b.ReportMetric(float64(quietBytes)/1e6, "MB/day-quiet")
+		b.ReportMetric(float64(quietSeries), "series/day-quiet")
+		b.ReportMetric(float64(shortBytes)/1e6, "MB/day-100k-short")
+		b.ReportMetric(float64(shortSeries), "series/day-100k-short")
+		b.ReportMetric(float64(shortBytes)/float64(quietBytes), "ratio-bytes")
+		b.ReportMetric(float64(shortSeries)/float64(quietSeries), "ratio-series")
+	}
+}
+
+// BenchmarkProcsHost runs the procs collector on this host (state in
+// memory), one sample set per iteration.
+func BenchmarkProcsHost(b *testing.B) {
+	s, err := New([]string{"procs"}, Options{Instance: "host"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := time.Now().Truncate(time.Second)
+	for i := range b.N {
+		if _, errs := s.SampleAt(context.Background(), at.Add(time.Duration(i)*time.Second)); len(errs) > 0 {
+			b.Fatal(errs)
+		}
+	}
+}
