@@ -24,9 +24,9 @@ func (h *fakeHost) writeCgroup(mount, group string, n uint64, files []string) {
 		"memory.peak":     fmt.Sprintf("%d\n", 2*n<<20),
 		"memory.stat":     fmt.Sprintf("anon %d\nfile %d\nkernel 4096\nshmem 0\n", n<<19, n<<18),
 		"io.stat":         fmt.Sprintf("8:0 rbytes=%d wbytes=%d rios=1 wios=2 dbytes=0 dios=0\n259:0 rbytes=%d wbytes=%d rios=1 wios=1 dbytes=0 dios=0\n", n*1000, n*2000, n*10, n*20),
-		"cpu.pressure":    fmt.Sprintf("some avg10=0.00 avg60=0.00 avg300=0.00 total=%d\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=%d\n", n*500, n*100),
-		"memory.pressure": fmt.Sprintf("some avg10=0.00 avg60=0.00 avg300=0.00 total=%d\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=%d\n", n*50, n*10),
-		"io.pressure":     fmt.Sprintf("some avg10=0.00 avg60=0.00 avg300=0.00 total=%d\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=%d\n", n*5000, n*1000),
+		"cpu.pressure":    fmt.Sprintf("some avg10=0.00 avg60=0.00 avg300=0.00 total=%d\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=%d\n", n*500_000+4321, n*100_000),
+		"memory.pressure": fmt.Sprintf("some avg10=0.00 avg60=0.00 avg300=0.00 total=%d\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=%d\n", n*50_000, n*10_000),
+		"io.pressure":     fmt.Sprintf("some avg10=0.00 avg60=0.00 avg300=0.00 total=%d\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=%d\n", n*5_000_000, n*1_000_000),
 		"pids.current":    fmt.Sprintf("%d\n", n),
 	}
 	dir := filepath.Join("sys", mount, group)
@@ -103,9 +103,9 @@ func TestCgroupsSystemdHost(t *testing.T) {
 		key("srvmon_cgroup_memory_file_bytes", "cgroup", "system.slice/nginx.service"):                     n << 18,
 		key("srvmon_cgroup_io_read_bytes_total", "cgroup", "system.slice/nginx.service"):                   n * 1010,
 		key("srvmon_cgroup_io_written_bytes_total", "cgroup", "system.slice/nginx.service"):                n * 2020,
-		key("srvmon_cgroup_pressure_cpu_waiting_seconds_total", "cgroup", "system.slice/nginx.service"):    n * 500 / 1e6,
-		key("srvmon_cgroup_pressure_memory_stalled_seconds_total", "cgroup", "system.slice/nginx.service"): n * 10 / 1e6,
-		key("srvmon_cgroup_pressure_io_stalled_seconds_total", "cgroup", "system.slice/nginx.service"):     n * 1000 / 1e6,
+		key("srvmon_cgroup_pressure_cpu_waiting_seconds_total", "cgroup", "system.slice/nginx.service"):    n * 0.5, // and 4321 µs, rounded down to 10 ms
+		key("srvmon_cgroup_pressure_memory_stalled_seconds_total", "cgroup", "system.slice/nginx.service"): n * 0.01,
+		key("srvmon_cgroup_pressure_io_stalled_seconds_total", "cgroup", "system.slice/nginx.service"):     n,
 		key("srvmon_cgroup_pids", "cgroup", "system.slice/nginx.service"):                                  n,
 		key("node_scrape_collector_success", "collector", "cgroups"):                                       1,
 	} {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,96 +219,118 @@ func (h *synthHost) emitServices(r *run) error {
 	return nil
 }
 
-// recordSynthDay records a day of the synthetic host, a sample set a
-// minute, through the procs and cgroups collectors' conversion into a new
-// store, compacts the day and returns its bytes on disk (the store's
-// DiskUsage) and the number of series it holds.
-func recordSynthDay(tb testing.TB, shortPerDay int) (bytes int64, series int) {
+// synthDay is one day of a store's bytes and series.
+type synthDay struct {
+	bytes  int64
+	series int
+}
+
+// recordSynthDay produces a day of the synthetic host, a sample set a
+// minute, through the procs and cgroups collectors' conversion, and stores
+// it through the store's import path (staging, head log, compaction into
+// the day's block) three times: everything, the processes only and the
+// services only. It returns each store's bytes on disk for the day (its
+// DiskUsage) and series.
+func recordSynthDay(tb testing.TB, shortPerDay int) (all, procs, services synthDay) {
 	tb.Helper()
 	day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
-	now := day
-	dir := tb.TempDir()
-	if d := os.Getenv("SRVMON_PROCS_BENCH_DIR"); d != "" {
-		dir = d
-	}
-	store, err := tsdb.Create(dir, tsdb.WithClock(func() time.Time { return now }))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer store.Close()
 	h := newSynthHost(1, shortPerDay)
 	opts := Options{ProcTop: DefaultProcTop}
 	var prev samplerState
-	keys := map[string]bool{}
-	ctx := context.Background()
+	type column struct {
+		ser tsdb.Series
+		pts []tsdb.Point
+	}
+	cols := map[string]*column{}
+	var order []string
 	for i := range 1440 {
-		now = day.Add(time.Duration(i) * time.Minute)
-		procs := h.step(now.Unix())
-		cur := samplerState{at: now.Unix(), cpuUser: h.user, cpuSys: h.sys, procs: make(map[int]procCounters, len(procs))}
-		for _, p := range procs {
+		now := day.Add(time.Duration(i) * time.Minute)
+		live := h.step(now.Unix())
+		cur := samplerState{at: now.Unix(), cpuUser: h.user, cpuSys: h.sys, procs: make(map[int]procCounters, len(live))}
+		for _, p := range live {
 			cur.procs[p.pid] = p.cur
 		}
-		r := newRun(ctx, "host")
+		r := newRun(context.Background(), "host")
 		r.proc = "/nonexistent"
 		r.opts = &opts
-		convertProcs(r, procs, &prev, &cur, h.btime, i > 0)
-		if os.Getenv("SRVMON_PROCS_BENCH_NOSVC") != "" {
-		} else if err := h.emitServices(r); err != nil {
+		convertProcs(r, live, &prev, &cur, h.btime, i > 0)
+		if err := h.emitServices(r); err != nil {
 			tb.Fatal(err)
 		}
 		prev = cur
-		for _, s := range r.samples {
-			keys[s.Series.Key()] = true
+		for _, smp := range r.samples {
+			k := smp.Series.Key()
+			c := cols[k]
+			if c == nil {
+				c = &column{ser: smp.Series}
+				cols[k] = c
+				order = append(order, k)
+			}
+			c.pts = append(c.pts, tsdb.Point{T: now.Unix(), V: smp.Value})
 		}
-		w, err := store.Lock(ctx)
+	}
+	store := func(keep func(metric string) bool) synthDay {
+		s, err := tsdb.Create(tb.TempDir(), tsdb.WithClock(func() time.Time { return day.Add(25 * time.Hour) }))
 		if err != nil {
 			tb.Fatal(err)
 		}
-		if err := w.Append(now, r.samples); err != nil {
+		defer s.Close()
+		n := 0
+		_, err = s.Import(context.Background(), func(yield func(tsdb.Series, tsdb.Point) error) error {
+			for _, k := range order {
+				c := cols[k]
+				if !keep(c.ser.Metric) {
+					continue
+				}
+				n++
+				for _, p := range c.pts {
+					if err := yield(c.ser, p); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
 			tb.Fatal(err)
 		}
-		w.Close()
-	}
-	now = day.Add(24*time.Hour + time.Minute)
-	w, err := store.Lock(ctx)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := w.Maintain(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	w.Close()
-	u, err := store.DiskUsage()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, d := range u.Days {
-		if d.Day.Equal(day) {
-			bytes = d.Bytes
+		u, err := s.DiskUsage()
+		if err != nil {
+			tb.Fatal(err)
 		}
+		for _, d := range u.Days {
+			if d.Day.Equal(day) {
+				return synthDay{d.Bytes, n}
+			}
+		}
+		tb.Fatalf("no usage for %s: %+v", day, u)
+		return synthDay{}
 	}
-	return bytes, len(keys)
+	isProc := func(m string) bool { return strings.HasPrefix(m, "srvmon_process_") }
+	return store(func(string) bool { return true }), store(isProc), store(func(m string) bool { return !isProc(m) })
 }
 
-// BenchmarkProcsBytesPerDay records a synthetic day (a set a minute) of a
+// BenchmarkProcsBytesPerDay stores a synthetic day (a set a minute) of a
 // host with 500 processes and 80 services through the procs and cgroups
 // collectors, quiet and starting 100,000 short processes a day, and
 // reports each day's bytes on disk after compaction (target: at most 1 MB
-// a day) and series, and the busy host's ratios to the quiet one's
-// (target: at most 2).
+// a day), split into processes and services, and the series; and the
+// short-process host's ratios to the quiet one's (target: at most 2).
 func BenchmarkProcsBytesPerDay(b *testing.B) {
 	for range b.N {
-		quietBytes, quietSeries := recordSynthDay(b, 0)
-		if os.Getenv("SRVMON_PROCS_BENCH_DIR") != "" {
-			b.Fatal(quietBytes, quietSeries)
-		}
-		shortBytes, shortSeries := recordSynthDay(b, 100_000)
-		b.ReportMetric(float64(quietBytes)/1e6, "MB/day-quiet")
-		b.ReportMetric(float64(quietSeries), "series/day-quiet")
-		b.ReportMetric(float64(shortBytes)/1e6, "MB/day-100k-short")
-		b.ReportMetric(float64(shortSeries), "series/day-100k-short")
-		b.ReportMetric(float64(shortBytes)/float64(quietBytes), "ratio-bytes")
-		b.ReportMetric(float64(shortSeries)/float64(quietSeries), "ratio-series")
+		quiet, qProcs, qServices := recordSynthDay(b, 0)
+		short, sProcs, _ := recordSynthDay(b, 100_000)
+		mb := func(d synthDay) float64 { return float64(d.bytes) / 1e6 }
+		b.ReportMetric(mb(quiet), "MB/day-quiet")
+		b.ReportMetric(mb(qProcs), "MB/day-quiet-procs")
+		b.ReportMetric(mb(qServices), "MB/day-quiet-services")
+		b.ReportMetric(float64(quiet.series), "series/day-quiet")
+		b.ReportMetric(float64(qProcs.series), "series/day-quiet-procs")
+		b.ReportMetric(mb(short), "MB/day-100k-short")
+		b.ReportMetric(float64(short.series), "series/day-100k-short")
+		b.ReportMetric(float64(sProcs.series), "series/day-100k-short-procs")
+		b.ReportMetric(float64(short.bytes)/float64(quiet.bytes), "ratio-bytes")
+		b.ReportMetric(float64(short.series)/float64(quiet.series), "ratio-series")
 	}
 }
 
