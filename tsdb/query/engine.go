@@ -97,6 +97,11 @@ type engine struct {
 	step       int64 // seconds; 0 = raw resolution
 	origin     int64 // the aligned start of the first bucket (at or before start)
 	buckets    int   // number of buckets
+	// edges are the buckets' bounds when the zone's offset changes inside
+	// the range by other than a multiple of the step (daylight saving
+	// time and 3h, 1d... buckets): bucket i is (edges[i], edges[i+1]].
+	// Nil when buckets are origin + i*step.
+	edges []int64
 	// stored is the span of the store, from its first sample to its
 	// newest: buckets outside it are not in the result.
 	stored struct{ first, newest int64 }

@@ -24,7 +24,9 @@
 // labels its rows: at raw resolution the later sample's time; downsampled,
 // the end of its bucket. Buckets are aligned to multiples of the step in
 // the time zone of Options.From (so 1h buckets start at whole local hours
-// and 1d buckets at local midnight) and clipped to the range; a bucket
+// and 1d buckets at local midnight, also across a change to or from
+// daylight saving time: such a day's bucket is 23 or 25 hours long) and
+// clipped to the range; a bucket
 // holds the values whose interval ends in (start, end] (the first one also
 // a gauge's sample at From). A bucket cut by From or To is partial
 // (Result.PartialFirst, PartialLast).

@@ -6,6 +6,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb/metric"
@@ -66,9 +67,73 @@ func ceilUnix(t time.Time) int64 {
 }
 
 // summariesAnswer reports whether the hourly summaries can answer buckets
-// of step: whole hours aligned to UTC hours, combined by sums.
+// of step: whole hours aligned to UTC hours (in every offset the zone has
+// in the range), combined by sums.
 func (e *engine) summariesAnswer(step int64) bool {
-	return step >= hour && step%hour == 0 && e.offset()%hour == 0 && (e.agg == "avg" || e.agg == "sum") && !e.rawOnly && !e.mayReadDeltas()
+	if step < hour || step%hour != 0 || (e.agg != "avg" && e.agg != "sum") || e.rawOnly || e.mayReadDeltas() {
+		return false
+	}
+	for _, z := range zoneSpans(e.start, e.end, e.o.From.Location()) {
+		if z.offset%hour != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// zoneSpan is a span of time [from, to) in which a zone keeps one offset
+// (seconds east of UTC).
+type zoneSpan struct{ from, to, offset int64 }
+
+// zoneSpans cuts [start, end) where loc changes its offset (daylight
+// saving time, a change of the zone's rules).
+func zoneSpans(start, end int64, loc *time.Location) []zoneSpan {
+	var spans []zoneSpan
+	for from := start; from < end; {
+		t := time.Unix(from, 0).In(loc)
+		_, off := t.Zone()
+		to := end
+		if _, next := t.ZoneBounds(); !next.IsZero() && next.Unix() < end && next.Unix() > from {
+			to = next.Unix()
+		}
+		if n := len(spans); n > 0 && spans[n-1].offset == int64(off) {
+			spans[n-1].to = to
+		} else {
+			spans = append(spans, zoneSpan{from, to, int64(off)})
+		}
+		from = to
+	}
+	return spans
+}
+
+// bucketEdges returns the bounds of the buckets of step over [start, end)
+// when the zone's offset changes there by other than a multiple of step,
+// nil otherwise (then the buckets are alignDown(start) + i*step). An edge
+// is a time that is a multiple of step in the offset in effect at that
+// time: local midnights for 1d whether the day has 23, 24 or 25 hours.
+// The first edge is at or before start, the last at or after end.
+func bucketEdges(start, end, step int64, loc *time.Location) []int64 {
+	spans := zoneSpans(start, end, loc)
+	uniform := true
+	for _, z := range spans[1:] {
+		uniform = uniform && (z.offset-spans[0].offset)%step == 0
+	}
+	if uniform {
+		return nil
+	}
+	edges := []int64{alignDown(start, step, spans[0].offset)}
+	for _, z := range spans {
+		for t := alignDown(z.from, step, z.offset); t < z.to; t += step {
+			if t > edges[len(edges)-1] && t >= z.from {
+				edges = append(edges, t)
+			}
+		}
+	}
+	last := spans[len(spans)-1]
+	if t := alignDown(end-1, step, last.offset) + step; t > edges[len(edges)-1] {
+		edges = append(edges, t)
+	}
+	return edges
 }
 
 // mayReadDeltas reports whether a raw selector may choose Delta series,
@@ -114,6 +179,12 @@ func (e *engine) setStep(step int64) error {
 	if step > 0 {
 		e.origin = alignDown(e.start, step, e.offset())
 		n := ceilDiv(e.end-e.origin, step)
+		e.edges = nil
+		if n <= maxBuckets {
+			if e.edges = bucketEdges(e.start, e.end, step, e.o.From.Location()); e.edges != nil {
+				n = int64(len(e.edges) - 1)
+			}
+		}
 		if n > maxBuckets {
 			return &param.Error{Param: "step", Value: (time.Duration(step) * time.Second).String(),
 				Reason: fmt.Sprintf("cuts %s into %d points per series, more than %d", time.Duration(e.end-e.start)*time.Second, n, maxBuckets),
@@ -128,12 +199,24 @@ func (e *engine) setStep(step int64) error {
 // [start, end)): the one whose (start, end] holds t, the first one for t
 // at its start.
 func (e *engine) bucketOf(t int64) int {
+	if e.edges != nil {
+		i, _ := slices.BinarySearch(e.edges, t) // edges[i-1] < t <= edges[i]
+		return max(0, i-1)
+	}
 	return max(0, int(ceilDiv(t-e.origin, e.step))-1)
+}
+
+// bucketStart returns the start of bucket i, before clipping to the range.
+func (e *engine) bucketStart(i int) int64 {
+	if e.edges != nil {
+		return e.edges[i]
+	}
+	return e.origin + int64(i)*e.step
 }
 
 // bucketEnd returns the label of bucket i: its end, clipped to the range.
 func (e *engine) bucketEnd(i int) int64 {
-	return min(e.origin+int64(i+1)*e.step, e.end)
+	return min(e.bucketStart(i+1), e.end)
 }
 
 // clipToStoredDays narrows the computed range to the UTC days that hold

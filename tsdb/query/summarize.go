@@ -104,7 +104,10 @@ func (e *engine) busiest(series []outSeries) []Interval {
 			if b.f != nil {
 				v = b.f(v)
 			}
-			from, to := max(p.T-e.step, e.start), p.T
+			from, to := p.T, p.T
+			if e.step > 0 {
+				from = max(e.bucketStart(e.bucketOf(p.T)), e.start)
+			}
 			if e.step > 0 && j == 0 {
 				from = e.start
 			}
@@ -253,8 +256,8 @@ func (e *engine) resultOf(series []outSeries) *Result {
 	r.Agg = e.agg
 	if e.step > 0 {
 		lo, hi := e.bucketSpan()
-		r.PartialFirst = lo == 0 && e.origin < e.start
-		r.PartialLast = hi == e.buckets-1 && e.origin+int64(e.buckets)*e.step > e.end
+		r.PartialFirst = lo == 0 && e.bucketStart(0) < e.start
+		r.PartialLast = hi == e.buckets-1 && e.bucketStart(e.buckets) > e.end
 	}
 	for _, s := range series {
 		r.Quantities = append(r.Quantities, s.Quantity)
