@@ -9,6 +9,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"math"
 	"strconv"
@@ -20,8 +21,10 @@ import (
 )
 
 // TopFormats returns the formats WriteTop and WriteServices accept: table,
-// csv, json and ndjson.
-func TopFormats() []string { return []string{FormatTable, FormatCSV, FormatJSON, FormatNDJSON} }
+// csv, json, ndjson and html (a table element, as serve's page shows it).
+func TopFormats() []string {
+	return []string{FormatTable, FormatCSV, FormatJSON, FormatNDJSON, FormatHTML}
+}
 
 // useField is one field of a process or service row: its name in CSV and
 // JSON, its table header ("" for a field tables leave out), its unit
@@ -111,8 +114,12 @@ func topTable(r *query.TopResult, loc *time.Location) *useTable {
 	if !math.IsNaN(r.Host.CPUs) {
 		cpus = fmt.Sprintf("; host: %s CPUs busy of %.3g", Humanize(r.Host.CPU/100, query.Count), r.Host.CPUs)
 	}
-	t.title = fmt.Sprintf("Top processes by %s, %s (%s in %d sample sets%s)", r.By, PeriodText(r.From, r.To, loc),
-		DurationText(r.Covered), r.Sets, cpus)
+	sets := "sample sets"
+	if r.Sets == 1 {
+		sets = "sample set"
+	}
+	t.title = fmt.Sprintf("Top processes by %s, %s (%s in %d %s%s)", r.By, PeriodText(r.From, r.To, loc),
+		DurationText(r.Covered), r.Sets, sets, cpus)
 	return t
 }
 
@@ -178,6 +185,8 @@ func (t *useTable) write(w io.Writer, format string, o Options) error {
 		return t.writeJSON(w, o)
 	case FormatNDJSON:
 		return t.writeNDJSON(w, o)
+	case FormatHTML:
+		return t.writeHTML(w, o)
 	}
 	return fmt.Errorf("%w %q; the formats are %s", ErrUnknownFormat, format, strings.Join(TopFormats(), ", "))
 }
@@ -233,7 +242,9 @@ func (t *useTable) multiInstance() bool {
 	return false
 }
 
-func (t *useTable) writeTable(w io.Writer, o Options) error {
+// cells returns the table's header, alignment and humanised rows: what
+// the text table and the HTML table show.
+func (t *useTable) cells(o Options) *textTable {
 	tt := &textTable{}
 	var cols []int
 	for i, f := range t.fields {
@@ -257,13 +268,46 @@ func (t *useTable) writeTable(w io.Writer, o Options) error {
 		}
 		tt.rows = append(tt.rows, cells)
 	}
+	return tt
+}
+
+func (t *useTable) writeTable(w io.Writer, o Options) error {
 	var b bytes.Buffer
 	b.WriteString(t.title + "\n")
-	if err := tt.render(&b); err != nil {
+	if err := t.cells(o).render(&b); err != nil {
 		return err
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// writeHTML writes the table as an HTML table element (for serve's page),
+// every text escaped.
+func (t *useTable) writeHTML(w io.Writer, o Options) error {
+	tt := t.cells(o)
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "<table class=\"use %s\">\n<caption>%s</caption>\n<thead><tr>", t.what, html.EscapeString(t.title))
+	for i, h := range tt.header {
+		fmt.Fprintf(&b, "<th%s>%s</th>", alignAttr(tt.right[i]), html.EscapeString(h))
+	}
+	b.WriteString("</tr></thead>\n<tbody>\n")
+	for ri, r := range tt.rows {
+		fmt.Fprintf(&b, "<tr class=\"%s\">", t.rows[ri].row)
+		for i, c := range r {
+			fmt.Fprintf(&b, "<td%s>%s</td>", alignAttr(tt.right[i]), html.EscapeString(c))
+		}
+		b.WriteString("</tr>\n")
+	}
+	b.WriteString("</tbody>\n</table>\n")
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func alignAttr(right bool) string {
+	if right {
+		return ` class="num"`
+	}
+	return ""
 }
 
 // writeCSV writes a row per row and field (long) or per row (wide),

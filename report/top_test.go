@@ -106,7 +106,7 @@ func TestTopJSONRoundTrip(t *testing.T) {
 	if r := doc.Rows[2]; r.PID != "300" || *r.StartUnix != testStart.Unix()-7200 || *r.CPUPercent != 1.6666666666666667 {
 		t.Errorf("row 2 (the same pid, an older process): %+v", r)
 	}
-	if err := WriteTop(&buf, topResult(), "html", testOptions); err == nil {
-		t.Error("html: no error")
+	if err := WriteTop(&buf, topResult(), "graph", testOptions); err == nil {
+		t.Error("graph: no error")
 	}
 }

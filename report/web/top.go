@@ -16,7 +16,7 @@ import (
 )
 
 // topParams are the parameters of /api/v1/top and /api/v1/services.
-var topParams = []string{"from", "to", "last", "at", "utc", "by", "n"}
+var topParams = []string{"from", "to", "last", "at", "utc", "by", "n", "format"}
 
 // maxTopRows bounds n=.
 const maxTopRows = 1000
@@ -30,6 +30,7 @@ const maxTopRows = 1000
 //	utc=true          times without an offset, and the answer's, in UTC
 //	by=cpu|mem|io     what to rank by
 //	n=N               the first N rows (default: 10 processes, every service)
+//	format=json|html  json (the default), or the table element the page shows
 //
 // The processes' user, executable and command line are left out (empty)
 // unless the request is trusted (see trusted).
@@ -56,6 +57,15 @@ func (s *Server) handleTop(services bool) http.HandlerFunc {
 			s.badRequest(w, r, err)
 			return
 		}
+		format, ctype := report.FormatJSON, "application/json; charset=utf-8"
+		switch f := v.Get("format"); f {
+		case "", report.FormatJSON:
+		case report.FormatHTML:
+			format, ctype = report.FormatHTML, "text/html; charset=utf-8"
+		default:
+			s.badRequest(w, r, fmt.Errorf("invalid format %q; use json or html", f))
+			return
+		}
 		n := 0
 		if p := v.Get("n"); p != "" {
 			if n, err = strconv.Atoi(p); err != nil || n < 1 || n > maxTopRows {
@@ -70,7 +80,7 @@ func (s *Server) handleTop(services bool) http.HandlerFunc {
 		if services {
 			var res *query.ServicesResult
 			if res, err = query.Services(ctx, s.store, query.ServicesOptions{From: from, To: to, At: at, By: v.Get("by"), N: n}); err == nil {
-				err = report.WriteServices(&buf, res, report.FormatJSON, ro)
+				err = report.WriteServices(&buf, res, format, ro)
 			}
 		} else {
 			var res *query.TopResult
@@ -78,7 +88,7 @@ func (s *Server) handleTop(services bool) http.HandlerFunc {
 				if !s.trusted(r) {
 					res = res.WithoutDetails()
 				}
-				err = report.WriteTop(&buf, res, report.FormatJSON, ro)
+				err = report.WriteTop(&buf, res, format, ro)
 			}
 		}
 		var pe *param.Error
@@ -94,7 +104,7 @@ func (s *Server) handleTop(services bool) http.HandlerFunc {
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		s.send(w, r, "application/json; charset=utf-8", http.StatusOK, buf.Bytes())
+		s.send(w, r, ctype, http.StatusOK, buf.Bytes())
 	}
 }
 

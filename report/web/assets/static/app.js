@@ -161,27 +161,36 @@
 		return lo;
 	}
 
-	function show(fig, ev) {
-		var data = hover && hover[fig.getAttribute("data-chart")];
-		var svg = fig.querySelector("svg");
-		if (!data || !svg || !data.series || data.series.length === 0 || !svg.getScreenCTM) {
-			return;
-		}
+	// timeAt returns the Unix time under the pointer of ev on the chart
+	// svg with hover data, null outside its plot area.
+	function timeAt(svg, data, ev) {
 		var g = geometry(svg);
 		var ctm = svg.getScreenCTM();
 		if (!g || !ctm) {
-			return;
+			return null;
 		}
 		var pt = svg.createSVGPoint();
 		pt.x = ev.clientX;
 		pt.y = ev.clientY;
 		var p = pt.matrixTransform(ctm.inverse());
 		if (p.x < g.left - 4 || p.x > g.right + 4 || p.y < g.top - 10 || p.y > g.bottom + 4) {
+			return null;
+		}
+		var span = Math.max(data.t1 - data.t0, 1);
+		return data.t0 + (p.x - g.left) / (g.right - g.left) * span;
+	}
+
+	function show(fig, ev) {
+		var data = hover && hover[fig.getAttribute("data-chart")];
+		var svg = fig.querySelector("svg");
+		if (!data || !svg || !data.series || data.series.length === 0 || !svg.getScreenCTM) {
+			return;
+		}
+		var t = timeAt(svg, data, ev);
+		if (t === null) {
 			hideTip();
 			return;
 		}
-		var span = Math.max(data.t1 - data.t0, 1);
-		var t = data.t0 + (p.x - g.left) / (g.right - g.left) * span;
 		var paths = svg.querySelectorAll("path");
 		tip.textContent = "";
 		var at = null;
@@ -275,4 +284,85 @@
 		pointer = null;
 		hideTip();
 	});
+
+	// Who: a click on a CPU, memory or disk chart shows the top processes
+	// and the services of the interval under the pointer (from the point
+	// before to the point clicked: one recording interval, or one step of a
+	// downsampled chart), as the server renders them (/api/v1/top and
+	// /api/v1/services, format=html).
+	var who = document.getElementById("who");
+	var whoBy = {cpu: "cpu", mem: "mem", disk: "io"};
+
+	function iso(t) {
+		return new Date(t * 1000).toISOString();
+	}
+
+	function showWho(fig, ev) {
+		var id = fig.getAttribute("data-chart") || "";
+		var by = whoBy[id.split("-")[0]];
+		var data = hover && hover[id];
+		var svg = fig.querySelector("svg");
+		if (!by || !data || !svg || !data.series || data.series.length === 0) {
+			return;
+		}
+		var t = timeAt(svg, data, ev);
+		var s = data.series[0];
+		var j = t === null ? -1 : nearest(s.t, t);
+		if (j < 0) {
+			return;
+		}
+		var range = j > 0 ? "from=" + encodeURIComponent(iso(s.t[j - 1])) + "&to=" + encodeURIComponent(iso(s.t[j] + 1)) :
+			"at=" + encodeURIComponent(iso(s.t[j]));
+		var q = "?" + range + "&by=" + by + "&format=html";
+		who.hidden = false;
+		who.setAttribute("aria-busy", "true");
+		var part = function (path, n) {
+			return fetch(path + q + n, {cache: "no-store", credentials: "same-origin"}).then(function (resp) {
+				return resp.text().then(function (body) {
+					if (resp.ok) {
+						return body;
+					}
+					var p = document.createElement("p");
+					p.className = "empty";
+					try {
+						p.textContent = JSON.parse(body).error;
+					} catch (e) {
+						p.textContent = "HTTP " + resp.status;
+					}
+					return p.outerHTML;
+				});
+			});
+		};
+		Promise.all([part("/api/v1/top", "&n=10"), part("/api/v1/services", "&n=10")]).then(function (parts) {
+			// Server-rendered, every text escaped there (report.WriteTop).
+			who.innerHTML = parts.join("");
+			who.setAttribute("data-at", s.t[j]);
+		}).catch(function (err) {
+			who.textContent = "could not load the processes: " + err.message;
+		}).then(function () {
+			who.removeAttribute("aria-busy");
+		});
+	}
+
+	if (who) {
+		main.addEventListener("click", function (ev) {
+			var fig = ev.target.closest ? ev.target.closest("figure.chart[data-chart]") : null;
+			if (!fig || (ev.target.closest && ev.target.closest("a"))) {
+				return;
+			}
+			if (hover === null) {
+				// The charts are swapped in with the hover data: find the
+				// clicked one again.
+				var id = fig.getAttribute("data-chart");
+				load().then(function () {
+					var again = main.querySelector('figure.chart[data-chart="' + id + '"]');
+					if (again) {
+						showWho(again, ev);
+					}
+				});
+				return;
+			}
+			showWho(fig, ev);
+		});
+	}
 })();
