@@ -112,6 +112,13 @@ func TestHumanize(t *testing.T) {
 		{123456, query.None, "123k"},
 		{-3.5, query.None, "-3.50"},
 		{math.NaN(), query.Percent, ""},
+		// Rounding up to the next power of ten keeps three digits.
+		{99960, query.Count, "100k"},
+		{99940, query.Count, "99.9k"},
+		{9.996, query.Count, "10.0"},
+		{-9.996, query.None, "-10.0"},
+		{0.09996, query.None, "0.100"},
+		{999.6, query.PerSecond, "1000/s"},
 	} {
 		if got := Humanize(tt.v, tt.unit); got != tt.want {
 			t.Errorf("Humanize(%v, %q) = %q, want %q", tt.v, tt.unit, got, tt.want)

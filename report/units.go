@@ -128,6 +128,11 @@ func sig3(x float64) string {
 			dec = 6
 		}
 	}
+	// A value that rounds up to the next power of ten (99.96 to 100.0)
+	// keeps three digits ("100", not "100.0"): one magnitude, one look.
+	if p := math.Pow(10, float64(dec)); dec > 0 && math.Round(ax*p)/p >= math.Pow(10, float64(3-dec)) {
+		dec--
+	}
 	s := strconv.FormatFloat(x, 'f', dec, 64)
 	if s == "-0" || strings.Trim(s, "-0.") == "" {
 		return "0"

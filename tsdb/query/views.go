@@ -384,7 +384,7 @@ var allViews = map[string]*view{
 		metrics: []string{"node_hwmon_temp_celsius", "node_thermal_zone_temp"},
 		columns: []column{
 			gauge("temp", None, "node_hwmon_temp_celsius"),
-			gauge("zone", None, "node_thermal_zone_temp"),
+			gauge("zonetemp", None, "node_thermal_zone_temp"), // not "zone": that is its label, a column of its own
 		},
 		busy: busy{col: "temp", desc: "max temp"},
 	},
