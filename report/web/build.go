@@ -28,6 +28,12 @@ type (
 		From, To              string // values of the custom range inputs
 		Period, Newest        string
 		Refresh               int // seconds; 0 when the page does not update itself
+		// LiveHref links to the live range (shown by live.js only: without
+		// script there is none); LiveSrc, on the live range, is its stream
+		// and LiveWindow the seconds it shows.
+		LiveHref, LiveSrc     string
+		LiveWindow            int
+		Streaming             bool
 		ChartsURL, APIHref    string
 		UTCOffset             int
 		Error                 string
@@ -157,8 +163,14 @@ func (s *Server) frame(req pageRequest) pageData {
 		Version:      s.o.Version,
 		ChartsURL:    pageHref("/api/v1/charts", append([]string{"page", kind.name}, req.params()...)...),
 	}
-	if req.live {
+	if req.live && !req.stream {
 		d.Refresh = int(s.o.Refresh.Round(time.Second) / time.Second)
+	}
+	if s.o.Live != nil && kind == overviewPage {
+		d.LiveHref = pageHref("/", "range", liveRange)
+	}
+	if req.stream {
+		d.LiveSrc, d.LiveWindow, d.Streaming = "/api/v1/live", int(s.o.Live.Window()/time.Second), true
 	}
 	_, off := req.to.In(loc).Zone()
 	d.UTCOffset = off
@@ -176,7 +188,9 @@ func (s *Server) frame(req pageRequest) pageData {
 		d.To = req.to.In(loc).Format(pickerLayout)
 	}
 	d.Period = report.PeriodText(req.from, req.to, loc)
-	if req.rng != "" {
+	if req.stream {
+		d.Period = "live, the last " + report.DurationText(req.to.Sub(req.from)) + " second by second (as recorded: " + d.Period + ")"
+	} else if req.rng != "" {
 		d.Period = "last " + req.rng + ": " + d.Period
 	}
 
@@ -367,6 +381,9 @@ func hoverOf(r *query.Result) hoverData {
 }
 
 func rangeTitle(req pageRequest) string {
+	if req.stream {
+		return liveRange
+	}
 	if req.rng != "" {
 		return "last " + req.rng
 	}

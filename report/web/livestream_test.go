@@ -15,6 +15,7 @@ import (
 	"github.com/srvmon/srvmon/report/web"
 	"github.com/srvmon/srvmon/report/web/live"
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/synth"
 )
 
 // busyHalf is a host whose CPUs are busy half of each second.
@@ -245,4 +246,37 @@ func TestLive_Shutdown(t *testing.T) {
 		t.Errorf("after shutdown: %+v", st)
 	}
 	t.Logf("shut down in %s", time.Since(start))
+}
+
+// TestLive_Page checks the page's side of the live range: a link that
+// the script shows, the range itself (the stream for the script, the
+// recorded minutes without it), none without a hub.
+func TestLive_Page(t *testing.T) {
+	t.Parallel()
+	hub, err := live.New(live.Options{Sample: busyHalf, Window: 2 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hub.Close)
+	st := newStore(t, synth.DefaultHost(), testNow, time.Hour)
+	srv := newServer(st, web.Options{Live: hub})
+	r := get(t, srv, "/").want(t, 200)
+	contains(t, "overview", r.body, `<a href="/?range=live" id="livelink" hidden>live</a>`, `/static/live.js?v=`, `data-refresh="60"`)
+	r = get(t, srv, "/?range=live").want(t, 200)
+	contains(t, "live range", r.body, `data-live="/api/v1/live" data-live-window="120"`, "<noscript>", "live, the last 2m second by second",
+		`id="livelink" hidden class="active"`, `<figure class="chart"`)
+	if strings.Contains(r.body, "data-refresh") {
+		t.Error("the live range polls the charts too")
+	}
+	if st := hub.Stats(); st.SampleSets != 0 || st.Sampling {
+		t.Errorf("pages started the sampler: %+v", st)
+	}
+	get(t, srv, "/static/live.js").want(t, 200)
+	// Without a hub: no link, no live range.
+	plain := newServer(st, web.Options{})
+	if r := get(t, plain, "/").want(t, 200); strings.Contains(r.body, "livelink") || strings.Contains(r.body, "live.js") {
+		t.Error("a server without a live range links to it")
+	}
+	get(t, plain, "/?range=live").want(t, 400)
+	get(t, srv, "/disk?device=sda&range=live").want(t, 400)
 }

@@ -34,7 +34,14 @@ type pageRequest struct {
 	fromArg  string // the from and to parameters as given
 	toArg    string
 	live     bool // the range ends now: the page updates itself
+	// stream is the live range (range=live): the page's script follows
+	// /api/v1/live second by second; without it the page shows the last
+	// Live.Window as recorded.
+	stream bool
 }
+
+// liveRange is the range parameter of the live range.
+const liveRange = "live"
 
 // parsePageRequest validates the parameters of a page: range=SPAN (1h, 6h,
 // 24h, 7d, 30d or any span), or from=TIME and optionally to=TIME, in the
@@ -71,6 +78,11 @@ func (s *Server) parsePageRequest(v url.Values, kind *pageKind) (pageRequest, er
 	}
 	now := s.o.Now()
 	var err error
+	if req.rng == liveRange && kind == overviewPage && s.o.Live != nil {
+		req.stream = true
+		req.from, req.to, req.live = now.Add(-s.o.Live.Window()), now, true
+		return req, nil
+	}
 	if req.rng != "" {
 		var d time.Duration
 		if d, err = query.ParseSpan(req.rng); err != nil {

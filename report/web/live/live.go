@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/srvmon/srvmon/report"
 	"github.com/srvmon/srvmon/sampler"
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/query"
@@ -96,6 +97,10 @@ type Event struct {
 	// util), the value; null where there is none (a counter reset, a
 	// reboot).
 	Views map[string]map[string]map[string]Value `json:"views"`
+	// Text is each value of Views as people read it (report.Humanize:
+	// "12.5%", "3.4 MB/s"), the page's legends, so that they read as
+	// every other page and report.
+	Text map[string]map[string]map[string]string `json:"text"`
 	// Errors are the collectors that failed in this set.
 	Errors []string `json:"errors,omitempty"`
 	// Sampled is when the sample set was taken (T, to the nanosecond); not
@@ -356,17 +361,19 @@ func (h *Hub) sample(stop chan struct{}, done chan<- struct{}) {
 			continue
 		}
 		ev.Interval = at.Unix() - sets[len(sets)-2].T.Unix()
-		ev.Views = h.compute(sets)
+		ev.Views, ev.Text = h.compute(sets)
 		h.publish(stop, &ev)
 	}
 }
 
-// compute returns the values of the views at the newest set.
-func (h *Hub) compute(sets []query.SampleSet) map[string]map[string]map[string]Value {
+// compute returns the values of the views at the newest set, as
+// numbers and as text.
+func (h *Hub) compute(sets []query.SampleSet) (map[string]map[string]map[string]Value, map[string]map[string]map[string]string) {
 	w := query.NewWindow(sets)
 	newest := sets[len(sets)-1].T
 	o := query.Options{From: sets[len(sets)-2].T, To: newest.Add(time.Second)}
-	out := map[string]map[string]map[string]Value{}
+	vals := map[string]map[string]map[string]Value{}
+	texts := map[string]map[string]map[string]string{}
 	for _, view := range h.o.Views {
 		res, err := w.Run(view, o)
 		if err != nil {
@@ -375,21 +382,24 @@ func (h *Hub) compute(sets []query.SampleSet) map[string]map[string]map[string]V
 			}
 			continue
 		}
-		things := map[string]map[string]Value{}
+		vs, ts := map[string]map[string]Value{}, map[string]map[string]string{}
 		for _, q := range res.Quantities {
 			v, ok := valueAt(q.Points, newest.Unix())
 			if !ok {
 				continue
 			}
 			name := thing(q.Labels)
-			if things[name] == nil {
-				things[name] = map[string]Value{}
+			if vs[name] == nil {
+				vs[name], ts[name] = map[string]Value{}, map[string]string{}
 			}
-			things[name][q.Name] = Value(v)
+			vs[name][q.Name] = Value(v)
+			if !math.IsNaN(v) {
+				ts[name][q.Name] = report.Humanize(v, q.Unit)
+			}
 		}
-		out[view] = things
+		vals[view], texts[view] = vs, ts
 	}
-	return out
+	return vals, texts
 }
 
 // valueAt returns the value of the point at t.

@@ -93,7 +93,7 @@ func TestHubEvents(t *testing.T) {
 		}
 	}
 	b, err := json.Marshal(Event{T: 1, Views: map[string]map[string]map[string]Value{"cpu": {"": {"user": Value(nanV())}}}})
-	if err != nil || string(b) != `{"t":1,"interval":0,"views":{"cpu":{"":{"user":null}}}}` {
+	if err != nil || string(b) != `{"t":1,"interval":0,"views":{"cpu":{"":{"user":null}}},"text":null}` {
 		t.Errorf("NaN event: %s, %v", b, err)
 	}
 	// A second client gets the window so far, then the same events.
