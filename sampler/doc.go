@@ -3,14 +3,16 @@
 // Each measurement family is a small collector (cpu, load, meminfo, vmstat,
 // diskstats, filesystem, netdev, stat, boot, pressure, netstat, sockstat,
 // softnet, filefd, netclass, conntrack, entropy, timex, uname, os, arp,
-// udp_queues, time, process)
+// udp_queues, time, process, procs, cgroups)
 // registered by name in init(), one file each, its reading of the kernel
 // separate from its parsing. A collector whose file the kernel does not
 // have (no PSI, no IPv6, no conntrack module) records nothing and succeeds:
 // a host without a feature is not an error.
 // Collectors return raw values: counters are cumulative since boot and never
 // turned into rates here; query and report do the rate math with the kinds
-// listed in Catalog.
+// listed in Catalog. The one exception is procs, whose processes change from
+// one sample set to the next: it stores each process's CPU and IO as deltas
+// over the interval (metric.Delta), from counters it keeps in StateFile.
 //
 // Metric and label names are node_exporter's where node_exporter has the
 // same measurement, so dashboards and alert rules written for it work on
