@@ -148,3 +148,67 @@ func BenchmarkSeriesIn(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReadChecksums reads the last 30 days at full resolution with a
+// fresh Store each time (as a new query process would), once verifying the
+// blocks' checksums before use (what readers do) and once without,
+// alternating in one run, and reports the CPU time of each and their
+// ratio: what verifying the checksums adds to a read. "all" reads every
+// series; "one" reads node_load1 alone, where the check (which covers each
+// block's whole data file) weighs most.
+func BenchmarkReadChecksums(b *testing.B) {
+	dir, _ := benchStore(b, 30)
+	end := time.Now().UTC().Truncate(24 * time.Hour)
+	from := end.AddDate(0, 0, -30)
+	for _, c := range []struct {
+		name  string
+		match func(tsdb.Series) bool
+	}{
+		{"all", nil},
+		{"one", func(s tsdb.Series) bool { return s.Metric == "node_load1" }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var cpu [2]time.Duration // checked, unchecked
+			points := 0
+			read := func(check bool) {
+				c0 := cpuTime()
+				s, err := tsdb.Open(dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !check {
+					s.SkipChecksums()
+				}
+				n := 0
+				err = s.Read(context.Background(), from, end, c.match, func(_ tsdb.Series, pts []tsdb.Point) error {
+					n += len(pts)
+					return nil
+				})
+				if err != nil || len(s.Damage()) > 0 || n == 0 {
+					b.Fatalf("read %d points: %v, damage %v", n, err, s.Damage())
+				}
+				if points != 0 && n != points {
+					b.Fatalf("read %d points, then %d", points, n)
+				}
+				points = n
+				i := 0
+				if !check {
+					i = 1
+				}
+				cpu[i] += cpuTime() - c0
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				// Alternate which goes first, so that neither always
+				// finds the page cache warmed by the other.
+				read(i%2 == 0)
+				read(i%2 != 0)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(cpu[0].Microseconds())/1e3/float64(b.N), "cpu-ms/checked")
+			b.ReportMetric(float64(cpu[1].Microseconds())/1e3/float64(b.N), "cpu-ms/unchecked")
+			b.ReportMetric(float64(cpu[0])/float64(cpu[1]), "ratio-checked/unchecked")
+			b.ReportMetric(float64(points), "points/read")
+		})
+	}
+}
