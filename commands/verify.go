@@ -25,18 +25,22 @@ func newVerifyCommand() *cli.Command {
 		Name:  "verify",
 		Usage: "check every file of the store; with --repair, set damaged files aside and rebuild",
 		Description: `verify reads every file of the store: the format marker, every record of
-every head log, and every file of every day block against the checksums
-written with it. It prints each damaged file with the time range whose
-samples it held, and exits with status 1 when it found damage, 0 when the
-store is intact. It takes no lock and runs beside 'srvmon record'.
+every head log, every file of every day block against the checksums
+written with it (and each series' bytes of a damaged data file), and the
+ledger of days (a day block directory that is gone). It prints each damaged
+file with the time range whose samples it held, and exits with status 1
+when it found damage, 0 when the store is intact. It takes no lock and runs
+beside 'srvmon record'.
 
 --repair (under the store lock, like record) moves each damaged file into
 DIR/damaged/ (nothing is deleted), writes a head log anew from its intact
-records, rebuilds a block whose summary.gz is damaged from its intact data
-files, compacts a day whose damaged block still has its head log, and checks
-the store again; it exits with status 1 if it found damage, even when it
-repaired it, and fails if the store is still damaged afterwards. The samples
-of a block whose data files are damaged are not recovered from them.
+records, rebuilds a block from its intact series (all of them when only
+summary.gz is damaged; those whose bytes pass their checksum when the data
+file is), compacts a day whose damaged block still has its head log, writes
+the ledger of days anew from the blocks present, and checks the store
+again; it exits with status 1 if it found damage, even when it repaired it,
+and fails if the store is still damaged afterwards. The series whose bytes
+are damaged are lost (their hourly summaries too).
 
 Examples:
   srvmon verify

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -40,6 +41,13 @@ type block struct {
 	once sync.Once
 	ts   tstorage.Storage
 	err  error
+	// Version 2 checksum files: each series' span of the data file
+	// (index order), and whether it was checked: 0 not yet, 1 intact,
+	// 2 damaged (guarded by Store.mu). nil: the data file was checked
+	// whole.
+	spans     []dataSpan
+	spanState []uint8
+	dataFile  string // the data file's path
 }
 
 // openBlock returns the cached block or reads its index.
@@ -215,6 +223,13 @@ func (s *Store) storage(b *block) (tstorage.Storage, error) {
 			b.err = err
 			return
 		}
+		if b.spans == nil {
+			if b.spans, b.dataFile, b.err = blockSpans(b.dir, len(b.index)); b.err != nil {
+				b.err = s.badBlock(b.ref, &damageError{checksumName, b.err.Error()})
+				return
+			}
+			b.spanState = make([]uint8, len(b.spans))
+		}
 		b.ts, b.err = openPartition(b.dir)
 		s.mu.Lock()
 		s.stats.BlocksOpened++
@@ -244,6 +259,81 @@ func openPartition(dir string) (tstorage.Storage, error) {
 	)
 }
 
+// blockSpans returns the series spans of the data file that the version 2
+// checksum file of the block in dir lists (nil for version 1) and the data
+// file's path; n is how many series the block's index has.
+func blockSpans(dir string, n int) ([]dataSpan, string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, checksumName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, "", nil // a format 1 block, not migrated yet
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	files, _, spans, err := parseChecksums(data)
+	if err != nil || spans == nil {
+		return nil, "", err
+	}
+	if len(spans) != n {
+		return nil, "", fmt.Errorf("it lists %d series, the index %d", len(spans), n)
+	}
+	for rel := range files {
+		if path.Base(rel) == dataFileName {
+			return spans, filepath.Join(dir, filepath.FromSlash(rel)), nil
+		}
+	}
+	if n > 0 {
+		return nil, "", errors.New("it lists no data file")
+	}
+	return spans, "", nil
+}
+
+// seriesDamage is the error of reading a series whose bytes in a block's
+// data file do not match their checksum: that series alone is not read.
+type seriesDamage struct{ d Damage }
+
+func (e *seriesDamage) Error() string { return e.d.String() }
+func (e *seriesDamage) Unwrap() error { return errDamaged }
+
+// checkSpan verifies series i's bytes of b's data file, once per process.
+func (s *Store) checkSpan(b *block, i int) error {
+	s.mu.Lock()
+	state := b.spanState[i]
+	s.mu.Unlock()
+	if state == 0 {
+		state = 1
+		f, err := os.Open(b.dataFile)
+		if err != nil {
+			return err
+		}
+		sum, err := spanCRC(f, b.spans[i])
+		f.Close()
+		if err != nil || sum != b.spans[i].sum {
+			state = 2
+		}
+		s.mu.Lock()
+		b.spanState[i] = state
+		s.mu.Unlock()
+	}
+	if state == 1 {
+		return nil
+	}
+	si := b.index[i]
+	return &seriesDamage{Damage{File: s.rel(b.dataFile), From: time.Unix(si.MinT, 0).UTC(), To: time.Unix(si.MaxT+1, 0).UTC(),
+		Reason: "the bytes of " + si.Key + " do not match their checksum; that series is not read"}}
+}
+
+// reportRead reports the damage err (from selectBlock on b) to ctx's
+// DamageLog: a damaged series, or the whole block.
+func (s *Store) reportRead(ctx context.Context, b *block, err error) {
+	var sd *seriesDamage
+	if errors.As(err, &sd) {
+		s.report(ctx, sd.d)
+		return
+	}
+	s.reportBlock(ctx, b.ref.name)
+}
+
 // selectBlock returns the points of key in [start, end) from b.
 func (s *Store) selectBlock(b *block, ser Series, key string, start, end int64) ([]Point, error) {
 	i, ok := b.byKey[key]
@@ -253,6 +343,11 @@ func (s *Store) selectBlock(b *block, ser Series, key string, start, end int64) 
 	ts, err := s.storage(b)
 	if err != nil {
 		return nil, err
+	}
+	if b.spans != nil {
+		if err := s.checkSpan(b, i); err != nil {
+			return nil, err
+		}
 	}
 	labels := make([]tstorage.Label, len(ser.Labels))
 	for i, l := range ser.Labels {
@@ -530,6 +625,7 @@ func writeBlock(dir string, series map[string][]Point) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	var spans []dataSpan // each series' bytes in the data file
 	if total > 0 {
 		// One partition written series by series (tstorage patch 4): the
 		// points are encoded as they go, not held again as tstorage rows.
@@ -542,6 +638,7 @@ func writeBlock(dir string, series map[string][]Point) error {
 		if err != nil {
 			return fmt.Errorf("create tstorage partition: %w", err)
 		}
+		spans = make([]dataSpan, len(keys))
 		var dps []tstorage.DataPoint
 		var labels []tstorage.Label
 		for i, k := range keys {
@@ -554,10 +651,12 @@ func writeBlock(dir string, series map[string][]Point) error {
 			for _, pt := range series[k] {
 				dps = append(dps, tstorage.DataPoint{Timestamp: pt.T, Value: pt.V * p})
 			}
+			off := pw.Offset()
 			if err := pw.Add(parsed[i].Metric, labels, dps); err != nil {
 				pw.Close()
 				return fmt.Errorf("write tstorage partition: %w", err)
 			}
+			spans[i] = dataSpan{off: off, size: pw.Offset() - off}
 		}
 		if err := pw.Close(); err != nil {
 			return fmt.Errorf("write tstorage partition: %w", err)
@@ -574,7 +673,10 @@ func writeBlock(dir string, series map[string][]Point) error {
 	if err := writeSummary(filepath.Join(dir, summaryName), index, sums); err != nil {
 		return fmt.Errorf("write summary: %w", err)
 	}
-	if err := writeChecksums(dir, index); err != nil {
+	if spans == nil {
+		spans = []dataSpan{}
+	}
+	if err := writeChecksums(dir, index, spans); err != nil {
 		return err
 	}
 	return syncTree(dir)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -23,22 +24,36 @@ import (
 //	srvmon block checksums 1
 //	<crc32c, 8 hex digits> <size> <path relative to the block>
 //	...
-//	series <scale> <series key>
+//	series <scale> <crc32c> <offset> <size> <series key>
 //	...
 //	end <crc32c of all bytes before this line, 8 hex digits>
 //
 // The series lines repeat the block's index (keys and decimal scales, see
 // SeriesInfo) so that a damaged summary.gz can be rebuilt from tstorage's
-// files (Writer.Repair).
+// files (Writer.Repair), and give the CRC-32C of each series' bytes in
+// tstorage's data file (the series tile it, in index order). A reader checks
+// the bytes of the series it reads, when it first reads them, not the whole
+// data file: a narrow read costs what its series cost, and damage in the
+// data file costs the series whose bytes it hit, not the day; Repair keeps
+// the series that pass (salvage). Version 1 of the file (no span fields;
+// blocks of format 1 stores migrated) is checked file by file.
 //
 // It is written last at compaction (before the block is synced and renamed
 // into place), and checked once per process before anything of the block is
 // used. A block whose check fails is never read as values; readers skip it
 // and report it (Store.Damage).
 const (
-	checksumName   = "checksums"
-	checksumHeader = "srvmon block checksums 1\n"
+	checksumName     = "checksums"
+	checksumHeader   = "srvmon block checksums 2\n"
+	checksumHeaderV1 = "srvmon block checksums 1\n"
 )
+
+// dataSpan is the part of a block's data file that holds one series, and
+// its checksum.
+type dataSpan struct {
+	off, size int64
+	sum       uint32
+}
 
 // castagnoli is made on first use, not at package initialisation.
 var castagnoli = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
@@ -94,29 +109,73 @@ func blockFiles(dir string) ([]string, error) {
 }
 
 // writeChecksums writes dir's checksum file, with the series of index (not
-// synced: writeBlock syncs the whole directory afterwards).
-func writeChecksums(dir string, index []SeriesInfo) error {
+// synced: writeBlock syncs the whole directory afterwards). spans, if not
+// nil, holds the offset and size of each series of index in the data file
+// (their sums are computed here); without it the file is version 1.
+func writeChecksums(dir string, index []SeriesInfo, spans []dataSpan) error {
 	files, err := blockFiles(dir)
 	if err != nil {
 		return fmt.Errorf("checksums: %w", err)
 	}
 	var b bytes.Buffer
-	b.WriteString(checksumHeader)
+	if spans != nil {
+		b.WriteString(checksumHeader)
+	} else {
+		b.WriteString(checksumHeaderV1)
+	}
+	data := ""
 	for _, rel := range files {
 		size, sum, err := fileCRC(filepath.Join(dir, filepath.FromSlash(rel)))
 		if err != nil {
 			return fmt.Errorf("checksums: %w", err)
 		}
 		fmt.Fprintf(&b, "%08x %d %s\n", sum, size, rel)
+		if path.Base(rel) == dataFileName {
+			data = rel
+		}
 	}
-	for _, si := range index {
-		fmt.Fprintf(&b, "series %d %s\n", si.Scale, si.Key)
+	if spans != nil && len(index) > 0 {
+		if len(spans) != len(index) || data == "" {
+			return fmt.Errorf("checksums: %d series, %d spans in %q", len(index), len(spans), data)
+		}
+		f, err := os.Open(filepath.Join(dir, filepath.FromSlash(data)))
+		if err != nil {
+			return fmt.Errorf("checksums: %w", err)
+		}
+		defer f.Close()
+		for i := range spans {
+			if spans[i].sum, err = spanCRC(f, spans[i]); err != nil {
+				return fmt.Errorf("checksums: %w", err)
+			}
+		}
+	}
+	for i, si := range index {
+		if spans != nil {
+			sp := spans[i]
+			fmt.Fprintf(&b, "series %d %08x %d %d %s\n", si.Scale, sp.sum, sp.off, sp.size, si.Key)
+		} else {
+			fmt.Fprintf(&b, "series %d %s\n", si.Scale, si.Key)
+		}
 	}
 	fmt.Fprintf(&b, "end %08x\n", crc32.Checksum(b.Bytes(), castagnoli()))
 	if err := os.WriteFile(filepath.Join(dir, checksumName), b.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("checksums: %w", err)
 	}
 	return nil
+}
+
+// dataFileName is tstorage's data file in a partition directory.
+const dataFileName = "data"
+
+// spanCRC returns the CRC-32C of sp's bytes of f; reading past the end of
+// f (a cut file) is an error.
+func spanCRC(f *os.File, sp dataSpan) (uint32, error) {
+	h := crc32.New(castagnoli())
+	n, err := io.Copy(h, io.NewSectionReader(f, sp.off, sp.size))
+	if err == nil && n != sp.size {
+		err = io.ErrUnexpectedEOF
+	}
+	return h.Sum32(), err
 }
 
 // blockPart is the part of a block a check covers: readers that use only
@@ -128,6 +187,7 @@ const (
 	partAll     blockPart = iota
 	partSummary           // summary.gz
 	partData              // tstorage's files, and no file the block was not written with
+	partMeta              // partData but the data file, whose series are checked one by one (version 2)
 )
 
 func (p blockPart) has(rel string) bool {
@@ -136,6 +196,8 @@ func (p blockPart) has(rel string) bool {
 		return rel == summaryName
 	case partData:
 		return rel != summaryName
+	case partMeta:
+		return rel != summaryName && path.Base(rel) != dataFileName
 	}
 	return true
 }
@@ -156,9 +218,12 @@ func checkBlockFiles(dir string, part blockPart) error {
 	if err != nil {
 		return err
 	}
-	listed, _, err := parseChecksums(data)
+	listed, _, spans, err := parseChecksums(data)
 	if err != nil {
 		return &damageError{checksumName, err.Error()}
+	}
+	if part == partData && spans != nil {
+		part = partMeta // the caller checks the data file series by series
 	}
 	if part != partSummary {
 		files, err := blockFiles(dir)
@@ -178,6 +243,11 @@ func checkBlockFiles(dir string, part blockPart) error {
 	for rel := range listed {
 		if part.has(rel) {
 			names = append(names, rel)
+		} else if part == partMeta && path.Base(rel) == dataFileName {
+			// Its series are checked one by one; it must be there.
+			if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(rel))); errors.Is(err, fs.ErrNotExist) {
+				return &damageError{rel, "missing"}
+			}
 		}
 	}
 	sort.Strings(names)
@@ -204,21 +274,30 @@ type fileSum struct {
 }
 
 // parseChecksums parses a checksum file, checking its own checksum first.
-// It returns the files and the series listed.
-func parseChecksums(data []byte) (map[string]fileSum, []SeriesInfo, error) {
+// It returns the files and the series listed, and for version 2 each
+// series' span of the data file (nil for version 1).
+func parseChecksums(data []byte) (map[string]fileSum, []SeriesInfo, []dataSpan, error) {
+	bad := func(reason string) (map[string]fileSum, []SeriesInfo, []dataSpan, error) {
+		return nil, nil, nil, errors.New(reason)
+	}
 	i := bytes.LastIndex(data, []byte("end "))
 	if i < 0 || !bytes.HasSuffix(data, []byte("\n")) || len(data)-i != len("end 00000000\n") {
-		return nil, nil, errors.New("no end line")
+		return bad("no end line")
 	}
 	want, err := strconv.ParseUint(string(data[i+4:len(data)-1]), 16, 32)
 	if err != nil || uint32(want) != crc32.Checksum(data[:i], castagnoli()) {
-		return nil, nil, errors.New("its own checksum does not match")
+		return bad("its own checksum does not match")
 	}
-	if !bytes.HasPrefix(data, []byte(checksumHeader)) {
-		return nil, nil, errors.New("unknown header")
+	v2 := bytes.HasPrefix(data, []byte(checksumHeader))
+	if !v2 && !bytes.HasPrefix(data, []byte(checksumHeaderV1)) {
+		return bad("unknown header")
 	}
 	out := map[string]fileSum{}
 	var series []SeriesInfo
+	var spans []dataSpan
+	if v2 {
+		spans = []dataSpan{}
+	}
 	sc := bufio.NewScanner(bytes.NewReader(data[len(checksumHeader):i]))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
@@ -226,23 +305,38 @@ func parseChecksums(data []byte) (map[string]fileSum, []SeriesInfo, error) {
 		if len(f) == 3 && f[0] == "series" {
 			scale, err := strconv.Atoi(f[1])
 			if err != nil || scale < 0 || scale > maxScale {
-				return nil, nil, errors.New("a malformed series line")
+				return bad("a malformed series line")
 			}
-			series = append(series, SeriesInfo{Key: f[2], Scale: scale})
+			key := f[2]
+			if v2 {
+				g := strings.SplitN(key, " ", 4)
+				if len(g) != 4 {
+					return bad("a malformed series line")
+				}
+				sum, err1 := strconv.ParseUint(g[0], 16, 32)
+				off, err2 := strconv.ParseInt(g[1], 10, 64)
+				size, err3 := strconv.ParseInt(g[2], 10, 64)
+				if err1 != nil || err2 != nil || err3 != nil || off < 0 || size < 0 {
+					return bad("a malformed series line")
+				}
+				spans = append(spans, dataSpan{off: off, size: size, sum: uint32(sum)})
+				key = g[3]
+			}
+			series = append(series, SeriesInfo{Key: key, Scale: scale})
 			continue
 		}
 		if len(f) != 3 {
-			return nil, nil, errors.New("a malformed line")
+			return bad("a malformed line")
 		}
 		sum, err1 := strconv.ParseUint(f[0], 16, 32)
 		size, err2 := strconv.ParseInt(f[1], 10, 64)
 		if err1 != nil || err2 != nil || size < 0 {
-			return nil, nil, errors.New("a malformed line")
+			return bad("a malformed line")
 		}
 		out[f[2]] = fileSum{size: size, sum: uint32(sum)}
 	}
 	if sc.Err() != nil {
-		return nil, nil, sc.Err()
+		return nil, nil, nil, sc.Err()
 	}
-	return out, series, nil
+	return out, series, spans, nil
 }

@@ -51,7 +51,7 @@ func (w *Writer) migrate() error {
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
-		if err := writeChecksums(dir, b.index); err != nil {
+		if err := writeChecksums(dir, b.index, nil); err != nil {
 			return fmt.Errorf("migrate %s: %w", ref.name, err)
 		}
 		if err := syncTree(dir); err != nil {

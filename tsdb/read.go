@@ -171,7 +171,7 @@ func (s *Store) Read(ctx context.Context, from, to time.Time, match func(Series)
 			if src.block != nil {
 				bp, err := s.selectBlock(src.block, ser, key, start, end)
 				if errors.Is(err, errDamaged) {
-					s.reportBlock(ctx, src.block.ref.name)
+					s.reportRead(ctx, src.block, err)
 				} else if err != nil {
 					return err
 				}
@@ -314,6 +314,11 @@ func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match fun
 						return err
 					}
 					bp, err := s.selectBlock(src.block, ser, si.Key, math.MinInt64, math.MaxInt64)
+					var sd *seriesDamage
+					if errors.As(err, &sd) {
+						s.report(ctx, sd.d) // that series alone
+						continue
+					}
 					if errors.Is(err, errDamaged) {
 						s.reportBlock(ctx, src.block.ref.name)
 						break

@@ -222,7 +222,7 @@ func TestRetentionByTimestamp(t *testing.T) {
 		return nil
 	})
 	for _, b := range blocks { // the edit is ours, not damage
-		if err := writeChecksums(filepath.Join(s.Dir(), blocksDir, b.name), nil); err != nil {
+		if err := writeChecksums(filepath.Join(s.Dir(), blocksDir, b.name), nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

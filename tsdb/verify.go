@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -175,6 +176,14 @@ func (s *Store) verifyBlock(ref blockRef) (Damage, bool, error) {
 	}
 	var de *damageError
 	switch {
+	case errors.As(err, &de) && path.Base(de.file) == dataFileName && de.reason != "missing":
+		// Changed or cut: which series does it cost?
+		d := Damage{File: filepath.Join(blocksDir, ref.name, de.file), From: from, To: to, Reason: de.reason}
+		if n, all, lo, hi := s.damagedSeries(dir); n > 0 {
+			d.From, d.To = time.Unix(lo, 0).UTC(), time.Unix(hi, 0).UTC()
+			d.Reason = fmt.Sprintf("%s (in the bytes of %d of its %d series; the others are read)", de.reason, n, all)
+		}
+		return d, false, nil
 	case errors.As(err, &de):
 		return Damage{File: filepath.Join(blocksDir, ref.name, de.file), From: from, To: to, Reason: de.reason}, false, nil
 	case errors.Is(err, errDamaged):
@@ -183,6 +192,39 @@ func (s *Store) verifyBlock(ref blockRef) (Damage, bool, error) {
 		return Damage{}, false, err
 	}
 	return Damage{}, true, nil
+}
+
+// damagedSeries checks each series' bytes of the data file of the block
+// in dir against its version 2 checksum file and returns how many are
+// damaged, of how many, and the span of time they cover: [lo, hi). n is 0
+// when that cannot be said (version 1, or the summary's index unreadable).
+func (s *Store) damagedSeries(dir string) (n, all int, lo, hi int64) {
+	if checkBlockFiles(dir, partSummary) != nil {
+		return 0, 0, 0, 0
+	}
+	sr, index, err := openSummary(filepath.Join(dir, summaryName))
+	if err != nil {
+		return 0, 0, 0, 0
+	}
+	sr.Close()
+	spans, data, err := blockSpans(dir, len(index))
+	if err != nil || spans == nil {
+		return 0, 0, 0, 0
+	}
+	f, err := os.Open(data)
+	if err != nil {
+		return 0, 0, 0, 0
+	}
+	defer f.Close()
+	lo, hi = math.MaxInt64, math.MinInt64
+	for i, sp := range spans {
+		if sum, err := spanCRC(f, sp); err == nil && sum == sp.sum {
+			continue
+		}
+		n++
+		lo, hi = min(lo, index[i].MinT), max(hi, index[i].MaxT+1)
+	}
+	return n, len(spans), lo, hi
 }
 
 // Repair moves every damaged file Verify finds into DIR/damaged/ (nothing
@@ -297,7 +339,9 @@ func (w *Writer) rebuildBlock(ref blockRef) error {
 
 // intactPoints reads every point of a block from its tstorage files, with
 // the series and scales its checksum file lists, if those files pass their
-// checksums.
+// checksums. With a version 2 checksum file it salvages: every series whose
+// bytes of the data file pass their checksum is read, the others are left
+// out (Verify named them), as long as tstorage's meta.json is intact.
 func (s *Store) intactPoints(ref blockRef, dir string) (map[string][]Point, bool) {
 	if checkBlockFiles(dir, partData) != nil {
 		return nil, false
@@ -306,15 +350,21 @@ func (s *Store) intactPoints(ref blockRef, dir string) (map[string][]Point, bool
 	if err != nil {
 		return nil, false
 	}
-	_, index, err := parseChecksums(data)
+	_, index, spans, err := parseChecksums(data)
 	if err != nil || len(index) == 0 {
 		return nil, false
+	}
+	b := &block{ref: ref, dir: dir, index: index, byKey: map[string]int{}}
+	if spans != nil {
+		if b.spans, b.dataFile, err = blockSpans(dir, len(index)); err != nil {
+			return nil, false
+		}
+		b.spanState = make([]uint8, len(b.spans))
 	}
 	ts, err := openPartition(dir)
 	if err != nil {
 		return nil, false
 	}
-	b := &block{ref: ref, dir: dir, index: index, byKey: map[string]int{}}
 	b.once.Do(func() { b.ts = ts })
 	out := map[string][]Point{}
 	for i, si := range index {
@@ -325,12 +375,16 @@ func (s *Store) intactPoints(ref blockRef, dir string) (map[string][]Point, bool
 		b.byKey[si.Key] = i
 		b.index[i].MaxT = math.MaxInt64 // the summary's bounds are unknown
 		pts, err := s.selectBlock(b, ser, si.Key, math.MinInt64, math.MaxInt64)
+		var sd *seriesDamage
+		if errors.As(err, &sd) {
+			continue // salvage the others
+		}
 		if err != nil {
 			return nil, false
 		}
 		out[si.Key] = pts
 	}
-	return out, true
+	return out, len(out) > 0
 }
 
 // rewriteMarker writes the format marker of the current format, atomically.

@@ -97,6 +97,11 @@ func (w *PartitionWriter) Add(metric string, labels []Label, points []DataPoint)
 	return nil
 }
 
+// Offset returns how many bytes of the data file were written so far: a
+// series added next starts there, and each series' encoding ends on a byte
+// boundary, so the series tile the file (srvmon checksums each one).
+func (w *PartitionWriter) Offset() int64 { return w.cw.n }
+
 // Close finishes the data file and writes meta.json (last, as flush does:
 // a partition with a meta file is whole). It does not sync.
 func (w *PartitionWriter) Close() error {
