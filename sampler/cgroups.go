@@ -260,13 +260,8 @@ func parseIOStat(data string) (read, written uint64, err error) {
 		for line != "" {
 			var f string
 			f, line = nextField(line)
-			var dst *uint64
-			var v string
-			if s, ok := strings.CutPrefix(f, "rbytes="); ok {
-				dst, v = &read, s
-			} else if s, ok := strings.CutPrefix(f, "wbytes="); ok {
-				dst, v = &written, s
-			} else {
+			dst, v := cutEither(f, "rbytes=", &read, "wbytes=", &written)
+			if dst == nil {
 				continue
 			}
 			n, err := strconv.ParseUint(v, 10, 64)

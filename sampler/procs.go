@@ -148,13 +148,8 @@ func parsePIDIO(data string) (read, write uint64, err error) {
 	for data != "" && found < 2 {
 		var line string
 		line, data = nextLine(data)
-		var dst *uint64
-		var v string
-		if s, ok := strings.CutPrefix(line, "read_bytes: "); ok {
-			dst, v = &read, s
-		} else if s, ok := strings.CutPrefix(line, "write_bytes: "); ok {
-			dst, v = &write, s
-		} else {
+		dst, v := cutEither(line, "read_bytes: ", &read, "write_bytes: ", &write)
+		if dst == nil {
 			continue
 		}
 		if *dst, err = strconv.ParseUint(strings.TrimSpace(v), 10, 64); err != nil {
@@ -166,6 +161,19 @@ func parsePIDIO(data string) (read, write uint64, err error) {
 		return 0, 0, errors.New("parse io: no read_bytes or write_bytes line")
 	}
 	return read, write, nil
+}
+
+// cutEither returns a and the rest of s when s starts with prefixA, b and
+// the rest when it starts with prefixB, and nil otherwise: the field of two
+// a parser fills.
+func cutEither(s, prefixA string, a *uint64, prefixB string, b *uint64) (*uint64, string) {
+	if rest, ok := strings.CutPrefix(s, prefixA); ok {
+		return a, rest
+	}
+	if rest, ok := strings.CutPrefix(s, prefixB); ok {
+		return b, rest
+	}
+	return nil, ""
 }
 
 // procSample is one process at this sample set.
