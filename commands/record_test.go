@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -383,5 +384,75 @@ func TestRecord_ProblemsForStatus(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, lastrun.File)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("%s after the fix: %v", lastrun.File, err)
+	}
+}
+
+// TestRecord_Procs: two cron runs with the procs collector keep its state
+// in the store directory and store deltas in the second; --proc-top bounds
+// the processes per set, --proc-cmdline adds command lines (never stored
+// without it); a negative --proc-top is a usage error.
+func TestRecord_Procs(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "store")
+	for i := range 2 {
+		if i > 0 {
+			time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
+		}
+		args := []string{"record", "--data", data, "--collectors", "procs", "--proc-top", "2"}
+		if i == 1 {
+			args = append(args, "--proc-cmdline")
+		}
+		if code, _, stderr := run(t, args...); code != 0 || stderr != "" {
+			t.Fatalf("record %d: exit %d, stderr %q", i, code, stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(data, sampler.StateFile)); err != nil {
+		t.Errorf("no state file: %v", err)
+	}
+	store, err := tsdb.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets := map[int64]map[string]bool{} // time -> process identities
+	cmdlines := map[int64]int{}
+	deltas := 0
+	err = store.Read(context.Background(), time.Now().Add(-time.Hour), time.Now().Add(time.Minute), nil, func(s tsdb.Series, pts []tsdb.Point) error {
+		if s.Metric == "srvmon_process_cpu_seconds" {
+			deltas += len(pts)
+		}
+		if s.Metric != "srvmon_process_info" || s.Get("pid") == "other" {
+			return nil
+		}
+		for _, p := range pts {
+			if sets[p.T] == nil {
+				sets[p.T] = map[string]bool{}
+			}
+			sets[p.T][s.Get("pid")+"/"+s.Get("start")] = true
+			if s.Get("cmdline") != "" {
+				cmdlines[p.T]++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sets) != 2 {
+		t.Fatalf("info series at %d times, want 2", len(sets))
+	}
+	times := slices.Sorted(maps.Keys(sets))
+	for i, at := range times {
+		if n := len(sets[at]); n == 0 || n > 3*2 {
+			t.Errorf("set %d: %d processes, want 1 to 6 with --proc-top 2", i, n)
+		}
+	}
+	if cmdlines[times[0]] != 0 || cmdlines[times[1]] == 0 {
+		t.Errorf("command lines per set %v: want none without --proc-cmdline, some with it", cmdlines)
+	}
+	if deltas == 0 {
+		t.Error("no CPU deltas after two runs")
+	}
+	code, _, stderr := run(t, "record", "--data", data, "--proc-top", "-1")
+	if code != 2 || !strings.Contains(stderr, "--proc-top") {
+		t.Errorf("--proc-top -1: exit %d, stderr %q; want 2 naming --proc-top", code, stderr)
 	}
 }
