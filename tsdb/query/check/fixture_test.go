@@ -196,17 +196,7 @@ func TestEpisodes(t *testing.T) {
 		{"cpu.busy < 90% for 10m", 5, Unknown, -1, nan},
 	}
 	for _, tt := range tests {
-		e, err := Parse(tt.expr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		at := minute(tt.at)
-		rs, err := Evaluate(context.Background(), s, Group([]*Expr{e}, nil), Options{Now: at})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := rs[0]
-		where := tt.expr + " at " + at.Format("15:04:05")
+		_, r, where := evalAt(t, s, tt.expr, tt.at)
 		if r.State != tt.state {
 			t.Errorf("%s: %s (%s, value %g), want %s", where, r.State, r.Reason, r.Value, tt.state)
 			continue
@@ -264,17 +254,7 @@ func TestEpisodes_Edge(t *testing.T) {
 		{`fs.%used{mountpoint="/"} > 85% for 5m`, 41, Critical, 86, 36},
 	}
 	for _, tt := range tests {
-		e, err := Parse(tt.expr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		at := minute(tt.at)
-		rs, err := Evaluate(context.Background(), s, Group([]*Expr{e}, nil), Options{Now: at})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := rs[0]
-		where := tt.expr + " at " + at.Format("15:04:05")
+		e, r, where := evalAt(t, s, tt.expr, tt.at)
 		if r.State != tt.state {
 			t.Errorf("%s: %s (%s), want %s", where, r.State, r.Reason, tt.state)
 		}
@@ -291,4 +271,20 @@ func TestEpisodes_Edge(t *testing.T) {
 	if rs[0].Edge == rs[0].Edge {
 		t.Errorf("cpu.busy > 90%%: edge %g, want NaN", rs[0].Edge)
 	}
+}
+
+// evalAt evaluates expr alone on s at minute at of the fixture and returns
+// the parsed expression, its result and how to name the case.
+func evalAt(t *testing.T, s *tsdb.Store, expr string, at float64) (*Expr, Result, string) {
+	t.Helper()
+	e, err := Parse(expr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := minute(at)
+	rs, err := Evaluate(context.Background(), s, Group([]*Expr{e}, nil), Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, rs[0], expr + " at " + now.Format("15:04:05")
 }
