@@ -20,10 +20,13 @@ func init() {
 //
 // node_network_receive_nohandler_total (packets dropped because no
 // protocol handler took them, kernel 4.6 on) is not in /proc/net/dev:
-// node_exporter 1.5 takes it from its rtnetlink dump, srvmon from
-// /sys/class/net/<device>/statistics/rx_nohandler, one small read per
-// interface; an interface without the file (an older kernel, no sysfs in a
-// container) has no such series.
+// node_exporter 1.5 takes it from its rtnetlink dump, and so does srvmon,
+// from the dump the netclass collector asks for anyway (run.linkDump: no
+// extra system call when both run). With HOST_SYS pointing elsewhere (a
+// fixture, a host's /sys in a container) it reads
+// /sys/class/net/<device>/statistics/rx_nohandler instead, as netclass
+// reads sysfs then. An interface without the counter (an older kernel)
+// has no such series.
 type netdevCollector struct{}
 
 // netdevMetrics are node_exporter's names of the /proc/net/dev columns,
@@ -55,6 +58,22 @@ func (netdevCollector) update(_ context.Context, r *run) error {
 		return err
 	}
 	convertNetdev(devs, r)
+	if r.sys == "/sys" {
+		rib, err := r.linkDump()
+		if err != nil {
+			return err
+		}
+		nh, err := parseLinkNoHandler(rib)
+		if err != nil {
+			return err
+		}
+		for _, d := range devs {
+			if v, ok := nh[d.device]; ok {
+				r.add("node_network_receive_nohandler_total", float64(v), "device", d.device)
+			}
+		}
+		return nil
+	}
 	for _, d := range devs {
 		data, ok, err := r.readSysOptional(filepath.Join("class/net", d.device, "statistics/rx_nohandler"))
 		if err != nil && !absentAttr(err) {

@@ -1,6 +1,9 @@
 package sampler
 
 import (
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -48,5 +51,42 @@ func TestParseNetdev(t *testing.T) {
 		if _, err := parseNetdev(bad); err == nil || !strings.Contains(err.Error(), "eth0") {
 			t.Errorf("parseNetdev(%q) error = %v, want one naming eth0", bad, err)
 		}
+	}
+}
+
+// TestLinkNoHandler reads rx_nohandler from this host's rtnetlink dump and
+// from sysfs: the same interfaces, the same counts (read before sysfs, so
+// never more).
+func TestLinkNoHandler(t *testing.T) {
+	r := newRun(t.Context(), testInstance)
+	rib, err := r.linkDump()
+	if err != nil {
+		t.Skip(err)
+	}
+	got, err := parseLinkNoHandler(rib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("/sys/class/net/*/statistics/rx_nohandler")
+	if len(files) == 0 {
+		t.Skip("no rx_nohandler in sysfs")
+	}
+	for _, f := range files {
+		dev := filepath.Base(filepath.Dir(filepath.Dir(f)))
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := strconv.ParseUint(strings.TrimSpace(string(data)), 10, 64)
+		if v, ok := got[dev]; !ok || v > want {
+			t.Errorf("%s: netlink %d (present %v), sysfs %d", dev, v, ok, want)
+		}
+	}
+	if len(got) != len(files) {
+		t.Errorf("netlink has %d interfaces, sysfs %d", len(got), len(files))
+	}
+	// The dump is kept for the rest of the run (netclass, then netdev).
+	if _, ok := r.files[linkDumpKey]; !ok {
+		t.Error("linkDump did not keep the dump for the run")
 	}
 }
