@@ -174,7 +174,9 @@ func testSummaries() []*query.Summary {
 			Totals: []int{0, 1},
 			Busiest: []query.Interval{
 				{From: testStart.Add(5 * time.Minute), To: testStart.Add(10 * time.Minute), Value: 66.5, Unit: query.Percent,
-					PeakAt: testStart.Add(10 * time.Minute)},
+					PeakAt: testStart.Add(10 * time.Minute),
+					// Its top consumers, one with a hostile name.
+					Top: []query.Consumer{{PID: "4242", Comm: "make", Share: 41.25}, {PID: "4250", Comm: hostile, Share: 20}}},
 				// An episode of several intervals, one with seconds.
 				{From: testStart.Add(20*time.Minute + 30*time.Second), To: testStart.Add(30 * time.Minute), Value: 61.25, Unit: query.Percent,
 					PeakAt: testStart.Add(25 * time.Minute)},

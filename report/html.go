@@ -155,7 +155,7 @@ func writeSummaryHTML(w io.Writer, ss []*query.Summary, o Options) error {
 		}
 		unit := busiestUnit(s)
 		for _, iv := range s.Busiest {
-			v.Busiest = append(v.Busiest, episodeWhen(iv, clk)+": "+Humanize(iv.Value, unit))
+			v.Busiest = append(v.Busiest, episodeWhen(iv, clk)+": "+Humanize(iv.Value, unit)+consumersText(iv))
 		}
 		v.Idle = busiestText(s, clk, 0)
 		v.Totals = totalsText(s)

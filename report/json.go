@@ -268,6 +268,16 @@ type jsonInterval struct {
 	Unit     *query.Unit `json:"unit,omitempty"`
 	PeakAt   *jsonTime   `json:"peak_at,omitempty"` // busy episodes: when Value was reached
 	PeakUnix *jsonUnix   `json:"peak_at_unix,omitempty"`
+	// Top are the processes that used most of a busy episode (cpu, mem
+	// and disk views, when the store holds process series).
+	Top []jsonConsumer `json:"top,omitempty"`
+}
+
+// jsonConsumer is one of the top consumers of a busy episode.
+type jsonConsumer struct {
+	PID          string  `json:"pid"`
+	Comm         string  `json:"comm"`
+	SharePercent jsonNum `json:"share_percent"`
 }
 
 func intervalJSON(iv query.Interval, loc *time.Location) jsonInterval {
@@ -304,6 +314,9 @@ func writeSummaryJSON(w io.Writer, ss []*query.Summary, o Options) error {
 			j.Value, j.Unit = &v, &unit
 			pt, pu := jsonTime{iv.PeakAt, o.Loc}, jsonUnix(iv.PeakAt)
 			j.PeakAt, j.PeakUnix = &pt, &pu
+			for _, c := range iv.Top {
+				j.Top = append(j.Top, jsonConsumer{PID: c.PID, Comm: c.Comm, SharePercent: jsonNum(c.Share)})
+			}
 			js.Busiest = append(js.Busiest, j)
 		}
 		for _, iv := range s.Gaps {

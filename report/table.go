@@ -399,7 +399,21 @@ func writeOneSummary(bw *errWriter, s *query.Summary, o Options) error {
 			return err
 		}
 	}
-	fmt.Fprintln(bw, "busiest: "+busiestText(s, clk, 5))
+	if withConsumers(s) {
+		// An episode per line, with who used the host then.
+		for i, in := range s.Busiest[:min(5, len(s.Busiest))] {
+			lead := "busiest: "
+			if i > 0 {
+				lead = strings.Repeat(" ", len(lead))
+			}
+			fmt.Fprintln(bw, lead+episodeText(in, busiestUnit(s), clk)+printable(consumersText(in)))
+		}
+		if len(s.Busiest) > 5 {
+			fmt.Fprintf(bw, "         and %d more\n", len(s.Busiest)-5)
+		}
+	} else {
+		fmt.Fprintln(bw, "busiest: "+busiestText(s, clk, 5))
+	}
 	if t := totalsText(s); t != "" {
 		fmt.Fprintln(bw, "totals:  "+printable(t))
 	}
@@ -483,6 +497,29 @@ func busiestText(s *query.Summary, clk clock, n int) string {
 		parts = append(parts, fmt.Sprintf("and %d more", len(iv)-n))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// withConsumers reports whether an episode of s names its top consumers.
+func withConsumers(s *query.Summary) bool {
+	for _, in := range s.Busiest {
+		if len(in.Top) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// consumersText names the top consumers of a busy episode with their
+// shares of the host: ": make 61.0%, cc1 22.0%", or "" when unknown.
+func consumersText(in query.Interval) string {
+	if len(in.Top) == 0 {
+		return ""
+	}
+	parts := make([]string, len(in.Top))
+	for i, c := range in.Top {
+		parts[i] = c.Comm + " " + Humanize(c.Share, query.Percent)
+	}
+	return ": " + strings.Join(parts, ", ")
 }
 
 // episodeText is a busy episode: when, and its peak value.

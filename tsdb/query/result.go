@@ -127,6 +127,10 @@ type Interval struct {
 	// PeakAt is when a busy episode peaked: the end of its busiest
 	// interval (zero for a gap).
 	PeakAt time.Time
+	// Top are the processes that used most of a busy episode of the cpu,
+	// mem or disk view (by CPU, memory or IO), most first, when the store
+	// holds process series for it.
+	Top []Consumer
 }
 
 // Summary is what srvmon report shows for one view over a period: the

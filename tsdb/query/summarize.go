@@ -65,6 +65,9 @@ func Summarize(ctx context.Context, s *tsdb.Store, view string, o Options) (*Sum
 	}
 	if e.v != nil {
 		sum.BusiestBy = e.v.busy.desc
+		if err := topConsumers(ctx, s, e.v.name, sum.Busiest); err != nil {
+			return nil, err
+		}
 	}
 	if sum.Gaps, err = e.gaps(ctx); err != nil {
 		return nil, err

@@ -54,6 +54,10 @@ type TopOptions struct {
 	At time.Time
 	By string // cpu (the default), mem or io
 	N  int    // processes listed; 0: DefaultTopN
+	// endsIn counts the intervals that end in (From, To], as a
+	// downsampled view's buckets do (Summarize's busy episodes), instead
+	// of those inside [From, To).
+	endsIn bool
 }
 
 // ProcessUse is what one process used over a TopResult's range, or the
@@ -158,15 +162,19 @@ type setTime struct {
 }
 
 // intervals returns, per instance, the end times of the intervals between
-// consecutive sample sets of the same boot that lie in [a, b), with their
-// lengths in seconds.
-func (st setTimes) intervals(a, b int64) map[string]map[int64]int64 {
+// consecutive sample sets of the same boot that lie in [a, b) (endsIn:
+// that end in (a, b)), with their lengths in seconds.
+func (st setTimes) intervals(a, b int64, endsIn bool) map[string]map[int64]int64 {
 	out := map[string]map[int64]int64{}
 	for inst, ts := range st {
 		slices.SortFunc(ts, func(x, y setTime) int { return cmp.Compare(x.t, y.t) })
 		m := map[int64]int64{}
 		for j := 1; j < len(ts); j++ {
-			if ts[j-1].t >= a && ts[j].t < b && ts[j].t > ts[j-1].t && ts[j].boot == ts[j-1].boot {
+			in := ts[j-1].t >= a && ts[j].t < b
+			if endsIn {
+				in = ts[j].t > a && ts[j].t < b
+			}
+			if in && ts[j].t > ts[j-1].t && ts[j].boot == ts[j-1].boot {
 				m[ts[j].t] = ts[j].t - ts[j-1].t
 			}
 		}
@@ -268,11 +276,15 @@ func Top(ctx context.Context, s *tsdb.Store, o TopOptions) (*TopResult, error) {
 	if !o.At.IsZero() {
 		r.From, r.To = time.Unix(start, 0).In(o.At.Location()), time.Unix(end-1, 0).In(o.At.Location())
 	}
-	st, err := readSetTimes(ctx, s, start, end)
+	readFrom := start
+	if o.endsIn {
+		readFrom = start - lookback // the sample sets before the first interval's end
+	}
+	st, err := readSetTimes(ctx, s, readFrom, end)
 	if err != nil {
 		return nil, err
 	}
-	ivs := st.intervals(start, end)
+	ivs := st.intervals(start, end, o.endsIn)
 	covered := map[string]float64{}
 	for inst, m := range ivs {
 		for _, d := range m {
@@ -294,7 +306,7 @@ func Top(ctx context.Context, s *tsdb.Store, o TopOptions) (*TopResult, error) {
 	match := func(ser tsdb.Series) bool {
 		return isProc(ser.Metric) || ser.Metric == "srvmon_cpu_seconds_total" || ser.Metric == "node_memory_MemTotal_bytes"
 	}
-	err = s.Read(ctx, time.Unix(start, 0), time.Unix(end, 0), match, func(ser tsdb.Series, pts []tsdb.Point) error {
+	err = s.Read(ctx, time.Unix(readFrom, 0), time.Unix(end, 0), match, func(ser tsdb.Series, pts []tsdb.Point) error {
 		inst := ser.Get("instance")
 		iv := ivs[inst]
 		switch ser.Metric {
@@ -773,6 +785,55 @@ func labelOf(ls []tsdb.Label, name string) string {
 		}
 	}
 	return ""
+}
+
+// Consumer is one of the top consumers of a busy episode (Interval.Top).
+type Consumer struct {
+	PID, Comm string
+	// Share is the process' share of the host in percent: of all CPU time
+	// for the cpu view, of MemTotal for mem, of every process' IO for
+	// disk.
+	Share float64
+}
+
+// topConsumersN is how many consumers an episode names.
+const topConsumersN = 3
+
+// episodeTop are the resource Top ranks by for the busy episodes of a
+// view, and the share a Consumer has of it.
+var episodeTop = map[string]struct {
+	by    string
+	share func(*ProcessUse) float64
+}{
+	"cpu":  {"cpu", func(p *ProcessUse) float64 { return p.CPUShare }},
+	"mem":  {"mem", func(p *ProcessUse) float64 { return p.MemShare }},
+	"disk": {"io", func(p *ProcessUse) float64 { return p.IOShare }},
+}
+
+// topConsumers sets the Top of each episode of the cpu, mem and disk views
+// from the process series of its intervals; none where the store holds no
+// process series then.
+func topConsumers(ctx context.Context, s *tsdb.Store, view string, episodes []Interval) error {
+	et, ok := episodeTop[view]
+	if !ok {
+		return nil
+	}
+	for i := range episodes {
+		iv := &episodes[i]
+		r, err := Top(ctx, s, TopOptions{From: iv.From, To: iv.To.Add(time.Second), By: et.by, N: topConsumersN, endsIn: true})
+		if errors.Is(err, ErrNoData) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		for _, p := range r.Processes {
+			if v := et.share(&p); !math.IsNaN(v) {
+				iv.Top = append(iv.Top, Consumer{PID: p.PID, Comm: p.Comm, Share: v})
+			}
+		}
+	}
+	return nil
 }
 
 // TopRange resolves the range parameters of top and services: from, to

@@ -57,6 +57,9 @@ func topStore(t *testing.T) *tsdb.Store {
 			smp("srvmon_cpu_seconds_total", float64(1000+80*i), "mode", "user"),
 			smp("srvmon_cpu_seconds_total", float64(5000+40*i), "mode", "idle"),
 			smp("node_memory_MemTotal_bytes", 1<<30))
+		for _, m := range []string{"nice", "system", "iowait", "irq", "softirq", "steal"} {
+			set = append(set, smp("srvmon_cpu_seconds_total", 100, "mode", m))
+		}
 		appendSet(t, s, at(int64(60*i)), set...)
 	}
 	return s
@@ -225,5 +228,36 @@ func TestDeltaSelector(t *testing.T) {
 	r = run(t, s, `srvmon_process_read_bytes{comm="make"}`, Options{From: at(0), To: at(3600), Step: time.Hour, Agg: "sum"})
 	if q := find(t, r, ProcessRead, "pid", "100"); !close(q.Stats.Total, 18000) {
 		t.Errorf("make read by the hour: total %g", q.Stats.Total)
+	}
+}
+
+// The busy episodes of the cpu view name their top consumers, with the
+// same shares as Top over the episode's intervals.
+func TestSummarizeTopConsumers(t *testing.T) {
+	s := topStore(t)
+	sum, err := Summarize(context.Background(), s, "cpu", Options{From: at(0), To: at(240)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Busiest) == 0 {
+		t.Fatalf("no busy episode: %+v", sum)
+	}
+	ep := sum.Busiest[0]
+	want := []Consumer{{"100", "make", 108.0 / 360 * 100}, {"200", "cc1", 12.0 / 360 * 100}, {"300", "postgres", 6.0 / 360 * 100}}
+	if ep.From != at(0) || ep.To != at(180) || len(ep.Top) != 3 {
+		t.Fatalf("episode %v..%v top %+v, want 0..180 s with 3 consumers", ep.From, ep.To, ep.Top)
+	}
+	for i, w := range want {
+		if c := ep.Top[i]; c.PID != w.PID || c.Comm != w.Comm || !close(c.Share, w.Share) {
+			t.Errorf("consumer %d = %+v, want %+v", i, c, w)
+		}
+	}
+	// A view without processes (load) names none, and fails nothing.
+	if sum, err := Summarize(context.Background(), s, "mem", Options{From: at(0), To: at(240)}); err == nil {
+		for _, ep := range sum.Busiest {
+			if len(ep.Top) != 0 {
+				t.Errorf("mem episode names %+v without RSS shares", ep.Top)
+			}
+		}
 	}
 }
