@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 	"unicode/utf8"
 )
 
@@ -301,7 +302,7 @@ func convertProcs(r *run, procs []procSample, prev, now *samplerState, btime uin
 			}
 		}
 	}
-	top := pickTop(procs, r.opts.ProcTop, interval)
+	top := stored(procs, pickTop(procs, r.opts.ProcTop, interval), r.opts.ProcTop, prev, now)
 	pageSize := uint64(os.Getpagesize())
 	var users map[uint32]string
 	var topUser, topSys, topRead, topWrite, allRead, allWrite, topRSS, allRSS, topThreads, allThreads uint64
@@ -370,6 +371,61 @@ func convertProcs(r *run, procs []procSample, prev, now *samplerState, btime uin
 	}
 	r.add("srvmon_process_resident_memory_bytes", float64(allRSS-topRSS), o[:]...)
 	r.add("srvmon_process_threads", float64(allThreads-topThreads), o[:]...)
+}
+
+// stickFor is how long a process that ranked in a top stays among the
+// stored processes while it lives (up to maxStoredFactor × ProcTop in all).
+// The store writes a sample set's list of series again whenever it differs
+// from the previous set's: a process flapping in and out of the top by CPU
+// every minute would have it written every minute (148 KB a set, 214 MB of
+// head log a day on the benchmark's synthetic host), and readers gain
+// nothing from the gaps.
+const (
+	stickFor        = time.Hour
+	maxStoredFactor = 5
+)
+
+// stored returns the indexes of the processes to store, in pid order: those
+// that rank now (ranked) and, while they live, those that ranked within
+// stickFor of the same boot, the most recently ranked first, up to
+// maxStoredFactor × ProcTop in all. It records in now when each ranked.
+func stored(procs []procSample, ranked []int, n int, prev, now *samplerState) []int {
+	isRanked := make(map[int]bool, len(ranked))
+	for _, i := range ranked {
+		isRanked[i] = true
+		c := now.procs[procs[i].pid]
+		c.ranked = now.at
+		now.procs[procs[i].pid] = c
+	}
+	var sticky []int
+	if prev.bootID == now.bootID {
+		for i := range procs {
+			p := &procs[i]
+			old, ok := prev.procs[p.pid]
+			if isRanked[i] || !ok || old.start != p.start || old.ranked == 0 || now.at-old.ranked > int64(stickFor.Seconds()) {
+				continue
+			}
+			sticky = append(sticky, i)
+			c := now.procs[p.pid]
+			c.ranked = old.ranked
+			now.procs[p.pid] = c
+		}
+	}
+	rankedAt := func(i int) int64 { return now.procs[procs[i].pid].ranked }
+	slices.SortFunc(sticky, func(a, b int) int {
+		return cmp.Or(cmp.Compare(rankedAt(b), rankedAt(a)), cmp.Compare(procs[a].pid, procs[b].pid))
+	})
+	if room := max(0, maxStoredFactor*n-len(ranked)); len(sticky) > room {
+		for _, i := range sticky[room:] {
+			c := now.procs[procs[i].pid]
+			c.ranked = 0 // no longer stored: it must rank again
+			now.procs[procs[i].pid] = c
+		}
+		sticky = sticky[:room]
+	}
+	out := append(slices.Clone(ranked), sticky...)
+	slices.SortFunc(out, func(a, b int) int { return cmp.Compare(procs[a].pid, procs[b].pid) })
+	return out
 }
 
 // roundBytes rounds a top process's memory or IO bytes down to 10

@@ -219,6 +219,64 @@ func (h *synthHost) emitServices(r *run) error {
 	return nil
 }
 
+// set steps h to now and returns its sample set as the procs and cgroups
+// collectors make it; prev is the procs state, replaced by this set's.
+func (h *synthHost) set(tb testing.TB, now time.Time, prev *samplerState, opts *Options, valid bool) []tsdb.Sample {
+	live := h.step(now.Unix())
+	cur := samplerState{at: now.Unix(), cpuUser: h.user, cpuSys: h.sys, procs: make(map[int]procCounters, len(live))}
+	for _, p := range live {
+		cur.procs[p.pid] = p.cur
+	}
+	r := newRun(context.Background(), "host")
+	r.proc = "/nonexistent"
+	r.opts = opts
+	convertProcs(r, live, prev, &cur, h.btime, valid)
+	if err := h.emitServices(r); err != nil {
+		tb.Fatal(err)
+	}
+	*prev = cur
+	return r.samples
+}
+
+// BenchmarkProcsHeadLog appends four hours of the quiet synthetic host,
+// a sample set a minute, as record does (one Append per set), and reports
+// the head log's bytes per sample set: the store writes a sample set's
+// series list again whenever it differs from the previous set's.
+func BenchmarkProcsHeadLog(b *testing.B) {
+	for range b.N {
+		day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+		now := day
+		dir := b.TempDir()
+		store, err := tsdb.Create(dir, tsdb.WithClock(func() time.Time { return now }))
+		if err != nil {
+			b.Fatal(err)
+		}
+		h := newSynthHost(1, 0)
+		opts := Options{ProcTop: DefaultProcTop}
+		var prev samplerState
+		const sets = 240
+		for i := range sets {
+			now = day.Add(time.Duration(i) * time.Minute)
+			samples := h.set(b, now, &prev, &opts, i > 0)
+			w, err := store.Lock(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := w.Append(now, samples); err != nil {
+				b.Fatal(err)
+			}
+			w.Close()
+		}
+		u, err := store.DiskUsage()
+		if err != nil {
+			b.Fatal(err)
+		}
+		store.Close()
+		b.ReportMetric(float64(u.Total)/sets, "head-bytes/set")
+		b.ReportMetric(float64(u.Total)/sets*1440/1e6, "head-MB/day")
+	}
+}
+
 // synthDay is one day of a store's bytes and series.
 type synthDay struct {
 	bytes  int64
@@ -245,20 +303,7 @@ func recordSynthDay(tb testing.TB, shortPerDay int) (all, procs, services synthD
 	var order []string
 	for i := range 1440 {
 		now := day.Add(time.Duration(i) * time.Minute)
-		live := h.step(now.Unix())
-		cur := samplerState{at: now.Unix(), cpuUser: h.user, cpuSys: h.sys, procs: make(map[int]procCounters, len(live))}
-		for _, p := range live {
-			cur.procs[p.pid] = p.cur
-		}
-		r := newRun(context.Background(), "host")
-		r.proc = "/nonexistent"
-		r.opts = &opts
-		convertProcs(r, live, &prev, &cur, h.btime, i > 0)
-		if err := h.emitServices(r); err != nil {
-			tb.Fatal(err)
-		}
-		prev = cur
-		for _, smp := range r.samples {
+		for _, smp := range h.set(tb, now, &prev, &opts, i > 0) {
 			k := smp.Series.Key()
 			c := cols[k]
 			if c == nil {

@@ -531,3 +531,59 @@ func TestProcsHostSeriesCount(t *testing.T) {
 		t.Errorf("%d series in 20 sample sets, more than twice the %d of one", len(all), first)
 	}
 }
+
+// TestProcsSticky: a process that ranked stays stored while it lives, for
+// stickFor after it last ranked, so that the stored series do not flap
+// from one sample set to the next (the store writes the list of series
+// again whenever it changes).
+func TestProcsSticky(t *testing.T) {
+	h := newFakeHost(t)
+	s, err := New([]string{"procs"}, Options{Instance: testInstance, StateDir: t.TempDir(), ProcTop: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := fakeProc{pid: 10, comm: "big", start: 100, rssPages: 100_000}
+	burst := fakeProc{pid: 20, comm: "burst", start: 100, rssPages: 10}
+	h.setProc(big)
+	h.setProc(burst)
+	at := time.Unix(1_700_200_000, 0)
+	var prev time.Time
+	storedBurst := func() bool {
+		t.Helper()
+		got, errs := h.sample(s, at, prev)
+		noErrors(t, errs)
+		prev, at = at, at.Add(time.Minute)
+		_, ok := got[procKey("srvmon_process_threads", 20, h.btime+1, "burst")]
+		return ok
+	}
+	if storedBurst() {
+		t.Fatal("burst stored before it used CPU (top 1 by memory is big)")
+	}
+	burst.utime += 3000 // 30 s in the next minute: top 1 by CPU
+	h.setProc(burst)
+	h.user += 3000
+	h.writeStat()
+	if !storedBurst() {
+		t.Fatal("burst not stored when it ranked by CPU")
+	}
+	for i := 1; time.Duration(i)*time.Minute <= stickFor; i++ {
+		if !storedBurst() {
+			t.Fatalf("burst dropped %d minutes after it ranked, want it kept for %s", i, stickFor)
+		}
+	}
+	if storedBurst() {
+		t.Errorf("burst still stored more than %s after it ranked", stickFor)
+	}
+	// Ranked again, then ended: gone at once.
+	burst.utime += 3000
+	h.setProc(burst)
+	h.user += 3000
+	h.writeStat()
+	if !storedBurst() {
+		t.Fatal("burst not stored when it ranked again")
+	}
+	h.removeProc(20)
+	if storedBurst() {
+		t.Error("an ended process stored")
+	}
+}

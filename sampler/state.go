@@ -29,7 +29,7 @@ import (
 // stops for it, and the next sample set replaces it.
 const StateFile = "sampler-state"
 
-const stateHeader = "srvmon sampler state 1"
+const stateHeader = "srvmon sampler state 2"
 
 // maxStateAge is the longest interval the procs collector computes deltas
 // over: after a longer gap in recording (the machine was off, cron stopped)
@@ -44,6 +44,7 @@ type procCounters struct {
 	rbytes       uint64 // read_bytes of /proc/PID/io
 	wbytes       uint64 // write_bytes
 	hasIO        bool   // /proc/PID/io was readable
+	ranked       int64  // unix seconds of the last sample set it ranked in a top; 0 for never
 }
 
 // samplerState is what StateFile holds.
@@ -126,7 +127,7 @@ func (k *stateKeeper) release(r *run) {
 //	srvmon sampler state 1
 //	boot BOOT_ID
 //	at UNIX_SECONDS CPU_USER_NICE_TICKS CPU_SYSTEM_TICKS
-//	p PID START UTIME STIME READ_BYTES WRITE_BYTES   (the last two "-" when unreadable)
+//	p PID START UTIME STIME READ_BYTES WRITE_BYTES RANKED   (the bytes "-" when unreadable)
 //	lacked "QUOTED TEXT"
 //	crc32c HEX
 func encodeState(s *samplerState) []byte {
@@ -155,6 +156,8 @@ func encodeState(s *samplerState) []byte {
 		} else {
 			b = append(b, " - -"...)
 		}
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, p.ranked, 10)
 		b = append(b, '\n')
 	}
 	b = append(b, "lacked "...)
@@ -199,7 +202,7 @@ func decodeState(data []byte) (samplerState, error) {
 	s.procs = make(map[int]procCounters, len(lines)-4)
 	for _, line := range lines[3 : len(lines)-1] {
 		f := strings.Fields(line)
-		if len(f) != 7 || f[0] != "p" {
+		if len(f) != 8 || f[0] != "p" {
 			return s, fmt.Errorf("bad line %q", line)
 		}
 		pid, err := strconv.Atoi(f[1])
@@ -213,7 +216,9 @@ func decodeState(data []byte) (samplerState, error) {
 			p.rbytes, errs[3] = strconv.ParseUint(f[5], 10, 64)
 			p.wbytes, errs[4] = strconv.ParseUint(f[6], 10, 64)
 		}
-		if err != nil || errors.Join(errs[:]...) != nil || pid <= 0 {
+		ranked, err2 := strconv.ParseInt(f[7], 10, 64)
+		p.ranked = ranked
+		if err != nil || err2 != nil || errors.Join(errs[:]...) != nil || pid <= 0 {
 			return s, fmt.Errorf("bad line %q", line)
 		}
 		if _, dup := s.procs[pid]; dup {
