@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"slices"
 	"sort"
 	"time"
 )
@@ -287,7 +288,10 @@ func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match fun
 	if err != nil {
 		return err
 	}
-	acc := map[string][]HourSummary{}
+	// Per series, the runs of summaries in range, in source order: a
+	// block's come from its cached summaries (not to be modified); they are
+	// joined once at the end.
+	acc := map[string][][]HourSummary{}
 	inRange := func(hs []HourSummary) []HourSummary {
 		out := hs[:0]
 		for _, h := range hs {
@@ -346,7 +350,7 @@ func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match fun
 				if match != nil && !match(ser) {
 					continue
 				}
-				acc[k] = append(acc[k], inRange(summarize(pts, ser.Get("instance"), rebooted))...)
+				acc[k] = append(acc[k], inRange(summarize(pts, ser.Get("instance"), rebooted)))
 			}
 			continue
 		}
@@ -362,17 +366,21 @@ func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match fun
 			if match != nil && !match(src.block.series[i]) {
 				continue
 			}
-			for _, h := range sums[i] {
-				if h.Start >= start && h.Start < end {
-					acc[si.Key] = append(acc[si.Key], h)
-				}
+			hs := sums[i] // in time order
+			lo := sort.Search(len(hs), func(j int) bool { return hs[j].Start >= start })
+			hi := sort.Search(len(hs), func(j int) bool { return hs[j].Start >= end })
+			if lo < hi {
+				acc[si.Key] = append(acc[si.Key], hs[lo:hi])
 			}
 		}
 	}
 	keys := make([]string, 0, len(acc))
-	for k, hs := range acc {
-		if len(hs) > 0 {
-			keys = append(keys, k)
+	for k, runs := range acc {
+		for _, hs := range runs {
+			if len(hs) > 0 {
+				keys = append(keys, k)
+				break
+			}
 		}
 	}
 	sort.Strings(keys)
@@ -381,7 +389,7 @@ func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match fun
 		if err != nil {
 			return err
 		}
-		if err := fn(ser, acc[k]); err != nil {
+		if err := fn(ser, slices.Concat(acc[k]...)); err != nil {
 			return err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"sync"
 )
 
 // HourSummary condenses one series over one UTC hour, so that a query over
@@ -151,10 +152,22 @@ func writeSummary(path string, index []SeriesInfo, sums [][]HourSummary) error {
 // summaryReader reads a summary file: first the index, then, if asked, the
 // hourly summaries.
 type summaryReader struct {
-	f  *os.File
-	r  *bufio.Reader
-	zr *gzip.Reader
+	f *os.File
+	*summaryBuffers
 }
+
+// summaryBuffers are a summary reader's buffers (two of 64 KiB and the
+// decompressor's), reused from reader to reader: a query over a month opens
+// some sixty summary files.
+type summaryBuffers struct {
+	fr, r   *bufio.Reader
+	zr      *gzip.Reader
+	scratch []byte // a series' values as read
+}
+
+var summaryPool = sync.Pool{New: func() any {
+	return &summaryBuffers{fr: bufio.NewReaderSize(nil, 64<<10), r: bufio.NewReaderSize(nil, 64<<10)}
+}}
 
 var errBadSummary = errors.New("damaged summary file")
 
@@ -163,12 +176,19 @@ func openSummary(path string) (*summaryReader, []SeriesInfo, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	zr, err := gzip.NewReader(bufio.NewReaderSize(f, 64<<10))
+	sr := &summaryReader{f: f, summaryBuffers: summaryPool.Get().(*summaryBuffers)}
+	sr.fr.Reset(f)
+	if sr.zr == nil {
+		sr.zr, err = gzip.NewReader(sr.fr)
+	} else {
+		err = sr.zr.Reset(sr.fr)
+	}
 	if err != nil {
-		f.Close()
+		sr.zr = nil
+		sr.Close()
 		return nil, nil, fmt.Errorf("%s: %w: %v", path, errBadSummary, err)
 	}
-	sr := &summaryReader{f: f, zr: zr, r: bufio.NewReaderSize(zr, 64<<10)}
+	sr.r.Reset(sr.zr)
 	index, err := sr.readIndex()
 	if err != nil {
 		sr.Close()
@@ -177,7 +197,17 @@ func openSummary(path string) (*summaryReader, []SeriesInfo, error) {
 	return sr, index, nil
 }
 
-func (sr *summaryReader) Close() error { return sr.f.Close() }
+// Close closes the file and gives the buffers back.
+func (sr *summaryReader) Close() error {
+	err := sr.f.Close()
+	if b := sr.summaryBuffers; b != nil {
+		sr.summaryBuffers = nil
+		b.fr.Reset(nil)
+		b.r.Reset(nil)
+		summaryPool.Put(b)
+	}
+	return err
+}
 
 func (sr *summaryReader) readIndex() ([]SeriesInfo, error) {
 	magic := make([]byte, len(summaryMagic))
@@ -234,21 +264,21 @@ func (sr *summaryReader) next() ([]HourSummary, error) {
 		hs[i] = HourSummary{Start: start, Count: int(count), FirstT: start + int64(first), Resets: int(resets)}
 		hs[i].LastT = hs[i].FirstT + int64(span)
 	}
-	var buf [8]byte
-	for _, set := range []func(*HourSummary, float64){
-		func(h *HourSummary, v float64) { h.Sum = v },
-		func(h *HourSummary, v float64) { h.Min = v },
-		func(h *HourSummary, v float64) { h.Max = v },
-		func(h *HourSummary, v float64) { h.FirstV = v },
-		func(h *HourSummary, v float64) { h.LastV = v },
-		func(h *HourSummary, v float64) { h.Increase = v },
-	} {
-		for i := range hs {
-			if _, err := io.ReadFull(sr.r, buf[:]); err != nil {
-				return nil, fmt.Errorf("%w: %v", errBadSummary, err)
-			}
-			set(&hs[i], math.Float64frombits(binary.LittleEndian.Uint64(buf[:])))
-		}
+	// The six values of every hour, each as n little-endian float64s.
+	if need := 6 * 8 * len(hs); cap(sr.scratch) < need {
+		sr.scratch = make([]byte, need)
+	}
+	buf := sr.scratch[:6*8*len(hs)]
+	if _, err := io.ReadFull(sr.r, buf); err != nil {
+		return nil, fmt.Errorf("%w: %v", errBadSummary, err)
+	}
+	value := func(k, i int) float64 {
+		return math.Float64frombits(binary.LittleEndian.Uint64(buf[8*(k*len(hs)+i):]))
+	}
+	for i := range hs {
+		h := &hs[i]
+		h.Sum, h.Min, h.Max = value(0, i), value(1, i), value(2, i)
+		h.FirstV, h.LastV, h.Increase = value(3, i), value(4, i), value(5, i)
 	}
 	return hs, nil
 }
