@@ -515,9 +515,17 @@ func consumersText(in query.Interval) string {
 	if len(in.Top) == 0 {
 		return ""
 	}
+	seen := map[string]int{}
+	for _, c := range in.Top {
+		seen[c.Comm]++
+	}
 	parts := make([]string, len(in.Top))
 	for i, c := range in.Top {
-		parts[i] = c.Comm + " " + Humanize(c.Share, query.Percent)
+		name := c.Comm
+		if seen[c.Comm] > 1 { // two processes of one command: which is which
+			name += "[" + c.PID + "]"
+		}
+		parts[i] = name + " " + Humanize(c.Share, query.Percent)
 	}
 	return ": " + strings.Join(parts, ", ")
 }
