@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -79,46 +78,8 @@ func TestE2EServeBrowser(t *testing.T) {
 	srv := startServe(t, bin, dir, "--refresh", "2")
 	shots := t.ArtifactDir()
 
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1024),
-	)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil { // starts the browser
-		t.Fatalf("start chromium: %v", err)
-	}
-	var mu sync.Mutex
-	var consoleErrors []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() {
-				mu.Lock()
-				consoleErrors = append(consoleErrors, fmt.Sprintf("%s (%s:%d)", m.Text, m.URL, m.Line+1))
-				mu.Unlock()
-			}
-		}
-	}()
-	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
-		defer scancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	b := startBrowser(t, chromium)
+	ctx, step, eval := b.ctx, b.step, b.eval
 	// navigate runs actions that end in a click on a link or a submit
 	// button and waits for the new page.
 	navigate := func(what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -133,14 +94,6 @@ func TestE2EServeBrowser(t *testing.T) {
 			t.Fatalf("%s: status %d", what, resp.Status)
 		}
 		step(what+": wait for the charts", chromedp.WaitVisible(chromedp.CSS("figure.chart svg")))
-	}
-	eval := func(js string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", js, err)
-		}
-		return v
 	}
 	screenshot := func(name string) {
 		t.Helper()
@@ -411,10 +364,5 @@ func TestE2EServeBrowser(t *testing.T) {
 	}
 	screenshot("young-1h.png")
 
-	time.Sleep(500 * time.Millisecond) // let late console messages arrive
-	mu.Lock()
-	defer mu.Unlock()
-	for _, e := range consoleErrors {
-		t.Errorf("console error: %s", e)
-	}
+	b.checkConsole()
 }

@@ -185,17 +185,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
 	defer cancel()
 	res, err := query.Run(ctx, s.store, q.what, q.opts)
-	var ue *query.UsageError
-	var pe *param.Error
-	switch {
-	case errors.As(err, &ue), errors.As(err, &pe):
-		s.badRequest(w, r, err)
-		return
-	case errors.Is(err, query.ErrNoData):
-		s.sendJSON(w, r, http.StatusNotFound, apiError{Error: err.Error()})
-		return
-	case err != nil:
-		s.serverError(w, r, fmt.Errorf("query: %w", err))
+	if s.queryFailed(w, r, "query", err) {
 		return
 	}
 	n := 0
@@ -213,6 +203,25 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.send(w, r, "application/json; charset=utf-8", http.StatusOK, buf.Bytes())
+}
+
+// queryFailed answers the error of a query, if any, and reports whether
+// there was one: 400 for a query that cannot be answered as asked, 404 for
+// a range without samples, 500 (logged with what) otherwise.
+func (s *Server) queryFailed(w http.ResponseWriter, r *http.Request, what string, err error) bool {
+	var ue *query.UsageError
+	var pe *param.Error
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &ue), errors.As(err, &pe):
+		s.badRequest(w, r, err)
+	case errors.Is(err, query.ErrNoData):
+		s.sendJSON(w, r, http.StatusNotFound, apiError{Error: err.Error()})
+	default:
+		s.serverError(w, r, fmt.Errorf("%s: %w", what, err))
+	}
+	return true
 }
 
 // seriesReply is the body of /api/v1/series.

@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/report"
-	"github.com/srvmon/srvmon/tsdb/param"
 	"github.com/srvmon/srvmon/tsdb/query"
 )
 
@@ -91,16 +89,7 @@ func (s *Server) handleTop(services bool) http.HandlerFunc {
 				err = report.WriteTop(&buf, res, format, ro)
 			}
 		}
-		var pe *param.Error
-		switch {
-		case errors.As(err, &pe):
-			s.badRequest(w, r, err)
-			return
-		case errors.Is(err, query.ErrNoData):
-			s.sendJSON(w, r, http.StatusNotFound, apiError{Error: err.Error()})
-			return
-		case err != nil:
-			s.serverError(w, r, fmt.Errorf("top: %w", err))
+		if s.queryFailed(w, r, "top", err) {
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
