@@ -235,7 +235,7 @@ func Compute(ctx context.Context, s *tsdb.Store, o Options) (*Report, error) {
 	// The last Days local days, from midnight Days-1 days ago.
 	y, m, d := now.In(o.Location).Date()
 	from := time.Date(y, m, d-(o.Days-1), 0, 0, 0, 0, o.Location)
-	var times []int64
+	var times, setTimes []int64 // boot_info's times; else the collectors' success series'
 	failing := map[string]failure{}
 	var newestSet int64
 	if ok {
@@ -249,11 +249,19 @@ func Compute(ctx context.Context, s *tsdb.Store, o Options) (*Report, error) {
 				return nil
 			}
 			collect(failing, ser, pts)
+			for _, p := range pts {
+				setTimes = append(setTimes, p.T)
+			}
 			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("health: %w", err)
 		}
+	}
+	if len(times) == 0 {
+		// Recorded without the boot collector: every sample set has the
+		// collectors' success series.
+		times = setTimes
 	}
 	slices.Sort(times)
 	times = slices.Compact(times)

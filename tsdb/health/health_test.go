@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/lastrun"
 	"github.com/srvmon/srvmon/tsdb/health"
 	"github.com/srvmon/srvmon/tsdb/metric"
 	"github.com/srvmon/srvmon/tsdb/remote"
@@ -168,5 +169,41 @@ func writePosition(t *testing.T, dir string, p remote.Position) {
 	}
 	if err := os.WriteFile(filepath.Join(dir, "push-00000000000000aa.json"), data, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCompute_WithoutBoot: a store recorded without the boot collector
+// (record --collectors meminfo) still shows its failing collector, with
+// the error the record run kept, and its sample sets.
+func TestCompute_WithoutBoot(t *testing.T) {
+	now := day1.Add(10 * time.Minute)
+	s, err := tsdb.Create(filepath.Join(t.TempDir(), "store"), tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for m := 0; m <= 9; m++ {
+		set := []tsdb.Sample{{Series: tsdb.NewSeries("node_scrape_collector_success", "instance", "h1", "collector", "meminfo"), Value: 0}}
+		if err := w.Append(day1.Add(time.Duration(m)*time.Minute), set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	if _, err := lastrun.Update(s.Dir(), day1, map[lastrun.Key]string{{Kind: lastrun.Collector, Name: "meminfo"}: "open /proc/meminfo: permission denied"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := health.Compute(context.Background(), s, health.Options{Now: now, Location: time.UTC, SkipDisk: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.FailedCollectors) != 1 || r.FailedCollectors[0].Name != "meminfo" || !r.FailedCollectors[0].Since.Equal(day1) ||
+		r.FailedCollectors[0].LastError != "open /proc/meminfo: permission denied" {
+		t.Errorf("failed collectors %+v", r.FailedCollectors)
+	}
+	if r.IntervalSeconds != 60 || r.Series != 1 {
+		t.Errorf("interval %v, series %d", r.IntervalSeconds, r.Series)
 	}
 }
