@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
-	"github.com/srvmon/srvmon/tsdb/lastrun"
 	"github.com/srvmon/srvmon/tsdb/health"
+	"github.com/srvmon/srvmon/tsdb/lastrun"
 	"github.com/srvmon/srvmon/tsdb/metric"
 	"github.com/srvmon/srvmon/tsdb/remote"
 )
