@@ -170,13 +170,27 @@ const dataFileName = "data"
 // spanCRC returns the CRC-32C of sp's bytes of f; reading past the end of
 // f (a cut file) is an error.
 func spanCRC(f *os.File, sp dataSpan) (uint32, error) {
-	h := crc32.New(castagnoli())
-	n, err := io.Copy(h, io.NewSectionReader(f, sp.off, sp.size))
-	if err == nil && n != sp.size {
-		err = io.ErrUnexpectedEOF
+	bp := spanBuf.Get().(*[]byte)
+	defer spanBuf.Put(bp)
+	buf := *bp
+	var sum uint32
+	for off, end := sp.off, sp.off+sp.size; off < end; {
+		n := int(min(int64(len(buf)), end-off))
+		if _, err := f.ReadAt(buf[:n], off); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, err
+		}
+		sum = crc32.Update(sum, castagnoli(), buf[:n])
+		off += int64(n)
 	}
-	return h.Sum32(), err
+	return sum, nil
 }
+
+// spanBuf holds the buffers spanCRC reads into (a read of every series
+// checks thousands of spans).
+var spanBuf = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 // blockPart is the part of a block a check covers: readers that use only
 // a block's summaries (series lists, reports over months) check only
@@ -208,20 +222,43 @@ func (p blockPart) has(rel string) bool {
 // file itself is damaged; an error wrapping fs.ErrNotExist when the whole
 // directory is gone.
 func checkBlockFiles(dir string, part blockPart) error {
-	data, err := os.ReadFile(filepath.Join(dir, checksumName))
-	if errors.Is(err, fs.ErrNotExist) {
-		if _, derr := os.Stat(dir); derr != nil {
-			return derr
-		}
-		return &damageError{checksumName, "missing"}
-	}
+	bs, err := readBlockSums(dir)
 	if err != nil {
 		return err
 	}
-	listed, _, spans, err := parseChecksums(data)
-	if err != nil {
-		return &damageError{checksumName, err.Error()}
+	return checkBlockFilesWith(dir, part, bs)
+}
+
+// blockSums is a block's checksum file, parsed.
+type blockSums struct {
+	files map[string]fileSum
+	index []SeriesInfo
+	spans []dataSpan // nil: version 1
+}
+
+// readBlockSums reads and parses the checksum file of the block in dir,
+// with checkBlockFiles' errors.
+func readBlockSums(dir string) (*blockSums, error) {
+	data, err := os.ReadFile(filepath.Join(dir, checksumName))
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, derr := os.Stat(dir); derr != nil {
+			return nil, derr
+		}
+		return nil, &damageError{checksumName, "missing"}
 	}
+	if err != nil {
+		return nil, err
+	}
+	listed, index, spans, err := parseChecksums(data)
+	if err != nil {
+		return nil, &damageError{checksumName, err.Error()}
+	}
+	return &blockSums{files: listed, index: index, spans: spans}, nil
+}
+
+// checkBlockFilesWith is checkBlockFiles with the checksum file parsed.
+func checkBlockFilesWith(dir string, part blockPart, bs *blockSums) error {
+	listed, spans := bs.files, bs.spans
 	if part == partData && spans != nil {
 		part = partMeta // the caller checks the data file series by series
 	}

@@ -23,6 +23,7 @@ func (s *Store) SkipChecksums() {
 	newest, _, _ := s.listBlocks()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.skipChecks = true
 	for _, ref := range newest {
 		for _, p := range []blockPart{partAll, partSummary, partData} {
 			s.checked[ref.name+"/"+strconv.Itoa(int(p))] = true

@@ -39,6 +39,11 @@ func (s *Store) retireBlocks(newest []blockRef) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for name := range s.sums {
+		if !current[name] {
+			delete(s.sums, name)
+		}
+	}
 	for name, b := range s.blocks {
 		if current[name] {
 			continue

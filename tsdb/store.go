@@ -141,12 +141,16 @@ type Store struct {
 	heads   map[int64]*cachedHead
 	sumLRU  []*block // blocks holding decoded summaries, least recently used first
 	stats   storeStats
-	damage  []Damage            // what reads and writes found damaged (damage.go)
-	format  int                 // the store's format (the marker), 1 or 2
-	bad     map[string]badBlock // blocks whose check failed, by directory name
-	checked map[string]bool     // block parts that passed it, by name/part
-	readers int                 // reads in progress (retire.go)
-	retired []*block            // replaced blocks to unmap once no read is in progress
+	damage  []Damage              // what reads and writes found damaged (damage.go)
+	format  int                   // the store's format (the marker), 1 or 2
+	bad     map[string]badBlock   // blocks whose check failed, by directory name
+	checked map[string]bool       // block parts that passed it, by name/part
+	sums    map[string]*blockSums // parsed checksum files, by block name
+	readers int                   // reads in progress (retire.go)
+	retired []*block              // replaced blocks to unmap once no read is in progress
+	// skipChecks makes reads trust every series' bytes unchecked; only
+	// benchmarks set it (export_test.go), to compare with and without.
+	skipChecks bool
 }
 
 // storeStats counts the expensive things a Store did, for tests and
@@ -165,6 +169,7 @@ func newStore(dir string, opts []Option) *Store {
 		blocks:        map[string]*block{},
 		bad:           map[string]badBlock{},
 		checked:       map[string]bool{},
+		sums:          map[string]*blockSums{},
 		format:        storeFormat,
 		heads:         map[int64]*cachedHead{},
 	}

@@ -207,7 +207,7 @@ func (s *Store) damagedSeries(dir string) (n, all int, lo, hi int64) {
 		return 0, 0, 0, 0
 	}
 	sr.Close()
-	spans, data, err := blockSpans(dir, len(index))
+	spans, data, err := s.blockSpans(blockRef{}, dir, len(index))
 	if err != nil || spans == nil {
 		return 0, 0, 0, 0
 	}
@@ -356,7 +356,7 @@ func (s *Store) intactPoints(ref blockRef, dir string) (map[string][]Point, bool
 	}
 	b := &block{ref: ref, dir: dir, index: index, byKey: map[string]int{}}
 	if spans != nil {
-		if b.spans, b.dataFile, err = blockSpans(dir, len(index)); err != nil {
+		if b.spans, b.dataFile, err = s.blockSpans(blockRef{}, dir, len(index)); err != nil {
 			return nil, false
 		}
 		b.spanState = make([]uint8, len(b.spans))

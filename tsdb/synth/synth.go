@@ -538,7 +538,7 @@ func Build(ctx context.Context, dir string, h Host, end time.Time, days int, opt
 // number of points it holds.
 func Cached(ctx context.Context, days int) (dir string, points int, err error) {
 	today := time.Now().UTC().Format(time.DateOnly)
-	dir = filepath.Join(os.TempDir(), "srvmon-bench", fmt.Sprintf("v3-%s-%dd", today, days))
+	dir = filepath.Join(os.TempDir(), "srvmon-bench", fmt.Sprintf("v4-%s-%dd", today, days))
 	marker := filepath.Join(dir, ".points")
 	if data, err := os.ReadFile(marker); err == nil {
 		n, err := strconv.Atoi(string(data))
