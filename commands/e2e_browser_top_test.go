@@ -37,8 +37,8 @@ func TestE2EServeBrowserTop(t *testing.T) {
 	ctx, step, eval := b.ctx, b.step, b.eval
 
 	step("load the overview", chromedp.Navigate(srv.url+"/"), chromedp.WaitVisible(chromedp.CSS(`figure.chart[data-chart="cpu-cpu"] svg`)))
-	if got := eval(`document.getElementById("who").hidden ? "hidden" : "shown"`); got != "hidden" {
-		t.Errorf("the process table is %s before a click", got)
+	if got := eval(`document.getElementById("who").innerHTML`); got != "" {
+		t.Errorf("a process table before a click: %s", got)
 	}
 	// A point in the middle of the CPU chart's plot area (the time axis is
 	// the line of class "axis").
@@ -96,6 +96,16 @@ func TestE2EServeBrowserTop(t *testing.T) {
 	}
 	if got := eval(`document.querySelector("#who table.use.services tbody tr td").textContent`); !strings.Contains(got, ".s") && !strings.Contains(got, "slice") {
 		t.Errorf("services table's first cell %q", got)
+	}
+	// Choosing a time instead: the form below the charts.
+	chosen := now.Add(-30*time.Minute - 30*time.Second)
+	step("choose a time", chromedp.SetValue(chromedp.CSS(`#who-at input[name="at"]`), chosen.Format(time.RFC3339)),
+		chromedp.Click(chromedp.CSS(`#who-at button`)))
+	step("wait for its table", chromedp.Poll[chromedp.Void](`(document.getElementById("who").getAttribute("data-at") || "").includes("T")`,
+		chromedp.WithPollingTimeout(15*time.Second)))
+	want := chosen.Add(-30*time.Second).In(time.Local).Format("15:04") + " to " + chosen.Add(30*time.Second).In(time.Local).Format("15:04")
+	if got := eval(`document.querySelector("#who table.use.top caption").textContent`); !strings.Contains(got, want) {
+		t.Errorf("chosen time %s: caption %q, want the interval %s", chosen.Format(time.RFC3339), got, want)
 	}
 	eval(`(() => { document.getElementById("who").scrollIntoView(); return ""; })()`)
 	if shot, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err != nil {

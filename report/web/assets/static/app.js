@@ -297,24 +297,10 @@
 		return new Date(t * 1000).toISOString();
 	}
 
-	function showWho(fig, ev) {
-		var id = fig.getAttribute("data-chart") || "";
-		var by = whoBy[id.split("-")[0]];
-		var data = hover && hover[id];
-		var svg = fig.querySelector("svg");
-		if (!by || !data || !svg || !data.series || data.series.length === 0) {
-			return;
-		}
-		var t = timeAt(svg, data, ev);
-		var s = data.series[0];
-		var j = t === null ? -1 : nearest(s.t, t);
-		if (j < 0) {
-			return;
-		}
-		var range = j > 0 ? "from=" + encodeURIComponent(iso(s.t[j - 1])) + "&to=" + encodeURIComponent(iso(s.t[j] + 1)) :
-			"at=" + encodeURIComponent(iso(s.t[j]));
-		var q = "?" + range + "&by=" + by + "&format=html";
-		who.hidden = false;
+	// whoFor fetches and shows the tables of the query q (range or at, and
+	// by).
+	function whoFor(q, at) {
+		q = "?" + q + "&format=html";
 		who.setAttribute("aria-busy", "true");
 		var part = function (path, n) {
 			return fetch(path + q + n, {cache: "no-store", credentials: "same-origin"}).then(function (resp) {
@@ -336,7 +322,7 @@
 		Promise.all([part("/api/v1/top", "&n=10"), part("/api/v1/services", "&n=10")]).then(function (parts) {
 			// Server-rendered, every text escaped there (report.WriteTop).
 			who.innerHTML = parts.join("");
-			who.setAttribute("data-at", s.t[j]);
+			who.setAttribute("data-at", at);
 		}).catch(function (err) {
 			who.textContent = "could not load the processes: " + err.message;
 		}).then(function () {
@@ -344,6 +330,32 @@
 		});
 	}
 
+	function showWho(fig, ev) {
+		var id = fig.getAttribute("data-chart") || "";
+		var by = whoBy[id.split("-")[0]];
+		var data = hover && hover[id];
+		var svg = fig.querySelector("svg");
+		if (!by || !data || !svg || !data.series || data.series.length === 0) {
+			return;
+		}
+		var t = timeAt(svg, data, ev);
+		var s = data.series[0];
+		var j = t === null ? -1 : nearest(s.t, t);
+		if (j < 0) {
+			return;
+		}
+		var range = j > 0 ? "from=" + encodeURIComponent(iso(s.t[j - 1])) + "&to=" + encodeURIComponent(iso(s.t[j] + 1)) :
+			"at=" + encodeURIComponent(iso(s.t[j]));
+		whoFor(range + "&by=" + by, s.t[j]);
+	}
+
+	var whoForm = document.getElementById("who-at");
+	if (who && whoForm) {
+		whoForm.addEventListener("submit", function (ev) {
+			ev.preventDefault();
+			whoFor("at=" + encodeURIComponent(whoForm.elements.at.value), whoForm.elements.at.value);
+		});
+	}
 	if (who) {
 		main.addEventListener("click", function (ev) {
 			var fig = ev.target.closest ? ev.target.closest("figure.chart[data-chart]") : null;
