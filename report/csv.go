@@ -170,8 +170,8 @@ func wideColumn(s query.Quantity, sp labelSplit) string {
 }
 
 // writeSummaryCSV writes, per summary, a "stat" row per series, a "total"
-// row per entry of the totals line, a "busiest" row per busy interval and a
-// "gap" row per gap.
+// row per entry of the totals line, a "busiest" row per busy interval
+// followed by a "top" row per top consumer of it, and a "gap" row per gap.
 func writeSummaryCSV(w io.Writer, ss []*query.Summary, o Options) error {
 	cw := &csvWriter{w: csv.NewWriter(w)}
 	cw.write(summaryCSVHeader)
@@ -214,6 +214,11 @@ func writeSummaryCSV(w io.Writer, ss []*query.Summary, o Options) error {
 					peak, peakUnix = tt(iv.PeakAt)
 				}
 				cw.write([]string{r.View, section.name, "", "", u, f, fu, t, tu, "", "", "", "", "", peak, peakUnix, val})
+				// Who used the host in the episode, right after it.
+				for _, c := range iv.Top {
+					cw.write([]string{r.View, "top", c.Comm, labelsText(pairs([]string{"pid", c.PID})), string(query.Percent),
+						f, fu, t, tu, "", "", "", "", "", "", "", csvValue(c.Share)})
+				}
 			}
 		}
 	}

@@ -105,8 +105,10 @@
 // is the end of the interval where the maximum was reached.
 //
 // csv: a header, then per view a "stat" row per series, a "total" row per
-// entry of the totals line, a "busiest" row per busy interval and a "gap"
-// row per gap, in these fixed columns:
+// entry of the totals line, a "busiest" row per busy interval, each
+// followed by a "top" row per process that used most of it (cpu, mem and
+// disk views; name: the command, labels: pid=..., value: its share of the
+// host in percent), and a "gap" row per gap, in these fixed columns:
 //
 //	view, section (stat|total|busiest|gap), name, labels,
 //	unit    (total rows: the unit of the total, such as bytes or seconds)
