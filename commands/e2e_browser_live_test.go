@@ -108,6 +108,7 @@ func TestE2EServeBrowserLive(t *testing.T) {
 	shot := filepath.Join(t.ArtifactDir(), "live.png")
 	if p := os.Getenv("SRVMON_LIVE_SCREENSHOT"); p != "" {
 		shot = p
+		time.Sleep(55 * time.Second) // the README's picture: a minute of seconds
 	}
 	b.screenshot(t, shot)
 

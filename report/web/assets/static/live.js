@@ -125,8 +125,11 @@
 		if (!events.length) {
 			return;
 		}
-		var t1 = events[events.length - 1].t, t0 = t1 - windowSecs;
-		var x = function (t) { return L + (W - L - R) * (t - t0) / windowSecs; };
+		// The time axis grows from a minute to the window as seconds come.
+		var t1 = events[events.length - 1].t;
+		var span = Math.min(windowSecs, Math.max(60, t1 - events[0].t));
+		var t0 = t1 - span;
+		var x = function (t) { return L + (W - L - R) * (t - t0) / span; };
 		charts.forEach(function (c) {
 			var ss = series(c);
 			var last = events[events.length - 1];
@@ -159,18 +162,19 @@
 			left.textContent = clock(t0);
 			var right = el("text", {"x": W - R, "y": H - 6, "font-size": 11, "fill": "#5b6474", "text-anchor": "end"}, svg);
 			right.textContent = clock(t1);
-			var base = {}; // stack: per event time, the top so far
+			if (c.stack) {
+				stack(c, ss, svg, x, y);
+			}
 			ss.forEach(function (s, i) {
+				if (c.stack) {
+					return;
+				}
 				var d = "", pen = false;
 				events.forEach(function (ev) {
 					var v = value(ev, c.view, s.thing, s.col);
 					if (v === null) {
 						pen = false;
 						return;
-					}
-					if (c.stack) {
-						v += base[ev.t] || 0;
-						base[ev.t] = v;
 					}
 					d += (pen ? "L" : "M") + x(ev.t).toFixed(1) + " " + y(v).toFixed(1);
 					pen = true;
@@ -179,6 +183,7 @@
 					el("path", {"d": d, "fill": "none", "stroke": colors[i % colors.length], "stroke-width": 1.5, "data-series": s.label}, svg);
 				}
 			});
+			svg.appendChild(lab); // over the lines and areas
 			// The legend: each line's value at the newest second.
 			var legend = c.legend;
 			legend.textContent = "";
@@ -188,6 +193,45 @@
 				el("rect", {"width": 10, "height": 10, "fill": colors[i % colors.length]}, sw);
 				item.appendChild(document.createTextNode(" " + s.label + " " + text(last, c.view, s.thing, s.col)));
 			});
+		});
+	}
+
+	// stack draws the series of c as areas stacked in their order (CPU by
+	// mode), each from the top of the ones below it; a second without a
+	// value (a counter reset) is a gap in every area.
+	function stack(c, ss, svg, x, y) {
+		var runs = [[]];
+		events.forEach(function (ev) {
+			var tops = [], sum = 0, ok = true;
+			ss.forEach(function (s) {
+				var v = value(ev, c.view, s.thing, s.col);
+				ok = ok && v !== null;
+				sum += v || 0;
+				tops.push(sum);
+			});
+			if (ok) {
+				runs[runs.length - 1].push({t: ev.t, tops: tops});
+			} else if (runs[runs.length - 1].length) {
+				runs.push([]);
+			}
+		});
+		ss.forEach(function (s, i) {
+			var d = "";
+			runs.forEach(function (run) {
+				if (!run.length) {
+					return;
+				}
+				run.forEach(function (p, j) {
+					d += (j ? "L" : "M") + x(p.t).toFixed(1) + " " + y(p.tops[i]).toFixed(1);
+				});
+				for (var j = run.length - 1; j >= 0; j--) {
+					d += "L" + x(run[j].t).toFixed(1) + " " + y(i ? run[j].tops[i - 1] : 0).toFixed(1);
+				}
+				d += "Z";
+			});
+			if (d) {
+				el("path", {"d": d, "fill": colors[i % colors.length], "fill-opacity": 0.85, "stroke": "none", "data-series": s.label}, svg);
+			}
 		});
 	}
 
