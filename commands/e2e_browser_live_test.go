@@ -54,20 +54,20 @@ func TestE2EServeBrowserLive(t *testing.T) {
 	dir := importedStore(t, bin, time.Now().UTC().Truncate(time.Minute), 30, nil)
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(freePort(t)))
 	srv := startServe(t, bin, dir, "--listen", addr)
-	b := startBrowser(t)
+	b := startBrowser(t, need(t, "chromium", "chromium"))
 	read := func() liveState {
 		t.Helper()
 		var s liveState
-		if err := json.Unmarshal([]byte(b.eval(t, readLive)), &s); err != nil {
+		if err := json.Unmarshal([]byte(b.eval(readLive)), &s); err != nil {
 			t.Fatal(err)
 		}
 		return s
 	}
 
-	b.step(t, "open the live range", chromedp.Navigate(srv.url+"/?range=live"),
+	b.step("open the live range", chromedp.Navigate(srv.url+"/?range=live"),
 		chromedp.WaitVisible(chromedp.CSS(`figure[data-chart="live-cpu"] svg path`)))
 	// Lags: when each second was drawn, after the second itself.
-	b.eval(t, `(() => {
+	b.eval(`(() => {
 		window.__srvmonMarker = 1;
 		window.__lags = [];
 		const m = document.getElementById("charts");
@@ -84,7 +84,7 @@ func TestE2EServeBrowserLive(t *testing.T) {
 	}
 	s1 := read()
 	var lags []int
-	json.Unmarshal([]byte(b.eval(t, `JSON.stringify(window.__lags)`)), &lags)
+	json.Unmarshal([]byte(b.eval(`JSON.stringify(window.__lags)`)), &lags)
 	t.Logf("6 s: %d events (%d -> %d), times %v, lags sample->drawn %v ms", s1.Events-s0.Events, s0.Events, s1.Events, times, lags)
 	if s1.Events-s0.Events < 5 || !s1.Marker || s1.Charts < 5 {
 		t.Errorf("in 6 s: %d updates (want >= 5), reloaded %v, %d live charts drawn (want >= 5)", s1.Events-s0.Events, !s1.Marker, s1.Charts)
@@ -110,7 +110,14 @@ func TestE2EServeBrowserLive(t *testing.T) {
 		shot = p
 		time.Sleep(55 * time.Second) // the README's picture: a minute of seconds
 	}
-	b.screenshot(t, shot)
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s", shot)
 
 	// A CPU burst: a busy loop on every core, not niced, for 6 s.
 	base := read().Busy
@@ -171,7 +178,10 @@ func TestE2EServeBrowserLive(t *testing.T) {
 		t.Errorf("after serve restarted: %+v (before: %d streams, %d events); want a new stream, new events, no reload", after, connects, stopped.Events)
 	}
 	var errs []string
-	for _, e := range b.consoleErrors() {
+	time.Sleep(500 * time.Millisecond) // late messages
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.consoleErrors {
 		// The browser logs the refused reconnections while serve was down.
 		if !strings.Contains(e, "/api/v1/live") {
 			errs = append(errs, e)
