@@ -395,3 +395,63 @@ func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match fun
 	}
 	return nil
 }
+
+// PointCounts returns, for each series that match accepts (nil: every
+// series) with points in [from, to), about how many points a Read of the
+// range would give, without reading any: finished days count from the
+// block indexes (a day cut by the range in proportion to the part of the
+// series' span it keeps), head logs exactly. A caller can refuse a read
+// too large for it before spending the memory (serve's point cap).
+func (s *Store) PointCounts(ctx context.Context, from, to time.Time, match func(Series) bool) (map[string]int, error) {
+	defer s.beginRead()()
+	start, end := from.Unix(), to.Unix()
+	out := map[string]int{}
+	if start >= end {
+		return out, nil
+	}
+	srcs, err := s.sources(ctx, start, end)
+	if err != nil {
+		return nil, err
+	}
+	ok := map[string]bool{}
+	accept := func(key string, ser func() (Series, error)) bool {
+		if v, seen := ok[key]; seen {
+			return v
+		}
+		v := match == nil
+		if !v {
+			if sr, err := ser(); err == nil {
+				v = match(sr)
+			}
+		}
+		ok[key] = v
+		return v
+	}
+	for _, src := range srcs {
+		if b := src.block; b != nil {
+			for i, si := range b.index {
+				if si.MaxT < start || si.MinT >= end || !accept(si.Key, func() (Series, error) { return b.series[i], nil }) {
+					continue
+				}
+				n := si.Count
+				if lo, hi := max(si.MinT, start), min(si.MaxT+1, end); si.MaxT > si.MinT && (lo > si.MinT || hi < si.MaxT+1) {
+					n = int(float64(si.Count)*float64(hi-lo)/float64(si.MaxT+1-si.MinT)) + 1
+				}
+				out[si.Key] += n
+			}
+		}
+		if src.head != nil {
+			for k, pts := range src.head.points {
+				if !accept(k, func() (Series, error) { return ParseSeries(k) }) {
+					continue
+				}
+				for _, p := range pts {
+					if p.T >= start && p.T < end {
+						out[k]++
+					}
+				}
+			}
+		}
+	}
+	return out, nil
+}

@@ -184,6 +184,10 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
 	defer cancel()
+	// Refused before reading when the indexes say the answer is too
+	// large (eight such requests cost no memory); the count below stays
+	// for what the estimate misses.
+	q.opts.MaxAnswer = s.o.MaxPoints
 	res, err := query.Run(ctx, s.store, q.what, q.opts)
 	if s.queryFailed(w, r, "query", err) {
 		return
@@ -214,7 +218,7 @@ func (s *Server) queryFailed(w http.ResponseWriter, r *http.Request, what string
 	switch {
 	case err == nil:
 		return false
-	case errors.As(err, &ue), errors.As(err, &pe):
+	case errors.As(err, &ue), errors.As(err, &pe), errors.As(err, new(*query.TooLargeError)):
 		s.badRequest(w, r, err)
 	case errors.Is(err, query.ErrNoData):
 		s.sendJSON(w, r, http.StatusNotFound, apiError{Error: err.Error()})

@@ -34,6 +34,11 @@ type Options struct {
 	// most MaxPoints points per series, if the samples themselves are more.
 	// 0 means no automatic step.
 	MaxPoints int
+	// MaxAnswer, when not 0, refuses (with a *TooLargeError) a query
+	// whose answer the store's indexes say would hold more points than
+	// this over all series, before any sample is read: a server's cap
+	// then costs no memory.
+	MaxAnswer int
 	PerCPU    bool // the cpu view per core instead of all CPUs together
 	// Filters by exact name: disk devices (disk view), mount points (fs),
 	// network interfaces (net). Empty means all.
@@ -238,6 +243,11 @@ func (e *engine) run(ctx context.Context) error {
 		if s := autoStep(askedStart, askedEnd, e.offset(), e.o.MaxPoints); s >= hour {
 			step = s
 			auto = false
+		}
+	}
+	if e.o.MaxAnswer > 0 && e.mem == nil {
+		if err := e.checkAnswerSize(ctx, step, auto); err != nil {
+			return err
 		}
 	}
 	if e.summariesAnswer(step) {

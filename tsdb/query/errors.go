@@ -3,10 +3,13 @@
 package query
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/srvmon/srvmon/tsdb"
 )
 
 // ErrNoData is wrapped by the error of Run and Summarize when the range
@@ -90,4 +93,61 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// TooLargeError is a query whose answer would hold more points than
+// Options.MaxAnswer, refused before reading (an estimate from the store's
+// indexes).
+type TooLargeError struct {
+	Points, Max int
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("the answer would have about %d points, more than the %d of one response; use a larger step, fewer points per series, a shorter range or filters", e.Points, e.Max)
+}
+
+// checkAnswerSize estimates the points of the answer from the store's
+// indexes (tsdb.Store.PointCounts) and refuses it when they are more than
+// Options.MaxAnswer: per group (a thing the answer has a series for), one
+// point per sample time of its most sampled input at raw resolution, at
+// most MaxPoints with an automatic step, one per bucket with a step.
+func (e *engine) checkAnswerSize(ctx context.Context, step int64, auto bool) error {
+	counts, err := e.s.PointCounts(ctx, time.Unix(e.start, 0), time.Unix(e.end, 0), e.accepts)
+	if err != nil {
+		return err
+	}
+	// Group as the query will, on a throwaway engine (no side effects).
+	g, err := newEngine(e.s, e.what, e.o)
+	if err != nil {
+		return err
+	}
+	perGroup := map[*group]int{}
+	for key, n := range counts {
+		ser, err := tsdb.ParseSeries(key)
+		if err != nil {
+			continue
+		}
+		gr, _ := g.register(ser, key)
+		perGroup[gr] = max(perGroup[gr], n)
+	}
+	buckets := 0
+	switch {
+	case step > 0:
+		buckets = int(ceilDiv(e.end-e.start, step)) + 1
+	case auto:
+		// The step Run takes if the samples are more than MaxPoints.
+		s := autoStep(e.start, e.end, e.offset(), e.o.MaxPoints)
+		buckets = int(ceilDiv(e.end-e.start, s)) + 1
+	}
+	total := 0
+	for gr, n := range perGroup {
+		if buckets > 0 {
+			n = min(n, buckets) // a bucket without samples has no point
+		}
+		total += n * max(1, len(gr.cols))
+	}
+	if total > e.o.MaxAnswer {
+		return &TooLargeError{Points: total, Max: e.o.MaxAnswer}
+	}
+	return nil
 }
