@@ -155,6 +155,9 @@ func (s *Store) Read(ctx context.Context, from, to time.Time, match func(Series)
 	if err != nil {
 		return err
 	}
+	// A series' points per source, joined once: a month of points is
+	// megabytes, and growing them by doubling cost as much again.
+	days := make([][]Point, 0, len(srcs))
 	for _, key := range keysOf(srcs, start, end) {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -166,7 +169,7 @@ func (s *Store) Read(ctx context.Context, from, to time.Time, match func(Series)
 		if match != nil && !match(ser) {
 			continue
 		}
-		var pts []Point
+		days = days[:0]
 		for _, src := range srcs {
 			var day []Point
 			if src.block != nil {
@@ -186,8 +189,9 @@ func (s *Store) Read(ctx context.Context, from, to time.Time, match func(Series)
 				}
 				day = sortDedup(day)
 			}
-			pts = append(pts, day...)
+			days = append(days, day)
 		}
+		pts := slices.Concat(days...)
 		if len(pts) == 0 {
 			continue
 		}

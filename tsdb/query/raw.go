@@ -74,6 +74,15 @@ func (e *engine) computeRaw(g *group, a, b int64) {
 		g.interval = medianInterval(in.times)
 	}
 	gapLimit := gapFactor * float64(g.interval)
+	if e.step == 0 {
+		// A point per sample set, and a few gap marks: grown once, not by
+		// doubling (a month of every series is hundreds of megabytes).
+		for _, bc := range bs {
+			o := &g.out[bc.ci]
+			o.pts = slices.Grow(o.pts, len(in.times)+16)
+			o.starts = slices.Grow(o.starts, len(in.times)+16)
+		}
+	}
 	for j, tj := range in.times {
 		if tj >= b {
 			break
