@@ -88,3 +88,47 @@ func TestReaderStaysFlatAcrossReplacedGenerations(t *testing.T) {
 		t.Fatalf("mappings grew from %d to %d over %d replaced generations", maps0, maps1, imports)
 	}
 }
+
+// TestFlatMappingsAfterClose: Close gives back the mappings of the blocks a reader
+// opened, and the store still reads afterwards.
+func TestFlatMappingsAfterClose(t *testing.T) {
+	if testing.Short() {
+		t.Skip("counts mappings: make test's second pass runs it (the race detector's own mappings would blur the count)")
+	}
+	ctx := context.Background()
+	now := start.Add(12 * 24 * time.Hour)
+	dir := t.TempDir() + "/store"
+	w, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	importDays(t, w, synth.Host{Instance: "h", CPUs: 1, Disks: []string{"sda"}, Mounts: []string{"/"}, Ifaces: []string{"eth0"}}, start, 10)
+	reader, err := tsdb.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		n := 0
+		if err := reader.Read(ctx, start, start.Add(10*24*time.Hour), nil, func(_ tsdb.Series, pts []tsdb.Point) error {
+			n += len(pts)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	maps0 := countMaps(t)
+	n := count()
+	maps1 := countMaps(t)
+	if err := reader.Close(); err != nil {
+		t.Fatal(err)
+	}
+	maps2 := countMaps(t)
+	t.Logf("mappings: %d before reading 10 days, %d after, %d after Close", maps0, maps1, maps2)
+	if maps1 < maps0+10 || maps2 > maps0 {
+		t.Errorf("mappings %d -> %d -> %d: want 10 or more for the blocks, then back to %d", maps0, maps1, maps2, maps0)
+	}
+	if again := count(); again != n {
+		t.Errorf("after Close: %d points, before %d", again, n)
+	}
+}

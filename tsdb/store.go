@@ -284,9 +284,14 @@ func Create(dir string, opts ...Option) (*Store, error) {
 // Dir returns the store directory.
 func (s *Store) Dir() string { return s.dir }
 
-// Close releases what the store holds. Blocks opened for reading stay
-// mapped until the process exits (tstorage cannot unmap them).
-func (s *Store) Close() error { return nil }
+// Close unmaps the blocks the store opened for reading and drops the
+// summaries it cached: at once, or when the reads in progress end. A read
+// that begins after Close opens what it needs again.
+func (s *Store) Close() error {
+	s.retireBlocks(nil)
+	s.beginRead()() // releases the retired blocks unless a read is in progress
+	return nil
+}
 
 // Writer appends to the store while holding its lock. Only one Writer exists
 // at a time across all processes; readers never wait for it.
