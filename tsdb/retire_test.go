@@ -125,8 +125,10 @@ func TestFlatMappingsAfterClose(t *testing.T) {
 	}
 	maps2 := countMaps(t)
 	t.Logf("mappings: %d before reading 10 days, %d after, %d after Close", maps0, maps1, maps2)
-	if maps1 < maps0+10 || maps2 > maps0 {
-		t.Errorf("mappings %d -> %d -> %d: want 10 or more for the blocks, then back to %d", maps0, maps1, maps2, maps0)
+	// A mapping per block read, all gone after Close. (The Go heap may map
+	// more memory meanwhile: counted are the ten that go.)
+	if maps1 < maps0+10 || maps1-maps2 < 10 {
+		t.Errorf("mappings %d -> %d -> %d: want 10 or more for the ten blocks, then 10 fewer", maps0, maps1, maps2)
 	}
 	if again := count(); again != n {
 		t.Errorf("after Close: %d points, before %d", again, n)
