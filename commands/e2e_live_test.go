@@ -257,18 +257,7 @@ func TestE2ELiveAgreesWithRecord(t *testing.T) {
 	}
 	bin := srvmonBinary(t)
 	dir := t.TempDir() + "/store"
-	ctx, cancel := context.WithCancel(context.Background())
-	rec := exec.CommandContext(ctx, bin, "record", "--data", dir, "--interval", "1s", "--collectors", "boot,cpu,load,meminfo,stat")
-	var recOut syncBuf
-	rec.Stdout, rec.Stderr = &recOut, &recOut
-	rec.Cancel = func() error { return rec.Process.Signal(syscall.SIGTERM) }
-	if err := rec.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		rec.Wait()
-	})
+	recOut := startRecord(t, bin, dir, "--interval", "1s", "--collectors", "boot,cpu,load,meminfo,stat")
 	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
 		if _, err := os.Stat(dir); err == nil {
 			break
@@ -278,7 +267,7 @@ func TestE2ELiveAgreesWithRecord(t *testing.T) {
 		}
 	}
 	srv := startServe(t, bin, dir)
-	sctx, scancel := context.WithCancel(ctx)
+	sctx, scancel := context.WithCancel(context.Background())
 	events := streamLive(t, sctx, srv.url)
 	const n = 20
 	live := map[int64]liveEvent{}
@@ -347,4 +336,23 @@ func TestE2ELiveAgreesWithRecord(t *testing.T) {
 			t.Errorf("cpu %s: live %.2f %%, query %.2f %% on average over %d common seconds", mode, la, ra, len(common))
 		}
 	}
+}
+
+// startRecord runs srvmon record --data dir with args until the end of the
+// test (then SIGTERM, and waits for it) and returns what it writes.
+func startRecord(t *testing.T, bin, dir string, args ...string) *syncBuf {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := exec.CommandContext(ctx, bin, append([]string{"record", "--data", dir}, args...)...)
+	out := &syncBuf{}
+	rec.Stdout, rec.Stderr = out, out
+	rec.Cancel = func() error { return rec.Process.Signal(syscall.SIGTERM) }
+	if err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		rec.Wait()
+	})
+	return out
 }

@@ -3,7 +3,6 @@ package commands_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -434,18 +433,7 @@ func TestE2EServeSoak(t *testing.T) {
 	dir := importedStore(t, bin, now, 2*1440, nil)
 	srv := startServe(t, bin, dir)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	rec := exec.CommandContext(ctx, bin, "record", "--data", dir, "--interval", "1s")
-	var recOut syncBuf
-	rec.Stdout, rec.Stderr = &recOut, &recOut
-	rec.Cancel = func() error { return rec.Process.Signal(syscall.SIGTERM) }
-	if err := rec.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		rec.Wait()
-	})
+	recOut := startRecord(t, bin, dir, "--interval", "1s")
 
 	targets := []string{
 		"/", "/api/v1/charts?range=1h", "/api/v1/query?view=cpu&last=1h", "/metrics", "/healthz",
