@@ -280,3 +280,29 @@ func TestLive_Page(t *testing.T) {
 	get(t, plain, "/?range=live").want(t, 400)
 	get(t, srv, "/disk?device=sda&range=live").want(t, 400)
 }
+
+// TestLive_OutlivesServerTimeouts checks that a stream lasts longer than
+// the server's read and write timeouts, which bound whole requests.
+func TestLive_OutlivesServerTimeouts(t *testing.T) {
+	t.Parallel()
+	hub, err := live.New(live.Options{Sample: busyHalf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hub.Close)
+	ts := httptest.NewUnstartedServer(newServer(emptyStore(t), web.Options{Live: hub}))
+	ts.Config.ReadTimeout, ts.Config.WriteTimeout = 700*time.Millisecond, 700*time.Millisecond
+	ts.Start()
+	t.Cleanup(ts.Close)
+	_, r := openStream(t, ts.URL)
+	readSSE(t, r)
+	start := time.Now()
+	for n := 0; n < 3; {
+		if e := readSSE(t, r); e.data != "" {
+			n++
+		}
+	}
+	if d := time.Since(start); d < 1400*time.Millisecond {
+		t.Errorf("3 events in %s", d)
+	}
+}
