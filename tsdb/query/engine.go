@@ -43,6 +43,9 @@ type Options struct {
 	// Filters by exact name: disk devices (disk view), mount points (fs),
 	// network interfaces (net). Empty means all.
 	Devices, Mounts, Interfaces []string
+	// Now is the clock that tells a range ending in the future from a
+	// recording that stopped (Summarize's gaps); nil means time.Now.
+	Now func() time.Time
 }
 
 // aggregations are the values Options.Agg accepts.

@@ -23,10 +23,6 @@ const busiestN = 5
 // interval must be to belong to the episode.
 const episodeShare = 0.8
 
-// now is the clock Summarize uses to tell a range that ends in the future
-// from a recording that stopped.
-var now = time.Now
-
 // Summarize computes view (or a raw selector) as Run does, whose
 // Quantities carry their Stats (the exact average and total over the
 // period, the minimum, 95th percentile and maximum of the points with the
@@ -243,7 +239,11 @@ func (e *engine) gaps(ctx context.Context) ([]Interval, error) {
 			add(max(times[i-1], e.start), times[i])
 		}
 	}
-	end := min(e.end, now().Unix(), e.stored.newest)
+	clock := time.Now
+	if e.o.Now != nil {
+		clock = e.o.Now
+	}
+	end := min(e.end, clock().Unix(), e.stored.newest)
 	if lastT := times[len(times)-1]; float64(end-lastT) > gapLimit {
 		add(lastT, end)
 	}
