@@ -24,9 +24,12 @@ func init() {
 //
 // Attributes a device does not have (speed of a virtual device, carrier
 // of a device that is down: the kernel answers EINVAL) are left out, as
-// node_exporter leaves them out. Of node_exporter's netclass series srvmon
-// keeps these; the others (ifindex, link mode, device group, assign types,
-// protocol type, flags, queue length) rarely change and say little.
+// node_exporter leaves them out. Of node_exporter's other netclass series
+// srvmon keeps those the rtnetlink dump carries at no further cost:
+// transmit queue length, flags, dormant, ifindex and iflink, link mode,
+// device group and protocol (ARPHRD) type. The address and name assign
+// types and the device id are only in sysfs, three more reads per
+// interface and run, for numbers that never change: left out.
 type netclassCollector struct{}
 
 // netIface holds the attributes of one interface that exist, as the files
@@ -36,6 +39,8 @@ type netIface struct {
 	device                                                      string
 	operstate, address, broadcast, duplex, ifalias              string
 	carrier, speed, mtu, carrierChanges, carrierUp, carrierDown string
+	txqlen, ifindex, iflink, linkMode, group, protoType, dormant string
+	sysFlags                                                    string // as sysfs shows dev->flags, in decimal
 }
 
 func (netclassCollector) update(_ context.Context, r *run) error {
@@ -83,6 +88,9 @@ func sysfsIfaces(r *run) ([]netIface, error) {
 			{"duplex", &ifc.duplex}, {"ifalias", &ifc.ifalias}, {"carrier", &ifc.carrier},
 			{"speed", &ifc.speed}, {"mtu", &ifc.mtu}, {"carrier_changes", &ifc.carrierChanges},
 			{"carrier_up_count", &ifc.carrierUp}, {"carrier_down_count", &ifc.carrierDown},
+			{"tx_queue_len", &ifc.txqlen}, {"ifindex", &ifc.ifindex}, {"iflink", &ifc.iflink},
+			{"link_mode", &ifc.linkMode}, {"netdev_group", &ifc.group}, {"type", &ifc.protoType},
+			{"dormant", &ifc.dormant}, {"flags", &ifc.sysFlags},
 		} {
 			v, err := r.readFile(filepath.Join(dir, ifc.device, a.file))
 			if err != nil {
@@ -92,6 +100,9 @@ func sysfsIfaces(r *run) ([]netIface, error) {
 				return nil, err
 			}
 			*a.dst = strings.TrimRight(v, "\n")
+		}
+		if f, err := strconv.ParseUint(ifc.sysFlags, 0, 32); err == nil { // sysfs writes 0x1003
+			ifc.sysFlags = strconv.FormatUint(f, 10)
 		}
 		ifaces = append(ifaces, ifc)
 	}
@@ -140,12 +151,22 @@ const (
 	iflaBroadcast        = 2
 	iflaIfname           = 3
 	iflaMTU              = 4
+	iflaLink             = 5
+	iflaTxqlen           = 13
 	iflaOperstate        = 16
+	iflaLinkmode         = 17
+	iflaGroup            = 27
 	iflaIfalias          = 20
 	iflaCarrier          = 33
 	iflaCarrierChanges   = 35
 	iflaCarrierUpCount   = 47
 	iflaCarrierDownCount = 48
+)
+
+// Flags of ifi_flags that syscall does not name (linux/if.h).
+const (
+	iffLowerUp = 0x10000
+	iffDormant = 0x20000
 )
 
 // operStates are the names sysfs gives IFLA_OPERSTATE's values (RFC 2863).
@@ -171,7 +192,17 @@ func parseNetlinkLinks(rib []byte) ([]netIface, error) {
 		if err != nil {
 			return nil, fmt.Errorf("parse netlink link attributes: %w", err)
 		}
-		ifc := netIface{flags: info.Flags}
+		ifc := netIface{flags: info.Flags, ifindex: strconv.Itoa(int(info.Index)), protoType: strconv.Itoa(int(info.Type))}
+		// ifi_flags adds the link's running, lower-up and dormant state to
+		// dev->flags (dev_get_flags); sysfs' flags file has dev->flags.
+		ifc.sysFlags = strconv.FormatUint(uint64(info.Flags&^(syscall.IFF_RUNNING|iffLowerUp|iffDormant)), 10)
+		if info.Flags&syscall.IFF_UP != 0 { // sysfs answers EINVAL for a device that is down
+			ifc.dormant = "0"
+			if info.Flags&iffDormant != 0 {
+				ifc.dormant = "1"
+			}
+		}
+		ifc.iflink = ifc.ifindex // IFLA_LINK is only sent when it differs
 		for _, a := range attrs {
 			v := a.Value
 			switch a.Attr.Type {
@@ -189,6 +220,16 @@ func parseNetlinkLinks(rib []byte) ([]netIface, error) {
 				}
 			case iflaMTU:
 				ifc.mtu = nlUint32(v)
+			case iflaLink:
+				ifc.iflink = nlUint32(v)
+			case iflaTxqlen:
+				ifc.txqlen = nlUint32(v)
+			case iflaGroup:
+				ifc.group = nlUint32(v)
+			case iflaLinkmode:
+				if len(v) == 1 {
+					ifc.linkMode = strconv.Itoa(int(v[0]))
+				}
 			case iflaCarrier:
 				if len(v) == 1 && info.Flags&syscall.IFF_UP != 0 {
 					ifc.carrier = strconv.Itoa(int(v[0]))
@@ -263,6 +304,14 @@ func convertNetclass(ifc *netIface, r *run) error {
 		{ifc.carrierDown, "node_network_carrier_down_changes_total", 1},
 		{ifc.mtu, "node_network_mtu_bytes", 1},
 		{ifc.speed, "node_network_speed_bytes", 1e6 / 8},
+		{ifc.txqlen, "node_network_transmit_queue_length", 1},
+		{ifc.sysFlags, "node_network_flags", 1},
+		{ifc.dormant, "node_network_dormant", 1},
+		{ifc.ifindex, "node_network_iface_id", 1},
+		{ifc.iflink, "node_network_iface_link", 1},
+		{ifc.linkMode, "node_network_iface_link_mode", 1},
+		{ifc.group, "node_network_net_dev_group", 1},
+		{ifc.protoType, "node_network_protocol_type", 1},
 	} {
 		if a.v == "" {
 			continue

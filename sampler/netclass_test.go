@@ -29,6 +29,23 @@ func TestNetclassFixture(t *testing.T) {
 		key("node_network_up", "device", "ifb0"):                    0,
 		key("node_network_carrier_changes_total", "device", "ifb0"): 0,
 		key("node_network_mtu_bytes", "device", "ifb0"):             1500,
+		// The properties node_exporter reads from sysfs too (flags in
+		// hex there); dormant only for a device that is up.
+		key("node_network_transmit_queue_length", "device", "eth0"): 1000,
+		key("node_network_iface_id", "device", "eth0"):              2,
+		key("node_network_iface_link", "device", "eth0"):            2,
+		key("node_network_iface_link_mode", "device", "eth0"):       0,
+		key("node_network_net_dev_group", "device", "eth0"):         0,
+		key("node_network_protocol_type", "device", "eth0"):         1,
+		key("node_network_dormant", "device", "eth0"):               0,
+		key("node_network_flags", "device", "eth0"):                 0x1003,
+		key("node_network_transmit_queue_length", "device", "ifb0"): 32,
+		key("node_network_iface_id", "device", "ifb0"):              3,
+		key("node_network_iface_link", "device", "ifb0"):            3,
+		key("node_network_iface_link_mode", "device", "ifb0"):       0,
+		key("node_network_net_dev_group", "device", "ifb0"):         0,
+		key("node_network_protocol_type", "device", "ifb0"):         1,
+		key("node_network_flags", "device", "ifb0"):                 0x82,
 	})
 	// No /sys/class/net (a container without sysfs): nothing, no error.
 	if got := collectOK(t, envCtx(t, "", t.TempDir(), ""), "netclass"); len(got) != 0 {

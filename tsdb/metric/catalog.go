@@ -254,6 +254,14 @@ var catalog = []Desc{
 	{"node_network_info", Info, "", "Non-numeric data from /sys/class/net/<iface>, value is always 1.", "netclass"},
 	{"node_network_mtu_bytes", Gauge, "bytes", "Maximum transmission unit of the interface in bytes.", "netclass"},
 	{"node_network_speed_bytes", Gauge, "bytes", "Link speed in bytes per second (-125000 when the driver does not know it).", "netclass"},
+	{"node_network_dormant", Gauge, "", "Network device property: dormant.", "netclass"},
+	{"node_network_flags", Gauge, "", "Network device property: flags.", "netclass"},
+	{"node_network_iface_id", Gauge, "", "Network device property: iface_id.", "netclass"},
+	{"node_network_iface_link", Gauge, "", "Network device property: iface_link.", "netclass"},
+	{"node_network_iface_link_mode", Gauge, "", "Network device property: iface_link_mode.", "netclass"},
+	{"node_network_net_dev_group", Gauge, "", "Network device property: net_dev_group.", "netclass"},
+	{"node_network_protocol_type", Gauge, "", "Network device property: protocol_type.", "netclass"},
+	{"node_network_transmit_queue_length", Gauge, "", "Network device property: transmit_queue_length.", "netclass"},
 	{"node_network_up", Gauge, "", "Value is 1 if operstate is 'up', 0 otherwise.", "netclass"},
 
 	// conntrack
