@@ -35,12 +35,12 @@ type netclassCollector struct{}
 // netIface holds the attributes of one interface that exist, as the files
 // spell them without the final newline.
 type netIface struct {
-	flags                                                       uint32 // IFF_* (netlink only)
-	device                                                      string
-	operstate, address, broadcast, duplex, ifalias              string
-	carrier, speed, mtu, carrierChanges, carrierUp, carrierDown string
+	flags                                                        uint32 // IFF_* (netlink only)
+	device                                                       string
+	operstate, address, broadcast, duplex, ifalias               string
+	carrier, speed, mtu, carrierChanges, carrierUp, carrierDown  string
 	txqlen, ifindex, iflink, linkMode, group, protoType, dormant string
-	sysFlags                                                    string // as sysfs shows dev->flags, in decimal
+	sysFlags                                                     string // as sysfs shows dev->flags, in decimal
 }
 
 func (netclassCollector) update(_ context.Context, r *run) error {
