@@ -17,12 +17,29 @@ import (
 // topStore holds.
 var topDay = time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC)
 
+// topStore returns a store of half an hour of the synthetic host with
+// processes, from 00:50 of topDay: the tar backup runs from 01:00, cc1
+// from 00:50 to 00:53 and 01:00 to 01:03.
 func topStore(t *testing.T) string {
 	t.Helper()
 	h := synth.DefaultHost()
 	h.Processes = 3
 	dir := filepath.Join(t.TempDir(), "store")
-	if _, err := synth.Build(context.Background(), dir, h, topDay.AddDate(0, 0, 1), 1, tsdb.WithRetention(0)); err != nil {
+	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return topDay.AddDate(0, 0, 2) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	series, pts := synth.New(h, 1).Points(topDay.Add(50*time.Minute), 30)
+	if _, err := s.Import(context.Background(), func(yield func(tsdb.Series, tsdb.Point) error) error {
+		for i, ser := range series {
+			for _, p := range pts[i] {
+				if err := yield(ser, p); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -32,13 +49,13 @@ func topStore(t *testing.T) string {
 // --at takes one interval, and usage errors exit 2 naming the flag.
 func TestQueryTop(t *testing.T) {
 	dir := topStore(t)
-	at := topDay.Add(10*time.Hour + 90*time.Second).Format(time.RFC3339) // cc1 runs 10:00-10:03
+	at := topDay.Add(time.Hour + 90*time.Second).Format(time.RFC3339) // cc1 runs 01:00-01:03
 	code, out, errOut := run(t, "query", "top", "--data", dir, "--at", at, "--utc")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	lines := strings.Split(out, "\n")
-	if !strings.HasPrefix(lines[0], "Top processes by cpu, 2025-06-02 10:01 to 10:02 +00:00 (1m in 1 sample set;") ||
+	if !strings.HasPrefix(lines[0], "Top processes by cpu, 2025-06-02 01:01 to 01:02 +00:00 (1m in 1 sample set;") ||
 		!strings.HasPrefix(lines[1], "PID ") || !strings.Contains(lines[2], " cc1 ") {
 		t.Errorf("table:\n%s", out)
 	}
@@ -70,7 +87,7 @@ func TestQueryTop(t *testing.T) {
 	if code != 0 || strings.Count(out, "\n") != 3 || !strings.Contains(strings.SplitN(out, "\n", 2)[0], `"comm":"java"`) {
 		t.Errorf("ndjson by mem:\n%s", out)
 	}
-	code, out, _ = run(t, "query", "services", "--data", dir, "--from", "2025-06-02T01:00:00Z", "--to", "2025-06-02T02:00:00Z", "--by", "io", "--utc")
+	code, out, _ = run(t, "query", "services", "--data", dir, "--from", "2025-06-02T01:00:00Z", "--to", "2025-06-02T01:20:00Z", "--by", "io", "--utc")
 	if code != 0 || !strings.Contains(strings.Split(out, "\n")[2], "system.slice/backup.service") {
 		t.Errorf("services by io during the backup (exit %d):\n%s", code, out)
 	}

@@ -50,40 +50,50 @@ func TestProcessesAddUp(t *testing.T) {
 	}
 }
 
-// A store built with processes answers Top with cc1 first while it runs
-// and the tar backup first by IO in the second hour.
-func TestBuildWithProcesses(t *testing.T) {
+// A store of the synthetic host with processes answers Top with the tar
+// backup first by IO in the second hour of the day, and cc1 first by CPU
+// while it runs (minutes 0 to 2 of every 10).
+func TestStoreWithProcesses(t *testing.T) {
 	h := DefaultHost()
 	h.Processes = 3
-	end := time.Date(2025, 3, 11, 0, 0, 0, 0, time.UTC)
-	dir := filepath.Join(t.TempDir(), "s")
-	if _, err := Build(context.Background(), dir, h, end, 1, tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return end.AddDate(0, 0, 2) })); err != nil {
-		t.Fatal(err)
-	}
-	s, err := tsdb.Open(dir, tsdb.WithRetention(0))
+	day := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+	s, err := tsdb.Create(filepath.Join(t.TempDir(), "s"), tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return day.AddDate(0, 0, 2) }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	day := end.AddDate(0, 0, -1)
-	r, err := query.Top(context.Background(), s, query.TopOptions{At: day.Add(61*time.Minute + 30*time.Second), From: day, To: end, By: "io"})
+	series, pts := New(h, 1).Points(day.Add(50*time.Minute), 30)
+	if _, err := s.Import(context.Background(), func(yield func(tsdb.Series, tsdb.Point) error) error {
+		for i, ser := range series {
+			for _, p := range pts[i] {
+				if err := yield(ser, p); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	at := day.Add(61*time.Minute + 30*time.Second)
+	r, err := query.Top(context.Background(), s, query.TopOptions{At: at, From: day, To: day.AddDate(0, 0, 1), By: "io"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Processes[0].Comm != "tar" || math.Abs(r.Processes[0].ReadRate-8<<20) > 0.25*(8<<20) {
-		t.Errorf("by io at 01:01: %+v", r.Processes[0])
+		t.Errorf("by io at 01:01:30: %+v", r.Processes[0])
 	}
-	r, err = query.Top(context.Background(), s, query.TopOptions{At: day.Add(10*time.Hour + 90*time.Second), From: day, To: end})
+	r, err = query.Top(context.Background(), s, query.TopOptions{At: at, From: day, To: day.AddDate(0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Processes[0].Comm != "cc1" {
-		t.Errorf("by cpu at 10:01: %+v", r.Processes[0])
+		t.Errorf("by cpu at 01:01:30: %+v", r.Processes[0])
 	}
-	sv, err := query.Services(context.Background(), s, query.ServicesOptions{From: day, To: end})
+	sv, err := query.Services(context.Background(), s, query.ServicesOptions{From: day, To: day.AddDate(0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sv.Services) != 6 || sv.Services[0].Cgroup != "user.slice" && sv.Services[0].Cgroup != "system.slice/app.service" {
+	if len(sv.Services) != 6 || sv.Services[0].Cgroup != "system.slice/app.service" && sv.Services[0].Cgroup != "user.slice" {
 		t.Errorf("services: %+v", sv.Services)
 	}
 }
