@@ -128,7 +128,9 @@ type TopResult struct {
 	By       string
 	N        int
 	// Covered is the time the counted intervals cover, the time rates
-	// divide by; Sets the number of sample sets that end them.
+	// divide by; Sets the number of sample sets that end them. An
+	// interval whose sample set holds no CPU deltas (the first after a
+	// gap, a reboot or a run without the collector) is not counted.
 	Covered time.Duration
 	Sets    int
 	// Processes are the top N by By, most first; Other is the remainder:
@@ -285,13 +287,10 @@ func Top(ctx context.Context, s *tsdb.Store, o TopOptions) (*TopResult, error) {
 		return nil, err
 	}
 	ivs := st.intervals(start, end, o.endsIn)
-	covered := map[string]float64{}
-	for inst, m := range ivs {
-		for _, d := range m {
-			covered[inst] += float64(d)
-		}
-		r.Sets += len(m)
-	}
+	// deltaAt are the interval ends whose sample set has CPU deltas: a set
+	// after a gap, a reboot or a run without the collector has none, and
+	// its interval is not covered.
+	deltaAt := map[string]map[int64]bool{}
 	procs := map[procKey]*ProcessUse{}
 	var order []procKey
 	host := struct{ cap, memSum, memN map[string]float64 }{map[string]float64{}, map[string]float64{}, map[string]float64{}}
@@ -344,6 +343,10 @@ func Top(ctx context.Context, s *tsdb.Store, o TopOptions) (*TopResult, error) {
 					p.User, p.Exe, p.PPID, p.Cmdline = ser.Get("user"), ser.Get("exe"), ser.Get("ppid"), ser.Get("cmdline")
 				}
 			case ProcessCPU:
+				if deltaAt[inst] == nil {
+					deltaAt[inst] = map[int64]bool{}
+				}
+				deltaAt[inst][pt.T] = true
 				switch ser.Get("mode") {
 				case "user":
 					p.cpuUser += pt.V
@@ -369,6 +372,17 @@ func Top(ctx context.Context, s *tsdb.Store, o TopOptions) (*TopResult, error) {
 		return nil, err
 	}
 	r.Damage = damage.List()
+	covered := map[string]float64{}
+	for inst, m := range ivs {
+		for t, d := range m {
+			if !deltaAt[inst][t] {
+				delete(m, t)
+				continue
+			}
+			covered[inst] += float64(d)
+		}
+		r.Sets += len(m)
+	}
 	// The host's CPU time over the counted intervals: every mode's
 	// increase, from the sample set before to the interval's end.
 	for key, pts := range prevCPU {

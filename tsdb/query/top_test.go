@@ -261,3 +261,28 @@ func TestSummarizeTopConsumers(t *testing.T) {
 		}
 	}
 }
+
+// An interval whose sample set has no deltas (after a gap, a reboot, a run
+// without the collector) is not covered: the rates divide by the time the
+// deltas cover.
+func TestTopIntervalWithoutDeltas(t *testing.T) {
+	s := topStore(t)
+	// Two hours later, a set with memory but no deltas (the collector
+	// starts afresh after a gap), then one with.
+	for i, cpu := range []float64{-1, 6} {
+		set := []tsdb.Sample{bootSample("b1"), smp(ProcessRSS, 100<<20, "pid", "100", "start", "1000", "comm", "make")}
+		if cpu >= 0 {
+			set = append(set, proc("100", "1000", "make", "build", cpu, 0, 100<<20, 0)[1:3]...)
+		}
+		appendSet(t, s, at(int64(7200+60*i)), set...)
+	}
+	r, err := Top(context.Background(), s, TopOptions{From: at(0), To: at(7300)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Covered: the 3 minutes of the first sets and the last minute, not
+	// the two hours of the gap.
+	if r.Covered != 4*time.Minute || r.Sets != 4 || !close(r.Processes[0].CPUSeconds, 114) || !close(r.Processes[0].CPU, 114.0/240*100) {
+		t.Errorf("covered %v in %d sets, make %g s = %g %%", r.Covered, r.Sets, r.Processes[0].CPUSeconds, r.Processes[0].CPU)
+	}
+}
