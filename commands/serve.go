@@ -65,6 +65,13 @@ record keeps appending from cron, and never writes to the store:
                           per series; 1000 unless step is given)
   /api/v1/series          the series in a range (from, to, last), or those
                           that match=SELECTOR
+  /api/v1/top             the top processes as 'srvmon query top --format
+                          json' prints them: from, to, last or at, by, n,
+                          utc (format=html: the table the page shows when a
+                          CPU, memory or disk chart is clicked); the user,
+                          executable and command line only for requests over
+                          loopback or with --auth
+  /api/v1/services        the services (cgroups), as 'srvmon query services'
   /metrics                the newest sample of every series in the
                           Prometheus text format, named as node_exporter
                           names them, each with the time it was recorded;
