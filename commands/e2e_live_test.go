@@ -113,6 +113,7 @@ func TestE2ELiveCost(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs srvmon serve for tens of seconds")
 	}
+	t.Parallel() // mostly waiting; what it measures is serve's own CPU
 	bin := srvmonBinary(t)
 	dir := importedStore(t, bin, time.Now().UTC().Truncate(time.Minute), 60, nil)
 	srv := startServe(t, bin, dir)
@@ -255,6 +256,7 @@ func TestE2ELiveAgreesWithRecord(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs record and serve for half a minute")
 	}
+	t.Parallel() // mostly waiting
 	bin := srvmonBinary(t)
 	dir := t.TempDir() + "/store"
 	recOut := startRecord(t, bin, dir, "--interval", "1s", "--collectors", "boot,cpu,load,meminfo,stat")

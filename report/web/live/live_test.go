@@ -60,6 +60,7 @@ func next(t *testing.T, c *Client) Event {
 }
 
 func TestHubEvents(t *testing.T) {
+	t.Parallel()
 	h, f := newHub(t, Options{})
 	if n := f.runs.Load(); n != 0 {
 		t.Fatalf("%d sample sets before any client", n)
@@ -116,6 +117,7 @@ func nanV() float64 { var z float64; return z / z }
 // TestHubIdle checks that the sampler runs only while clients are there,
 // and stops within Linger after the last one left.
 func TestHubIdle(t *testing.T) {
+	t.Parallel()
 	h, f := newHub(t, Options{Linger: 200 * time.Millisecond})
 	time.Sleep(1500 * time.Millisecond)
 	if n := f.runs.Load(); n != 0 {
@@ -147,6 +149,7 @@ func TestHubIdle(t *testing.T) {
 }
 
 func TestHubLimits(t *testing.T) {
+	t.Parallel()
 	h, _ := newHub(t, Options{MaxClients: 2, Buffer: 1})
 	slow, _, err := h.Subscribe(0)
 	if err != nil {
