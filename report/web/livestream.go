@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -86,10 +85,7 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	}
 	fmt.Fprintf(&buf, "retry: %d\n\n", liveRetry.Milliseconds())
 	for _, ev := range backlog {
-		if err := writeEvent(&buf, ev); err != nil {
-			s.o.ErrorLog.Printf("live: %v", err)
-			return
-		}
+		writeEvent(&buf, ev)
 	}
 	if send() != nil {
 		return
@@ -99,10 +95,7 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case ev := <-c.C():
-			if err := writeEvent(&buf, ev); err != nil {
-				s.o.ErrorLog.Printf("live: %v", err)
-				return
-			}
+			writeEvent(&buf, ev)
 		case <-heartbeat.C:
 			buf.WriteString(": heartbeat\n\n")
 		case <-c.Done():
@@ -118,13 +111,8 @@ func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) {
 
 // writeEvent appends ev as one Server-Sent Event: its time as the id, its
 // JSON as the data (one line: JSON escapes newlines).
-func writeEvent(buf *bytes.Buffer, ev live.Event) error {
-	b, err := json.Marshal(ev)
-	if err != nil {
-		return fmt.Errorf("event at %d: %w", ev.T, err)
-	}
-	fmt.Fprintf(buf, "id: %d\ndata: %s\n\n", ev.T, b)
-	return nil
+func writeEvent(buf *bytes.Buffer, ev live.Event) {
+	fmt.Fprintf(buf, "id: %d\ndata: %s\n\n", ev.T, ev.JSON)
 }
 
 // EndStreams ends every live stream and stops the live sampler, for a

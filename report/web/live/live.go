@@ -15,6 +15,7 @@ package live
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -106,6 +107,10 @@ type Event struct {
 	// Sampled is when the sample set was taken (T, to the nanosecond); not
 	// sent.
 	Sampled time.Time `json:"-"`
+	// JSON is the event in JSON, encoded once for every client. The events
+	// the hub keeps for clients that connect later have only T and JSON
+	// (the maps take several times the memory).
+	JSON []byte `json:"-"`
 }
 
 // Value is a number in JSON, null for NaN.
@@ -440,7 +445,13 @@ func (h *Hub) publish(stop chan struct{}, ev *Event) {
 	if ev == nil {
 		return
 	}
-	h.events = append(h.events, *ev)
+	b, err := json.Marshal(ev)
+	if err != nil {
+		h.o.Warn(fmt.Errorf("live: event at %d: %w", ev.T, err))
+		return
+	}
+	ev.JSON = b
+	h.events = append(h.events, Event{T: ev.T, Sampled: ev.Sampled, JSON: b})
 	cut := 0
 	for cut < len(h.events) && h.events[cut].T <= ev.T-int64(h.o.Window/time.Second) {
 		cut++
