@@ -102,7 +102,7 @@ type ProcessUse struct {
 	cpuUser, cpuSys, rssSum  float64
 	threadsSum               float64
 	rssN, threadsN, infoTime int64
-	sets                     map[int64]bool
+	setsBy                   [3]int // points of the info, RSS and user CPU series: per set one each
 }
 
 // HostUse is what every process of the host used together over a
@@ -338,6 +338,7 @@ func Top(ctx context.Context, s *tsdb.Store, o TopOptions) (*TopResult, error) {
 			seen(p, pt.T)
 			switch ser.Metric {
 			case ProcessInfo:
+				p.setsBy[0]++
 				if pt.T >= p.infoTime {
 					p.infoTime = pt.T
 					p.User, p.Exe, p.PPID, p.Cmdline = ser.Get("user"), ser.Get("exe"), ser.Get("ppid"), ser.Get("cmdline")
@@ -349,6 +350,7 @@ func Top(ctx context.Context, s *tsdb.Store, o TopOptions) (*TopResult, error) {
 				deltaAt[inst][pt.T] = true
 				switch ser.Get("mode") {
 				case "user":
+					p.setsBy[2]++
 					p.cpuUser += pt.V
 				case "system":
 					p.cpuSys += pt.V
@@ -358,6 +360,7 @@ func Top(ctx context.Context, s *tsdb.Store, o TopOptions) (*TopResult, error) {
 			case ProcessWritten:
 				p.WrittenBytes += pt.V
 			case ProcessRSS:
+				p.setsBy[1]++
 				p.rssSum += pt.V
 				p.rssN++
 				p.RSSMax = max(p.RSSMax, pt.V)
@@ -408,7 +411,6 @@ func Top(ctx context.Context, s *tsdb.Store, o TopOptions) (*TopResult, error) {
 	for _, k := range order {
 		p := procs[k]
 		finishUse(p, covered[p.Instance], host.cap[p.Instance], memTotal(host.memSum[p.Instance], host.memN[p.Instance]))
-		p.sets = nil
 		if p.PID == OtherProcessPID {
 			if other == nil {
 				other = p
@@ -454,13 +456,6 @@ func memTotal(sum, n float64) float64 {
 
 // seen notes that p was stored in the sample set at t.
 func seen(p *ProcessUse, t int64) {
-	if p.sets == nil {
-		p.sets = map[int64]bool{}
-	}
-	if !p.sets[t] {
-		p.sets[t] = true
-		p.Sets++
-	}
 	tt := time.Unix(t, 0)
 	if p.FirstSeen.IsZero() || tt.Before(p.FirstSeen) {
 		p.FirstSeen = tt
@@ -473,6 +468,9 @@ func seen(p *ProcessUse, t int64) {
 // finishUse turns p's sums into rates and shares over covered seconds,
 // with the host's CPU time capacity (seconds) and MemTotal.
 func finishUse(p *ProcessUse, covered, capacity, memTotal float64) {
+	// Every series of a process has a point in each set that stored it
+	// (the remainder has no info series).
+	p.Sets = max(p.setsBy[0], p.setsBy[1], p.setsBy[2])
 	p.CPUSeconds = p.cpuUser + p.cpuSys
 	p.CPU, p.UserCPU, p.SystemCPU = perCovered(p.CPUSeconds, covered)*100, perCovered(p.cpuUser, covered)*100, perCovered(p.cpuSys, covered)*100
 	p.CPUShare = share(p.CPUSeconds, capacity)
