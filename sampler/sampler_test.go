@@ -292,8 +292,12 @@ func BenchmarkSample(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, errs := s.Sample(ctx); len(errs) > 0 {
-			b.Fatal(errs)
+		_, errs := s.Sample(ctx)
+		for _, err := range errs {
+			// A note (what the host lacks, said once) is not a failure.
+			if _, ok := err.(*Note); !ok {
+				b.Fatal(err)
+			}
 		}
 	}
 }
