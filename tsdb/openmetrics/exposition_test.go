@@ -25,7 +25,7 @@ func TestExpositionAsExpfmt(t *testing.T) {
 		}},
 		{Name: "b", Help: "", Kind: metric.GaugeType, Samples: []openmetrics.Exposed{
 			{Value: 1}, {Value: -1, Stamped: true}, {Value: math.NaN()}, {Value: math.Inf(1)}, {Value: math.Inf(-1)},
-			{Value: 1e21}, {Value: 1e-7}, {Value: -0.0}, {Value: math.SmallestNonzeroFloat64}, {Value: math.MaxFloat64}, {Value: 123456789},
+			{Value: 1e21}, {Value: 1e-7}, {Value: math.Copysign(0, -1)}, {Value: math.SmallestNonzeroFloat64}, {Value: math.MaxFloat64}, {Value: 123456789},
 		}},
 		{Name: "c_info", Help: "info", Kind: metric.InfoType, Samples: []openmetrics.Exposed{{Labels: []tsdb.Label{{Name: "v", Value: "1"}}, Value: 1}}},
 		{Name: "d", Help: "untyped", Kind: metric.Untyped, Samples: []openmetrics.Exposed{{Value: 2.5, TimestampMs: 1, Stamped: true}}},
