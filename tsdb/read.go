@@ -162,7 +162,7 @@ func (s *Store) Read(ctx context.Context, from, to time.Time, match func(Series)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		ser, err := ParseSeries(key)
+		ser, err := s.parseKey(key)
 		if err != nil {
 			return fmt.Errorf("stored series %q: %w", key, err)
 		}
@@ -217,7 +217,7 @@ func (s *Store) SeriesIn(ctx context.Context, from, to time.Time) ([]Series, err
 	keys := keysOf(srcs, start, end)
 	out := make([]Series, 0, len(keys))
 	for _, k := range keys {
-		ser, err := ParseSeries(k)
+		ser, err := s.parseKey(k)
 		if err != nil {
 			return nil, fmt.Errorf("stored series %q: %w", k, err)
 		}
@@ -341,7 +341,7 @@ func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match fun
 			var all []Series
 			for k, pts := range series {
 				series[k] = sortDedup(pts)
-				ser, err := ParseSeries(k)
+				ser, err := s.parseKey(k)
 				if err != nil {
 					return err
 				}
@@ -389,7 +389,7 @@ func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match fun
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		ser, err := ParseSeries(k)
+		ser, err := s.parseKey(k)
 		if err != nil {
 			return err
 		}
@@ -446,7 +446,7 @@ func (s *Store) PointCounts(ctx context.Context, from, to time.Time, match func(
 		}
 		if src.head != nil {
 			for k, pts := range src.head.points {
-				if !accept(k, func() (Series, error) { return ParseSeries(k) }) {
+				if !accept(k, func() (Series, error) { return s.parseKey(k) }) {
 					continue
 				}
 				for _, p := range pts {
@@ -458,4 +458,28 @@ func (s *Store) PointCounts(ctx context.Context, from, to time.Time, match func(
 		}
 	}
 	return out, nil
+}
+
+// maxParsedKeys bounds Store.parsed: a store whose series come and go
+// (processes) starts it afresh rather than grow it for ever.
+const maxParsedKeys = 1 << 16
+
+// parseKey returns ParseSeries(key), parsed once per Store: a server's
+// every read would otherwise parse every stored series again (thousands of
+// allocations a request). The Series is shared: callers must not modify
+// its labels.
+func (s *Store) parseKey(key string) (Series, error) {
+	if v, ok := s.parsed.Load(key); ok {
+		return v.(Series), nil
+	}
+	ser, err := ParseSeries(key)
+	if err != nil {
+		return ser, err
+	}
+	if s.nParsed.Add(1) > maxParsedKeys {
+		s.parsed.Clear()
+		s.nParsed.Store(0)
+	}
+	s.parsed.Store(key, ser)
+	return ser, nil
 }

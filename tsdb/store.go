@@ -76,6 +76,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb/atomicfile"
@@ -148,6 +149,10 @@ type Store struct {
 	sums    map[string]*blockSums // parsed checksum files, by block name
 	readers int                   // reads in progress (retire.go)
 	retired []*block              // replaced blocks to unmap once no read is in progress
+	// parsed holds stored series keys parsed (read.go's parseKey), so that
+	// a long-running reader does not parse every series at every read.
+	parsed  sync.Map // string -> Series
+	nParsed atomic.Int64
 	// skipChecks makes reads trust every series' bytes unchecked; only
 	// benchmarks set it (export_test.go), to compare with and without.
 	skipChecks bool
