@@ -50,10 +50,15 @@ func TestVerify(t *testing.T) {
 	said := 0
 	for _, m := range []string{"node_load1", "node_network_receive_bytes_total", "srvmon_boot_info"} {
 		// (The hit series has no sample left in the range: query
-		// then exits 2, "no series matches", after the damage line.)
+		// then exits 1, no data because of the damage, after the damage
+		// line; not 2 with "no series matches", which would blame the
+		// selector, nor "the store holds none at all".)
 		code, _, stderr = run(t, "query", "--data", dir, m, "--from", "2025-06-01", "--to", "2025-06-10", "--utc", "--step", "0")
 		if strings.Contains(stderr, "damaged, not read: "+rel) {
 			said++
+			if code != 1 || !strings.Contains(stderr, "could be read: the store is damaged there") {
+				t.Errorf("query %s of the damaged series: exit %d, stderr %q; want 1, no data because of the damage", m, code, stderr)
+			}
 		} else if code != 0 {
 			t.Fatalf("query %s: exit %d, stderr %q", m, code, stderr)
 		}

@@ -3,6 +3,7 @@ package query
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -85,6 +86,10 @@ func Run(ctx context.Context, s *tsdb.Store, what string, o Options) (*Result, e
 	}
 	ctx, damage := tsdb.WithDamageLog(ctx)
 	if err := e.run(ctx); err != nil {
+		var nd *NoDataError
+		if errors.As(err, &nd) && len(damage.List()) > 0 {
+			nd.Damaged = true
+		}
 		return nil, err
 	}
 	r := e.result()

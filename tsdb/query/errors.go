@@ -25,12 +25,17 @@ type NoDataError struct {
 	// Nearest is the time of the sample nearest to the range, zero if the
 	// store holds none of What at all.
 	Nearest time.Time
+	// Damaged says that damage kept samples of the range from being read
+	// (the damage itself is reported on its own, with the files' names).
+	Damaged bool
 }
 
 func (e *NoDataError) Error() string {
 	loc := e.From.Location()
 	msg := fmt.Sprintf("no samples of %s from %s to %s", e.What, e.From.In(loc).Format(time.RFC3339), e.To.In(loc).Format(time.RFC3339))
 	switch {
+	case e.Damaged:
+		return msg + " could be read: the store is damaged there (see the damage reported)"
 	case e.Nearest.IsZero():
 		return msg + "; the store holds none at all"
 	case e.Nearest.Before(e.From):

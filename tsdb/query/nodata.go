@@ -105,6 +105,14 @@ func (e *engine) diagnoseSelector(ctx context.Context) error {
 	if len(same) == 0 {
 		return nil
 	}
+	for _, s := range same {
+		if e.sel.Matches(s) {
+			// The series is there but none of its samples in the range
+			// could be read (damage, reported on its own): no data, not
+			// a selector naming nothing.
+			return nil
+		}
+	}
 	labels := map[string]bool{}
 	for _, s := range same {
 		for _, l := range s.Labels {
