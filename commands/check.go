@@ -133,14 +133,7 @@ func Check(ctx context.Context, o CheckOptions, stdout, stderr io.Writer) (check
 		_, werr := fmt.Fprintf(stdout, "%s UNKNOWN - %s\n", report.PluginPrefix, msg)
 		return check.Unknown, werr
 	}
-	loc := time.Local
-	if o.UTC {
-		loc = time.UTC
-	}
-	now := o.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
+	loc, now := zoneAndNow(o.UTC, o.Now)
 	at := o.At
 	if at.IsZero() {
 		at = now

@@ -88,6 +88,17 @@ func fromLast(cmd *cli.Command) (from, to time.Time, err error) {
 // report and series into a range and the zone to print times in. now is
 // the current time (zero: time.Now). Bad input gives a *usageError.
 func timeRange(from, to, last string, utc bool, now time.Time) (time.Time, time.Time, *time.Location, error) {
+	loc, now := zoneAndNow(utc, now)
+	f, t, err := query.ParseRange(from, to, last, now, loc)
+	if err != nil {
+		return time.Time{}, time.Time{}, nil, usageOf(err)
+	}
+	return f, t, loc, nil
+}
+
+// zoneAndNow returns the zone to print times in (UTC with --utc, else the
+// local one) and now, or time.Now when now is zero (tests set it).
+func zoneAndNow(utc bool, now time.Time) (*time.Location, time.Time) {
 	loc := time.Local
 	if utc {
 		loc = time.UTC
@@ -95,11 +106,7 @@ func timeRange(from, to, last string, utc bool, now time.Time) (time.Time, time.
 	if now.IsZero() {
 		now = time.Now()
 	}
-	f, t, err := query.ParseRange(from, to, last, now, loc)
-	if err != nil {
-		return time.Time{}, time.Time{}, nil, usageOf(err)
-	}
-	return f, t, loc, nil
+	return loc, now
 }
 
 // secondsValue is a duration flag that also takes a plain number of

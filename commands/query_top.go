@@ -146,14 +146,7 @@ func QueryTop(ctx context.Context, o TopOptions, stdout io.Writer) error {
 	if !slices.Contains(report.CSVLayouts(), o.CSVLayout) {
 		return usagef("unknown --csv-layout %q; use %s", o.CSVLayout, strings.Join(report.CSVLayouts(), " or "))
 	}
-	loc := time.Local
-	if o.UTC {
-		loc = time.UTC
-	}
-	now := o.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
+	loc, now := zoneAndNow(o.UTC, o.Now)
 	from, to, at, err := query.TopRange(o.From, o.To, o.Last, o.At, now, loc)
 	if err != nil {
 		return usageOf(err)

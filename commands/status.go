@@ -92,10 +92,7 @@ func Status(ctx context.Context, o StatusOptions, w io.Writer) (bool, error) {
 		return false, err
 	}
 	defer store.Close()
-	loc := time.Local
-	if o.UTC {
-		loc = time.UTC
-	}
+	loc, _ := zoneAndNow(o.UTC, o.Now)
 	r, err := health.Compute(ctx, store, health.Options{Now: o.Now, Location: loc, Stale: o.Stale,
 		RetentionDays: o.Retention, Verify: !o.NoVerify})
 	if err != nil {
