@@ -2,7 +2,6 @@ package commands
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"log"
@@ -12,37 +11,19 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/srvmon/srvmon/report/web/webtest"
 	"github.com/srvmon/srvmon/tsdb"
 )
-
-// lockedBuffer is a bytes.Buffer safe for a server goroutine and a test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 var reServing = regexp.MustCompile(`serving .* on (http://\S+/)`)
 
 // waitServing waits for Serve's "serving ... on URL" line and returns URL.
-func waitServing(t *testing.T, stderr *lockedBuffer, done <-chan error) string {
+func waitServing(t *testing.T, stderr *webtest.LockedBuffer, done <-chan error) string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -123,7 +104,7 @@ func TestServe_ServesAndStops(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stderr lockedBuffer
+	var stderr webtest.LockedBuffer
 	done := make(chan error, 1)
 	dir := newEmptyStore(t)
 	go func() { done <- Serve(ctx, ServeOptions{DataDir: dir, Listen: "127.0.0.1:0"}, io.Discard, &stderr) }()
@@ -182,7 +163,7 @@ func TestServe_Auth(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stderr lockedBuffer
+	var stderr webtest.LockedBuffer
 	done := make(chan error, 1)
 	dir := newEmptyStore(t)
 	go func() {
@@ -287,7 +268,7 @@ func TestServeOn_WarnsBeyondLoopback(t *testing.T) {
 		fake := addrListener{ln, &net.TCPAddr{IP: net.ParseIP(tt.ip), Port: 8080}}
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		var stderr lockedBuffer
+		var stderr webtest.LockedBuffer
 		serveOn(ctx, fake, http.NotFoundHandler(), tt.authed, "d", &stderr, log.New(io.Discard, "", 0))
 		got := strings.Contains(stderr.String(), "warning: listening on")
 		if got != tt.warn {
@@ -305,7 +286,7 @@ func TestServe_SlowClientIsCut(t *testing.T) {
 	t.Parallel() // waits 5 s for the read-header timeout
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stderr lockedBuffer
+	var stderr webtest.LockedBuffer
 	done := make(chan error, 1)
 	dir := newEmptyStore(t)
 	go func() { done <- Serve(ctx, ServeOptions{DataDir: dir, Listen: "127.0.0.1:0"}, io.Discard, &stderr) }()
@@ -354,7 +335,7 @@ func TestServe_AccessLog(t *testing.T) {
 	}
 	for _, dest := range []string{file, "-"} {
 		ctx, cancel := context.WithCancel(context.Background())
-		var stdout, stderr lockedBuffer
+		var stdout, stderr webtest.LockedBuffer
 		done := make(chan error, 1)
 		dir := newEmptyStore(t)
 		go func() {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/report/web"
+	"github.com/srvmon/srvmon/report/web/webtest"
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/synth"
 )
@@ -416,7 +417,7 @@ func TestEmptyStore(t *testing.T) {
 func TestStoreErrors(t *testing.T) {
 	t.Parallel()
 	st := newStore(t, synth.DefaultHost(), testNow, time.Hour)
-	var logBuf lockedBuffer
+	var logBuf webtest.LockedBuffer
 	srv := newServer(st, web.Options{ErrorLog: newLogger(&logBuf)})
 	get(t, srv, "/healthz").want(t, 200)
 	if err := os.RemoveAll(st.Dir()); err != nil {
