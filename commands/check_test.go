@@ -11,6 +11,7 @@ import (
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/metric"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // checkT0 is the first sample set of checkStore.
@@ -25,7 +26,7 @@ func checkAt(m int) string { return checkT0.Add(time.Duration(m) * time.Minute).
 func checkStore(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "store")
-	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return checkT0.Add(time.Hour) }))
+	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdbtest.WithClock(func() time.Time { return checkT0.Add(time.Hour) }))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // exportTimes runs `srvmon export` in its own process and returns, for
@@ -121,7 +122,7 @@ func TestE2EKillRecord(t *testing.T) {
 	// with the clock at yesterday, then copied in before some runs.
 	yesterday := time.Now().UTC().Truncate(24 * time.Hour).Add(-24 * time.Hour)
 	prep := filepath.Join(t.TempDir(), "prep")
-	s, err := tsdb.Create(prep, tsdb.WithClock(func() time.Time { return yesterday.Add(23 * time.Hour) }))
+	s, err := tsdb.Create(prep, tsdbtest.WithClock(func() time.Time { return yesterday.Add(23 * time.Hour) }))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/synth"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // BenchmarkExport exports a store holding two days of one host's minutely
@@ -17,7 +18,7 @@ func BenchmarkExport(b *testing.B) {
 	const days = 2
 	end := time.Date(2026, 1, 8, 0, 0, 0, 0, time.UTC)
 	dir := filepath.Join(b.TempDir(), "store")
-	store, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return end }))
+	store, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdbtest.WithClock(func() time.Time { return end }))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/metric"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // queryDay is the UTC day the query fixture holds.
@@ -27,7 +28,7 @@ var queryDay = time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC)
 func queryStore(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "store")
-	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return queryDay.AddDate(0, 0, 3) }))
+	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdbtest.WithClock(func() time.Time { return queryDay.AddDate(0, 0, 3) }))
 	if err != nil {
 		t.Fatal(err)
 	}

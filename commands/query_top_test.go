@@ -11,6 +11,7 @@ import (
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/synth"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // topDay is the UTC day of the synthetic host with processes that
@@ -25,7 +26,7 @@ func topStore(t *testing.T) string {
 	h := synth.DefaultHost()
 	h.Processes = 3
 	dir := filepath.Join(t.TempDir(), "store")
-	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return topDay.AddDate(0, 0, 2) }))
+	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdbtest.WithClock(func() time.Time { return topDay.AddDate(0, 0, 2) }))
 	if err != nil {
 		t.Fatal(err)
 	}

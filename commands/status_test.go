@@ -12,6 +12,7 @@ import (
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/metric"
 	"github.com/srvmon/srvmon/tsdb/remote"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // TestStatus runs srvmon status on a store with missed runs, a lagging push
@@ -19,7 +20,7 @@ import (
 func TestStatus(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "store")
 	t0 := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
-	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return t0.Add(time.Hour) }))
+	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdbtest.WithClock(func() time.Time { return t0.Add(time.Hour) }))
 	if err != nil {
 		t.Fatal(err)
 	}

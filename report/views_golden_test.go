@@ -10,6 +10,7 @@ import (
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/query"
 	"github.com/srvmon/srvmon/tsdb/synth"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // newViews are the views of the kernel's tables (issue 12's collectors),
@@ -57,7 +58,7 @@ func TestGolden_KernelViews(t *testing.T) {
 func synthStore(t *testing.T, n, skip int) *tsdb.Store {
 	t.Helper()
 	s, err := tsdb.Create(filepath.Join(t.TempDir(), "store"), tsdb.WithRetention(0),
-		tsdb.WithClock(func() time.Time { return testStart.Add(time.Duration(n) * time.Minute) }))
+		tsdbtest.WithClock(func() time.Time { return testStart.Add(time.Duration(n) * time.Minute) }))
 	if err != nil {
 		t.Fatal(err)
 	}

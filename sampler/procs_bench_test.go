@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // synthHost is a synthetic host for the budget benchmark: 500 processes
@@ -247,7 +248,7 @@ func BenchmarkProcsHeadLog(b *testing.B) {
 		day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
 		now := day
 		dir := b.TempDir()
-		store, err := tsdb.Create(dir, tsdb.WithClock(func() time.Time { return now }))
+		store, err := tsdb.Create(dir, tsdbtest.WithClock(func() time.Time { return now }))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -315,7 +316,7 @@ func recordSynthDay(tb testing.TB, shortPerDay int) (all, procs, services synthD
 		}
 	}
 	store := func(keep func(metric string) bool) synthDay {
-		s, err := tsdb.Create(tb.TempDir(), tsdb.WithClock(func() time.Time { return day.Add(25 * time.Hour) }))
+		s, err := tsdb.Create(tb.TempDir(), tsdbtest.WithClock(func() time.Time { return day.Add(25 * time.Hour) }))
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -29,7 +29,7 @@ func childWriter() int {
 	t, _ := strconv.ParseInt(os.Getenv("SRVMON_TSDB_T"), 10, 64)
 	now, _ := strconv.ParseInt(os.Getenv("SRVMON_TSDB_NOW"), 10, 64)
 	n, _ := strconv.Atoi(os.Getenv("SRVMON_TSDB_N"))
-	s, err := Open(dir, WithClock(func() time.Time { return time.Unix(now, 0) }), WithLockTimeout(time.Minute))
+	s, err := Open(dir, withClock(func() time.Time { return time.Unix(now, 0) }), WithLockTimeout(time.Minute))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -100,7 +100,7 @@ func TestKillAtRandomInstants(t *testing.T) {
 		// Fill the head with sets written directly (acknowledged) so that
 		// a compaction has real work to be killed in.
 		if it%5 == 0 {
-			s, _ := Open(dir, WithClock(func() time.Time { return time.Unix(tick, 0) }))
+			s, _ := Open(dir, withClock(func() time.Time { return time.Unix(tick, 0) }))
 			w, err := s.Lock(context.Background())
 			if err != nil {
 				t.Fatal(err)
@@ -167,7 +167,7 @@ func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 // checkAcked opens the store afresh and checks every acknowledged set.
 func checkAcked(t *testing.T, dir string, acked map[int64]bool, n int, now int64) {
 	t.Helper()
-	s, err := Open(dir, WithClock(func() time.Time { return time.Unix(now, 0) }))
+	s, err := Open(dir, withClock(func() time.Time { return time.Unix(now, 0) }))
 	if err != nil {
 		t.Fatalf("store does not open after a kill: %v", err)
 	}

@@ -75,7 +75,7 @@ func buildDamageFixture(t *testing.T) *damageFixture {
 	f := &damageFixture{dir: filepath.Join(memDir(t), "template"), today: day.Add(3*24*time.Hour + 12*time.Hour),
 		all: map[string][]Point{}, owner: map[string]map[string][]Point{}}
 	c := &clock{day}
-	s, err := Create(f.dir, WithClock(c.now), WithRetention(0))
+	s, err := Create(f.dir, withClock(c.now), WithRetention(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +323,7 @@ func checkDamageCase(t *testing.T, f *damageFixture, dir string, dc damageCase, 
 	ctx := context.Background()
 	name := dc.file + " " + how
 	clk := &clock{f.today}
-	s, err := Open(dir, WithClock(clk.now), WithRetention(0))
+	s, err := Open(dir, withClock(clk.now), WithRetention(0))
 	if err != nil {
 		t.Errorf("%s: open: %v", name, err)
 		return
@@ -410,7 +410,7 @@ func checkDamageCase(t *testing.T, f *damageFixture, dir string, dc damageCase, 
 		t.Errorf("%s: maintain: %v", name, err)
 	}
 	w.Close()
-	s2, err := Open(dir, WithClock(clk.now), WithRetention(0))
+	s2, err := Open(dir, withClock(clk.now), WithRetention(0))
 	if err != nil {
 		t.Errorf("%s: open after recording: %v", name, err)
 		return
@@ -431,7 +431,7 @@ func checkDamageCase(t *testing.T, f *damageFixture, dir string, dc damageCase, 
 			}
 		}
 	}
-	s3, err := Open(dir, WithClock(clk.now), WithRetention(0))
+	s3, err := Open(dir, withClock(clk.now), WithRetention(0))
 	if err != nil {
 		t.Errorf("%s: open for repair: %v", name, err)
 		return
@@ -451,7 +451,7 @@ func checkDamageCase(t *testing.T, f *damageFixture, dir string, dc damageCase, 
 		t.Errorf("%s: still damaged after repair: %v", name, fixed.Damage)
 		return
 	}
-	s4, _ := Open(dir, WithClock(clk.now))
+	s4, _ := Open(dir, withClock(clk.now))
 	if c, err := s4.Verify(ctx); err != nil || len(c.Damage) > 0 {
 		t.Errorf("%s: verify after repair: %v %v", name, c.Damage, err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/synth"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // storeFiles returns every file of the store in dir with its bytes, and
@@ -78,7 +79,7 @@ func TestImportFullDiskAtEveryStage(t *testing.T) {
 			today := start.AddDate(0, 0, 4)
 			now := today.Add(6 * time.Hour)
 			dir := filepath.Join(mnt, "store")
-			s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return now }))
+			s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdbtest.WithClock(func() time.Time { return now }))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -32,7 +32,7 @@ func TestLedgerOfDays(t *testing.T) {
 	os.RemoveAll(filepath.Join(dir, blocksDir, lost.name))
 	lostFrom, lostTo := dayRange(lost.day)
 
-	fresh, _ := Open(dir, WithClock(c.now), WithRetention(0))
+	fresh, _ := Open(dir, withClock(c.now), WithRetention(0))
 	rctx, log := WithDamageLog(ctx)
 	var n int
 	if err := fresh.Read(rctx, day0, day0.Add(5*24*time.Hour), nil, func(_ Series, pts []Point) error { n += len(pts); return nil }); err != nil {
@@ -77,7 +77,7 @@ func TestLedgerOfDays(t *testing.T) {
 	data, _ := os.ReadFile(filepath.Join(dir, ledgerName))
 	data[len(ledgerHeader)] ^= 1
 	os.WriteFile(filepath.Join(dir, ledgerName), data, 0o644)
-	fresh, _ = Open(dir, WithClock(c.now), WithRetention(0))
+	fresh, _ = Open(dir, withClock(c.now), WithRetention(0))
 	readAll(t, fresh, day0, day0.Add(5*24*time.Hour))
 	if dm := fresh.Damage(); len(dm) != 1 || dm[0].File != ledgerName || !dm[0].From.IsZero() {
 		t.Fatalf("damaged ledger: %v", dm)
@@ -94,7 +94,7 @@ func TestLedgerOfDays(t *testing.T) {
 
 	// Retention takes days out of the ledger: nothing is reported lost.
 	c.t = day0.Add(10 * 24 * time.Hour)
-	kept, _ := Open(dir, WithClock(c.now), WithRetention(3))
+	kept, _ := Open(dir, withClock(c.now), WithRetention(3))
 	appendSet(t, kept, c.t, Sample{serA, 10})
 	l, err := kept.readLedger()
 	if err != nil {

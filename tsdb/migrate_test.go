@@ -52,7 +52,7 @@ func TestMigrateFormat1(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, markerName), []byte(markerPrefix+"1\n"), 0o644)
 	os.Remove(filepath.Join(dir, ledgerName)) // format 1 had none
 
-	old, err := Open(dir, WithClock(c.now))
+	old, err := Open(dir, withClock(c.now))
 	if err != nil || old.format != 1 {
 		t.Fatalf("open format 1: %v, format %d", err, old.format)
 	}
@@ -73,7 +73,7 @@ func TestMigrateFormat1(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, damagedDir, blocks[1].name)); err != nil {
 		t.Fatalf("the block that did not read back is not in damaged/: %v", err)
 	}
-	fresh, _ := Open(dir, WithClock(c.now))
+	fresh, _ := Open(dir, withClock(c.now))
 	got = readAll(t, fresh, day0, day0.Add(4*24*time.Hour))[serA.Key()]
 	want = append(want, Point{c.t.Unix() + 120, 102})
 	if !slices.Equal(got, want) {

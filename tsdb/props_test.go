@@ -16,6 +16,7 @@ import (
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/synth"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 var start = time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
@@ -68,7 +69,7 @@ func TestBytesPerPoint(t *testing.T) {
 		days = 2
 	}
 	now := start.Add(time.Duration(days) * 24 * time.Hour)
-	s, err := tsdb.Create(filepath.Join(t.TempDir(), "s"), tsdb.WithClock(func() time.Time { return now }))
+	s, err := tsdb.Create(filepath.Join(t.TempDir(), "s"), tsdbtest.WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,13 +117,13 @@ func TestLongRunningReaderStaysFlat(t *testing.T) {
 	now := start.Add(3*24*time.Hour + 10*time.Hour)
 	clock := func() time.Time { return now }
 	dir := filepath.Join(t.TempDir(), "s")
-	s, err := tsdb.Create(dir, tsdb.WithClock(clock))
+	s, err := tsdb.Create(dir, tsdbtest.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := synth.DefaultHost()
 	importDays(t, s, h, start, 3)
-	reader, err := tsdb.Open(dir, tsdb.WithClock(clock))
+	reader, err := tsdb.Open(dir, tsdbtest.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +217,7 @@ func TestFullDiskAndReadOnly(t *testing.T) {
 	mnt := mountTmpfs(t, "1m")
 	now := start.Add(time.Hour)
 	dir := filepath.Join(mnt, "store")
-	s, err := tsdb.Create(dir, tsdb.WithClock(func() time.Time { return now }))
+	s, err := tsdb.Create(dir, tsdbtest.WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/synth"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // TestReaderStaysFlatAcrossReplacedGenerations is serve's situation: a long-lived
@@ -25,12 +26,12 @@ func TestReaderStaysFlatAcrossReplacedGenerations(t *testing.T) {
 	now := start.Add(3 * 24 * time.Hour)
 	clock := func() time.Time { return now }
 	dir := t.TempDir() + "/store"
-	w, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdb.WithClock(clock))
+	w, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdbtest.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
 	importDays(t, w, synth.Host{Instance: "h", CPUs: 1, Disks: []string{"sda"}, Mounts: []string{"/"}, Ifaces: []string{"eth0"}}, start, 2)
-	reader, err := tsdb.Open(dir, tsdb.WithClock(clock))
+	reader, err := tsdb.Open(dir, tsdbtest.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func TestFlatMappingsAfterClose(t *testing.T) {
 	ctx := context.Background()
 	now := start.Add(12 * 24 * time.Hour)
 	dir := t.TempDir() + "/store"
-	w, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return now }))
+	w, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdbtest.WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func TestSalvageDamagedSeries(t *testing.T) {
 				nLost = len(series) - hit
 			}
 
-			fresh, _ := Open(s.Dir(), WithClock(c.now), WithRetention(0))
+			fresh, _ := Open(s.Dir(), withClock(c.now), WithRetention(0))
 			got := readAll(t, fresh, day0, day0.Add(24*time.Hour))
 			if len(got) != len(series)-nLost {
 				t.Fatalf("%d series read, want %d: %v", len(got), len(series)-nLost, fresh.Damage())
@@ -94,7 +94,7 @@ func TestSalvageDamagedSeries(t *testing.T) {
 			if err != nil || len(after.Damage) != 0 {
 				t.Fatalf("repair: %v %v", after.Damage, err)
 			}
-			repaired, _ := Open(s.Dir(), WithClock(c.now), WithRetention(0))
+			repaired, _ := Open(s.Dir(), withClock(c.now), WithRetention(0))
 			again := readAll(t, repaired, day0, day0.Add(24*time.Hour))
 			if len(again) != len(got) || len(repaired.Damage()) != 0 {
 				t.Fatalf("after repair %d series (want %d), damage %v", len(again), len(got), repaired.Damage())

@@ -81,6 +81,7 @@ import (
 
 	"github.com/srvmon/srvmon/tsdb/atomicfile"
 	"github.com/srvmon/srvmon/tsdb/internal/lockfile"
+	"github.com/srvmon/srvmon/tsdb/internal/testhook"
 )
 
 // ErrLocked is returned by Store.Lock when another writer held the store lock
@@ -125,9 +126,13 @@ func WithRetention(days int) Option { return func(s *Store) { s.retentionDays = 
 // 10 seconds.
 func WithLockTimeout(d time.Duration) Option { return func(s *Store) { s.lockTimeout = d } }
 
-// WithClock sets the clock that decides which day is today (compaction and
-// retention). Defaults to time.Now; tests use it to move through days.
-func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+// withClock sets the clock that decides which day is today (compaction and
+// retention). Defaults to time.Now. Only tests move through days: tsdb's own
+// call it, others reach it through tsdb/tsdbtest (internal/testhook), so
+// that it is no part of the store's API.
+func withClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+func init() { testhook.WithClock = withClock }
 
 // Store is a srvmon data directory. Its read methods are safe for concurrent
 // use and for use alongside writers in other processes.

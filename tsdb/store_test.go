@@ -17,7 +17,7 @@ import (
 	"time"
 )
 
-// clock is a settable clock for WithClock.
+// clock is a settable clock for withClock.
 type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
@@ -26,7 +26,7 @@ var day0 = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 
 func newTestStore(tb testing.TB, c *clock, opts ...Option) *Store {
 	tb.Helper()
-	s, err := Create(filepath.Join(tb.TempDir(), "store"), append([]Option{WithClock(c.now)}, opts...)...)
+	s, err := Create(filepath.Join(tb.TempDir(), "store"), append([]Option{withClock(c.now)}, opts...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestRetentionByTimestamp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s2, _ := Open(s.Dir(), WithClock(c.now))
+	s2, _ := Open(s.Dir(), withClock(c.now))
 	got := readAll(t, s2, day0, day0.Add(10*24*time.Hour))[serA.Key()]
 	if len(got) != 3 || got[0].V != 2 {
 		t.Fatalf("after retention: %v", got)
@@ -372,7 +372,7 @@ var regexpCreatedAt = regexp.MustCompile(`"createdAt":"[^"]*"`)
 func TestCachedHeadSeesAppends(t *testing.T) {
 	c := &clock{day0.Add(time.Hour)}
 	s := newTestStore(t, c)
-	reader, err := Open(s.Dir(), WithClock(c.now))
+	reader, err := Open(s.Dir(), withClock(c.now))
 	if err != nil {
 		t.Fatal(err)
 	}

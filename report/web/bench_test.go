@@ -11,6 +11,7 @@ import (
 	"github.com/srvmon/srvmon/report/web"
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/synth"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // benchStore is 30 days of minutely history of the default host (about
@@ -22,7 +23,7 @@ var benchStore = sync.OnceValue(func() *tsdb.Store {
 		panic(err)
 	}
 	tempDirs = append(tempDirs, dir)
-	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return testNow }))
+	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdbtest.WithClock(func() time.Time { return testNow }))
 	if err != nil {
 		panic(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/srvmon/srvmon/report/web"
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/synth"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // testNow is the clock of the test servers: a sample was recorded each
@@ -25,7 +26,7 @@ var testNow = time.Date(2026, 5, 14, 15, 30, 0, 0, time.UTC)
 // path srvmon import takes).
 func newStore(tb testing.TB, h synth.Host, end time.Time, span time.Duration) *tsdb.Store {
 	tb.Helper()
-	s, err := tsdb.Create(filepath.Join(tb.TempDir(), "store"), tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return end }))
+	s, err := tsdb.Create(filepath.Join(tb.TempDir(), "store"), tsdb.WithRetention(0), tsdbtest.WithClock(func() time.Time { return end }))
 	if err != nil {
 		tb.Fatal(err)
 	}

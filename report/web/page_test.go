@@ -17,6 +17,7 @@ import (
 	"github.com/srvmon/srvmon/report/web/webtest"
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/synth"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // tempDirs are the directories of the shared stores, removed by TestMain.
@@ -30,7 +31,7 @@ var sharedStore = sync.OnceValue(func() *tsdb.Store {
 		panic(err)
 	}
 	tempDirs = append(tempDirs, dir)
-	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return testNow }))
+	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdbtest.WithClock(func() time.Time { return testNow }))
 	if err != nil {
 		panic(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/srvmon/srvmon/tsdb/lastrun"
 	"github.com/srvmon/srvmon/tsdb/metric"
 	"github.com/srvmon/srvmon/tsdb/remote"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // day1 is the first day of the fixture, UTC.
@@ -27,7 +28,7 @@ func build(t *testing.T) *tsdb.Store {
 	t.Helper()
 	now := day1.Add(36 * time.Hour)
 	dir := filepath.Join(t.TempDir(), "store")
-	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return now }))
+	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdbtest.WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +178,7 @@ func writePosition(t *testing.T, dir string, p remote.Position) {
 // the error the record run kept, and its sample sets.
 func TestCompute_WithoutBoot(t *testing.T) {
 	now := day1.Add(10 * time.Minute)
-	s, err := tsdb.Create(filepath.Join(t.TempDir(), "store"), tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return now }))
+	s, err := tsdb.Create(filepath.Join(t.TempDir(), "store"), tsdb.WithRetention(0), tsdbtest.WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/query"
 	"github.com/srvmon/srvmon/tsdb/synth"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // TestMaxAnswer checks Options.MaxAnswer's estimate against the answer's
@@ -23,7 +24,7 @@ func TestMaxAnswer(t *testing.T) {
 	ctx := context.Background()
 	end := time.Date(2026, 5, 4, 9, 30, 0, 0, time.UTC)
 	dir := filepath.Join(t.TempDir(), "store")
-	if _, err := synth.Build(ctx, dir, synth.DefaultHost(), end, 2, tsdb.WithClock(func() time.Time { return end })); err != nil {
+	if _, err := synth.Build(ctx, dir, synth.DefaultHost(), end, 2, tsdbtest.WithClock(func() time.Time { return end })); err != nil {
 		t.Fatal(err)
 	}
 	s, err := tsdb.Open(dir)

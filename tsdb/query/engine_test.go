@@ -15,6 +15,7 @@ import (
 	"github.com/srvmon/srvmon/tsdb/metric"
 	"github.com/srvmon/srvmon/tsdb/param"
 	"github.com/srvmon/srvmon/tsdb/synth"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 var (
@@ -63,7 +64,7 @@ func synthStore(t testing.TB) *tsdb.Store {
 	if synthErr != nil {
 		t.Fatal(synthErr)
 	}
-	s, err := tsdb.Open(synthDir, tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return day0.Add(synthEnd) }))
+	s, err := tsdb.Open(synthDir, tsdb.WithRetention(0), tsdbtest.WithClock(func() time.Time { return day0.Add(synthEnd) }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func synthStore(t testing.TB) *tsdb.Store {
 }
 
 func buildSynth(dir string) error {
-	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return day0.Add(synthEnd) }))
+	s, err := tsdb.Create(dir, tsdb.WithRetention(0), tsdbtest.WithClock(func() time.Time { return day0.Add(synthEnd) }))
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/metric"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // day0 is the UTC day fixtures start on. The stores' clock is a year
@@ -27,7 +28,7 @@ func newStore(tb testing.TB) *tsdb.Store {
 func newStoreAt(tb testing.TB, now time.Time) *tsdb.Store {
 	tb.Helper()
 	s, err := tsdb.Create(filepath.Join(tb.TempDir(), "store"), tsdb.WithRetention(0),
-		tsdb.WithClock(func() time.Time { return now }))
+		tsdbtest.WithClock(func() time.Time { return now }))
 	if err != nil {
 		tb.Fatal(err)
 	}

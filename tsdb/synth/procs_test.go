@@ -9,6 +9,7 @@ import (
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/query"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // The synthetic processes follow the collector's contract: every sample
@@ -57,7 +58,7 @@ func TestStoreWithProcesses(t *testing.T) {
 	h := DefaultHost()
 	h.Processes = 3
 	day := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
-	s, err := tsdb.Create(filepath.Join(t.TempDir(), "s"), tsdb.WithRetention(0), tsdb.WithClock(func() time.Time { return day.AddDate(0, 0, 2) }))
+	s, err := tsdb.Create(filepath.Join(t.TempDir(), "s"), tsdb.WithRetention(0), tsdbtest.WithClock(func() time.Time { return day.AddDate(0, 0, 2) }))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/metric"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
 )
 
 // t0 is the first sample set of the episodes fixture; sets follow every
@@ -45,7 +46,7 @@ const lastMinute = 70
 func episodes(tb testing.TB) *tsdb.Store {
 	tb.Helper()
 	s, err := tsdb.Create(filepath.Join(tb.TempDir(), "store"), tsdb.WithRetention(0),
-		tsdb.WithClock(func() time.Time { return minute(lastMinute + 1) }))
+		tsdbtest.WithClock(func() time.Time { return minute(lastMinute + 1) }))
 	if err != nil {
 		tb.Fatal(err)
 	}
