@@ -194,7 +194,7 @@ func Push(ctx context.Context, o PushOptions, stdout, stderr io.Writer) error {
 	}
 	res, err := remote.Push(ctx, store, ro)
 	bar.clear()
-	redacted := redactURL(o.URL)
+	redacted := remote.Redacted(o.URL)
 	if !res.FuturePosition.IsZero() {
 		fmt.Fprintf(stderr, "srvmon: warning: the push position for %s was %s, after now: the clock was ahead during an earlier push. Pushing from %s on; samples recorded since then with earlier times were not sent (send them with --since)\n",
 			redacted, res.FuturePosition.Format(time.RFC3339), res.From.Format(time.RFC3339))

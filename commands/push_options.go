@@ -5,11 +5,9 @@ package commands
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 
-	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/param"
 	"github.com/srvmon/srvmon/tsdb/remote"
 )
@@ -22,24 +20,17 @@ func pushSettings(o PushOptions) (remote.Options, remote.ClientOptions, error) {
 	}
 	ro := remote.Options{URL: o.URL, Since: o.Since, Until: o.Until, Overlap: o.Overlap, BatchSize: o.BatchSize,
 		RetryFor: o.RetryFor, LockWait: o.LockTimeout, DryRun: o.DryRun}
-	for _, l := range o.Labels {
-		name, value, ok := strings.Cut(l, "=")
-		if !ok {
-			return ro, remote.ClientOptions{}, usagef("invalid --label %q; use NAME=VALUE with a label name like job and a value that is not empty", l)
-		}
-		ro.Labels = append(ro.Labels, tsdb.Label{Name: name, Value: value})
+	labels, err := remote.ParseLabels(o.Labels)
+	if err != nil {
+		return ro, remote.ClientOptions{}, usageOf(err)
 	}
+	ro.Labels = labels
 	if err := ro.Check(); err != nil {
 		return ro, remote.ClientOptions{}, usageOf(err)
 	}
-	headers := http.Header{}
-	for _, h := range o.Headers {
-		name, value, ok := strings.Cut(h, ":")
-		name = strings.TrimSpace(name)
-		if !ok || name == "" || strings.ContainsAny(name, " \t") {
-			return ro, remote.ClientOptions{}, usagef("invalid --header %q; use \"Name: value\"", h)
-		}
-		headers.Add(name, strings.TrimSpace(value))
+	headers, err := remote.ParseHeaders(o.Headers)
+	if err != nil {
+		return ro, remote.ClientOptions{}, usageOf(err)
 	}
 	password, err := secret(o.BasicAuthPassword, o.BasicAuthPasswordFile, "--basic-auth-password-file")
 	if err != nil {

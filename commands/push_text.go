@@ -5,19 +5,10 @@ package commands
 import (
 	"fmt"
 	"io"
-	"net/url"
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb/remote"
 )
-
-// redactURL masks a password in a URL.
-func redactURL(u string) string {
-	if p, err := url.Parse(u); err == nil {
-		return p.Redacted()
-	}
-	return u
-}
 
 func positionText(t time.Time) string {
 	if t.IsZero() {

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -32,19 +31,6 @@ type ServeOptions struct {
 	LiveClients int
 	LiveWindow  time.Duration // history of the live range; 0 means 5 min
 }
-
-// Timeouts of the HTTP server: a slow or stuck client cannot hold a
-// connection (or the memory of its request) for long.
-const (
-	serveReadHeaderTimeout = 5 * time.Second
-	serveReadTimeout       = 10 * time.Second
-	serveWriteTimeout      = 60 * time.Second
-	serveIdleTimeout       = 120 * time.Second
-	serveMaxHeaderBytes    = 64 << 10
-	serveShutdownTimeout   = 10 * time.Second
-	defaultListen          = "127.0.0.1:8080"
-	maxLiveClients         = 1000
-)
 
 func newServeCommand() *cli.Command {
 	return &cli.Command{
@@ -104,7 +90,7 @@ Examples:
 			&cli.StringFlag{
 				Name:  "listen",
 				Usage: "listen on `HOST:PORT`",
-				Value: defaultListen,
+				Value: web.DefaultListen,
 			},
 			secondsFlag("refresh", "update the page's charts every `SECONDS` (or a duration like 30s)", web.DefaultRefresh),
 			secondsFlag("stale", "/healthz fails, and /metrics leaves a series out, when its newest sample is older than `SECONDS` (or a duration like 5m)", web.DefaultStale),
@@ -154,32 +140,9 @@ func Serve(ctx context.Context, o ServeOptions, stdout, stderr io.Writer) error 
 	if err := checkDataDir(o.DataDir); err != nil {
 		return err
 	}
-	if o.Listen == "" {
-		o.Listen = defaultListen
-	}
-	if o.Refresh == 0 {
-		o.Refresh = web.DefaultRefresh
-	}
-	if o.Stale == 0 {
-		o.Stale = web.DefaultStale
-	}
-	if o.Refresh < time.Second {
-		return usagef("invalid --refresh %s; use at least 1 second, like 60 or 30s", o.Refresh)
-	}
-	if o.Stale < time.Second {
-		return usagef("invalid --stale %s; use at least 1 second, like 300 or 5m", o.Stale)
-	}
-	if o.LiveClients < 0 || o.LiveClients > maxLiveClients {
-		return usagef("invalid --live-clients %d; use 0 (no live range) to %d", o.LiveClients, maxLiveClients)
-	}
-	if o.LiveWindow == 0 {
-		o.LiveWindow = live.DefaultWindow
-	}
-	if o.LiveWindow < 10*time.Second || o.LiveWindow > time.Hour || o.LiveWindow%time.Second != 0 {
-		return usagef("invalid --live-window %s; use whole seconds from 10s to 1h, like 300 or 5m", o.LiveWindow)
-	}
-	if _, _, err := net.SplitHostPort(o.Listen); err != nil {
-		return usagef("invalid --listen %q: %v; use HOST:PORT like 127.0.0.1:8080 or :8080", o.Listen, err)
+	set := web.Settings{Listen: o.Listen, Refresh: o.Refresh, Stale: o.Stale, LiveClients: o.LiveClients, LiveWindow: o.LiveWindow}
+	if err := set.Check(); err != nil {
+		return usageOf(err)
 	}
 	var auth *web.Auth
 	if o.Auth != "" {
@@ -208,33 +171,24 @@ func Serve(ctx context.Context, o ServeOptions, stdout, stderr io.Writer) error 
 	}
 	defer store.Close()
 
-	ln, err := net.Listen("tcp", o.Listen)
+	ln, err := net.Listen("tcp", set.Listen)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	errLog := log.New(stderr, "srvmon: ", 0)
-	var hub *live.Hub
-	if o.LiveClients > 0 {
-		instance, err := os.Hostname()
-		if err != nil {
-			instance = "localhost"
-		}
-		sample, err := live.HostSampler(instance)
-		if err != nil {
-			return fmt.Errorf("serve: %w", err)
-		}
-		hub, err = live.New(live.Options{Sample: sample, Window: o.LiveWindow, MaxClients: o.LiveClients,
-			Warn: func(err error) { errLog.Printf("live: %v", err) }})
-		if err != nil {
-			return fmt.Errorf("serve: %w", err)
-		}
+	hub, err := web.StartLive(set, func(err error) { errLog.Printf("live: %v", err) })
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("serve: %w", err)
+	}
+	if hub != nil {
 		defer hub.Close()
 	}
 	handler := web.New(store, web.Options{
-		Refresh:   o.Refresh,
-		Stale:     o.Stale,
+		Refresh:   set.Refresh,
+		Stale:     set.Stale,
 		Auth:      auth,
-		LocalOnly: isLoopback(ln.Addr()) && auth == nil,
+		LocalOnly: web.IsLoopback(ln.Addr()) && auth == nil,
 		Version:   version(),
 		ErrorLog:  errLog,
 		AccessLog: accessLog,
@@ -243,49 +197,17 @@ func Serve(ctx context.Context, o ServeOptions, stdout, stderr io.Writer) error 
 	return serveOn(ctx, ln, handler, auth != nil, o.DataDir, stderr, errLog)
 }
 
-// serveOn serves handler on ln until ctx is done. A handler with an
-// EndStreams method (web.Server) has it called when the server shuts
-// down, so that its streams end instead of holding the shutdown.
+// serveOn says on stderr where it serves (and warns when that is beyond
+// this host without authentication), then serves handler on ln until ctx
+// is done (web.Serve).
 func serveOn(ctx context.Context, ln net.Listener, handler http.Handler, authed bool, dir string, stderr io.Writer, errLog *log.Logger) error {
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: serveReadHeaderTimeout,
-		ReadTimeout:       serveReadTimeout,
-		WriteTimeout:      serveWriteTimeout,
-		IdleTimeout:       serveIdleTimeout,
-		MaxHeaderBytes:    serveMaxHeaderBytes,
-		ErrorLog:          errLog,
-	}
-	if es, ok := handler.(interface{ EndStreams() }); ok {
-		srv.RegisterOnShutdown(es.EndStreams)
-	}
 	addr := ln.Addr().String()
-	if !authed && !isLoopback(ln.Addr()) {
+	if !authed && !web.IsLoopback(ln.Addr()) {
 		fmt.Fprintf(stderr, "srvmon: warning: listening on %s, beyond this host, without --auth: anyone who can reach it can read this host's metrics; add --auth USER:BCRYPT-HASH or listen on 127.0.0.1\n", addr)
 	}
 	fmt.Fprintf(stderr, "srvmon: serving %s on http://%s/\n", dir, addr)
-
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	select {
-	case err := <-done:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), serveShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		srv.Close()
-		return fmt.Errorf("serve: shut down: %w", err)
-	}
-	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := web.Serve(ctx, ln, handler, errLog); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
-}
-
-// isLoopback reports whether addr is on a loopback interface only.
-func isLoopback(addr net.Addr) bool {
-	tcp, ok := addr.(*net.TCPAddr)
-	return ok && tcp.IP.IsLoopback()
 }

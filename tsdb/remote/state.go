@@ -64,7 +64,7 @@ func loadPosition(dir, rawURL string) (Position, error) {
 	}
 	if p.URL != "" && urlKey(p.URL) != urlKey(rawURL) {
 		return Position{}, fmt.Errorf("push position %s was written for %s, not for %s (a copied file?): remove it to push everything to %s",
-			path, p.URL, redacted(rawURL), redacted(rawURL))
+			path, p.URL, Redacted(rawURL), Redacted(rawURL))
 	}
 	return p, nil
 }
@@ -79,19 +79,11 @@ func urlKey(rawURL string) string {
 	return u.String()
 }
 
-// redacted returns rawURL with its password masked.
-func redacted(rawURL string) string {
-	if u, err := url.Parse(rawURL); err == nil {
-		return u.Redacted()
-	}
-	return rawURL
-}
-
 // savePosition writes p durably and atomically: a temporary file, fsync,
 // rename over the old one, fsync of the directory.
 func savePosition(dir, rawURL string, p Position) error {
 	name := stateName(rawURL)
-	p.URL = redacted(rawURL)
+	p.URL = Redacted(rawURL)
 	data, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return fmt.Errorf("save push position: %w", err)
