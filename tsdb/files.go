@@ -18,8 +18,18 @@ var ErrNotRegular = errors.New("not a regular file (srvmon never follows links o
 // openNoFollow opens a store file without following a symbolic link at its
 // last component (O_NOFOLLOW) and without blocking on a FIFO, and fails
 // with ErrNotRegular for anything but a regular file.
+//
+// A file opened only for reading is opened with O_NOATIME where the kernel
+// allows it (the store's owner, or CAP_FOWNER): the head log and the days
+// ledger change every time record runs, so with relatime every read by
+// serve or query after a record would otherwise update the file's access
+// time and make the file system write an inode for a reader.
 func openNoFollow(path string, flag int) (*os.File, error) {
-	f, err := os.OpenFile(path, flag|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0o644)
+	flag |= unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC
+	f, err := os.OpenFile(path, flag|noatime(flag), 0o644)
+	if errors.Is(err, unix.EPERM) && noatime(flag) != 0 {
+		f, err = os.OpenFile(path, flag, 0o644) // not the owner: atime it is
+	}
 	if err != nil {
 		if errors.Is(err, unix.ELOOP) {
 			return nil, &fs.PathError{Op: "open", Path: path, Err: ErrNotRegular}
@@ -36,6 +46,14 @@ func openNoFollow(path string, flag int) (*os.File, error) {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: ErrNotRegular}
 	}
 	return f, nil
+}
+
+// noatime is O_NOATIME for a read-only open, 0 otherwise.
+func noatime(flag int) int {
+	if flag&(os.O_WRONLY|os.O_RDWR) == 0 {
+		return unix.O_NOATIME
+	}
+	return 0
 }
 
 // createFile creates a new store file for writing; it fails if anything
