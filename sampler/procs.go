@@ -190,60 +190,163 @@ type procSample struct {
 	pid int
 	pidStat
 	cur      procCounters // the counters to remember
+	carried  bool         // it did not run since its stat was read: pidStat is from the state, but for comm and state
+	labels   *procLabels  // a carried process's labels, when it was stored in the previous sample set
 	cpuKnown bool         // du, ds hold the interval's CPU
 	ioKnown  bool         // dr, dw hold the interval's IO
 	du, ds   uint64       // CPU ticks over the interval
 	dr, dw   uint64       // IO bytes over the interval
 }
 
+// Every process read again after this long, give or take: see readProcs.
+const (
+	rereadAfter  = 30 * time.Minute
+	rereadSpread = 30 * time.Minute
+)
+
 // readProcs reads every process of HOST_PROC. A process that ends while it
 // is read is left out; an unreadable io file leaves hasIO false.
 //
 // Reading a /proc file costs the kernel 12 to 20 µs (measured on this
-// project's VMs), so io is read only for a process that used CPU since
-// prev (the previous sample set's counters, nil when there are none): a
-// process that did not run did no IO, and its io counters are carried
-// over. One that ran for less than a clock tick and did IO keeps that IO
-// in its counters until it next shows CPU time: the IO is then counted in
-// that later interval, and no byte is lost from the sums.
+// project's VMs), and most processes of a host sleep through most sample
+// sets. So when HOST_PROC is this process's own /proc (whose pids the
+// kernel's clocks know), each process's CPU clock (processCPUTime, 0.5 µs)
+// is asked first: a process whose clock is where it was when its stat was
+// read (prev, the previous sample set's counters, nil when there are none)
+// did not run since, and its counters, memory, threads and parent are
+// carried over from prev. Its stat is read again
+//
+//   - when its parent is not the same process as at the previous sample
+//     set: the parent ended, and the kernel gave the process a new parent
+//     without its running;
+//   - every rereadAfter to rereadAfter+rereadSpread (a spread by pid, so
+//     that not all processes are due at once): a sleeping process's
+//     resident memory shrinks when the kernel reclaims its pages, which is
+//     the only change to what srvmon stores that happens without the
+//     process running.
+//
+// io is read only for a process that used CPU since prev: a process that
+// did not run did no IO, and its io counters are carried over. One that
+// ran for less than a clock tick and did IO keeps that IO in its counters
+// until it next shows CPU time: the IO is then counted in that later
+// interval, and no byte is lost from the sums.
 func readProcs(r *run, prev map[int]procCounters) ([]procSample, error) {
-	d, err := os.Open(r.proc)
+	pids, err := r.listPIDs(r.proc)
 	if err != nil {
 		return nil, err
 	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]procSample, 0, len(names))
-	for _, name := range names {
-		pid, err := strconv.Atoi(name)
-		if err != nil || pid <= 0 {
+	clocks := ownProc(r.proc)
+	at := r.at.Unix()
+	out := make([]procSample, 0, len(pids))
+	carried := false
+	for _, pid := range pids {
+		var ns uint64
+		if clocks {
+			ns, _ = processCPUTime(pid)
+		}
+		if old, ok := prev[pid]; ok && ns != 0 && old.cpuNS == ns && !rereadDue(pid, old.readAt, at) {
+			out = append(out, carry(pid, old))
+			carried = true
 			continue
 		}
-		base := r.proc + "/" + name + "/"
-		data, err := r.readFile(base + "stat")
+		p, ok, err := readProc(r, pid, prev[pid], ns)
 		if err != nil {
-			continue // ended since the directory was listed
+			return nil, err
 		}
-		ps, err := parsePIDStat(data)
+		if ok {
+			out = append(out, p)
+		}
+	}
+	if !carried {
+		return out, nil
+	}
+	// Carried processes whose parent ended: read again.
+	byPID := func(a procSample, pid int) int { return cmp.Compare(a.pid, pid) }
+	if !slices.IsSortedFunc(out, func(a, b procSample) int { return cmp.Compare(a.pid, b.pid) }) {
+		slices.SortFunc(out, func(a, b procSample) int { return cmp.Compare(a.pid, b.pid) })
+	}
+	gone := 0
+	for i := range out {
+		p := &out[i]
+		if !p.carried || p.ppid == 0 {
+			continue
+		}
+		j, found := slices.BinarySearchFunc(out, p.ppid, byPID)
+		if old, ok := prev[p.ppid]; found && ok && out[j].start == old.start {
+			continue
+		}
+		q, ok, err := readProc(r, p.pid, prev[p.pid], p.cur.cpuNS)
 		if err != nil {
-			return nil, fmt.Errorf("parse %sstat: %w", base, err)
+			return nil, err
 		}
-		p := procSample{pid: pid, pidStat: ps}
-		p.cur = procCounters{start: ps.start, utime: ps.utime, stime: ps.stime}
-		if old, ok := prev[pid]; ok && old.start == ps.start && old.utime == ps.utime && old.stime == ps.stime && old.hasIO {
-			p.cur.hasIO, p.cur.rbytes, p.cur.wbytes = true, old.rbytes, old.wbytes
-		} else if data, err := r.readFile(base + "io"); err == nil {
-			if p.cur.rbytes, p.cur.wbytes, err = parsePIDIO(data); err != nil {
-				return nil, fmt.Errorf("%sio: %w", base, err)
-			}
-			p.cur.hasIO = true
+		if !ok {
+			p.pid = 0 // ended
+			gone++
+			continue
 		}
-		out = append(out, p)
+		*p = q
+	}
+	if gone > 0 {
+		out = slices.DeleteFunc(out, func(p procSample) bool { return p.pid == 0 })
 	}
 	return out, nil
+}
+
+// ownProc says whether dir is the /proc of this process's pid namespace,
+// whose pids the kernel's CPU clocks (processCPUTime) take: HOST_PROC
+// pointing at another host's or namespace's tree is read in full.
+func ownProc(dir string) bool {
+	if filepath.Clean(dir) != "/proc" {
+		return false
+	}
+	self, err := os.Readlink("/proc/self")
+	return err == nil && self == strconv.Itoa(os.Getpid())
+}
+
+// rereadDue says whether a process whose stat was read at readAt (unix
+// seconds; 0 for never) is due to be read again at at (readProcs).
+func rereadDue(pid int, readAt, at int64) bool {
+	spread := int64(uint64(pid) * 2654435761 % uint64(rereadSpread/time.Second))
+	return readAt <= 0 || at-readAt >= int64(rereadAfter/time.Second)+spread || at < readAt
+}
+
+// carry is the sample of a process that did not run since its counters old
+// were read.
+func carry(pid int, old procCounters) procSample {
+	p := procSample{pid: pid, carried: true, labels: old.labels, cur: old}
+	p.cur.labels = nil // kept only while stored
+	p.pidStat = pidStat{ppid: old.ppid, utime: old.utime, stime: old.stime, threads: old.threads, start: old.start, rss: old.rss}
+	if old.labels != nil {
+		p.comm = old.labels.comm
+	}
+	return p
+}
+
+// readProc reads the stat of the process pid (and its io when it ran since
+// old, its counters at the previous sample set) and notes its CPU clock ns
+// (0 for unknown). ok is false when the process ended.
+func readProc(r *run, pid int, old procCounters, ns uint64) (p procSample, ok bool, err error) {
+	base := r.proc + "/" + strconv.Itoa(pid) + "/"
+	data, err := r.readFile(base + "stat")
+	if err != nil {
+		return p, false, nil // ended since the directory was listed
+	}
+	ps, err := parsePIDStat(data)
+	if err != nil {
+		return p, false, fmt.Errorf("parse %sstat: %w", base, err)
+	}
+	p = procSample{pid: pid, pidStat: ps}
+	p.cur = procCounters{start: ps.start, utime: ps.utime, stime: ps.stime,
+		cpuNS: ns, readAt: r.at.Unix(), rss: ps.rss, threads: ps.threads, ppid: ps.ppid}
+	if old.start == ps.start && old.utime == ps.utime && old.stime == ps.stime && old.hasIO {
+		p.cur.hasIO, p.cur.rbytes, p.cur.wbytes = true, old.rbytes, old.wbytes
+	} else if data, err := r.readFile(base + "io"); err == nil {
+		if p.cur.rbytes, p.cur.wbytes, err = parsePIDIO(data); err != nil {
+			return p, false, fmt.Errorf("%sio: %w", base, err)
+		}
+		p.cur.hasIO = true
+	}
+	return p, true, nil
 }
 
 func (procsCollector) update(_ context.Context, r *run) error {
@@ -327,26 +430,25 @@ func convertProcs(r *run, procs []procSample, prev, now *samplerState, btime uin
 		p := &procs[i]
 		pid := strconv.Itoa(p.pid)
 		start := strconv.FormatUint(btime+p.start/userHZ, 10)
-		comm := labelText(p.comm)
 		base := r.proc + "/" + pid + "/"
-		exe, _ := os.Readlink(base + "exe")
-		user := ""
-		var sys syscall.Stat_t
-		if syscall.Stat(base, &sys) == nil {
-			if users == nil {
-				users = readUsers(r)
-			}
-			if user = users[sys.Uid]; user == "" {
-				user = strconv.FormatUint(uint64(sys.Uid), 10)
+		l := p.labels
+		if l == nil {
+			if l = readLabels(r, p, base, &users); l == nil {
+				continue // ended: it stays in other
 			}
 		}
+		if c, ok := now.procs[p.pid]; ok {
+			c.labels, c.ppid = l, p.ppid
+			now.procs[p.pid] = c
+		}
+		comm, user := l.comm, l.user
 		cmdline := ""
 		if r.opts.ProcCmdline {
 			if data, err := r.readFile(base + "cmdline"); err == nil {
 				cmdline = cmdlineLabel(data)
 			}
 		}
-		r.add("srvmon_process_info", 1, "cmdline", cmdline, "comm", comm, "exe", labelText(exe), "pid", pid,
+		r.add("srvmon_process_info", 1, "cmdline", cmdline, "comm", comm, "exe", l.exe, "pid", pid,
 			"ppid", strconv.Itoa(p.ppid), "start", start, "user", user)
 		if p.cpuKnown {
 			r.add("srvmon_process_cpu_seconds", float64(p.ds)/userHZ, "comm", comm, "mode", "system", "pid", pid, "start", start)
@@ -379,6 +481,37 @@ func convertProcs(r *run, procs []procSample, prev, now *samplerState, btime uin
 	}
 	r.add("srvmon_process_resident_memory_bytes", float64(allRSS-topRSS), o[:]...)
 	r.add("srvmon_process_threads", float64(allThreads-topThreads), o[:]...)
+}
+
+// readLabels reads the labels of the process p, base its directory: its
+// executable, its user (users maps uids to names, read on first use) and,
+// for a process whose stat was not read in this sample set, its comm (and
+// parent: the kernel may have given it a new one). It returns nil when the
+// process ended.
+func readLabels(r *run, p *procSample, base string, users *map[uint32]string) *procLabels {
+	if p.carried {
+		data, err := r.readFile(base + "stat")
+		if err != nil {
+			return nil
+		}
+		ps, err := parsePIDStat(data)
+		if err != nil || ps.start != p.start {
+			return nil
+		}
+		p.comm, p.ppid = ps.comm, ps.ppid
+	}
+	exe, _ := os.Readlink(base + "exe")
+	l := &procLabels{comm: labelText(p.comm), exe: labelText(exe)}
+	var sys syscall.Stat_t
+	if syscall.Stat(base, &sys) == nil {
+		if *users == nil {
+			*users = readUsers(r)
+		}
+		if l.user = (*users)[sys.Uid]; l.user == "" {
+			l.user = strconv.FormatUint(uint64(sys.Uid), 10)
+		}
+	}
+	return l
 }
 
 // stickFor is how long a process that ranked in a top stays among the
@@ -460,21 +593,23 @@ func sub0(a, b uint64) uint64 {
 // IO. Ranking by CPU and by IO needs the process's delta and at least
 // minCPUShare and minIOPerSec over the interval (interval seconds).
 func pickTop(procs []procSample, n int, interval float64) []int {
-	chosen := make(map[int]bool, 3*n)
+	chosen := make([]bool, len(procs))
+	type cand struct {
+		key uint64
+		pid int
+		i   int
+	}
+	cands := make([]cand, 0, len(procs))
 	rank := func(key func(p *procSample) (uint64, bool)) {
-		idx := make([]int, 0, len(procs))
+		cands = cands[:0]
 		for i := range procs {
-			if _, ok := key(&procs[i]); ok {
-				idx = append(idx, i)
+			if k, ok := key(&procs[i]); ok {
+				cands = append(cands, cand{k, procs[i].pid, i})
 			}
 		}
-		slices.SortFunc(idx, func(a, b int) int {
-			ka, _ := key(&procs[a])
-			kb, _ := key(&procs[b])
-			return cmp.Or(cmp.Compare(kb, ka), cmp.Compare(procs[a].pid, procs[b].pid))
-		})
-		for _, i := range idx[:min(n, len(idx))] {
-			chosen[i] = true
+		slices.SortFunc(cands, func(a, b cand) int { return cmp.Or(cmp.Compare(b.key, a.key), cmp.Compare(a.pid, b.pid)) })
+		for _, c := range cands[:min(n, len(cands))] {
+			chosen[c.i] = true
 		}
 	}
 	interval = max(interval, minRankInterval)
@@ -483,9 +618,11 @@ func pickTop(procs []procSample, n int, interval float64) []int {
 	rank(func(p *procSample) (uint64, bool) { return p.du + p.ds, p.cpuKnown && p.du+p.ds >= minTicks })
 	rank(func(p *procSample) (uint64, bool) { return p.rss, p.rss > 0 })
 	rank(func(p *procSample) (uint64, bool) { return p.dr + p.dw, p.ioKnown && p.dr+p.dw >= minIO })
-	out := make([]int, 0, len(chosen))
-	for i := range chosen {
-		out = append(out, i)
+	var out []int
+	for i, c := range chosen {
+		if c {
+			out = append(out, i)
+		}
 	}
 	slices.SortFunc(out, func(a, b int) int { return cmp.Compare(procs[a].pid, procs[b].pid) })
 	return out

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -344,10 +346,14 @@ func TestProcsStateReset(t *testing.T) {
 // and every cut is detected.
 func TestStateFileDamage(t *testing.T) {
 	s := samplerState{bootID: "b", at: 17, cpuUser: 5, cpuSys: 6, lacked: "memory.peak\n",
-		procs: map[int]procCounters{1: {start: 2, utime: 3, stime: 4, rbytes: 5, wbytes: 6, hasIO: true}, 9: {start: 1}}}
+		procs: map[int]procCounters{
+			1: {start: 2, utime: 3, stime: 4, rbytes: 5, wbytes: 6, hasIO: true, ranked: 17, cpuNS: 70_000_000, readAt: 16, rss: 300, threads: 2,
+				labels: &procLabels{comm: `a "b" c`, exe: "/usr/bin/a b", user: "root"}},
+			9:  {start: 1, ppid: 1, labels: &procLabels{}},
+			12: {start: 1, ppid: 9, cpuNS: 1, readAt: 17}}}
 	data := encodeState(&s)
 	back, err := decodeState(data)
-	if err != nil || back.bootID != s.bootID || back.at != s.at || back.lacked != s.lacked || len(back.procs) != 2 || back.procs[1] != s.procs[1] || back.procs[9] != s.procs[9] {
+	if err != nil || !reflect.DeepEqual(back, s) {
 		t.Fatalf("round trip: %+v, %v", back, err)
 	}
 	for i := range len(data) * 8 {
@@ -361,6 +367,22 @@ func TestStateFileDamage(t *testing.T) {
 		if _, err := decodeState(data[:n]); err == nil {
 			t.Fatalf("cut at %d: not detected", n)
 		}
+	}
+}
+
+// TestStateFileVersion2 reads a state file of version 2, which had no CPU
+// clocks: its counters are the previous sample set's, and every process is
+// due to be read (readAt 0).
+func TestStateFileVersion2(t *testing.T) {
+	body := "srvmon sampler state 2\nboot b\nat 17 5 6\np 1 2 3 4 5 6 17\np 9 1 0 0 - - 0\nlacked \"\"\n"
+	data := fmt.Appendf([]byte(body), "crc32c %08x\n", crc32.Checksum([]byte(body), crc32.MakeTable(crc32.Castagnoli)))
+	st, err := decodeState(data)
+	want := map[int]procCounters{1: {start: 2, utime: 3, stime: 4, rbytes: 5, wbytes: 6, hasIO: true, ranked: 17}, 9: {start: 1}}
+	if err != nil || st.at != 17 || st.cpuUser != 5 || !reflect.DeepEqual(st.procs, want) {
+		t.Fatalf("decode version 2: %+v, %v", st, err)
+	}
+	if !rereadDue(1, st.procs[1].readAt, 18) {
+		t.Error("a process of a version 2 state is not due to be read")
 	}
 }
 

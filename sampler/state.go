@@ -2,6 +2,7 @@ package sampler
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -29,7 +30,10 @@ import (
 // stops for it, and the next sample set replaces it.
 const StateFile = "sampler-state"
 
-const stateHeader = "srvmon sampler state 2"
+const (
+	stateHeader  = "srvmon sampler state 3"
+	stateHeader2 = "srvmon sampler state 2" // read, not written
+)
 
 // maxStateAge is the longest interval the procs collector computes deltas
 // over: after a longer gap in recording (the machine was off, cron stopped)
@@ -37,7 +41,10 @@ const stateHeader = "srvmon sampler state 2"
 // gap either.
 const maxStateAge = time.Hour
 
-// procCounters are one process's cumulative counters at a sample set.
+// procCounters are one process's cumulative counters at a sample set, and
+// what the procs collector needs of it when it did not run since (see
+// readProcs): its CPU clock, the rest of /proc/PID/stat it uses, and for a
+// stored process its labels.
 type procCounters struct {
 	start        uint64 // start time, clock ticks after boot: tells a reused pid apart
 	utime, stime uint64 // clock ticks
@@ -45,6 +52,19 @@ type procCounters struct {
 	wbytes       uint64 // write_bytes
 	hasIO        bool   // /proc/PID/io was readable
 	ranked       int64  // unix seconds of the last sample set it ranked in a top; 0 for never
+	cpuNS        uint64 // the process's CPU clock (processCPUTime) when stat was read; 0 for unknown
+	readAt       int64  // unix seconds of the sample set its stat was read at; 0 for never
+	rss          uint64 // pages, as of readAt
+	threads      uint64
+	ppid         int
+	labels       *procLabels // nil unless stored in the sample set
+}
+
+// procLabels are a stored process's labels besides pid and start: they
+// change only when the process runs (exec, setuid, prctl), and are kept for
+// the next sample set, which reads them again only when it did.
+type procLabels struct {
+	comm, exe, user string
 }
 
 // samplerState is what StateFile holds.
@@ -124,14 +144,18 @@ func (k *stateKeeper) release(r *run) {
 
 // encodeState writes the state as StateFile's text:
 //
-//	srvmon sampler state 1
+//	srvmon sampler state 3
 //	boot BOOT_ID
 //	at UNIX_SECONDS CPU_USER_NICE_TICKS CPU_SYSTEM_TICKS
-//	p PID START UTIME STIME READ_BYTES WRITE_BYTES RANKED   (the bytes "-" when unreadable)
+//	p PID START UTIME STIME READ_BYTES WRITE_BYTES RANKED CPU_NS READ_AT RSS_PAGES THREADS PPID ["COMM" "EXE" "USER"]
 //	lacked "QUOTED TEXT"
 //	crc32c HEX
+//
+// The bytes are "-" when unreadable; the labels, quoted, end the line of a
+// stored process. Version 2, without CPU_NS and what follows it, is read
+// as a state whose processes must all be read again.
 func encodeState(s *samplerState) []byte {
-	b := make([]byte, 0, 64+48*len(s.procs)+len(s.lacked))
+	b := make([]byte, 0, 64+96*len(s.procs)+len(s.lacked))
 	b = append(b, stateHeader+"\nboot "...)
 	b = append(b, s.bootID...)
 	b = append(b, "\nat "...)
@@ -158,6 +182,22 @@ func encodeState(s *samplerState) []byte {
 		}
 		b = append(b, ' ')
 		b = strconv.AppendInt(b, p.ranked, 10)
+		b = append(b, ' ')
+		b = strconv.AppendUint(b, p.cpuNS, 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, p.readAt, 10)
+		b = append(b, ' ')
+		b = strconv.AppendUint(b, p.rss, 10)
+		b = append(b, ' ')
+		b = strconv.AppendUint(b, p.threads, 10)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(p.ppid), 10)
+		if l := p.labels; l != nil {
+			for _, v := range [...]string{l.comm, l.exe, l.user} {
+				b = append(b, ' ')
+				b = strconv.AppendQuote(b, v)
+			}
+		}
 		b = append(b, '\n')
 	}
 	b = append(b, "lacked "...)
@@ -178,60 +218,127 @@ func decodeState(data []byte) (samplerState, error) {
 	if last != fmt.Sprintf("crc32c %08x", crc32.Checksum(body, crc32.MakeTable(crc32.Castagnoli))) {
 		return s, errors.New("checksum mismatch")
 	}
-	lines := strings.Split(strings.TrimSuffix(string(body), "\n"), "\n")
-	if len(lines) < 4 || lines[0] != stateHeader {
+	text := string(body)
+	header, text := nextLine(text)
+	version := 0
+	switch header {
+	case stateHeader2:
+		version = 2
+	case stateHeader:
+		version = 3
+	default:
 		return s, errors.New("unknown header")
 	}
-	var ok1, ok2 bool
-	if s.bootID, ok1 = strings.CutPrefix(lines[1], "boot "); !ok1 {
-		return s, fmt.Errorf("bad line %q", lines[1])
+	line, text := nextLine(text)
+	if s.bootID, ok = strings.CutPrefix(line, "boot "); !ok || text == "" {
+		return s, fmt.Errorf("bad line %q", line)
 	}
-	at, ok2 := strings.CutPrefix(lines[2], "at ")
-	f := strings.Fields(at)
-	if !ok2 || len(f) != 3 {
-		return s, fmt.Errorf("bad line %q", lines[2])
+	line, text = nextLine(text)
+	var f [3]string
+	rest, ok := strings.CutPrefix(line, "at ")
+	for j := range f {
+		f[j], rest = nextField(rest)
 	}
-	var err error
+	if !ok || f[2] == "" || strings.TrimSpace(rest) != "" {
+		return s, fmt.Errorf("bad line %q", line)
+	}
 	var errs [3]error
 	s.at, errs[0] = strconv.ParseInt(f[0], 10, 64)
 	s.cpuUser, errs[1] = strconv.ParseUint(f[1], 10, 64)
 	s.cpuSys, errs[2] = strconv.ParseUint(f[2], 10, 64)
-	if err = errors.Join(errs[:]...); err != nil {
-		return s, fmt.Errorf("bad line %q", lines[2])
+	if errors.Join(errs[:]...) != nil {
+		return s, fmt.Errorf("bad line %q", line)
 	}
-	s.procs = make(map[int]procCounters, len(lines)-4)
-	for _, line := range lines[3 : len(lines)-1] {
-		f := strings.Fields(line)
-		if len(f) != 8 || f[0] != "p" {
-			return s, fmt.Errorf("bad line %q", line)
+	s.procs = make(map[int]procCounters, strings.Count(text, "\n"))
+	for {
+		if text == "" {
+			return s, errors.New("no lacked line")
 		}
-		pid, err := strconv.Atoi(f[1])
-		var p procCounters
-		var errs [5]error
-		p.start, errs[0] = strconv.ParseUint(f[2], 10, 64)
-		p.utime, errs[1] = strconv.ParseUint(f[3], 10, 64)
-		p.stime, errs[2] = strconv.ParseUint(f[4], 10, 64)
-		if f[5] != "-" || f[6] != "-" {
-			p.hasIO = true
-			p.rbytes, errs[3] = strconv.ParseUint(f[5], 10, 64)
-			p.wbytes, errs[4] = strconv.ParseUint(f[6], 10, 64)
+		line, text = nextLine(text)
+		if !strings.HasPrefix(line, "p ") {
+			break
 		}
-		ranked, err2 := strconv.ParseInt(f[7], 10, 64)
-		p.ranked = ranked
-		if err != nil || err2 != nil || errors.Join(errs[:]...) != nil || pid <= 0 {
-			return s, fmt.Errorf("bad line %q", line)
+		pid, p, err := decodeProc(line, version)
+		if err != nil {
+			return s, fmt.Errorf("bad line %q: %w", line, err)
 		}
 		if _, dup := s.procs[pid]; dup {
 			return s, fmt.Errorf("pid %d twice", pid)
 		}
 		s.procs[pid] = p
 	}
-	q, ok := strings.CutPrefix(lines[len(lines)-1], "lacked ")
-	if !ok {
-		return s, fmt.Errorf("bad line %q", lines[len(lines)-1])
+	q, ok := strings.CutPrefix(line, "lacked ")
+	if !ok || text != "" {
+		return s, fmt.Errorf("bad line %q", line)
 	}
+	var err error
 	if s.lacked, err = strconv.Unquote(q); err != nil {
-		return s, fmt.Errorf("bad line %q", lines[len(lines)-1])
+		return s, fmt.Errorf("bad line %q", line)
 	}
 	return s, nil
+}
+
+// decodeProc parses a "p" line of StateFile (encodeState) of the version.
+func decodeProc(line string, version int) (int, procCounters, error) {
+	var p procCounters
+	var f [13]string
+	n := 8 // version 2
+	if version == 3 {
+		n = len(f)
+	}
+	rest := line
+	for i := range n {
+		if f[i], rest = nextField(rest); f[i] == "" {
+			return 0, p, fmt.Errorf("%d fields, want %d", i, n)
+		}
+	}
+	pid, err := strconv.Atoi(f[1])
+	if err != nil || pid <= 0 {
+		return 0, p, fmt.Errorf("pid %q", f[1])
+	}
+	num := func(i int, dst *uint64) {
+		if v, e := strconv.ParseUint(f[i], 10, 64); e != nil {
+			err = cmp.Or(err, e)
+		} else {
+			*dst = v
+		}
+	}
+	num(2, &p.start)
+	num(3, &p.utime)
+	num(4, &p.stime)
+	if f[5] != "-" || f[6] != "-" {
+		p.hasIO = true
+		num(5, &p.rbytes)
+		num(6, &p.wbytes)
+	}
+	var u uint64
+	num(7, &u)
+	p.ranked = int64(u)
+	if version == 3 {
+		num(8, &p.cpuNS)
+		num(9, &u)
+		p.readAt = int64(u)
+		num(10, &p.rss)
+		num(11, &p.threads)
+		num(12, &u)
+		p.ppid = int(u)
+		if rest = strings.TrimLeft(rest, " "); rest != "" {
+			var l procLabels
+			for _, dst := range [...]*string{&l.comm, &l.exe, &l.user} {
+				q, e := strconv.QuotedPrefix(rest)
+				if e != nil {
+					return 0, p, errors.New("bad labels")
+				}
+				*dst, _ = strconv.Unquote(q)
+				rest = strings.TrimPrefix(rest[len(q):], " ")
+			}
+			p.labels = &l
+		}
+		if rest != "" {
+			return 0, p, errors.New("text after the labels")
+		}
+	} else if rest != "" {
+		return 0, p, errors.New("text after the fields")
+	}
+	return pid, p, err
 }

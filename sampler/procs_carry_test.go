@@ -1,0 +1,220 @@
+package sampler
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startChild starts name with args and returns it; the test ends it.
+func startChild(t *testing.T, name string, args ...string) *exec.Cmd {
+	t.Helper()
+	c := exec.Command(name, args...)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Process.Kill(); c.Wait() })
+	return c
+}
+
+// readAll is one procs read of this host at at, after the counters prev.
+func readAll(t *testing.T, at time.Time, prev map[int]procCounters) (map[int]procSample, map[int]procCounters) {
+	t.Helper()
+	r := newRun(context.Background(), testInstance)
+	r.at = at
+	procs, err := readProcs(r, prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPID := make(map[int]procSample, len(procs))
+	now := make(map[int]procCounters, len(procs))
+	for _, p := range procs {
+		if _, dup := byPID[p.pid]; dup {
+			t.Fatalf("pid %d twice", p.pid)
+		}
+		byPID[p.pid], now[p.pid] = p, p.cur
+	}
+	return byPID, now
+}
+
+// statNow parses /proc/PID/stat now.
+func statNow(t *testing.T, pid int) pidStat {
+	t.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := parsePIDStat(string(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+// TestProcsCarryIdle reads this host's processes three times, as three
+// sample sets: a process that slept through an interval is carried over
+// (its stat not read) with exactly the counters /proc/PID/stat has; one
+// that ran is read; one whose parent ended since is read again and has
+// its new parent; and every process is read again once rereadAfter (plus
+// its spread) passed.
+func TestProcsCarryIdle(t *testing.T) {
+	if !ownProc("/proc") {
+		t.Skip("/proc is not this pid namespace's")
+	}
+	sleeper := startChild(t, "sleep", "600")
+	busy := startChild(t, "sh", "-c", "while :; do :; done")
+	// An orphan to be: sh starts sleep, prints its pid and waits for its
+	// input to end.
+	parent := exec.Command("sh", "-c", "sleep 600 & echo $!; read x || :")
+	stdin, err := parent.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := parent.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := parent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphan, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		parent.Wait()
+		if p, err := os.FindProcess(orphan); err == nil {
+			p.Kill()
+		}
+	})
+	time.Sleep(50 * time.Millisecond) // sleep has exec'd
+
+	at := time.Now().Truncate(time.Second)
+	first, state := readAll(t, at, nil)
+	for pid, p := range first {
+		if p.carried {
+			t.Fatalf("pid %d carried without a previous sample set", pid)
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	second, state := readAll(t, at.Add(time.Minute), state)
+	carried := 0
+	for _, p := range second {
+		if p.carried {
+			carried++
+		}
+	}
+	t.Logf("%d of %d processes carried over", carried, len(second))
+	for _, pid := range []int{sleeper.Process.Pid, orphan} {
+		p, ok := second[pid]
+		if !ok || !p.carried {
+			t.Fatalf("sleeping pid %d: %+v, want it carried over", pid, p)
+		}
+		ps := statNow(t, pid)
+		if p.start != ps.start || p.utime != ps.utime || p.stime != ps.stime || p.rss != ps.rss || p.threads != ps.threads || p.ppid != ps.ppid {
+			t.Errorf("pid %d carried as %+v, /proc/%d/stat has %+v", pid, p.pidStat, pid, ps)
+		}
+	}
+	if p := second[busy.Process.Pid]; p.carried {
+		t.Errorf("busy pid %d carried over", busy.Process.Pid)
+	}
+	if carried < len(second)/4 {
+		t.Errorf("%d of %d processes carried over: the clocks do not spare reads", carried, len(second))
+	}
+
+	// The orphan's parent ends: the kernel gives it a new parent.
+	stdin.Close()
+	if err := parent.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	third, state := readAll(t, at.Add(2*time.Minute), state)
+	p := third[orphan]
+	if want := statNow(t, orphan).ppid; p.carried || p.ppid != want || p.ppid == parent.Process.Pid {
+		t.Errorf("orphan after its parent ended: carried %v, ppid %d, want read again with ppid %d", p.carried, p.ppid, want)
+	}
+	if !third[sleeper.Process.Pid].carried {
+		t.Errorf("sleeping pid %d read again without cause", sleeper.Process.Pid)
+	}
+
+	// Past rereadAfter and the spread, every process is read.
+	fourth, _ := readAll(t, at.Add(2*time.Minute+rereadAfter+rereadSpread), state)
+	for pid, p := range fourth {
+		if p.carried {
+			t.Fatalf("pid %d carried over %s after its stat was read", pid, rereadAfter+rereadSpread)
+		}
+	}
+}
+
+// TestProcsCarriedLabels: a stored process that slept through the
+// interval keeps the labels read when it was last stored, which the state
+// file holds for stored processes only. The test marks the sleeper's comm
+// in the state file between the runs to see where the second run took it
+// from.
+func TestProcsCarriedLabels(t *testing.T) {
+	if !ownProc("/proc") {
+		t.Skip("/proc is not this pid namespace's")
+	}
+	sleeper := startChild(t, "sleep", "600")
+	time.Sleep(50 * time.Millisecond)
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", sleeper.Process.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, StateFile)
+	at := time.Now().Truncate(time.Second)
+	pid := strconv.Itoa(sleeper.Process.Pid)
+	for i, want := range []string{"sleep", "marked"} { // two cron runs
+		s, err := New([]string{"procs"}, Options{Instance: testInstance, StateDir: dir, ProcTop: 100_000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var prev time.Time
+		if i > 0 {
+			prev = at.Add(-time.Minute)
+		}
+		samples, errs := s.SampleAfter(t.Context(), at, prev)
+		noErrors(t, errs)
+		found := false
+		for _, smp := range samples {
+			if smp.Series.Metric == "srvmon_process_info" && smp.Series.Get("pid") == pid {
+				found = true
+				if c, e, u := smp.Series.Get("comm"), smp.Series.Get("exe"), smp.Series.Get("user"); c != want || e != exe || u == "" {
+					t.Errorf("set %d: sleeper's labels comm %q exe %q user %q, want %s, %s and a user", i, c, e, u, want, exe)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("set %d: sleeper not stored", i)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := decodeState(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := st.procs[sleeper.Process.Pid].labels
+		if l == nil || l.comm != want || l.exe != exe {
+			t.Fatalf("set %d: state keeps the sleeper's labels as %+v", i, l)
+		}
+		l.comm = "marked"
+		if err := os.WriteFile(path, encodeState(&st), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		at = at.Add(time.Minute)
+	}
+}
