@@ -185,8 +185,14 @@ func (st setTimes) intervals(a, b int64, endsIn bool) map[string]map[int64]int64
 	return out
 }
 
+// pointReader is what Top reads from: a store, or a Window of sample sets
+// held in memory (serve's live range).
+type pointReader interface {
+	Read(ctx context.Context, from, to time.Time, match func(tsdb.Series) bool, fn func(tsdb.Series, []tsdb.Point) error) error
+}
+
 // readSetTimes reads the sample set times of [a, b).
-func readSetTimes(ctx context.Context, s *tsdb.Store, a, b int64) (setTimes, error) {
+func readSetTimes(ctx context.Context, s pointReader, a, b int64) (setTimes, error) {
 	st := setTimes{}
 	err := s.Read(ctx, time.Unix(a, 0), time.Unix(b, 0), func(ser tsdb.Series) bool { return ser.Metric == metric.BootInfo },
 		func(ser tsdb.Series, pts []tsdb.Point) error {
@@ -202,7 +208,7 @@ func readSetTimes(ctx context.Context, s *tsdb.Store, a, b int64) (setTimes, err
 // findInterval returns the interval between two sample sets that holds
 // at: from the last set before at to the first at or after it, searched
 // in [a, b).
-func findInterval(ctx context.Context, s *tsdb.Store, at time.Time, a, b int64) (from, to int64, ok bool, err error) {
+func findInterval(ctx context.Context, s pointReader, at time.Time, a, b int64) (from, to int64, ok bool, err error) {
 	t := at.Unix()
 	st, err := readSetTimes(ctx, s, max(a, t-lookback), min(b, t+lookback+1))
 	if err != nil {
@@ -239,7 +245,7 @@ func checkTop(from, to time.Time, by string, n int) error {
 
 // resolveAt turns the options' range, or the interval holding At, into
 // [start, end) in Unix seconds. A missing interval is a *NoDataError.
-func resolveAt(ctx context.Context, s *tsdb.Store, what string, from, to, at time.Time) (start, end int64, err error) {
+func resolveAt(ctx context.Context, s pointReader, what string, from, to, at time.Time) (start, end int64, err error) {
 	start, end = ceilUnix(from), ceilUnix(to)
 	if at.IsZero() {
 		return start, end, nil
@@ -266,6 +272,17 @@ type procKey struct{ inst, pid, start string }
 // range. Errors are a *param.Error for bad options and a *NoDataError when
 // the range holds no process series.
 func Top(ctx context.Context, s *tsdb.Store, o TopOptions) (*TopResult, error) {
+	return top(ctx, s, o)
+}
+
+// Top computes the top processes from the window's sample sets, exactly as
+// the package-level Top computes them from a store holding the same sets
+// (serve's live range).
+func (w *Window) Top(o TopOptions) (*TopResult, error) {
+	return top(context.Background(), windowReader{w}, o)
+}
+
+func top(ctx context.Context, s pointReader, o TopOptions) (*TopResult, error) {
 	if err := checkTop(o.From, o.To, o.By, o.N); err != nil {
 		return nil, err
 	}

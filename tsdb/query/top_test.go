@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -45,6 +46,15 @@ func otherProc(cpu float64) []tsdb.Sample {
 // same pid), the remainder in every set.
 func topStore(t *testing.T) *tsdb.Store {
 	s := newStore(t)
+	for _, set := range topSets() {
+		appendSet(t, s, set.T, set.Samples...)
+	}
+	return s
+}
+
+// topSets are the sample sets of topStore.
+func topSets() []SampleSet {
+	var out []SampleSet
 	sets := [][]tsdb.Sample{
 		// the first set's deltas have no interval in the range: not counted
 		append(proc("100", "1000", "make", "build", 999, 999, 1<<30, 999), otherProc(999)...),
@@ -60,9 +70,37 @@ func topStore(t *testing.T) *tsdb.Store {
 		for _, m := range []string{"nice", "system", "iowait", "irq", "softirq", "steal"} {
 			set = append(set, smp("srvmon_cpu_seconds_total", 100, "mode", m))
 		}
-		appendSet(t, s, at(int64(60*i)), set...)
+		out = append(out, SampleSet{T: at(int64(60 * i)), Samples: set})
 	}
-	return s
+	return out
+}
+
+// TestWindowTopEqualsTop checks that the top processes of sample sets held
+// in memory (serve's live range) are those of the same sets in a store:
+// every number, by each resource, over the range and over one interval.
+func TestWindowTopEqualsTop(t *testing.T) {
+	s := topStore(t)
+	w := NewWindow(topSets())
+	for _, o := range []TopOptions{{From: at(0), To: at(240)}, {From: at(0), To: at(240), By: "mem", N: 2},
+		{From: at(0), To: at(240), By: "io"}, {From: at(60), To: at(181)}, {From: at(0), To: at(240), At: at(150)}} {
+		want, err := Top(context.Background(), s, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := w.Top(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want); g != w {
+			t.Errorf("%+v:\nwindow: %s\nstore:  %s", o, g, w)
+		}
+		if len(got.Processes) == 0 {
+			t.Errorf("%+v: no processes", o)
+		}
+	}
+	if _, err := w.Top(TopOptions{From: at(3600), To: at(3660)}); !errors.Is(err, ErrNoData) {
+		t.Errorf("a range without sets: got %v, want ErrNoData", err)
+	}
 }
 
 func TestTopExactNumbers(t *testing.T) {

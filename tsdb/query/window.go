@@ -104,6 +104,13 @@ func (w *Window) read(from, to time.Time, match func(tsdb.Series) bool, fn func(
 	return nil
 }
 
+// windowReader is a Window as a pointReader.
+type windowReader struct{ w *Window }
+
+func (r windowReader) Read(_ context.Context, from, to time.Time, match func(tsdb.Series) bool, fn func(tsdb.Series, []tsdb.Point) error) error {
+	return r.w.read(from, to, match, fn)
+}
+
 // readPoints reads raw points from the store or the window.
 func (e *engine) readPoints(ctx context.Context, from, to time.Time, match func(tsdb.Series) bool, fn func(tsdb.Series, []tsdb.Point) error) error {
 	if e.mem != nil {
