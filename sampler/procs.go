@@ -413,7 +413,11 @@ func convertProcs(r *run, procs []procSample, prev, now *samplerState, btime uin
 			}
 		}
 	}
-	top := stored(procs, pickTop(procs, r.opts.ProcTop, interval), r.opts.ProcTop, prev, now)
+	rankOver := float64(minRankInterval)
+	if r.opts.ProcRankOver > 0 {
+		rankOver = r.opts.ProcRankOver.Seconds()
+	}
+	top := stored(procs, pickTop(procs, r.opts.ProcTop, max(interval, rankOver)), r.opts.ProcTop, prev, now)
 	pageSize := uint64(os.Getpagesize())
 	var users map[uint32]string
 	var topUser, topSys, topRead, topWrite, allRead, allWrite, topRSS, allRSS, topThreads, allThreads uint64
@@ -591,7 +595,8 @@ func sub0(a, b uint64) uint64 {
 // pickTop returns the indexes of the processes to store, in pid order: the
 // union of the top n by CPU over the interval, by resident memory and by
 // IO. Ranking by CPU and by IO needs the process's delta and at least
-// minCPUShare and minIOPerSec over the interval (interval seconds).
+// minCPUShare and minIOPerSec over interval seconds (the caller passes the
+// interval, or minRankInterval or Options.ProcRankOver when longer).
 func pickTop(procs []procSample, n int, interval float64) []int {
 	chosen := make([]bool, len(procs))
 	type cand struct {
@@ -612,7 +617,6 @@ func pickTop(procs []procSample, n int, interval float64) []int {
 			chosen[c.i] = true
 		}
 	}
-	interval = max(interval, minRankInterval)
 	minTicks := max(1, uint64(minCPUShare*interval*userHZ))
 	minIO := max(1, uint64(minIOPerSec*interval))
 	rank(func(p *procSample) (uint64, bool) { return p.du + p.ds, p.cpuKnown && p.du+p.ds >= minTicks })

@@ -609,3 +609,39 @@ func TestProcsSticky(t *testing.T) {
 		t.Error("an ended process stored")
 	}
 }
+
+// TestProcsRankOver checks Options.ProcRankOver: over sets 5 s apart, a
+// process at 2 % of one CPU does not rank by CPU with record's floor (0.5 %
+// of a minute is 0.3 s) and ranks with the floor at 5 s (serve's live range).
+func TestProcsRankOver(t *testing.T) {
+	for _, tc := range []struct {
+		over time.Duration
+		want bool
+	}{{0, false}, {5 * time.Second, true}} {
+		h := newFakeHost(t)
+		s, err := New([]string{"procs"}, Options{Instance: testInstance, ProcTop: 1, ProcRankOver: tc.over})
+		if err != nil {
+			t.Fatal(err)
+		}
+		big := fakeProc{pid: 10, comm: "big", start: 100, rssPages: 100_000}
+		small := fakeProc{pid: 20, comm: "small", start: 100, rssPages: 10}
+		h.setProc(big)
+		h.setProc(small)
+		at := time.Unix(1_700_200_000, 0)
+		_, errs := h.sample(s, at, time.Time{})
+		noErrors(t, errs)
+		small.utime += 10 // 0.1 s in 5 s: 2 % of one CPU
+		h.setProc(small)
+		h.user += 10
+		h.writeStat()
+		got, errs := h.sample(s, at.Add(5*time.Second), time.Time{})
+		noErrors(t, errs)
+		_, ok := got[procKey("srvmon_process_cpu_seconds", 20, h.btime+1, "small", "mode", "user")]
+		if ok != tc.want {
+			t.Errorf("ProcRankOver %s: small stored %v, want %v", tc.over, ok, tc.want)
+		}
+	}
+	if _, err := New([]string{"procs"}, Options{Instance: testInstance, ProcRankOver: -time.Second}); err == nil {
+		t.Error("a negative ProcRankOver accepted")
+	}
+}

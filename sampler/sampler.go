@@ -35,6 +35,13 @@ type Options struct {
 	// truncated to MaxCmdline bytes) in srvmon_process_info. Command lines
 	// often hold passwords: it is off unless asked for.
 	ProcCmdline bool
+	// ProcRankOver is the shortest interval the procs collector's ranking
+	// thresholds (0.5 % of one CPU, 4 KiB/s of IO) are taken over. 0 means
+	// a minute, record's: with the store, a shorter one ranks every process
+	// that ran and churns series. serve's live range, which stores
+	// nothing, passes its own interval, so that its top by CPU names a
+	// process at a few percent.
+	ProcRankOver time.Duration
 }
 
 // DefaultProcTop is Options.ProcTop's default.
@@ -126,6 +133,9 @@ func New(names []string, opts Options) (*Sampler, error) {
 	}
 	if opts.ProcTop < 0 {
 		return nil, fmt.Errorf("new sampler: proc top %d is negative", opts.ProcTop)
+	}
+	if opts.ProcRankOver < 0 {
+		return nil, fmt.Errorf("new sampler: proc rank interval %s is negative", opts.ProcRankOver)
 	}
 	if opts.ProcTop == 0 {
 		opts.ProcTop = DefaultProcTop
