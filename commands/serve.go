@@ -67,7 +67,10 @@ record keeps appending from cron, and never writes to the store:
                           is older than --stale (recording has stopped)
   /api/v1/live            the live range: Server-Sent Events, one a second
                           with the cpu, load, mem, disk and net views of
-                          that second; serve samples the host itself (as
+                          that second, and every 5 s the top processes by
+                          CPU and by memory over those 5 s (as query top
+                          computes them; users and command lines left
+                          out); serve samples the host itself (as
                           record, into memory only) while someone watches,
                           at most --live-clients at once, and not at all
                           when nobody does; the page's "live" link shows it

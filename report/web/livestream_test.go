@@ -39,13 +39,19 @@ func newLiveServer(t *testing.T, o web.Options, lo live.Options) (*httptest.Serv
 	if err != nil {
 		t.Fatal(err)
 	}
+	return liveServer(t, o, hub), hub
+}
+
+// liveServer serves an empty store with hub as the live range.
+func liveServer(t *testing.T, o web.Options, hub *live.Hub) *httptest.Server {
+	t.Helper()
 	o.Live = hub
 	ts := httptest.NewUnstartedServer(newServer(emptyStore(t), o))
 	ts.Config.RegisterOnShutdown(hub.Close)
 	ts.Start()
 	t.Cleanup(ts.Close)
 	t.Cleanup(hub.Close)
-	return ts, hub
+	return ts
 }
 
 // sse is one event or comment of a stream.

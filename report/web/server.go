@@ -98,7 +98,11 @@ func StartLive(s Settings, warn func(error)) (*live.Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	return live.New(live.Options{Sample: sample, Window: s.LiveWindow, MaxClients: s.LiveClients, Warn: warn})
+	procs, err := live.ProcSampler(instance, live.DefaultTopInterval)
+	if err != nil {
+		return nil, err
+	}
+	return live.New(live.Options{Sample: sample, Procs: procs, Window: s.LiveWindow, MaxClients: s.LiveClients, Warn: warn})
 }
 
 // IsLoopback reports whether addr is on a loopback interface only.

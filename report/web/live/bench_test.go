@@ -64,3 +64,47 @@ func cpuTime(b *testing.B) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkTop is the work of one top of the live range on this host: a
+// sample set of the processes (ProcSampler) and the host, and the top by
+// CPU and by memory computed and rendered (JSON and HTML) from it and the
+// set before. It runs every DefaultTopInterval; the figure to add to
+// BenchmarkSecond's is %core-at-top-interval.
+func BenchmarkTop(b *testing.B) {
+	sample, err := HostSampler("bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	procs, err := ProcSampler("bench", DefaultTopInterval)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := New(Options{Sample: sample, Procs: procs})
+	if err != nil {
+		b.Fatal(err)
+	}
+	at := time.Now().Truncate(time.Second)
+	set := func() query.SampleSet {
+		smp, _ := sample(context.Background(), at)
+		ps, errs := procs(context.Background(), at)
+		if len(errs) > 0 {
+			b.Fatal(errs)
+		}
+		at = at.Add(DefaultTopInterval)
+		return query.SampleSet{T: at.Add(-DefaultTopInterval), Samples: append(smp, ps...)}
+	}
+	sets := []query.SampleSet{set(), set()}
+	b.ReportAllocs()
+	cpu0 := cpuTime(b)
+	b.ResetTimer()
+	for b.Loop() {
+		sets[0], sets[1] = sets[1], set()
+		js, _ := h.top(sets)
+		if len(js["cpu"]) == 0 {
+			b.Fatal("no top by cpu")
+		}
+	}
+	perOp := (cpuTime(b) - cpu0) / time.Duration(b.N)
+	b.ReportMetric(float64(perOp.Microseconds())/1000, "cpu-ms/op")
+	b.ReportMetric(perOp.Seconds()*100/DefaultTopInterval.Seconds(), "%core-at-top-interval")
+}

@@ -3,7 +3,11 @@
 // record uses, computes the views of the page from the last few sets with
 // the engine of query (query.Window, the formulas srvmon query uses on
 // the store), keeps the events of a window (5 minutes by default) in
-// memory and hands each new one to every client. It never writes the
+// memory and hands each new one to every client. With a process sampler
+// it also takes the host's processes every few seconds
+// (Options.TopInterval), and each such event carries the top processes by
+// CPU and by memory over that interval, computed by query's Top as srvmon
+// query top computes them from the store. It never writes the
 // store, and it stops sampling a few seconds after the last client has
 // left: an idle serve runs no collector.
 //
@@ -14,6 +18,7 @@
 package live
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,7 +40,17 @@ const (
 	DefaultClients = 16
 	DefaultLinger  = 3 * time.Second
 	DefaultBuffer  = 10
+	// DefaultTopInterval is how often the processes are sampled: reading
+	// every process's /proc files costs 10-15 ms on a VM with a hundred
+	// processes, more than the rest of a second's work (BenchmarkSecond),
+	// so once a second would take serve over 1 % of a core; top(1)
+	// refreshes every 3 s.
+	DefaultTopInterval = 5 * time.Second
 )
+
+// TopBy are the resources the live top processes are ranked by (the
+// tables of an event's Top, in this order).
+var TopBy = []string{"cpu", "mem"}
 
 // DefaultViews are the views of the live range: those of the page's
 // overview that change second by second.
@@ -74,6 +89,16 @@ type Options struct {
 	// Interval between sample sets. Defaults to one second (tests use
 	// less).
 	Interval time.Duration
+	// Procs, when not nil, samples the host's processes (ProcSampler)
+	// every TopInterval, at multiples of it, for the top processes
+	// the events at those seconds carry.
+	Procs SampleFunc
+	// TopInterval defaults to DefaultTopInterval; whole seconds.
+	TopInterval time.Duration
+	// TopN is how many processes each top lists; 0: query.DefaultTopN.
+	TopN int
+	// Location is the zone of the top tables' times; nil: time.Local.
+	Location *time.Location
 	// Warn receives collector errors (once per collector and run of the
 	// sampler) and errors of the computation. nil drops them.
 	Warn func(error)
@@ -102,6 +127,15 @@ type Event struct {
 	// "12.5%", "3.4 MB/s"), the page's legends, so that they read as
 	// every other page and report.
 	Text map[string]map[string]map[string]string `json:"text"`
+	// Top is, every Options.TopInterval with Options.Procs, the top
+	// processes over the interval that ends at T, per resource of TopBy:
+	// what srvmon query top --format json prints for the same sample sets
+	// (the report's JSON, computed by query.Top), without the processes'
+	// user, executable and command line (a stream is shared by every
+	// client; /api/v1/top gives them to trusted requests). TopHTML is the
+	// same as the table element the page shows (report's html format).
+	Top     map[string]json.RawMessage `json:"top,omitempty"`
+	TopHTML map[string]string          `json:"top_html,omitempty"`
 	// Errors are the collectors that failed in this set.
 	Errors []string `json:"errors,omitempty"`
 	// Sampled is when the sample set was taken (T, to the nanosecond); not
@@ -109,7 +143,8 @@ type Event struct {
 	Sampled time.Time `json:"-"`
 	// JSON is the event in JSON, encoded once for every client. The events
 	// the hub keeps for clients that connect later have only T and JSON
-	// (the maps take several times the memory).
+	// (the maps take several times the memory), and only the newest top
+	// (the page shows no older one).
 	JSON []byte `json:"-"`
 }
 
@@ -139,7 +174,11 @@ type Hub struct {
 
 	mu      sync.Mutex
 	clients map[*Client]struct{}
-	events  []Event // the window, oldest first
+	events  []Event // the window, oldest first, without Top
+	// topT is the time of the newest event with a top, topJSON that event
+	// with it.
+	topT    int64
+	topJSON []byte
 	running bool
 	stop    chan struct{} // closed to stop the sampler now (Close)
 	idle    *time.Timer   // stops the sampler Linger after the last client left
@@ -175,6 +214,15 @@ func New(o Options) (*Hub, error) {
 	}
 	if o.Interval <= 0 {
 		o.Interval = time.Second
+	}
+	if o.TopInterval <= 0 {
+		o.TopInterval = DefaultTopInterval
+	}
+	if o.TopInterval%time.Second != 0 {
+		return nil, fmt.Errorf("live: top interval %s is not whole seconds", o.TopInterval)
+	}
+	if o.Location == nil {
+		o.Location = time.Local
 	}
 	if o.Warn == nil {
 		o.Warn = func(error) {}
@@ -266,11 +314,15 @@ func (h *Hub) Subscribe(since int64) (*Client, []Event, error) {
 		h.stop = make(chan struct{})
 		h.done = make(chan struct{})
 		h.events = nil // what is left from an earlier run is older than the window, or nearly
+		h.topT, h.topJSON = 0, nil
 		go h.sample(h.stop, h.done)
 	}
 	var backlog []Event
 	for _, e := range h.events {
 		if e.T > since {
+			if e.T == h.topT {
+				e.JSON = h.topJSON
+			}
 			backlog = append(backlog, e)
 		}
 	}
@@ -328,6 +380,8 @@ func (h *Hub) sample(stop chan struct{}, done chan<- struct{}) {
 		}
 	}()
 	var sets []query.SampleSet
+	var procSets []query.SampleSet // the last two sets with the processes
+	topEvery := int64(h.o.TopInterval / time.Second)
 	warned := map[string]bool{}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -345,6 +399,19 @@ func (h *Hub) sample(stop chan struct{}, done chan<- struct{}) {
 			continue // an interval under a second: one set a second
 		}
 		samples, errs := h.o.Sample(ctx, at)
+		newTop := false
+		if h.o.Procs != nil && at.Unix()%topEvery == 0 {
+			ps, perrs := h.o.Procs(ctx, at)
+			errs = append(errs, perrs...)
+			set := query.SampleSet{T: at, Samples: make([]tsdb.Sample, 0, len(samples)+len(ps))}
+			set.Samples = append(append(set.Samples, samples...), ps...)
+			if len(procSets) == 2 {
+				procSets[0] = procSets[1]
+				procSets = procSets[:1]
+			}
+			procSets = append(procSets, set)
+			newTop = len(procSets) == 2
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -367,6 +434,9 @@ func (h *Hub) sample(stop chan struct{}, done chan<- struct{}) {
 		}
 		ev.Interval = at.Unix() - sets[len(sets)-2].T.Unix()
 		ev.Views, ev.Text = h.compute(sets)
+		if newTop {
+			ev.Top, ev.TopHTML = h.top(procSets)
+		}
 		h.publish(stop, &ev)
 	}
 }
@@ -405,6 +475,41 @@ func (h *Hub) compute(sets []query.SampleSet) (map[string]map[string]map[string]
 		vals[view], texts[view] = vs, ts
 	}
 	return vals, texts
+}
+
+// top returns the top processes over the interval between the two sets
+// (each with the host's and the processes' samples), by each of TopBy, in
+// report's JSON and HTML.
+func (h *Hub) top(sets []query.SampleSet) (map[string]json.RawMessage, map[string]string) {
+	w := query.NewWindow(sets)
+	o := query.TopOptions{From: sets[0].T, To: sets[1].T.Add(time.Second), N: h.o.TopN}
+	js, html := map[string]json.RawMessage{}, map[string]string{}
+	ro := report.Options{Loc: h.o.Location}
+	for _, by := range TopBy {
+		o.By = by
+		res, err := w.Top(o)
+		if err != nil {
+			if !errors.Is(err, query.ErrNoData) {
+				h.o.Warn(err)
+			}
+			continue
+		}
+		res = res.WithoutDetails()
+		var j, t bytes.Buffer
+		if err := report.WriteTop(&j, res, report.FormatJSON, ro); err != nil {
+			h.o.Warn(err)
+			continue
+		}
+		if err := report.WriteTop(&t, res, report.FormatHTML, ro); err != nil {
+			h.o.Warn(err)
+			continue
+		}
+		js[by], html[by] = j.Bytes(), t.String()
+	}
+	if len(js) == 0 {
+		return nil, nil
+	}
+	return js, html
 }
 
 // valueAt returns the value of the point at t.
@@ -451,7 +556,17 @@ func (h *Hub) publish(stop chan struct{}, ev *Event) {
 		return
 	}
 	ev.JSON = b
-	h.events = append(h.events, Event{T: ev.T, Sampled: ev.Sampled, JSON: b})
+	kept := b
+	if ev.Top != nil {
+		lean := *ev
+		lean.Top, lean.TopHTML = nil, nil
+		if kept, err = json.Marshal(&lean); err != nil {
+			h.o.Warn(fmt.Errorf("live: event at %d: %w", ev.T, err))
+			return
+		}
+		h.topT, h.topJSON = ev.T, b
+	}
+	h.events = append(h.events, Event{T: ev.T, Sampled: ev.Sampled, JSON: kept})
 	cut := 0
 	for cut < len(h.events) && h.events[cut].T <= ev.T-int64(h.o.Window/time.Second) {
 		cut++
@@ -484,6 +599,19 @@ func (h *Hub) publish(stop chan struct{}, ev *Event) {
 // instance as the instance label.
 func HostSampler(instance string) (SampleFunc, error) {
 	smp, err := sampler.New(Collectors, sampler.Options{Instance: instance})
+	if err != nil {
+		return nil, fmt.Errorf("live: %w", err)
+	}
+	return smp.SampleAt, nil
+}
+
+// ProcSampler returns the SampleFunc of this host's processes for
+// Options.Procs: the procs collector as record runs it (its counters kept
+// in memory), with its ranking thresholds taken over every (the top
+// interval) rather than record's minute, so that a process at a few
+// percent of a CPU is named.
+func ProcSampler(instance string, every time.Duration) (SampleFunc, error) {
+	smp, err := sampler.New([]string{"procs"}, sampler.Options{Instance: instance, ProcRankOver: every})
 	if err != nil {
 		return nil, fmt.Errorf("live: %w", err)
 	}

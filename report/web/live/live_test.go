@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/query"
 )
 
 // fakeHost is a host whose CPU counters grow by fixed shares of each
@@ -27,8 +29,39 @@ func (f *fakeHost) sample(_ context.Context, at time.Time) ([]tsdb.Sample, []err
 		"nice": 0, "iowait": 0, "irq": 0, "softirq": 0, "steal": 0} {
 		out = append(out, smp("srvmon_cpu_seconds_total", share*s, "mode", mode))
 	}
-	out = append(out, smp("node_disk_read_bytes_total", 4096*s, "device", "sda"), smp("node_load1", 0.5))
+	out = append(out, smp("node_disk_read_bytes_total", 4096*s, "device", "sda"), smp("node_load1", 0.5),
+		smp("node_memory_MemTotal_bytes", 1<<30))
 	return out, nil
+}
+
+// procs is the fake host's processes, sampled every topEvery seconds: burn
+// uses half a CPU (its CPU seconds over the interval), big holds 300 MiB
+// and uses no CPU, and the remainder uses the rest of the host's process
+// time (half of it is user and system: burn plus other make it).
+func (f *fakeHost) procs(topEvery int64) SampleFunc {
+	return func(_ context.Context, at time.Time) ([]tsdb.Sample, []error) {
+		smp := func(metric string, v float64, pid, comm string, kv ...string) tsdb.Sample {
+			start := "1000"
+			if pid == query.OtherProcessPID {
+				start = "0"
+			}
+			return tsdb.Sample{Series: tsdb.NewSeries(metric, append([]string{"instance", "h", "pid", pid, "start", start, "comm", comm}, kv...)...), Value: v}
+		}
+		d := float64(topEvery)
+		return []tsdb.Sample{
+			smp(query.ProcessInfo, 1, "100", "burn", "user", "root"),
+			smp(query.ProcessCPU, 0.5*d, "100", "burn", "mode", "user"),
+			smp(query.ProcessCPU, 0, "100", "burn", "mode", "system"),
+			smp(query.ProcessRSS, 100<<20, "100", "burn"),
+			smp(query.ProcessInfo, 1, "200", "big"),
+			smp(query.ProcessCPU, 0, "200", "big", "mode", "user"),
+			smp(query.ProcessCPU, 0, "200", "big", "mode", "system"),
+			smp(query.ProcessRSS, 300<<20, "200", "big"),
+			smp(query.ProcessCPU, 0, query.OtherProcessPID, "other", "mode", "user"),
+			smp(query.ProcessCPU, 0, query.OtherProcessPID, "other", "mode", "system"),
+			smp(query.ProcessRSS, 1<<20, query.OtherProcessPID, "other"),
+		}, nil
+	}
 }
 
 func newHub(t *testing.T, o Options) (*Hub, *fakeHost) {
@@ -110,6 +143,96 @@ func TestHubEvents(t *testing.T) {
 	}
 	c.Close()
 	c2.Close()
+}
+
+// TestHubTop checks the top processes of the live range: every
+// TopInterval an event carries them, by CPU and by memory, with the
+// numbers of query's Top over that interval, in report's JSON and HTML,
+// without the processes' users; the window keeps only the newest top.
+func TestHubTop(t *testing.T) {
+	t.Parallel()
+	f := &fakeHost{}
+	h, err := New(Options{Sample: f.sample, Procs: f.procs(2), TopInterval: 2 * time.Second, Linger: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	c, _, err := h.Subscribe(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	type row struct {
+		Row      string  `json:"row"`
+		PID      string  `json:"pid"`
+		Comm     string  `json:"comm"`
+		User     string  `json:"user"`
+		CPU      float64 `json:"cpu_percent"`
+		CPUShare float64 `json:"cpu_share_percent"`
+		RSS      float64 `json:"rss_bytes"`
+		MemShare float64 `json:"mem_share_percent"`
+	}
+	var tops []Event
+	without := 0
+	for len(tops) < 2 {
+		ev := next(t, c)
+		if ev.Top == nil {
+			without++
+			continue
+		}
+		if ev.T%2 != 0 {
+			t.Errorf("a top at %d, not a multiple of the top interval", ev.T)
+		}
+		tops = append(tops, ev)
+	}
+	if without == 0 {
+		t.Error("every event carries a top; want one every 2 s")
+	}
+	for _, ev := range tops {
+		want := map[string][]string{"cpu": {"100", "200"}, "mem": {"200", "100"}}
+		for _, by := range TopBy {
+			var res struct {
+				By   string `json:"by"`
+				Rows []row  `json:"rows"`
+			}
+			if err := json.Unmarshal(ev.Top[by], &res); err != nil {
+				t.Fatalf("top by %s: %v: %s", by, err, ev.Top[by])
+			}
+			if len(res.Rows) != 4 || res.Rows[0].PID != want[by][0] || res.Rows[1].PID != want[by][1] || res.Rows[2].Row != "other" {
+				t.Fatalf("top by %s at %d: %+v", by, ev.T, res.Rows)
+			}
+			burn := res.Rows[0]
+			if by == "mem" {
+				burn = res.Rows[1]
+			}
+			if burn.Comm != "burn" || burn.CPU != 50 || burn.CPUShare != 50 || burn.RSS != 100<<20 || burn.User != "" {
+				t.Errorf("burn by %s: %+v; want 50 %% of one CPU, 50 %% of the host's, 100 MiB, no user", by, burn)
+			}
+			if host := res.Rows[3]; host.Row != "host" || host.CPU != 50 {
+				t.Errorf("host row %+v, want 50 %% CPU", host)
+			}
+			if html := ev.TopHTML[by]; !strings.Contains(html, "<table") || !strings.Contains(html, "burn") {
+				t.Errorf("top by %s: html %q", by, html)
+			}
+		}
+	}
+	// A client that connects now gets the newest top only.
+	_, backlog, err := h.Subscribe(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withTop := 0
+	for _, ev := range backlog {
+		if strings.Contains(string(ev.JSON), `"top"`) {
+			withTop++
+			if ev.T < tops[len(tops)-1].T {
+				t.Errorf("the backlog's top is at %d, want the newest, %d", ev.T, tops[len(tops)-1].T)
+			}
+		}
+	}
+	if withTop != 1 {
+		t.Errorf("%d events of the backlog carry a top, want 1", withTop)
+	}
 }
 
 func nanV() float64 { var z float64; return z / z }

@@ -3,8 +3,9 @@
 // (main[data-live]) it follows /api/v1/live, Server-Sent Events with the
 // values of each second computed by the server, and draws them in place
 // of the recorded charts, appending each new second without a reload.
-// Numbers are formatted by the server (each event's "text"); this script
-// only draws.
+// Numbers are formatted by the server (each event's "text"), and the top
+// processes (every few seconds, "top_html") come as the tables the page's
+// "who used the host" shows; this script only draws.
 "use strict";
 (function () {
 	var link = document.getElementById("livelink");
@@ -34,6 +35,7 @@
 		{id: "net-bytes", title: "Network throughput", view: "net", things: true, skip: {"lo": true}, cols: [["rxbytes/s", "in"], ["txbytes/s", "out"]]}
 	];
 	var events = []; // oldest first, within the window
+	var topBox = null; // the top processes' tables
 	var count = 0, connects = 0, es = null;
 	var status = document.getElementById("live");
 
@@ -117,8 +119,21 @@
 			var box = el("div", {"class": "svg"}, fig);
 			c.svg = el("svg", {"viewBox": "0 0 " + W + " " + H, "role": "img", "aria-label": c.title + ", live"}, box);
 		});
+		topBox = el("div", {"class": "live-top", "id": "live-top", "aria-live": "off"});
 		main.textContent = "";
 		main.appendChild(grid);
+		main.appendChild(topBox);
+	}
+
+	// showTop puts the top processes of ev in place: the server's tables
+	// (report's html, its numbers escaped there), by CPU then by memory.
+	function showTop(ev) {
+		var html = ev.top_html;
+		if (!html || !topBox) {
+			return;
+		}
+		topBox.innerHTML = ["cpu", "mem"].map(function (by) { return html[by] || ""; }).join("");
+		topBox.setAttribute("data-live-top-t", String(ev.t));
 	}
 
 	function draw() {
@@ -253,6 +268,7 @@
 		while (events.length && events[0].t <= ev.t - windowSecs) {
 			events.shift();
 		}
+		showTop(ev);
 		main.setAttribute("data-live-events", String(count));
 		main.setAttribute("data-live-t", String(ev.t));
 		var newest = document.getElementById("newest");
