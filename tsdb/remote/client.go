@@ -203,7 +203,7 @@ func (e *WriteError) Rejection() Rejection {
 }
 
 // Write sends one remote-write request whose body is an already
-// snappy-compressed prompb.WriteRequest. It returns nil when the receiver
+// snappy-compressed prometheus.WriteRequest (wire.go). It returns nil when the receiver
 // answered 2xx, a *WriteError for any other answer, and a transport error
 // (wrapped) when there was no answer.
 func (c *Client) Write(ctx context.Context, body []byte) error {

@@ -1,7 +1,9 @@
 // Package remote sends the samples of a srvmon store to a Prometheus
 // remote-write 1.0 receiver (Prometheus, VictoriaMetrics, Mimir, Cortex,
-// Thanos receive): protobuf messages from the Prometheus project's
-// remote.proto (package prompb), snappy-compressed, one HTTP POST per batch.
+// Thanos receive): the protobuf messages of the Prometheus project's
+// remote.proto, encoded by wire.go (package prompb, generated from the same
+// .proto files, is the tests' reference), snappy-compressed, one HTTP POST
+// per batch.
 //
 // # What a push sends
 //
@@ -83,11 +85,9 @@ import (
 	"time"
 
 	"github.com/golang/snappy"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/param"
-	"github.com/srvmon/srvmon/tsdb/remote/prompb"
 )
 
 const (
@@ -221,8 +221,7 @@ func Push(ctx context.Context, store *tsdb.Store, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	prompb.Init()
-	p := &pusher{o: o, store: store, dir: dir, pos: pos, began: o.Now(), labelCache: map[string][]*prompb.Label{}}
+	p := &pusher{o: o, store: store, dir: dir, pos: pos, began: o.Now(), labelCache: map[string][]byte{}}
 	return p.run(ctx)
 }
 
@@ -266,15 +265,14 @@ type pusher struct {
 	pos   Position
 	began time.Time
 
-	from, to     int64 // the range, Unix seconds
-	alreadySent  int64 // refusals as out of order before this are duplicates
-	acked        int64 // progress: everything before it acknowledged
-	lastSave     time.Time
-	res          Result
-	seen         map[string]*SeriesCount
-	labelCache   map[string][]*prompb.Label
-	samplesArena []prompb.Sample
-	rawBuf       []byte // encoded request, reused
+	from, to    int64 // the range, Unix seconds
+	alreadySent int64 // refusals as out of order before this are duplicates
+	acked       int64 // progress: everything before it acknowledged
+	lastSave    time.Time
+	res         Result
+	seen        map[string]*SeriesCount
+	labelCache  map[string][]byte // encoded labels by series key (wire.go)
+	rawBuf      []byte            // encoded request, reused
 }
 
 func (p *pusher) run(ctx context.Context) (Result, error) {
@@ -444,7 +442,7 @@ func alignUp(t, step int64) int64 {
 
 // batch is the request being filled.
 type batch struct {
-	ts         []*prompb.TimeSeries
+	ts         []wireSeries
 	samples    int
 	minT, maxT int64
 }
@@ -453,7 +451,6 @@ type batch struct {
 // past them), in requests of at most BatchSize samples.
 func (p *pusher) window(ctx context.Context, list []*seriesPoints, end int64) error {
 	b := &batch{minT: math.MaxInt64, maxT: math.MinInt64}
-	p.samplesArena = p.samplesArena[:0]
 	for _, sp := range list {
 		for sp.next < len(sp.pts) && sp.pts[sp.next].T < end {
 			room := p.o.BatchSize - b.samples
@@ -469,7 +466,6 @@ func (p *pusher) window(ctx context.Context, list []*seriesPoints, end int64) er
 					return err
 				}
 				b = &batch{minT: math.MaxInt64, maxT: math.MinInt64}
-				p.samplesArena = p.samplesArena[:0]
 			}
 		}
 	}
@@ -479,25 +475,12 @@ func (p *pusher) window(ctx context.Context, list []*seriesPoints, end int64) er
 	return nil
 }
 
-// add appends pts of sp to b.
+// add appends pts of sp to b. The batch refers to pts, which stay as they
+// are until it is sent (window sends every batch it fills before it
+// returns).
 func (p *pusher) add(b *batch, sp *seriesPoints, pts []tsdb.Point) {
 	p.count(sp, pts)
-	// Samples live in an arena reused from request to request (nothing
-	// keeps a request after it is sent). Growing it moves the samples
-	// already handed out, so make room for a full batch at once.
-	if cap(p.samplesArena)-len(p.samplesArena) < len(pts) {
-		p.samplesArena = make([]prompb.Sample, 0, max(p.o.BatchSize, len(pts)))
-	}
-	n := len(p.samplesArena)
-	p.samplesArena = p.samplesArena[:n+len(pts)]
-	ss := make([]*prompb.Sample, len(pts))
-	for k, pt := range pts {
-		s := &p.samplesArena[n+k]
-		s.Timestamp = pt.T * 1000
-		s.Value = pt.V
-		ss[k] = s
-	}
-	b.ts = append(b.ts, &prompb.TimeSeries{Labels: p.labels(sp), Samples: ss})
+	b.ts = append(b.ts, wireSeries{labels: p.labels(sp), pts: pts})
 	b.samples += len(pts)
 	b.minT = min(b.minT, pts[0].T)
 	b.maxT = max(b.maxT, pts[len(pts)-1].T)
@@ -524,30 +507,29 @@ func (p *pusher) external(ser tsdb.Series) tsdb.Series {
 	return ser
 }
 
-// labels returns the remote-write labels of a series: __name__, its labels
-// and the external ones, sorted by name.
-func (p *pusher) labels(sp *seriesPoints) []*prompb.Label {
-	if ls, ok := p.labelCache[sp.key]; ok {
-		return ls
+// labels returns the remote-write labels of a series, encoded: __name__,
+// its labels and the external ones, sorted by name.
+func (p *pusher) labels(sp *seriesPoints) []byte {
+	if enc, ok := p.labelCache[sp.key]; ok {
+		return enc
 	}
 	ser := p.external(sp.ser)
-	ls := make([]*prompb.Label, 0, len(ser.Labels)+1)
-	ls = append(ls, &prompb.Label{Name: "__name__", Value: ser.Metric})
-	for _, l := range ser.Labels {
-		ls = append(ls, &prompb.Label{Name: l.Name, Value: l.Value})
+	ls := make([]tsdb.Label, 0, len(ser.Labels)+1)
+	ls = append(ls, tsdb.Label{Name: "__name__", Value: ser.Metric})
+	ls = append(ls, ser.Labels...)
+	slices.SortFunc(ls, func(a, b tsdb.Label) int { return strings.Compare(a.Name, b.Name) })
+	var enc []byte
+	for _, l := range ls {
+		enc = appendLabel(enc, l.Name, l.Value)
 	}
-	slices.SortFunc(ls, func(a, b *prompb.Label) int { return strings.Compare(a.Name, b.Name) })
-	p.labelCache[sp.key] = ls
-	return ls
+	p.labelCache[sp.key] = enc
+	return enc
 }
 
 // send encodes b and sends it until the receiver acknowledges it, retrying
 // what can be retried.
 func (p *pusher) send(ctx context.Context, b *batch) error {
-	raw, err := proto.MarshalOptions{}.MarshalAppend(p.rawBuf[:0], &prompb.WriteRequest{Timeseries: b.ts})
-	if err != nil {
-		return fmt.Errorf("encode request: %w", err)
-	}
+	raw := appendWriteRequest(p.rawBuf[:0], b.ts)
 	p.rawBuf = raw
 	// A new body each time: net/http may read a request body after Do
 	// returned.

@@ -3,7 +3,9 @@
 // protoc-gen-go from remote.proto and types.proto: copies of the Prometheus
 // project's prompb/*.proto (github.com/prometheus/prometheus v0.42.0, Apache
 // License 2.0) with the gogoproto options removed. The generated code
-// depends only on google.golang.org/protobuf.
+// depends only on google.golang.org/protobuf. srvmon encodes its requests
+// itself (tsdb/remote/wire.go): this package is the tests' reference, which
+// decodes what push sent and checks wire.go byte for byte.
 //
 // To regenerate (needs protoc, Debian package protobuf-compiler, and
 // protoc-gen-go: go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12):
