@@ -3,6 +3,7 @@ package tsdb
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -37,6 +38,11 @@ import (
 // data file costs the series whose bytes it hit, not the day; Repair keeps
 // the series that pass (salvage). Version 1 of the file (no span fields;
 // blocks of format 1 stores migrated) is checked file by file.
+//
+// The file is written gzip-compressed (its series lines repeat every key:
+// 200 KB a day, 22 KB compressed, for a host of 1637 series); a reader
+// tells it from a plain one (written before) by gzip's magic bytes, and
+// gzip's own CRC-32 and the end line both check it.
 //
 // It is written last at compaction (before the block is synced and renamed
 // into place), and checked once per process before anything of the block is
@@ -158,10 +164,45 @@ func writeChecksums(dir string, index []SeriesInfo, spans []dataSpan) error {
 		}
 	}
 	fmt.Fprintf(&b, "end %08x\n", crc32.Checksum(b.Bytes(), castagnoli()))
-	if err := os.WriteFile(filepath.Join(dir, checksumName), b.Bytes(), 0o644); err != nil {
+	var z bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&z, gzip.BestCompression)
+	if err == nil {
+		_, err = zw.Write(b.Bytes())
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, checksumName), z.Bytes(), 0o644)
+	}
+	if err != nil {
 		return fmt.Errorf("checksums: %w", err)
 	}
 	return nil
+}
+
+// maxChecksumText bounds a compressed checksum file's text (a line of
+// about 150 bytes a series: some 400,000 series).
+const maxChecksumText = 64 << 20
+
+// checksumText returns a checksum file's text: data itself, or data
+// decompressed when it is gzip-compressed.
+func checksumText(data []byte) ([]byte, error) {
+	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		return data, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("cannot decompress it: %v", err)
+	}
+	text, err := io.ReadAll(io.LimitReader(zr, maxChecksumText+1))
+	if err == nil && len(text) > maxChecksumText {
+		err = errors.New("over 64 MiB of text")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot decompress it: %v", err)
+	}
+	return text, nil
 }
 
 // dataFileName is tstorage's data file in a partition directory.
@@ -316,6 +357,10 @@ type fileSum struct {
 func parseChecksums(data []byte) (map[string]fileSum, []SeriesInfo, []dataSpan, error) {
 	bad := func(reason string) (map[string]fileSum, []SeriesInfo, []dataSpan, error) {
 		return nil, nil, nil, errors.New(reason)
+	}
+	data, err := checksumText(data)
+	if err != nil {
+		return bad(err.Error())
 	}
 	i := bytes.LastIndex(data, []byte("end "))
 	if i < 0 || !bytes.HasSuffix(data, []byte("\n")) || len(data)-i != len("end 00000000\n") {

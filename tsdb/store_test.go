@@ -1,9 +1,12 @@
 package tsdb
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -215,9 +218,15 @@ func TestRetentionByTimestamp(t *testing.T) {
 	filepath.WalkDir(filepath.Join(s.Dir(), blocksDir), func(p string, d fs.DirEntry, err error) error {
 		if d.Name() == "meta.json" {
 			data, _ := os.ReadFile(p)
+			if zr, err := gzip.NewReader(bytes.NewReader(data)); err == nil { // tstorage patch 7
+				data, _ = io.ReadAll(zr)
+			}
+			if !regexpCreatedAt.Match(data) {
+				t.Fatalf("%s: no createdAt in %.100q", p, data)
+			}
 			old := []byte(fmt.Sprintf(`"createdAt":"%s"`, time.Now().Add(-100*24*time.Hour).Format(time.RFC3339Nano)))
 			data = append(data[:0:0], []byte(regexpCreatedAt.ReplaceAll(data, old))...)
-			os.WriteFile(p, data, 0o644)
+			os.WriteFile(p, data, 0o644) // plain JSON reads as before
 		}
 		return nil
 	})

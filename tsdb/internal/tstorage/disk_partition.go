@@ -1,7 +1,6 @@
 package tstorage
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -90,8 +89,7 @@ func openDiskPartition(dirPath string, retention time.Duration) (partition, erro
 		return nil, fmt.Errorf("failed to read metadata: %w", err)
 	}
 	defer mf.Close()
-	decoder := json.NewDecoder(mf)
-	if err := decoder.Decode(&m); err != nil {
+	if err := decodeMeta(mf, &m); err != nil {
 		return nil, fmt.Errorf("failed to decode metadata: %w", err)
 	}
 	return &diskPartition{

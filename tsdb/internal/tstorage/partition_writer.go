@@ -7,12 +7,11 @@ package tstorage
 // partition's pointers), about 150 bytes a point, and Close's flush logs
 // write errors instead of returning them. PartitionWriter encodes each
 // series as it is given, with the same encoder, and writes the same files
-// (data, then meta.json) that flush writes, so NewStorage and Select read
-// them as any other disk partition.
+// (data, then meta.json, compressed since patch 7) that flush writes, so
+// NewStorage and Select read them as any other disk partition.
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -113,7 +112,7 @@ func (w *PartitionWriter) Close() error {
 		return fmt.Errorf("write %s: %w", filepath.Join(w.dir, dataFileName), err)
 	}
 	w.meta.CreatedAt = time.Now()
-	b, err := json.Marshal(&w.meta)
+	b, err := encodeMeta(&w.meta)
 	if err != nil {
 		return fmt.Errorf("encode metadata: %w", err)
 	}
