@@ -68,7 +68,7 @@ func TestCompressedIndexFiles(t *testing.T) {
 	}
 	readsWhole := func(what string) {
 		t.Helper()
-		fresh, err := Open(s.Dir(), WithClock(c.now), WithRetention(0))
+		fresh, err := Open(s.Dir(), withClock(c.now), WithRetention(0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,7 +119,7 @@ func TestCompressedIndexFiles(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, checksumName), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fresh, _ := Open(s.Dir(), WithClock(c.now), WithRetention(0))
+	fresh, _ := Open(s.Dir(), withClock(c.now), WithRetention(0))
 	if got := readAll(t, fresh, day0, day0.Add(24*time.Hour)); len(got) != 0 {
 		t.Errorf("%d series read from a block whose checksum file is damaged", len(got))
 	}
