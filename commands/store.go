@@ -69,11 +69,11 @@ func checkDataDir(dir string) error {
 
 // openStore opens the store in dir for reading, with errors that say what to
 // do about a missing store.
-func openStore(dir string) (*tsdb.Store, error) {
+func openStore(dir string, opts ...tsdb.Option) (*tsdb.Store, error) {
 	if err := checkDataDir(dir); err != nil {
 		return nil, err
 	}
-	store, err := tsdb.Open(dir)
+	store, err := tsdb.Open(dir, opts...)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && dir != systemDataDir && isStore(systemDataDir):
 		// Typically a user reading what root's cron job records.

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/srvmon/srvmon/sampler"
+	"github.com/srvmon/srvmon/tsdb/lastrun"
 )
 
 // TestVerify damages a block of the query fixture and checks what the
@@ -101,4 +104,51 @@ func writeTemp(t *testing.T, text string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestVerifySideFiles checks that verify reads the files other commands
+// keep beside the store (record's sampler state and last run's problems),
+// names a damaged one and exits 1, and that --repair sets it aside so that
+// the next record starts it afresh.
+func TestVerifySideFiles(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "store")
+	if code, _, stderr := run(t, "record", "--data", dir); code != 0 {
+		t.Fatalf("record: %d %s", code, stderr)
+	}
+	if _, err := lastrun.Update(dir, time.Now(), map[lastrun.Key]string{{Kind: "collector", Name: "hwmon"}: "read /sys/class/hwmon: permission denied"}); err != nil {
+		t.Fatal(err)
+	}
+	code, clean, stderr := run(t, "verify", "--data", dir)
+	if code != 0 {
+		t.Fatalf("verify of an intact store: %d %q %q", code, clean, stderr)
+	}
+	for _, name := range []string{sampler.StateFile, lastrun.File} {
+		path := filepath.Join(dir, name)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("record left no %s: %v", name, err)
+		}
+		b[len(b)/3] ^= 0x01
+		os.WriteFile(path, b, 0o644)
+	}
+	code, stdout, _ := run(t, "verify", "--data", dir)
+	if code != 1 || !strings.Contains(stdout, "damaged: "+sampler.StateFile+": checksum mismatch") ||
+		!strings.Contains(stdout, "damaged: "+lastrun.File+": ") || !strings.Contains(stdout, "2 damaged") {
+		t.Fatalf("verify: exit %d, stdout %q (intact: %q)", code, stdout, clean)
+	}
+	if code, stdout, _ := run(t, "verify", "--repair", "--data", dir); code != 1 || !strings.Contains(stdout, "repaired") {
+		t.Fatalf("verify --repair: exit %d, stdout %q", code, stdout)
+	}
+	for _, name := range []string{sampler.StateFile, lastrun.File} {
+		if _, err := os.Stat(filepath.Join(dir, "damaged", name)); err != nil {
+			t.Errorf("the damaged %s is not in damaged/: %v", name, err)
+		}
+	}
+	if code, _, stderr := run(t, "record", "--data", dir); code != 0 {
+		t.Fatalf("record after repair: %d %s", code, stderr)
+	}
+	if code, stdout, _ := run(t, "verify", "--data", dir); code != 0 {
+		t.Fatalf("verify after repair and record: exit %d, stdout %q", code, stdout)
+	}
 }

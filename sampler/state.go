@@ -342,3 +342,18 @@ func decodeProc(line string, version int) (int, procCounters, error) {
 	}
 	return pid, p, err
 }
+
+// CheckStateFile reads the state file in dir, as srvmon verify does, and
+// says whether there is one and what is wrong with it (nil when it is
+// intact). A damaged file costs one sample set of process and service
+// rates: record starts afresh and rewrites it.
+func CheckStateFile(dir string) (exists bool, damage error) {
+	data, err := os.ReadFile(filepath.Join(dir, StateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err == nil {
+		_, err = decodeState(data)
+	}
+	return true, err
+}

@@ -122,6 +122,20 @@ type Option func(*Store)
 // days before today. 0 keeps everything. Defaults to 365.
 func WithRetention(days int) Option { return func(s *Store) { s.retentionDays = days } }
 
+// SideFileCheck checks the files that other packages keep in the store
+// directory beside the store's own (the recorder's sampler state, the last
+// run's problems, push positions) and returns how many files it checked
+// and the damaged ones, with File relative to the store directory. It must
+// only read.
+type SideFileCheck func(dir string) (checked int, damaged []Damage)
+
+// WithSideFileChecks makes Verify report, and Repair move into DIR/damaged/,
+// the damaged files that checks find: each of those files is replaced by
+// the next run of the command that writes it.
+func WithSideFileChecks(checks ...SideFileCheck) Option {
+	return func(s *Store) { s.sideChecks = append(s.sideChecks, checks...) }
+}
+
 // WithLockTimeout sets how long Lock waits for another writer. Defaults to
 // 10 seconds.
 func WithLockTimeout(d time.Duration) Option { return func(s *Store) { s.lockTimeout = d } }
@@ -140,6 +154,7 @@ type Store struct {
 	dir           string
 	retentionDays int
 	lockTimeout   time.Duration
+	sideChecks    []SideFileCheck
 	now           func() time.Time
 
 	mu      sync.Mutex

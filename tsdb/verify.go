@@ -91,6 +91,9 @@ func (s *Store) Verify(ctx context.Context) (Check, error) {
 		return c, fmt.Errorf("verify: %w", err)
 	}
 	c.Damage = append(c.Damage, dm...)
+	n, side := s.sideDamage()
+	c.Files += n
+	c.Damage = append(c.Damage, side...)
 	entries, err := os.ReadDir(filepath.Join(s.dir, damagedDir))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return c, fmt.Errorf("verify: %w", err)
@@ -99,6 +102,16 @@ func (s *Store) Verify(ctx context.Context) (Check, error) {
 		c.Quarantined = append(c.Quarantined, filepath.Join(damagedDir, e.Name()))
 	}
 	return c, nil
+}
+
+// sideDamage runs the side file checks of WithSideFileChecks.
+func (s *Store) sideDamage() (checked int, damaged []Damage) {
+	for _, check := range s.sideChecks {
+		n, d := check(s.dir)
+		checked += n
+		damaged = append(damaged, d...)
+	}
+	return checked, damaged
 }
 
 // lostHead is the damage of a head log that has a mark but is gone.
@@ -296,6 +309,12 @@ func (w *Writer) Repair(ctx context.Context) (before, after Check, err error) {
 		}
 		if err := w.rebuildBlock(ref); err != nil {
 			return before, after, fmt.Errorf("repair %s: %w", ref.name, err)
+		}
+	}
+	_, side := s.sideDamage()
+	for _, d := range side {
+		if _, err := s.quarantine(filepath.Join(s.dir, d.File)); err != nil {
+			return before, after, fmt.Errorf("repair: %w", err)
 		}
 	}
 	if err := w.Maintain(ctx); err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io/fs"
 	"net/url"
 	"os"
@@ -37,6 +38,28 @@ type Position struct {
 	// are already stored.
 	Attempted time.Time `json:"attempted_until"`
 	Updated   time.Time `json:"updated"` // when the file was written
+	// Checksum is the CRC-32C of the fields above (checksum's text), so
+	// that a flipped bit in a date cannot skip or repeat days of samples.
+	// Files written before it existed have none and are taken as they are.
+	Checksum string `json:"crc32c,omitempty"`
+}
+
+// checksum returns the CRC-32C, in hex, of p's fields but Checksum.
+func (p Position) checksum() string {
+	text := fmt.Sprintf("%s\n%d\n%d\n%d\n", p.URL, p.Acked.UnixNano(), p.Attempted.UnixNano(), p.Updated.UnixNano())
+	return fmt.Sprintf("%08x", crc32.Checksum([]byte(text), crc32.MakeTable(crc32.Castagnoli)))
+}
+
+// decodePosition parses a position file's bytes and checks its checksum.
+func decodePosition(data []byte) (Position, error) {
+	var p Position
+	if err := json.Unmarshal(data, &p); err != nil {
+		return Position{}, err
+	}
+	if p.Checksum != "" && p.Checksum != p.checksum() {
+		return Position{}, errors.New("checksum mismatch")
+	}
+	return p, nil
 }
 
 // stateName returns the base name (without extension) of the files a push
@@ -58,9 +81,9 @@ func loadPosition(dir, rawURL string) (Position, error) {
 	if err != nil {
 		return Position{}, fmt.Errorf("read push position: %w", err)
 	}
-	var p Position
-	if err := json.Unmarshal(data, &p); err != nil {
-		return Position{}, fmt.Errorf("push position %s is damaged (remove it to push everything again): %w", path, err)
+	p, err := decodePosition(data)
+	if err != nil {
+		return Position{}, fmt.Errorf("push position %s is damaged (remove it, or run srvmon verify --repair, to push everything again): %w", path, err)
 	}
 	if p.URL != "" && urlKey(p.URL) != urlKey(rawURL) {
 		return Position{}, fmt.Errorf("push position %s was written for %s, not for %s (a copied file?): remove it to push everything to %s",
@@ -84,6 +107,7 @@ func urlKey(rawURL string) string {
 func savePosition(dir, rawURL string, p Position) error {
 	name := stateName(rawURL)
 	p.URL = Redacted(rawURL)
+	p.Checksum = p.checksum()
 	data, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
 		return fmt.Errorf("save push position: %w", err)
@@ -152,7 +176,7 @@ func Positions(dir string) ([]PositionFile, error) {
 		pf := PositionFile{File: filepath.Base(path)}
 		data, err := os.ReadFile(path)
 		if err == nil {
-			err = json.Unmarshal(data, &pf.Position)
+			pf.Position, err = decodePosition(data)
 		}
 		if err != nil {
 			pf.Err = fmt.Errorf("push position %s is damaged or unreadable: %w", path, err)

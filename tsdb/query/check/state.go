@@ -163,3 +163,17 @@ func decodeMemory(data []byte) (Memory, error) {
 	}
 	return m, sc.Err()
 }
+
+// CheckStateFile reads the state file in dir, as srvmon verify does, and
+// says whether there is one and what is wrong with it (nil when intact).
+// It takes no lock: a check that runs meanwhile replaces the file whole.
+func CheckStateFile(dir string) (exists bool, damage error) {
+	data, err := os.ReadFile(filepath.Join(dir, StateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err == nil {
+		_, err = decodeMemory(data)
+	}
+	return true, err
+}
