@@ -67,7 +67,7 @@ const readLive = `(() => {
 // each drawn within 1.5 s of its second; it shows the top processes by CPU
 // and by memory; a CPU burst the test starts shows within 2 s, and its
 // processes in the next top; when serve is stopped and started again the
-// page reconnects by itself. The screenshot goes to the test's artifact directory, or to
+// page reconnects by itself; a device page's live range draws its charts. The screenshot goes to the test's artifact directory, or to
 // $SRVMON_LIVE_SCREENSHOT (the README's picture).
 func TestE2EServeBrowserLive(t *testing.T) {
 	if testing.Short() {
@@ -169,6 +169,18 @@ func TestE2EServeBrowserLive(t *testing.T) {
 	t.Logf("reconnect: streams opened %d -> %d, events %d -> %d", connects, after.Connects, stopped.Events, after.Events)
 	if after.Connects <= connects || after.Events < stopped.Events+2 || !after.Marker {
 		t.Errorf("after serve restarted: %+v (before: %d streams, %d events); want a new stream, new events, no reload", after, connects, stopped.Events)
+	}
+
+	// A device page's live range: the interface lo (in the imported store
+	// and on every host), its four charts second by second.
+	b.step("open lo's live range", chromedp.Navigate(srv.url+"/net?device=lo&range=live"),
+		chromedp.WaitVisible(chromedp.CSS(`figure[data-chart="live-bytes"] svg path`)))
+	dev0 := read()
+	time.Sleep(3500 * time.Millisecond)
+	dev := read()
+	t.Logf("lo's live range: %d events in 3.5 s, %d live charts drawn", dev.Events-dev0.Events, dev.Charts)
+	if dev.Events-dev0.Events < 2 || dev.Charts != 4 {
+		t.Errorf("lo's live range: %d events in 3.5 s (want >= 2), %d charts drawn (want 4)", dev.Events-dev0.Events, dev.Charts)
 	}
 	var errs []string
 	time.Sleep(500 * time.Millisecond) // late messages

@@ -66,14 +66,16 @@ record keeps appending from cron, and never writes to the store:
   /healthz                200 with the age of the newest sample, 503 once it
                           is older than --stale (recording has stopped)
   /api/v1/live            the live range: Server-Sent Events, one a second
-                          with the cpu, load, mem, disk and net views of
-                          that second, and every 5 s the top processes by
+                          with the cpu, load, mem, disk, net and fs views
+                          of that second, and every 5 s the top processes by
                           CPU and by memory over those 5 s (as query top
                           computes them; users and command lines left
                           out); serve samples the host itself (as
                           record, into memory only) while someone watches,
                           at most --live-clients at once, and not at all
-                          when nobody does; the page's "live" link shows it
+                          when nobody does; the "live" link of the overview
+                          and of each disk, network and filesystem page
+                          shows it
 
 To listen on other interfaces, protect the data with --auth: a line
 "user:bcrypt-hash" (make one with 'htpasswd -nB user') or a file of such

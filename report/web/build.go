@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -31,8 +32,11 @@ type (
 		// LiveHref links to the live range (shown by live.js only: without
 		// script there is none); LiveSrc, on the live range, is its stream
 		// and LiveWindow the seconds it shows.
-		LiveHref, LiveSrc     string
-		LiveWindow            int
+		LiveHref, LiveSrc string
+		LiveWindow        int
+		// LiveCharts, on a device page's live range, are its charts for
+		// live.js (JSON of liveChart), LiveThing the device they draw.
+		LiveCharts, LiveThing string
 		Streaming             bool
 		ChartsURL, APIHref    string
 		UTCOffset             int
@@ -166,11 +170,14 @@ func (s *Server) frame(req pageRequest) pageData {
 	if req.live && !req.stream {
 		d.Refresh = int(s.o.Refresh.Round(time.Second) / time.Second)
 	}
-	if s.o.Live != nil && kind == overviewPage {
-		d.LiveHref = pageHref("/", "range", liveRange)
+	if s.o.Live != nil {
+		d.LiveHref = pageHref(kind.path(), kind.param, req.device, "range", liveRange)
 	}
 	if req.stream {
 		d.LiveSrc, d.LiveWindow, d.Streaming = "/api/v1/live", int(s.o.Live.Window()/time.Second), true
+		if kind != overviewPage {
+			d.LiveCharts, d.LiveThing = liveCharts(kind), req.device
+		}
 	}
 	_, off := req.to.In(loc).Zone()
 	d.UTCOffset = off
@@ -195,6 +202,46 @@ func (s *Server) frame(req pageRequest) pageData {
 	}
 
 	return d
+}
+
+// liveChart is a chart of a device page's live range, as live.js draws
+// it: the quantities Cols ([name, label]) of View for the page's device,
+// on a scale from 0 to Max when Max is not 0 (percentages), the unit shown
+// by the scale.
+type liveChart struct {
+	ID    string      `json:"id"`
+	Title string      `json:"title"`
+	View  string      `json:"view"`
+	Cols  [][2]string `json:"cols"`
+	Max   float64     `json:"max,omitempty"`
+	Unit  string      `json:"unit,omitempty"`
+}
+
+// liveCharts returns the charts of kind's page (its recorded charts, one
+// list) for live.js, in JSON.
+func liveCharts(kind *pageKind) string {
+	var out []liveChart
+	for _, sec := range kind.sections {
+		units := map[string]query.Unit{}
+		for _, c := range query.Columns(sec.view) {
+			units[c.Name] = c.Unit
+		}
+		for _, cs := range sec.charts {
+			lc := liveChart{ID: cs.ID, Title: cs.Title, View: sec.view, Max: 100, Unit: "%"}
+			for _, col := range cs.Cols {
+				lc.Cols = append(lc.Cols, [2]string{col.Name, col.As})
+				if units[col.Name] != query.Percent {
+					lc.Max, lc.Unit = 0, ""
+				}
+			}
+			out = append(out, lc)
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		panic(err) // strings only
+	}
+	return string(b)
 }
 
 // addSection adds the section sec of a page, with the result of its query.

@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
+	"html"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -284,7 +287,71 @@ func TestLive_Page(t *testing.T) {
 		t.Error("a server without a live range links to it")
 	}
 	get(t, plain, "/?range=live").want(t, 400)
-	get(t, srv, "/disk?device=sda&range=live").want(t, 400)
+	get(t, plain, "/disk?device=sda&range=live").want(t, 400)
+}
+
+// TestLive_DevicePages checks the live range of the disk, network and
+// filesystem pages: like the overview's, with the page's own charts of
+// its device for the script (the quantities the recorded charts draw,
+// percentages on a scale to 100), the recorded minutes without it, and
+// the links between pages kept on the live range.
+func TestLive_DevicePages(t *testing.T) {
+	t.Parallel()
+	hub, err := live.New(live.Options{Sample: busyHalf, Window: 2 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hub.Close)
+	st := newStore(t, synth.DefaultHost(), testNow, time.Hour)
+	srv := newServer(st, web.Options{Live: hub})
+	for _, tc := range []struct{ page, thing, link string }{
+		{"/disk?device=sda", "sda", `/disk?device=sda&amp;range=live`},
+		{"/net?device=eth0", "eth0", `/net?device=eth0&amp;range=live`},
+		{"/fs?mount=/var", "/var", `/fs?mount=%2Fvar&amp;range=live`},
+	} {
+		r := get(t, srv, tc.page).want(t, 200)
+		contains(t, tc.page, r.body, `<a href="`+tc.link+`" id="livelink" hidden>live</a>`)
+		r = get(t, srv, tc.page+"&range=live").want(t, 200)
+		contains(t, tc.page+" live", r.body, `data-live="/api/v1/live" data-live-window="120"`, `data-live-thing="`+tc.thing+`"`,
+			"<noscript>", "live, the last 2m second by second", `id="livelink" hidden class="active"`, `<figure class="chart"`)
+		if strings.Contains(r.body, "data-refresh") {
+			t.Errorf("%s: the live range polls the charts too", tc.page)
+		}
+		// The charts for the script: the page's own.
+		m := regexp.MustCompile(`data-live-charts="([^"]*)"`).FindStringSubmatch(r.body)
+		if m == nil {
+			t.Fatalf("%s: no data-live-charts", tc.page)
+		}
+		var charts []struct {
+			ID, View string
+			Cols     [][2]string
+			Max      float64
+		}
+		if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &charts); err != nil {
+			t.Fatalf("%s: data-live-charts %q: %v", tc.page, m[1], err)
+		}
+		byID := map[string]string{}
+		for _, c := range charts {
+			byID[c.ID] = fmt.Sprintf("%s %v %g", c.View, c.Cols, c.Max)
+		}
+		want := map[string]map[string]string{
+			"sda":  {"bytes": "disk [[rbytes/s read] [wbytes/s write]] 0", "util": "disk [[util util]] 100", "queue": "disk [[aqu-sz aqu-sz]] 0"},
+			"eth0": {"bytes": "net [[rxbytes/s in] [txbytes/s out]] 0", "drops": "net [[rxdrop/s in] [txdrop/s out]] 0"},
+			"/var": {"space": "fs [[size size] [used used] [avail available]] 0", "used": "fs [[%used space] [%iused inodes]] 100"},
+		}[tc.thing]
+		for id, w := range want {
+			if byID[id] != w {
+				t.Errorf("%s: live chart %s is %q, want %q", tc.page, id, byID[id], w)
+			}
+		}
+	}
+	// The overview's live range links the device pages' live ranges.
+	r := get(t, srv, "/?range=live").want(t, 200)
+	contains(t, "overview live", r.body, `href="/disk?device=sda&amp;range=live"`)
+	get(t, srv, "/disk?device=nosuch&range=live").want(t, 404)
+	if st := hub.Stats(); st.SampleSets != 0 || st.Sampling {
+		t.Errorf("pages started the sampler: %+v", st)
+	}
 }
 
 // TestLive_OutlivesServerTimeouts checks that a stream lasts longer than

@@ -78,7 +78,7 @@ func (s *Server) parsePageRequest(v url.Values, kind *pageKind) (pageRequest, er
 	}
 	now := s.o.Now()
 	var err error
-	if req.rng == liveRange && kind == overviewPage && s.o.Live != nil {
+	if req.rng == liveRange && s.o.Live != nil {
 		req.stream = true
 		req.from, req.to, req.live = now.Add(-s.o.Live.Window()), now, true
 		return req, nil

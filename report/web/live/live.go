@@ -53,12 +53,13 @@ const (
 var TopBy = []string{"cpu", "mem"}
 
 // DefaultViews are the views of the live range: those of the page's
-// overview that change second by second.
-var DefaultViews = []string{"cpu", "load", "mem", "disk", "net"}
+// overview that change second by second, and fs for the filesystem pages
+// (disk and net have pages too).
+var DefaultViews = []string{"cpu", "load", "mem", "disk", "net", "fs"}
 
 // Collectors are the collectors the views of DefaultViews read (boot tells
 // a reboot between two sets, as in the store).
-var Collectors = []string{"boot", "cpu", "diskstats", "load", "meminfo", "netdev", "stat"}
+var Collectors = []string{"boot", "cpu", "diskstats", "filesystem", "load", "meminfo", "netdev", "stat"}
 
 // SampleFunc takes one sample set at time at, as sampler.Sampler.SampleAt
 // does; the errors are those of collectors that failed (the others'
@@ -70,8 +71,7 @@ type SampleFunc func(ctx context.Context, at time.Time) ([]tsdb.Sample, []error)
 type Options struct {
 	Sample SampleFunc // required
 	// Views are the query views each event carries. Defaults to
-	// DefaultViews. (A view of the top processes goes here once query has
-	// one: an event carries whatever views are listed.)
+	// DefaultViews. (The top processes are not a view: see Procs.)
 	Views []string
 	// Window is how much history the hub keeps for a client that
 	// connects. Defaults to 5 minutes.

@@ -1,4 +1,4 @@
-// srvmon serve: the live range. On the overview it shows the "live" link
+// srvmon serve: the live range. On every page it shows the "live" link
 // (hidden without script, as the range needs it); on the live range
 // (main[data-live]) it follows /api/v1/live, Server-Sent Events with the
 // values of each second computed by the server, and draws them in place
@@ -26,14 +26,26 @@
 	// The charts: each draws quantities of one view, for the host ("") or
 	// per device; stacked charts add up (CPU by mode) on a fixed scale.
 	var charts = [
-		{id: "cpu", title: "CPU", view: "cpu", stack: true, max: 100,
+		{id: "cpu", title: "CPU", view: "cpu", stack: true, max: 100, unit: "%",
 			cols: [["user", "user"], ["nice", "nice"], ["system", "system"], ["iowait", "iowait"], ["irq", "irq"], ["softirq", "softirq"], ["steal", "steal"]]},
 		{id: "load", title: "Load", view: "load", cols: [["load1", "1 min"], ["load5", "5 min"], ["load15", "15 min"]]},
 		{id: "mem", title: "Memory", view: "mem", cols: [["used", "used"], ["cached", "cached"], ["buffers", "buffers"], ["free", "free"]]},
 		{id: "disk-bytes", title: "Disk throughput", view: "disk", things: true, cols: [["rbytes/s", "read"], ["wbytes/s", "write"]]},
-		{id: "disk-util", title: "Disk utilization", view: "disk", things: true, max: 100, cols: [["util", "util"]]},
+		{id: "disk-util", title: "Disk utilization", view: "disk", things: true, max: 100, unit: "%", cols: [["util", "util"]]},
 		{id: "net-bytes", title: "Network throughput", view: "net", things: true, skip: {"lo": true}, cols: [["rxbytes/s", "in"], ["txbytes/s", "out"]]}
 	];
+	// A device page gives its own charts (the server's list, as it draws
+	// them recorded), all of one device.
+	var own = main.getAttribute("data-live-charts");
+	if (own) {
+		try {
+			charts = JSON.parse(own);
+		} catch (e) {
+			return;
+		}
+		var device = main.getAttribute("data-live-thing") || "";
+		charts.forEach(function (c) { c.thing = device; });
+	}
 	var events = []; // oldest first, within the window
 	var topBox = null; // the top processes' tables
 	var count = 0, connects = 0, es = null;
@@ -83,7 +95,7 @@
 	// devices the busiest over the window.
 	function series(c) {
 		if (!c.things) {
-			return c.cols.map(function (col) { return {label: col[1], thing: "", col: col[0]}; });
+			return c.cols.map(function (col) { return {label: col[1], thing: c.thing || "", col: col[0]}; });
 		}
 		var peak = {};
 		events.forEach(function (ev) {
@@ -119,10 +131,11 @@
 			var box = el("div", {"class": "svg"}, fig);
 			c.svg = el("svg", {"viewBox": "0 0 " + W + " " + H, "role": "img", "aria-label": c.title + ", live"}, box);
 		});
-		topBox = el("div", {"class": "live-top", "id": "live-top", "aria-live": "off"});
 		main.textContent = "";
 		main.appendChild(grid);
-		main.appendChild(topBox);
+		if (!own) {
+			topBox = el("div", {"class": "live-top", "id": "live-top", "aria-live": "off"}, main);
+		}
 	}
 
 	// showTop puts the top processes of ev in place: the server's tables
@@ -161,7 +174,7 @@
 					});
 				});
 			} else {
-				topText = c.max + (c.view === "cpu" || c.id === "disk-util" ? "%" : "");
+				topText = c.max + (c.unit || "");
 			}
 			top = top > 0 ? top : 1;
 			var y = function (v) { return H - B - (H - T - B) * Math.min(v, top) / top; };
