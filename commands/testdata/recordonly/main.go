@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 
 	"github.com/srvmon/srvmon/sampler"
 	"github.com/srvmon/srvmon/sampler/recorder"
@@ -16,7 +15,6 @@ import (
 )
 
 func main() {
-	runtime.GOMAXPROCS(1) // as srvmon's main does for record
 	smp, err := sampler.New(sampler.Default(), sampler.Options{Instance: "recordonly"})
 	if err == nil {
 		var store *tsdb.Store
