@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -68,5 +69,18 @@ func TestReadProcLarge(t *testing.T) {
 	}
 	if _, err := r.readProc("missing"); !os.IsNotExist(err) {
 		t.Errorf("missing file: error = %v, want not-exist", err)
+	}
+}
+
+func TestParseDecimal(t *testing.T) {
+	for s, want := range map[string]uint64{"0": 0, "7": 7, "0012": 12, "18446744073709551615": math.MaxUint64, "1796167276": 1796167276} {
+		if v, ok := parseDecimal(s); !ok || v != want {
+			t.Errorf("parseDecimal(%q) = %d, %v; want %d", s, v, ok, want)
+		}
+	}
+	for _, s := range []string{"", "-1", "+1", "1 ", "18446744073709551616", "99999999999999999999", "1_000", "0x10", "١"} {
+		if v, ok := parseDecimal(s); ok {
+			t.Errorf("parseDecimal(%q) = %d, want an error", s, v)
+		}
 	}
 }

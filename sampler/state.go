@@ -27,7 +27,10 @@ import (
 // "crc32c HEX" over everything before it. A file that fails the check or
 // does not parse is reported once, naming the file, and treated as no
 // previous state (the next sample set has no deltas); recording never
-// stops for it, and the next sample set replaces it.
+// stops for it, and the next sample set replaces it. It is replaced
+// without a sync (atomicfile.Replace): after a crash it may be an older
+// one, which is not from the store's previous sample set and gives no
+// deltas, or damaged.
 const StateFile = "sampler-state"
 
 const (
@@ -128,7 +131,10 @@ func (k *stateKeeper) finish(r *run) []error {
 		k.st, k.loaded = *r.state, true
 		return nil
 	}
-	if err := atomicfile.WriteFile(filepath.Join(k.dir, StateFile), encodeState(r.state), 0o644); err != nil {
+	// Not synced: a state file lost in a crash costs one sample set its
+	// deltas, as a damaged one does (a state file older than the store's
+	// previous sample set gives no deltas either).
+	if err := atomicfile.Replace(filepath.Join(k.dir, StateFile), encodeState(r.state), 0o644); err != nil {
 		return []error{fmt.Errorf("collector %q: save state: %w", "procs", err)}
 	}
 	return nil
@@ -297,8 +303,8 @@ func decodeProc(line string, version int) (int, procCounters, error) {
 		return 0, p, fmt.Errorf("pid %q", f[1])
 	}
 	num := func(i int, dst *uint64) {
-		if v, e := strconv.ParseUint(f[i], 10, 64); e != nil {
-			err = cmp.Or(err, e)
+		if v, ok := parseDecimal(f[i]); !ok {
+			err = cmp.Or(err, fmt.Errorf("field %d: %q is not a number", i, f[i]))
 		} else {
 			*dst = v
 		}

@@ -36,19 +36,24 @@ func Create(name string, perm os.FileMode) (*File, error) {
 
 // Commit syncs the data, renames NAME.tmp to NAME and syncs the directory.
 // On error NAME.tmp is removed and NAME is as it was.
-func (f *File) Commit() error {
+func (f *File) Commit() error { return f.commit(true) }
+
+func (f *File) commit(durable bool) error {
 	if f.done {
 		return errors.New("atomicfile: commit after commit or abort")
 	}
 	f.done = true
-	err := f.Sync()
+	var err error
+	if durable {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
 		err = os.Rename(f.tmp, f.name)
 	}
-	if err == nil {
+	if err == nil && durable {
 		err = SyncDir(filepath.Dir(f.name))
 	}
 	if err != nil {
@@ -80,6 +85,24 @@ func WriteFile(name string, data []byte, perm os.FileMode) error {
 		return fmt.Errorf("write %s: %w", f.tmp, err)
 	}
 	return f.Commit()
+}
+
+// Replace writes data to name atomically but not durably: as WriteFile
+// without syncing the file or the directory. After a crash NAME may hold
+// what it held before, or on some file systems be empty or cut short: it
+// is for a file checked when it is read that costs little to lose (the
+// sampler's state, which record replaces every run; the two syncs were
+// about half of what writing it cost).
+func Replace(name string, data []byte, perm os.FileMode) error {
+	f, err := Create(name, perm)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("write %s: %w", f.tmp, err)
+	}
+	return f.commit(false)
 }
 
 // SyncDir makes a directory's entries (new, renamed, removed files)

@@ -8,19 +8,23 @@ import (
 	"github.com/srvmon/srvmon/tsdb/atomicfile"
 )
 
+// TestWriteFile writes a file twice with WriteFile and with Replace: each
+// time the file holds the new content, and no NAME.tmp stays.
 func TestWriteFile(t *testing.T) {
-	dir := t.TempDir()
-	name := filepath.Join(dir, "f")
-	for _, data := range []string{"one", "two, longer"} {
-		if err := atomicfile.WriteFile(name, []byte(data), 0o600); err != nil {
-			t.Fatal(err)
+	for fn, write := range map[string]func(string, []byte, os.FileMode) error{"WriteFile": atomicfile.WriteFile, "Replace": atomicfile.Replace} {
+		dir := t.TempDir()
+		name := filepath.Join(dir, "f")
+		for _, data := range []string{"one, longer", "two"} {
+			if err := write(name, []byte(data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := os.ReadFile(name); err != nil || string(got) != data {
+				t.Errorf("%s: read %q, %v; want %q", fn, got, err, data)
+			}
 		}
-		if got, err := os.ReadFile(name); err != nil || string(got) != data {
-			t.Errorf("read %q, %v; want %q", got, err, data)
+		if _, err := os.Stat(name + ".tmp"); !os.IsNotExist(err) {
+			t.Errorf("%s: NAME.tmp left behind: %v", fn, err)
 		}
-	}
-	if _, err := os.Stat(name + ".tmp"); !os.IsNotExist(err) {
-		t.Errorf("NAME.tmp left behind: %v", err)
 	}
 }
 
