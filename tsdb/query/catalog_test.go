@@ -9,8 +9,8 @@ import (
 // TestViewsCatalog checks that every metric a view reads is in the metric
 // catalog, and that rate columns read counters and level columns do not.
 func TestViewsCatalog(t *testing.T) {
-	views := []*view{perCPUView}
-	for _, v := range allViews {
+	views := []*view{perCPUView()}
+	for _, v := range allViews() {
 		views = append(views, v)
 	}
 	for _, v := range views {

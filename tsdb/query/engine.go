@@ -157,10 +157,10 @@ func newEngine(s *tsdb.Store, what string, o Options) (*engine, error) {
 		return nil, err
 	}
 	e.agg = cmp.Or(o.Agg, "avg")
-	if v, ok := allViews[e.what]; ok {
+	if v, ok := allViews()[e.what]; ok {
 		e.v = v
 		if o.PerCPU && e.what == "cpu" {
-			e.v = perCPUView
+			e.v = perCPUView()
 		}
 	} else {
 		sel, err := ParseSelector(e.what)

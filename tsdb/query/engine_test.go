@@ -399,8 +399,8 @@ func TestViews(t *testing.T) {
 		}
 		// Every metric a view reads is in the sampler's catalog, so that
 		// the views work on what srvmon records.
-		for _, m := range allViews[v].metrics {
-			if rawColumn(m).unit == None && !strings.HasSuffix(m, "seconds_total") && !optionalIn(allViews[v], m) {
+		for _, m := range allViews()[v].metrics {
+			if rawColumn(m).unit == None && !strings.HasSuffix(m, "seconds_total") && !optionalIn(allViews()[v], m) {
 				t.Errorf("view %s reads %s, which the catalog does not know", v, m)
 			}
 		}

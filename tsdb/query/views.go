@@ -3,6 +3,7 @@ package query
 import (
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/srvmon/srvmon/tsdb"
 )
@@ -165,245 +166,250 @@ var swapUsed = []term{tm("node_memory_SwapTotal_bytes", 1), tm("node_memory_Swap
 
 var fsUsed = []term{tm("node_filesystem_size_bytes", 1), tm("node_filesystem_free_bytes", -1)}
 
-// allViews are the views by name. "cpu" is replaced by "cpu-per-cpu" when
-// Options.PerCPU is set.
-var allViews = map[string]*view{
-	"cpu": withHelp(cpuView("cpu", "srvmon_cpu_seconds_total", []tsdb.Label{{Name: "cpu", Value: "all"}}),
-		"% user, nice, system, iowait, irq, softirq, steal, idle (sar -u, -P), and busy (all but idle)"),
-	"load": {
-		name: "load", help: "load averages 1, 5, 15 min, number of tasks (sar -q)",
-		metrics: []string{"node_load1", "node_load5", "node_load15", "srvmon_processes"},
-		columns: []column{
-			gauge("load1", Count, "node_load1"), gauge("load5", Count, "node_load5"),
-			gauge("load15", Count, "node_load15"), gauge("tasks", Count, "srvmon_processes"),
+// allViews returns the views by name. "cpu" is replaced by "cpu-per-cpu"
+// when Options.PerCPU is set. They are built at first use rather than at
+// package init, which every srvmon process would pay, a one-shot record
+// that never queries included (BenchmarkRecordOneShot).
+var allViews = sync.OnceValue(func() map[string]*view {
+	return map[string]*view{
+		"cpu": withHelp(cpuView("cpu", "srvmon_cpu_seconds_total", []tsdb.Label{{Name: "cpu", Value: "all"}}),
+			"% user, nice, system, iowait, irq, softirq, steal, idle (sar -u, -P), and busy (all but idle)"),
+		"load": {
+			name: "load", help: "load averages 1, 5, 15 min, number of tasks (sar -q)",
+			metrics: []string{"node_load1", "node_load5", "node_load15", "srvmon_processes"},
+			columns: []column{
+				gauge("load1", Count, "node_load1"), gauge("load5", Count, "node_load5"),
+				gauge("load15", Count, "node_load15"), gauge("tasks", Count, "srvmon_processes"),
+			},
+			busy: busy{col: "load1", desc: "load1"},
 		},
-		busy: busy{col: "load1", desc: "load1"},
-	},
-	"mem": {
-		name: "mem", help: "used (as sar -r), free, available, buffers, cached, % used",
-		metrics: []string{"node_memory_MemTotal_bytes", "node_memory_MemFree_bytes", "node_memory_MemAvailable_bytes",
-			"node_memory_Buffers_bytes", "node_memory_Cached_bytes", "node_memory_Slab_bytes"},
-		columns: []column{
-			{name: "used", unit: Bytes, kind: level, num: memUsed, clamp: true},
-			gauge("free", Bytes, "node_memory_MemFree_bytes"),
-			gauge("available", Bytes, "node_memory_MemAvailable_bytes"),
-			gauge("buffers", Bytes, "node_memory_Buffers_bytes"),
-			gauge("cached", Bytes, "node_memory_Cached_bytes"),
-			{name: "%used", unit: Percent, kind: level, num: memUsed, den: []term{tm("node_memory_MemTotal_bytes", 1)}, scale: 100, clamp: true},
+		"mem": {
+			name: "mem", help: "used (as sar -r), free, available, buffers, cached, % used",
+			metrics: []string{"node_memory_MemTotal_bytes", "node_memory_MemFree_bytes", "node_memory_MemAvailable_bytes",
+				"node_memory_Buffers_bytes", "node_memory_Cached_bytes", "node_memory_Slab_bytes"},
+			columns: []column{
+				{name: "used", unit: Bytes, kind: level, num: memUsed, clamp: true},
+				gauge("free", Bytes, "node_memory_MemFree_bytes"),
+				gauge("available", Bytes, "node_memory_MemAvailable_bytes"),
+				gauge("buffers", Bytes, "node_memory_Buffers_bytes"),
+				gauge("cached", Bytes, "node_memory_Cached_bytes"),
+				{name: "%used", unit: Percent, kind: level, num: memUsed, den: []term{tm("node_memory_MemTotal_bytes", 1)}, scale: 100, clamp: true},
+			},
+			busy: busy{col: "%used", desc: "%used"},
 		},
-		busy: busy{col: "%used", desc: "%used"},
-	},
-	"swap": {
-		name: "swap", help: "swap used, free, % used, cached (sar -S)",
-		metrics: []string{"node_memory_SwapTotal_bytes", "node_memory_SwapFree_bytes", "node_memory_SwapCached_bytes"},
-		columns: []column{
-			{name: "used", unit: Bytes, kind: level, num: swapUsed},
-			gauge("free", Bytes, "node_memory_SwapFree_bytes"),
-			{name: "%used", unit: Percent, kind: level, num: swapUsed, den: []term{tm("node_memory_SwapTotal_bytes", 1)}, scale: 100},
-			gauge("cached", Bytes, "node_memory_SwapCached_bytes"),
+		"swap": {
+			name: "swap", help: "swap used, free, % used, cached (sar -S)",
+			metrics: []string{"node_memory_SwapTotal_bytes", "node_memory_SwapFree_bytes", "node_memory_SwapCached_bytes"},
+			columns: []column{
+				{name: "used", unit: Bytes, kind: level, num: swapUsed},
+				gauge("free", Bytes, "node_memory_SwapFree_bytes"),
+				{name: "%used", unit: Percent, kind: level, num: swapUsed, den: []term{tm("node_memory_SwapTotal_bytes", 1)}, scale: 100},
+				gauge("cached", Bytes, "node_memory_SwapCached_bytes"),
+			},
+			busy: busy{col: "%used", desc: "%used"},
 		},
-		busy: busy{col: "%used", desc: "%used"},
-	},
-	"paging": {
-		name: "paging", help: "paged in/out bytes/s, faults/s, swapped pages/s (sar -B, -W)",
-		metrics: []string{"node_vmstat_pgpgin", "node_vmstat_pgpgout", "node_vmstat_pgfault", "node_vmstat_pgmajfault",
-			"node_vmstat_pswpin", "node_vmstat_pswpout"},
-		columns: []column{
-			counter("pgin/s", BytesPerSecond, "node_vmstat_pgpgin", 1024),
-			counter("pgout/s", BytesPerSecond, "node_vmstat_pgpgout", 1024),
-			counter("fault/s", PerSecond, "node_vmstat_pgfault", 1),
-			counter("majflt/s", PerSecond, "node_vmstat_pgmajfault", 1),
-			counter("pswpin/s", PerSecond, "node_vmstat_pswpin", 1),
-			counter("pswpout/s", PerSecond, "node_vmstat_pswpout", 1),
+		"paging": {
+			name: "paging", help: "paged in/out bytes/s, faults/s, swapped pages/s (sar -B, -W)",
+			metrics: []string{"node_vmstat_pgpgin", "node_vmstat_pgpgout", "node_vmstat_pgfault", "node_vmstat_pgmajfault",
+				"node_vmstat_pswpin", "node_vmstat_pswpout"},
+			columns: []column{
+				counter("pgin/s", BytesPerSecond, "node_vmstat_pgpgin", 1024),
+				counter("pgout/s", BytesPerSecond, "node_vmstat_pgpgout", 1024),
+				counter("fault/s", PerSecond, "node_vmstat_pgfault", 1),
+				counter("majflt/s", PerSecond, "node_vmstat_pgmajfault", 1),
+				counter("pswpin/s", PerSecond, "node_vmstat_pswpin", 1),
+				counter("pswpout/s", PerSecond, "node_vmstat_pswpout", 1),
+			},
+			busy: busy{col: "majflt/s", sum: true, desc: "majflt/s"},
 		},
-		busy: busy{col: "majflt/s", sum: true, desc: "majflt/s"},
-	},
-	"disk": {
-		name: "disk", help: "per device: r/s, w/s, bytes/s, % util, await, queue (sar -d)",
-		metrics: []string{"node_disk_reads_completed_total", "node_disk_writes_completed_total", "node_disk_read_bytes_total",
-			"node_disk_written_bytes_total", "node_disk_io_time_seconds_total", "node_disk_read_time_seconds_total",
-			"node_disk_write_time_seconds_total", "node_disk_io_time_weighted_seconds_total",
-			"node_disk_discards_completed_total", "node_disk_discard_time_seconds_total"},
-		filterLabel: "device", filterParam: "device",
-		columns: []column{
-			counter("r/s", PerSecond, "node_disk_reads_completed_total", 1),
-			counter("w/s", PerSecond, "node_disk_writes_completed_total", 1),
-			counter("rbytes/s", BytesPerSecond, "node_disk_read_bytes_total", 1),
-			counter("wbytes/s", BytesPerSecond, "node_disk_written_bytes_total", 1),
-			{name: "util", unit: Percent, kind: rate, num: []term{tm("node_disk_io_time_seconds_total", 1)}, scale: 100, counted: true, counts: Seconds},
-			// await as sysstat 12 computes it: the time of reads, writes
-			// and discards over their number.
-			{name: "await", unit: Seconds, kind: rate,
-				num: []term{tm("node_disk_read_time_seconds_total", 1), tm("node_disk_write_time_seconds_total", 1),
-					optional("node_disk_discard_time_seconds_total")},
-				den: []term{tm("node_disk_reads_completed_total", 1), tm("node_disk_writes_completed_total", 1),
-					optional("node_disk_discards_completed_total")}},
-			{name: "aqu-sz", unit: Count, kind: rate, num: []term{tm("node_disk_io_time_weighted_seconds_total", 1)}},
+		"disk": {
+			name: "disk", help: "per device: r/s, w/s, bytes/s, % util, await, queue (sar -d)",
+			metrics: []string{"node_disk_reads_completed_total", "node_disk_writes_completed_total", "node_disk_read_bytes_total",
+				"node_disk_written_bytes_total", "node_disk_io_time_seconds_total", "node_disk_read_time_seconds_total",
+				"node_disk_write_time_seconds_total", "node_disk_io_time_weighted_seconds_total",
+				"node_disk_discards_completed_total", "node_disk_discard_time_seconds_total"},
+			filterLabel: "device", filterParam: "device",
+			columns: []column{
+				counter("r/s", PerSecond, "node_disk_reads_completed_total", 1),
+				counter("w/s", PerSecond, "node_disk_writes_completed_total", 1),
+				counter("rbytes/s", BytesPerSecond, "node_disk_read_bytes_total", 1),
+				counter("wbytes/s", BytesPerSecond, "node_disk_written_bytes_total", 1),
+				{name: "util", unit: Percent, kind: rate, num: []term{tm("node_disk_io_time_seconds_total", 1)}, scale: 100, counted: true, counts: Seconds},
+				// await as sysstat 12 computes it: the time of reads, writes
+				// and discards over their number.
+				{name: "await", unit: Seconds, kind: rate,
+					num: []term{tm("node_disk_read_time_seconds_total", 1), tm("node_disk_write_time_seconds_total", 1),
+						optional("node_disk_discard_time_seconds_total")},
+					den: []term{tm("node_disk_reads_completed_total", 1), tm("node_disk_writes_completed_total", 1),
+						optional("node_disk_discards_completed_total")}},
+				{name: "aqu-sz", unit: Count, kind: rate, num: []term{tm("node_disk_io_time_weighted_seconds_total", 1)}},
+			},
+			busy:   busy{col: "util", desc: "max util"},
+			totals: []string{"rbytes/s", "wbytes/s"},
 		},
-		busy:   busy{col: "util", desc: "max util"},
-		totals: []string{"rbytes/s", "wbytes/s"},
-	},
-	"fs": {
-		name: "fs", help: "per mount: size, used, available, % used (as df), % inodes used, sar -F's %fsused and %ufsused",
-		metrics: []string{"node_filesystem_size_bytes", "node_filesystem_free_bytes", "node_filesystem_avail_bytes",
-			"node_filesystem_files", "node_filesystem_files_free"},
-		filterLabel: "mountpoint", filterParam: "mount",
-		columns: []column{
-			gauge("size", Bytes, "node_filesystem_size_bytes"),
-			{name: "used", unit: Bytes, kind: level, num: fsUsed},
-			gauge("avail", Bytes, "node_filesystem_avail_bytes"),
-			// df's Use%: used over what a user could fill, so that a
-			// filesystem with reserved blocks reads as df says.
-			{name: "%used", unit: Percent, kind: level, num: fsUsed, den: append(slices.Clone(fsUsed), tm("node_filesystem_avail_bytes", 1)), scale: 100},
-			{name: "%iused", unit: Percent, kind: level,
-				num:   []term{tm("node_filesystem_files", 1), tm("node_filesystem_files_free", -1)},
-				den:   []term{tm("node_filesystem_files", 1)},
-				scale: 100},
-			// sar -F's %fsused (used over size) and %ufsused (what a user
-			// cannot fill over size).
-			{name: "%fsused", unit: Percent, kind: level, num: fsUsed, den: []term{tm("node_filesystem_size_bytes", 1)}, scale: 100},
-			{name: "%ufsused", unit: Percent, kind: level,
-				num:   []term{tm("node_filesystem_size_bytes", 1), tm("node_filesystem_avail_bytes", -1)},
-				den:   []term{tm("node_filesystem_size_bytes", 1)},
-				scale: 100},
+		"fs": {
+			name: "fs", help: "per mount: size, used, available, % used (as df), % inodes used, sar -F's %fsused and %ufsused",
+			metrics: []string{"node_filesystem_size_bytes", "node_filesystem_free_bytes", "node_filesystem_avail_bytes",
+				"node_filesystem_files", "node_filesystem_files_free"},
+			filterLabel: "mountpoint", filterParam: "mount",
+			columns: []column{
+				gauge("size", Bytes, "node_filesystem_size_bytes"),
+				{name: "used", unit: Bytes, kind: level, num: fsUsed},
+				gauge("avail", Bytes, "node_filesystem_avail_bytes"),
+				// df's Use%: used over what a user could fill, so that a
+				// filesystem with reserved blocks reads as df says.
+				{name: "%used", unit: Percent, kind: level, num: fsUsed, den: append(slices.Clone(fsUsed), tm("node_filesystem_avail_bytes", 1)), scale: 100},
+				{name: "%iused", unit: Percent, kind: level,
+					num:   []term{tm("node_filesystem_files", 1), tm("node_filesystem_files_free", -1)},
+					den:   []term{tm("node_filesystem_files", 1)},
+					scale: 100},
+				// sar -F's %fsused (used over size) and %ufsused (what a user
+				// cannot fill over size).
+				{name: "%fsused", unit: Percent, kind: level, num: fsUsed, den: []term{tm("node_filesystem_size_bytes", 1)}, scale: 100},
+				{name: "%ufsused", unit: Percent, kind: level,
+					num:   []term{tm("node_filesystem_size_bytes", 1), tm("node_filesystem_avail_bytes", -1)},
+					den:   []term{tm("node_filesystem_size_bytes", 1)},
+					scale: 100},
+			},
+			busy: busy{col: "%used", desc: "%used"},
 		},
-		busy: busy{col: "%used", desc: "%used"},
-	},
-	"net": {
-		name: "net", help: "per interface: rx/tx bytes, packets, errors, drops /s (sar -n)",
-		metrics: []string{"node_network_receive_bytes_total", "node_network_transmit_bytes_total",
-			"node_network_receive_packets_total", "node_network_transmit_packets_total",
-			"node_network_receive_errs_total", "node_network_transmit_errs_total",
-			"node_network_receive_drop_total", "node_network_transmit_drop_total"},
-		filterLabel: "device", filterParam: "interface",
-		columns: []column{
-			counter("rxbytes/s", BytesPerSecond, "node_network_receive_bytes_total", 1),
-			counter("txbytes/s", BytesPerSecond, "node_network_transmit_bytes_total", 1),
-			counter("rxpck/s", PerSecond, "node_network_receive_packets_total", 1),
-			counter("txpck/s", PerSecond, "node_network_transmit_packets_total", 1),
-			counter("rxerr/s", PerSecond, "node_network_receive_errs_total", 1),
-			counter("txerr/s", PerSecond, "node_network_transmit_errs_total", 1),
-			counter("rxdrop/s", PerSecond, "node_network_receive_drop_total", 1),
-			counter("txdrop/s", PerSecond, "node_network_transmit_drop_total", 1),
+		"net": {
+			name: "net", help: "per interface: rx/tx bytes, packets, errors, drops /s (sar -n)",
+			metrics: []string{"node_network_receive_bytes_total", "node_network_transmit_bytes_total",
+				"node_network_receive_packets_total", "node_network_transmit_packets_total",
+				"node_network_receive_errs_total", "node_network_transmit_errs_total",
+				"node_network_receive_drop_total", "node_network_transmit_drop_total"},
+			filterLabel: "device", filterParam: "interface",
+			columns: []column{
+				counter("rxbytes/s", BytesPerSecond, "node_network_receive_bytes_total", 1),
+				counter("txbytes/s", BytesPerSecond, "node_network_transmit_bytes_total", 1),
+				counter("rxpck/s", PerSecond, "node_network_receive_packets_total", 1),
+				counter("txpck/s", PerSecond, "node_network_transmit_packets_total", 1),
+				counter("rxerr/s", PerSecond, "node_network_receive_errs_total", 1),
+				counter("txerr/s", PerSecond, "node_network_transmit_errs_total", 1),
+				counter("rxdrop/s", PerSecond, "node_network_receive_drop_total", 1),
+				counter("txdrop/s", PerSecond, "node_network_transmit_drop_total", 1),
+			},
+			busy:   busy{col: "rxbytes/s", sum: true, exclude: isLoopback, desc: "rx bytes/s"},
+			totals: []string{"rxbytes/s", "txbytes/s"},
 		},
-		busy:   busy{col: "rxbytes/s", sum: true, exclude: isLoopback, desc: "rx bytes/s"},
-		totals: []string{"rxbytes/s", "txbytes/s"},
-	},
-	"pressure": {
-		name: "pressure", help: "% of time some tasks (s) or all tasks (f) stalled on CPU, I/O, memory (PSI; sar -q CPU,IO,MEM)",
-		metrics: []string{"node_pressure_cpu_waiting_seconds_total", "node_pressure_io_waiting_seconds_total",
-			"node_pressure_io_stalled_seconds_total", "node_pressure_memory_waiting_seconds_total",
-			"node_pressure_memory_stalled_seconds_total"},
-		columns: []column{
-			stalled("%scpu", "node_pressure_cpu_waiting_seconds_total"),
-			stalled("%sio", "node_pressure_io_waiting_seconds_total"),
-			stalled("%fio", "node_pressure_io_stalled_seconds_total"),
-			stalled("%smem", "node_pressure_memory_waiting_seconds_total"),
-			stalled("%fmem", "node_pressure_memory_stalled_seconds_total"),
+		"pressure": {
+			name: "pressure", help: "% of time some tasks (s) or all tasks (f) stalled on CPU, I/O, memory (PSI; sar -q CPU,IO,MEM)",
+			metrics: []string{"node_pressure_cpu_waiting_seconds_total", "node_pressure_io_waiting_seconds_total",
+				"node_pressure_io_stalled_seconds_total", "node_pressure_memory_waiting_seconds_total",
+				"node_pressure_memory_stalled_seconds_total"},
+			columns: []column{
+				stalled("%scpu", "node_pressure_cpu_waiting_seconds_total"),
+				stalled("%sio", "node_pressure_io_waiting_seconds_total"),
+				stalled("%fio", "node_pressure_io_stalled_seconds_total"),
+				stalled("%smem", "node_pressure_memory_waiting_seconds_total"),
+				stalled("%fmem", "node_pressure_memory_stalled_seconds_total"),
+			},
+			busy: busy{col: "%scpu", desc: "%scpu"},
 		},
-		busy: busy{col: "%scpu", desc: "%scpu"},
-	},
-	"tcp": {
-		name: "tcp", help: "TCP opens, segments, failures, resets, retransmits /s, established (sar -n TCP,ETCP)",
-		metrics: []string{"node_netstat_Tcp_ActiveOpens", "node_netstat_Tcp_PassiveOpens", "node_netstat_Tcp_InSegs",
-			"node_netstat_Tcp_OutSegs", "node_netstat_Tcp_AttemptFails", "node_netstat_Tcp_EstabResets",
-			"node_netstat_Tcp_RetransSegs", "node_netstat_Tcp_InErrs", "node_netstat_Tcp_OutRsts",
-			"node_netstat_Tcp_CurrEstab", "node_netstat_TcpExt_ListenDrops"},
-		columns: []column{
-			counter("active/s", PerSecond, "node_netstat_Tcp_ActiveOpens", 1),
-			counter("passive/s", PerSecond, "node_netstat_Tcp_PassiveOpens", 1),
-			counter("iseg/s", PerSecond, "node_netstat_Tcp_InSegs", 1),
-			counter("oseg/s", PerSecond, "node_netstat_Tcp_OutSegs", 1),
-			counter("atmptf/s", PerSecond, "node_netstat_Tcp_AttemptFails", 1),
-			counter("estres/s", PerSecond, "node_netstat_Tcp_EstabResets", 1),
-			counter("retrans/s", PerSecond, "node_netstat_Tcp_RetransSegs", 1),
-			counter("isegerr/s", PerSecond, "node_netstat_Tcp_InErrs", 1),
-			counter("orsts/s", PerSecond, "node_netstat_Tcp_OutRsts", 1),
-			counter("lsndrop/s", PerSecond, "node_netstat_TcpExt_ListenDrops", 1),
-			gauge("estab", Count, "node_netstat_Tcp_CurrEstab"),
+		"tcp": {
+			name: "tcp", help: "TCP opens, segments, failures, resets, retransmits /s, established (sar -n TCP,ETCP)",
+			metrics: []string{"node_netstat_Tcp_ActiveOpens", "node_netstat_Tcp_PassiveOpens", "node_netstat_Tcp_InSegs",
+				"node_netstat_Tcp_OutSegs", "node_netstat_Tcp_AttemptFails", "node_netstat_Tcp_EstabResets",
+				"node_netstat_Tcp_RetransSegs", "node_netstat_Tcp_InErrs", "node_netstat_Tcp_OutRsts",
+				"node_netstat_Tcp_CurrEstab", "node_netstat_TcpExt_ListenDrops"},
+			columns: []column{
+				counter("active/s", PerSecond, "node_netstat_Tcp_ActiveOpens", 1),
+				counter("passive/s", PerSecond, "node_netstat_Tcp_PassiveOpens", 1),
+				counter("iseg/s", PerSecond, "node_netstat_Tcp_InSegs", 1),
+				counter("oseg/s", PerSecond, "node_netstat_Tcp_OutSegs", 1),
+				counter("atmptf/s", PerSecond, "node_netstat_Tcp_AttemptFails", 1),
+				counter("estres/s", PerSecond, "node_netstat_Tcp_EstabResets", 1),
+				counter("retrans/s", PerSecond, "node_netstat_Tcp_RetransSegs", 1),
+				counter("isegerr/s", PerSecond, "node_netstat_Tcp_InErrs", 1),
+				counter("orsts/s", PerSecond, "node_netstat_Tcp_OutRsts", 1),
+				counter("lsndrop/s", PerSecond, "node_netstat_TcpExt_ListenDrops", 1),
+				gauge("estab", Count, "node_netstat_Tcp_CurrEstab"),
+			},
+			busy: busy{col: "retrans/s", sum: true, desc: "retrans/s"},
 		},
-		busy: busy{col: "retrans/s", sum: true, desc: "retrans/s"},
-	},
-	"udp": {
-		name: "udp", help: "UDP datagrams in/out, to no port, errors, buffer errors /s (sar -n UDP,EUDP)",
-		metrics: []string{"node_netstat_Udp_InDatagrams", "node_netstat_Udp_OutDatagrams", "node_netstat_Udp_NoPorts",
-			"node_netstat_Udp_InErrors", "node_netstat_Udp_RcvbufErrors", "node_netstat_Udp_SndbufErrors"},
-		columns: []column{
-			counter("idgm/s", PerSecond, "node_netstat_Udp_InDatagrams", 1),
-			counter("odgm/s", PerSecond, "node_netstat_Udp_OutDatagrams", 1),
-			counter("noport/s", PerSecond, "node_netstat_Udp_NoPorts", 1),
-			counter("idgmerr/s", PerSecond, "node_netstat_Udp_InErrors", 1),
-			counter("rcvbuferr/s", PerSecond, "node_netstat_Udp_RcvbufErrors", 1),
-			counter("sndbuferr/s", PerSecond, "node_netstat_Udp_SndbufErrors", 1),
+		"udp": {
+			name: "udp", help: "UDP datagrams in/out, to no port, errors, buffer errors /s (sar -n UDP,EUDP)",
+			metrics: []string{"node_netstat_Udp_InDatagrams", "node_netstat_Udp_OutDatagrams", "node_netstat_Udp_NoPorts",
+				"node_netstat_Udp_InErrors", "node_netstat_Udp_RcvbufErrors", "node_netstat_Udp_SndbufErrors"},
+			columns: []column{
+				counter("idgm/s", PerSecond, "node_netstat_Udp_InDatagrams", 1),
+				counter("odgm/s", PerSecond, "node_netstat_Udp_OutDatagrams", 1),
+				counter("noport/s", PerSecond, "node_netstat_Udp_NoPorts", 1),
+				counter("idgmerr/s", PerSecond, "node_netstat_Udp_InErrors", 1),
+				counter("rcvbuferr/s", PerSecond, "node_netstat_Udp_RcvbufErrors", 1),
+				counter("sndbuferr/s", PerSecond, "node_netstat_Udp_SndbufErrors", 1),
+			},
+			busy: busy{col: "idgmerr/s", sum: true, desc: "idgmerr/s"},
 		},
-		busy: busy{col: "idgmerr/s", sum: true, desc: "idgmerr/s"},
-	},
-	"sock": {
-		name: "sock", help: "sockets in use: all, TCP, UDP, raw, IP fragments, TCP time-wait (sar -n SOCK)",
-		metrics: []string{"node_sockstat_sockets_used", "node_sockstat_TCP_inuse", "node_sockstat_UDP_inuse",
-			"node_sockstat_RAW_inuse", "node_sockstat_FRAG_inuse", "node_sockstat_TCP_tw"},
-		columns: []column{
-			gauge("totsck", Count, "node_sockstat_sockets_used"),
-			gauge("tcpsck", Count, "node_sockstat_TCP_inuse"),
-			gauge("udpsck", Count, "node_sockstat_UDP_inuse"),
-			gauge("rawsck", Count, "node_sockstat_RAW_inuse"),
-			gauge("ip-frag", Count, "node_sockstat_FRAG_inuse"),
-			gauge("tcp-tw", Count, "node_sockstat_TCP_tw"),
+		"sock": {
+			name: "sock", help: "sockets in use: all, TCP, UDP, raw, IP fragments, TCP time-wait (sar -n SOCK)",
+			metrics: []string{"node_sockstat_sockets_used", "node_sockstat_TCP_inuse", "node_sockstat_UDP_inuse",
+				"node_sockstat_RAW_inuse", "node_sockstat_FRAG_inuse", "node_sockstat_TCP_tw"},
+			columns: []column{
+				gauge("totsck", Count, "node_sockstat_sockets_used"),
+				gauge("tcpsck", Count, "node_sockstat_TCP_inuse"),
+				gauge("udpsck", Count, "node_sockstat_UDP_inuse"),
+				gauge("rawsck", Count, "node_sockstat_RAW_inuse"),
+				gauge("ip-frag", Count, "node_sockstat_FRAG_inuse"),
+				gauge("tcp-tw", Count, "node_sockstat_TCP_tw"),
+			},
+			busy: busy{col: "totsck", desc: "totsck"},
 		},
-		busy: busy{col: "totsck", desc: "totsck"},
-	},
-	"softnet": {
-		name: "softnet", help: "per CPU: packets processed, dropped, squeezed, RPS-steered, flow-limited /s (sar -n SOFT)",
-		metrics: []string{"node_softnet_processed_total", "node_softnet_dropped_total", "node_softnet_times_squeezed_total",
-			"node_softnet_received_rps_total", "node_softnet_flow_limit_count_total"},
-		columns: []column{
-			counter("total/s", PerSecond, "node_softnet_processed_total", 1),
-			counter("dropd/s", PerSecond, "node_softnet_dropped_total", 1),
-			counter("squeezd/s", PerSecond, "node_softnet_times_squeezed_total", 1),
-			counter("rx_rps/s", PerSecond, "node_softnet_received_rps_total", 1),
-			counter("flw_lim/s", PerSecond, "node_softnet_flow_limit_count_total", 1),
+		"softnet": {
+			name: "softnet", help: "per CPU: packets processed, dropped, squeezed, RPS-steered, flow-limited /s (sar -n SOFT)",
+			metrics: []string{"node_softnet_processed_total", "node_softnet_dropped_total", "node_softnet_times_squeezed_total",
+				"node_softnet_received_rps_total", "node_softnet_flow_limit_count_total"},
+			columns: []column{
+				counter("total/s", PerSecond, "node_softnet_processed_total", 1),
+				counter("dropd/s", PerSecond, "node_softnet_dropped_total", 1),
+				counter("squeezd/s", PerSecond, "node_softnet_times_squeezed_total", 1),
+				counter("rx_rps/s", PerSecond, "node_softnet_received_rps_total", 1),
+				counter("flw_lim/s", PerSecond, "node_softnet_flow_limit_count_total", 1),
+			},
+			busy: busy{col: "dropd/s", sum: true, desc: "dropd/s"},
 		},
-		busy: busy{col: "dropd/s", sum: true, desc: "dropd/s"},
-	},
-	"files": {
-		name: "files", help: "unused dentries, open files, inodes in use, ptys, file limit (sar -v)",
-		metrics: []string{"srvmon_dentries_unused", "node_filefd_allocated", "srvmon_inodes", "srvmon_inodes_free",
-			"srvmon_ptys", "node_filefd_maximum"},
-		columns: []column{
-			gauge("dentunusd", Count, "srvmon_dentries_unused"),
-			gauge("file-nr", Count, "node_filefd_allocated"),
-			{name: "inode-nr", unit: Count, kind: level, num: []term{tm("srvmon_inodes", 1), tm("srvmon_inodes_free", -1)}},
-			gauge("pty-nr", Count, "srvmon_ptys"),
-			{name: "%file", unit: Percent, kind: level, num: []term{tm("node_filefd_allocated", 1)},
-				den: []term{tm("node_filefd_maximum", 1)}, scale: 100},
+		"files": {
+			name: "files", help: "unused dentries, open files, inodes in use, ptys, file limit (sar -v)",
+			metrics: []string{"srvmon_dentries_unused", "node_filefd_allocated", "srvmon_inodes", "srvmon_inodes_free",
+				"srvmon_ptys", "node_filefd_maximum"},
+			columns: []column{
+				gauge("dentunusd", Count, "srvmon_dentries_unused"),
+				gauge("file-nr", Count, "node_filefd_allocated"),
+				{name: "inode-nr", unit: Count, kind: level, num: []term{tm("srvmon_inodes", 1), tm("srvmon_inodes_free", -1)}},
+				gauge("pty-nr", Count, "srvmon_ptys"),
+				{name: "%file", unit: Percent, kind: level, num: []term{tm("node_filefd_allocated", 1)},
+					den: []term{tm("node_filefd_maximum", 1)}, scale: 100},
+			},
+			busy: busy{col: "file-nr", desc: "file-nr"},
 		},
-		busy: busy{col: "file-nr", desc: "file-nr"},
-	},
-	"temp": {
-		name: "temp", help: "per sensor: temperature °C of hardware monitors and thermal zones (sar -m TEMP)",
-		metrics: []string{"node_hwmon_temp_celsius", "node_thermal_zone_temp"},
-		columns: []column{
-			gauge("temp", None, "node_hwmon_temp_celsius"),
-			gauge("zonetemp", None, "node_thermal_zone_temp"), // not "zone": that is its label, a column of its own
+		"temp": {
+			name: "temp", help: "per sensor: temperature °C of hardware monitors and thermal zones (sar -m TEMP)",
+			metrics: []string{"node_hwmon_temp_celsius", "node_thermal_zone_temp"},
+			columns: []column{
+				gauge("temp", None, "node_hwmon_temp_celsius"),
+				gauge("zonetemp", None, "node_thermal_zone_temp"), // not "zone": that is its label, a column of its own
+			},
+			busy: busy{col: "temp", desc: "max temp"},
 		},
-		busy: busy{col: "temp", desc: "max temp"},
-	},
-	"proc": {
-		name: "proc", help: "running, blocked, forks/s, cswch/s, intr/s (sar -q, -w)",
-		metrics: []string{"node_procs_running", "node_procs_blocked", "node_forks_total", "node_context_switches_total", "node_intr_total"},
-		columns: []column{
-			gauge("running", Count, "node_procs_running"),
-			gauge("blocked", Count, "node_procs_blocked"),
-			counter("forks/s", PerSecond, "node_forks_total", 1),
-			counter("cswch/s", PerSecond, "node_context_switches_total", 1),
-			counter("intr/s", PerSecond, "node_intr_total", 1),
+		"proc": {
+			name: "proc", help: "running, blocked, forks/s, cswch/s, intr/s (sar -q, -w)",
+			metrics: []string{"node_procs_running", "node_procs_blocked", "node_forks_total", "node_context_switches_total", "node_intr_total"},
+			columns: []column{
+				gauge("running", Count, "node_procs_running"),
+				gauge("blocked", Count, "node_procs_blocked"),
+				counter("forks/s", PerSecond, "node_forks_total", 1),
+				counter("cswch/s", PerSecond, "node_context_switches_total", 1),
+				counter("intr/s", PerSecond, "node_intr_total", 1),
+			},
+			busy: busy{col: "running", desc: "running"},
 		},
-		busy: busy{col: "running", desc: "running"},
-	},
-}
+	}
+})
 
-// perCPUView is the cpu view with one group per core.
-var perCPUView = cpuView("cpu", "node_cpu_seconds_total", nil)
+// perCPUView returns the cpu view with one group per core (built at first
+// use, as allViews).
+var perCPUView = sync.OnceValue(func() *view { return cpuView("cpu", "node_cpu_seconds_total", nil) })
 
 func withHelp(v *view, help string) *view { v.help = help; return v }
 
@@ -418,8 +424,8 @@ func isLoopback(labels []tsdb.Label) bool {
 
 // Views returns the names of the views Run and Summarize compute, sorted.
 func Views() []string {
-	names := make([]string, 0, len(allViews))
-	for n := range allViews {
+	names := make([]string, 0, len(allViews()))
+	for n := range allViews() {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -429,7 +435,7 @@ func Views() []string {
 // ViewHelp returns a one-line description of the view name, or "" for an
 // unknown name.
 func ViewHelp(name string) string {
-	if v, ok := allViews[name]; ok {
+	if v, ok := allViews()[name]; ok {
 		return v.help
 	}
 	return ""
@@ -448,7 +454,7 @@ type Column struct {
 // Columns returns the columns of the view name in the order query prints
 // them, or nil for an unknown view.
 func Columns(name string) []Column {
-	v, ok := allViews[name]
+	v, ok := allViews()[name]
 	if !ok {
 		return nil
 	}
