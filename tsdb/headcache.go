@@ -70,7 +70,7 @@ func (s *Store) readHead(day int64) (*headData, error) {
 		}
 		// The points slices are shared with earlier snapshots; appending
 		// only writes past their lengths, so give the parser a new map.
-		c.parser.h = &headData{points: maps.Clone(c.parser.h.points), damage: slices.Clone(c.parser.h.damage)}
+		c.parser.h = &headData{points: maps.Clone(c.parser.h.points), unsorted: maps.Clone(c.parser.h.unsorted), damage: slices.Clone(c.parser.h.damage)}
 		used := c.parser.feed(buf[:n])
 		c.end += int64(used)
 		if used > 0 {

@@ -261,6 +261,10 @@ func (r *payloadReader) str() string {
 // the order they were written, and the damage found.
 type headData struct {
 	points map[string][]Point
+	// unsorted are the keys whose points are not in strictly increasing
+	// time (an import, a clock set back, a time written twice): between
+	// scans them. The others, every recorder's, are searched.
+	unsorted map[string]bool
 	// damage lists damaged regions and unreadable sample sets, with the
 	// times around them (0: the start or end of the day).
 	damage []headDamage
@@ -350,8 +354,39 @@ func (hp *headParser) good(t int64) {
 
 func (hp *headParser) apply(keys []string, t int64, values []float64) {
 	for i, k := range keys {
-		hp.h.points[k] = append(hp.h.points[k], Point{T: t, V: values[i]})
+		pts := hp.h.points[k]
+		if n := len(pts); n > 0 && t <= pts[n-1].T {
+			hp.h.markUnsorted(k)
+		}
+		hp.h.points[k] = append(pts, Point{T: t, V: values[i]})
 	}
+}
+
+func (h *headData) markUnsorted(key string) {
+	if h.unsorted == nil {
+		h.unsorted = map[string]bool{}
+	}
+	h.unsorted[key] = true
+}
+
+// between returns the points of key in [start, end) in the order written:
+// by binary search when they are in strictly increasing time, by a scan
+// otherwise. The slice may be the head's own: callers copy it before
+// changing it.
+func (h *headData) between(key string, start, end int64) []Point {
+	pts := h.points[key]
+	if h.unsorted[key] {
+		var out []Point
+		for _, p := range pts {
+			if p.T >= start && p.T < end {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	lo := sort.Search(len(pts), func(i int) bool { return pts[i].T >= start })
+	hi := lo + sort.Search(len(pts)-lo, func(i int) bool { return pts[lo+i].T >= end })
+	return pts[lo:hi:hi]
 }
 
 // feed decodes the records in data and returns how many bytes it consumed:
@@ -426,6 +461,9 @@ func (hp *headParser) feed(data []byte) int {
 			var t int64
 			for i := uint64(0); i < n; i++ {
 				t += r.varint()
+				if len(pts) > 0 && t <= pts[len(pts)-1].T {
+					h.markUnsorted(key)
+				}
 				pts = append(pts, Point{T: t, V: math.Float64frombits(r.u64())})
 			}
 			if r.err != nil {

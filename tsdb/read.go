@@ -122,12 +122,9 @@ func keysOf(srcs []daySource, start, end int64) []string {
 			}
 		}
 		if src.head != nil {
-			for k, pts := range src.head.points {
-				for _, p := range pts {
-					if p.T >= start && p.T < end {
-						seen[k] = true
-						break
-					}
+			for k := range src.head.points {
+				if len(src.head.between(k, start, end)) > 0 {
+					seen[k] = true
 				}
 			}
 		}
@@ -182,12 +179,7 @@ func (s *Store) Read(ctx context.Context, from, to time.Time, match func(Series)
 				day = bp
 			}
 			if src.head != nil {
-				for _, p := range src.head.points[key] {
-					if p.T >= start && p.T < end {
-						day = append(day, p)
-					}
-				}
-				day = sortDedup(day)
+				day = sortDedup(append(day, src.head.between(key, start, end)...))
 			}
 			days = append(days, day)
 		}

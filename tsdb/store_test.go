@@ -138,6 +138,16 @@ func TestLateAndDuplicateSamples(t *testing.T) {
 	s := newTestStore(t, c)
 	appendSet(t, s, day0.Add(10*time.Minute), Sample{serA, 1})
 	appendSet(t, s, day0.Add(20*time.Minute), Sample{serA, 2})
+	// Narrow reads of points in time order (searched, see headData.between).
+	for _, r := range []struct {
+		from, to time.Duration
+		want     []Point
+	}{{12 * time.Minute, 25 * time.Minute, []Point{{day0.Unix() + 1200, 2}}}, {10 * time.Minute, 10*time.Minute + time.Second, []Point{{day0.Unix() + 600, 1}}},
+		{11 * time.Minute, 20 * time.Minute, nil}} {
+		if got := readAll(t, s, day0.Add(r.from), day0.Add(r.to))[serA.Key()]; !slices.Equal(got, r.want) {
+			t.Fatalf("head %s..%s: got %v, want %v", r.from, r.to, got, r.want)
+		}
+	}
 	// The clock stepped back: an earlier time arrives later, and a time
 	// that exists arrives again with another value.
 	appendSet(t, s, day0.Add(15*time.Minute), Sample{serA, 3})
@@ -145,6 +155,14 @@ func TestLateAndDuplicateSamples(t *testing.T) {
 	want := []Point{{day0.Unix() + 600, 1}, {day0.Unix() + 900, 3}, {day0.Unix() + 1200, 4}}
 	if got := readAll(t, s, day0, day0.Add(time.Hour))[serA.Key()]; !slices.Equal(got, want) {
 		t.Fatalf("head: got %v, want %v", got, want)
+	}
+	for _, r := range []struct {
+		from, to time.Duration
+		want     []Point
+	}{{12 * time.Minute, 18 * time.Minute, []Point{{day0.Unix() + 900, 3}}}, {19 * time.Minute, 21 * time.Minute, []Point{{day0.Unix() + 1200, 4}}}} {
+		if got := readAll(t, s, day0.Add(r.from), day0.Add(r.to))[serA.Key()]; !slices.Equal(got, r.want) {
+			t.Fatalf("head %s..%s after the clock stepped back: got %v, want %v", r.from, r.to, got, r.want)
+		}
 	}
 	// Compact the day, then a late sample for it arrives.
 	c.t = day0.Add(25 * time.Hour)
