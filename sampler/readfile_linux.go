@@ -3,6 +3,7 @@
 package sampler
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io/fs"
@@ -52,56 +53,77 @@ func openRetry(path string) (int, error) {
 	}
 }
 
-// listPIDs returns the numeric entries of the directory dir (HOST_PROC:
-// the processes), in the order the kernel lists them, reading it with
-// getdents64 into the run's buffer: os.File.Readdirnames would read 8 KiB
-// at a time and make a string of each name, which for 600 processes cost
-// half as much again as the kernel's listing.
-func (r *run) listPIDs(dir string) ([]int, error) {
-	fd, err := openRetry(dir)
+// readDir calls fn with the name and whether it is a directory of each
+// entry of the directory dir but "." and "..", in the order the kernel
+// lists them, reading it with getdents64 into the run's buffer: name is
+// valid only during the call. os.File.Readdirnames and os.ReadDir read 8
+// KiB at a time and make a string (and a DirEntry) of each name, which for
+// /proc's 600 processes cost half as much again as the kernel's listing.
+func (r *run) readDir(dir string, fn func(name []byte, isDir bool)) error {
+	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	for err == syscall.EINTR {
+		fd, err = syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	}
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: dir, Err: err}
+		return &fs.PathError{Op: "open", Path: dir, Err: err}
 	}
 	defer syscall.Close(fd)
 	if r.buf == nil {
 		r.buf = make([]byte, 32<<10)
 	}
-	pids := make([]int, 0, 512)
 	for {
 		n, err := syscall.Getdents(fd, r.buf)
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {
-			return nil, &fs.PathError{Op: "getdents", Path: dir, Err: err}
+			return &fs.PathError{Op: "getdents", Path: dir, Err: err}
 		}
 		if n == 0 {
-			return pids, nil
+			return nil
 		}
 		// struct linux_dirent64: d_ino (8 bytes), d_off (8), d_reclen
 		// (2), d_type (1), d_name (NUL-terminated).
 		for b := r.buf[:n]; len(b) >= 19; {
 			reclen := int(binary.NativeEndian.Uint16(b[16:18]))
-			if reclen < 19 || reclen > len(b) {
-				return nil, fmt.Errorf("getdents %s: bad record length %d", dir, reclen)
+			if reclen < 20 || reclen > len(b) {
+				return fmt.Errorf("getdents %s: bad record length %d", dir, reclen)
 			}
-			if pid, ok := atoiName(b[19:reclen]); ok {
-				pids = append(pids, pid)
+			name := b[19:reclen]
+			if i := bytes.IndexByte(name, 0); i >= 0 {
+				name = name[:i]
+			}
+			if string(name) != "." && string(name) != ".." {
+				isDir := b[18] == syscall.DT_DIR
+				if b[18] == syscall.DT_UNKNOWN { // a file system that does not say
+					var st syscall.Stat_t
+					isDir = syscall.Lstat(dir+"/"+string(name), &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFDIR
+				}
+				fn(name, isDir)
 			}
 			b = b[reclen:]
 		}
 	}
 }
 
-// atoiName parses a NUL-terminated directory entry name of digits (a pid)
-// without leading zeros.
+// listPIDs returns the numeric entries of the directory dir (HOST_PROC:
+// the processes), in the order the kernel lists them.
+func (r *run) listPIDs(dir string) ([]int, error) {
+	pids := make([]int, 0, 512)
+	err := r.readDir(dir, func(name []byte, _ bool) {
+		if pid, ok := atoiName(name); ok {
+			pids = append(pids, pid)
+		}
+	})
+	return pids, err
+}
+
+// atoiName parses a directory entry name of digits (a pid) without
+// leading zeros.
 func atoiName(name []byte) (int, bool) {
 	pid := 0
 	for i, c := range name {
-		switch {
-		case c == 0:
-			return pid, i > 0
-		case c < '0' || c > '9' || (i == 0 && c == '0') || pid > 1<<40:
+		if c < '0' || c > '9' || (i == 0 && c == '0') || pid > 1<<40 {
 			return 0, false
 		}
 		pid = pid*10 + int(c-'0')

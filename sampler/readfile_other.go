@@ -17,22 +17,23 @@ func (r *run) readFile(path string) (string, error) {
 // is none, and the procs collector reads every process.
 func processCPUTime(int) (uint64, bool) { return 0, false }
 
+// readDir calls fn with the name and whether it is a directory of each
+// entry of the directory dir.
+func (r *run) readDir(dir string, fn func(name []byte, isDir bool)) error {
+	entries, err := os.ReadDir(dir)
+	for _, e := range entries {
+		fn([]byte(e.Name()), e.IsDir())
+	}
+	return err
+}
+
 // listPIDs returns the numeric entries of the directory dir.
 func (r *run) listPIDs(dir string) ([]int, error) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
-	names, err := d.Readdirnames(-1)
-	if err != nil {
-		return nil, err
-	}
-	pids := make([]int, 0, len(names))
-	for _, name := range names {
-		if pid, err := strconv.Atoi(name); err == nil && pid > 0 && name[0] != '0' {
+	var pids []int
+	err := r.readDir(dir, func(name []byte, _ bool) {
+		if pid, err := strconv.Atoi(string(name)); err == nil && pid > 0 && name[0] != '0' {
 			pids = append(pids, pid)
 		}
-	}
-	return pids, nil
+	})
+	return pids, err
 }
