@@ -58,26 +58,47 @@ func recordOnlyBinary(b *testing.B) string {
 
 // BenchmarkRecordOneShot runs one-shot `srvmon record` processes as cron
 // runs them (each in a new second, every default collector, a small store)
-// alternating with an empty static Go program and with testdata/recordonly
-// (the same recording with nothing else linked), and reports the median
-// CPU time and minor page faults of each, record's CPU ratio to the empty
-// program (target: at most 2) and the peak RSS of each (record's target: at
-// most 8 MB = 8192 KiB), measured under GNU time.
+// alternating with the same without issue 11's process and cgroup
+// collectors (--collectors -procs,-cgroups), with an empty static Go
+// program and with testdata/recordonly (the default recording with nothing
+// else linked), and reports the median CPU time and minor page faults of
+// each, record's CPU ratio to the empty program (target: at most 2) with
+// and without those collectors, and the peak RSS of each (record's target:
+// at most 8 MB = 8192 KiB), measured under GNU time.
+//
+// Measured on the project's 2-core VM (load 18 from other work), 21
+// rounds: record 16.2 ms CPU, 764 faults, 11.0 MB; without procs and
+// cgroups 12.0 ms, 662 faults, 10.5 MB; empty Go 2.4 ms, 177 faults, 1.5
+// MB: ratios 6.7 and 4.9; recordonly 12.5 ms, 540 faults, 5.3 MB.
+//
+// Issue 10's last cuts (no protobuf runtime linked, no GOMAXPROCS(1),
+// query's views built at first use) against the same main without them,
+// two runs of 21 alternating rounds: record 22.1 and 18.3 -> 20.1 and
+// 17.8 ms, 938 and 815 -> 864 and 795 faults; without procs 13.6 and 13.0
+// -> 12.1 and 12.3 ms, 735-740 -> 658-660 faults, 10.8-11.2 -> 10.1-10.4
+// MB. What remains is the collectors themselves (recordonly, 5.1 times an
+// empty program) and what the ~100 packages linked for the other commands
+// cost at start (record - recordonly: 3.7 ms, 224 faults, 5.8 MB, mostly
+// the pages their inits touch, each a 64 KiB fault-around of the binary).
 func BenchmarkRecordOneShot(b *testing.B) {
 	bin := srvmonBinary(b)
 	empty := emptyGoBinary(b)
 	only := recordOnlyBinary(b)
 	store := filepath.Join(b.TempDir(), "store")
 	onlyStore := filepath.Join(b.TempDir(), "store")
+	noProcsStore := filepath.Join(b.TempDir(), "store")
 	record := []string{"record", "--data", store}
-	var cpuRec, cpuEmpty, cpuOnly []time.Duration
-	var fltRec, fltEmpty, fltOnly []int64
+	recordNoProcs := []string{"record", "--data", noProcsStore, "--collectors", "-procs,-cgroups"}
+	var cpuRec, cpuNoProcs, cpuEmpty, cpuOnly []time.Duration
+	var fltRec, fltNoProcs, fltEmpty, fltOnly []int64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		now := time.Now()
 		time.Sleep(now.Truncate(time.Second).Add(time.Second + 20*time.Millisecond).Sub(now))
 		c, f := usage(b, bin, record...)
 		cpuRec, fltRec = append(cpuRec, c), append(fltRec, f)
+		c, f = usage(b, bin, recordNoProcs...)
+		cpuNoProcs, fltNoProcs = append(cpuNoProcs, c), append(fltNoProcs, f)
 		c, f = usage(b, empty)
 		cpuEmpty, fltEmpty = append(cpuEmpty, c), append(fltEmpty, f)
 		c, f = usage(b, only, onlyStore)
@@ -86,18 +107,23 @@ func BenchmarkRecordOneShot(b *testing.B) {
 	b.StopTimer()
 	time.Sleep(time.Second)
 	rssRec := peakRSS(b, bin, record...)
+	rssNoProcs := peakRSS(b, bin, recordNoProcs...)
 	rssEmpty := peakRSS(b, empty)
 	rssOnly := peakRSS(b, only, onlyStore)
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	b.ReportMetric(ms(median(cpuRec)), "cpu-ms/record")
 	b.ReportMetric(ms(median(cpuEmpty)), "cpu-ms/empty-go")
 	b.ReportMetric(float64(median(cpuRec))/float64(median(cpuEmpty)), "ratio-record/empty")
+	b.ReportMetric(ms(median(cpuNoProcs)), "cpu-ms/record-noprocs")
+	b.ReportMetric(float64(median(cpuNoProcs))/float64(median(cpuEmpty)), "ratio-record-noprocs/empty")
 	b.ReportMetric(ms(median(cpuOnly)), "cpu-ms/recordonly")
 	b.ReportMetric(float64(median(fltRec)), "minflt/record")
+	b.ReportMetric(float64(median(fltNoProcs)), "minflt/record-noprocs")
 	b.ReportMetric(float64(median(fltOnly)), "minflt/recordonly")
 	b.ReportMetric(float64(median(fltEmpty)), "minflt/empty-go")
 	if rssRec > 0 {
 		b.ReportMetric(float64(rssRec), "maxrss-KiB/record")
+		b.ReportMetric(float64(rssNoProcs), "maxrss-KiB/record-noprocs")
 		b.ReportMetric(float64(rssEmpty), "maxrss-KiB/empty-go")
 		b.ReportMetric(float64(rssOnly), "maxrss-KiB/recordonly")
 	}

@@ -15,7 +15,9 @@ import (
 )
 
 func main() {
-	smp, err := sampler.New(sampler.Default(), sampler.Options{Instance: "recordonly"})
+	// The store keeps the sampler's state, as record's does: without it
+	// procs reads every process's /proc/PID/stat each run.
+	smp, err := sampler.New(sampler.Default(), sampler.Options{Instance: "recordonly", StateDir: os.Args[1]})
 	if err == nil {
 		var store *tsdb.Store
 		if store, err = tsdb.Create(os.Args[1]); err == nil {
