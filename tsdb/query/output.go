@@ -144,16 +144,64 @@ func (e *engine) stats(pts []tsdb.Point, o *colOut, c *column) Stats {
 }
 
 // percentile returns the nearest-rank p-th percentile of vals (which it
-// sorts): the smallest value that at least p% of the values are at most.
-// NaNs are ignored.
+// reorders): the smallest value that at least p% of the values are at most.
+// NaNs are ignored. It selects the value at the rank instead of sorting
+// them all: a month's p95 of every series was a tenth of a full-resolution
+// export's CPU time.
 func percentile(vals []float64, p float64) float64 {
 	vals = slices.DeleteFunc(vals, math.IsNaN)
 	if len(vals) == 0 {
 		return nan
 	}
-	slices.Sort(vals)
 	rank := int(math.Ceil(p / 100 * float64(len(vals))))
-	return vals[max(rank, 1)-1]
+	return nthSmallest(vals, max(rank, 1)-1)
+}
+
+// nthSmallest returns the value that would be at index k of vals sorted
+// in increasing order (no NaNs), partially reordering vals: Hoare's
+// selection with a median-of-three pivot, in linear time on average.
+func nthSmallest(vals []float64, k int) float64 {
+	lo, hi := 0, len(vals)-1
+	for hi-lo > 16 {
+		// Median of three at lo, mid, hi, as the pivot.
+		mid := lo + (hi-lo)/2
+		if vals[mid] < vals[lo] {
+			vals[mid], vals[lo] = vals[lo], vals[mid]
+		}
+		if vals[hi] < vals[lo] {
+			vals[hi], vals[lo] = vals[lo], vals[hi]
+		}
+		if vals[hi] < vals[mid] {
+			vals[hi], vals[mid] = vals[mid], vals[hi]
+		}
+		pivot := vals[mid]
+		i, j := lo, hi
+		for i <= j {
+			for vals[i] < pivot {
+				i++
+			}
+			for vals[j] > pivot {
+				j--
+			}
+			if i <= j {
+				vals[i], vals[j] = vals[j], vals[i]
+				i++
+				j--
+			}
+		}
+		// Now vals[lo..j] <= pivot <= vals[i..hi], and those between equal
+		// the pivot.
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return vals[k]
+		}
+	}
+	slices.Sort(vals[lo : hi+1])
+	return vals[k]
 }
 
 // compareLabels orders label sets by name, then value, comparing numbers
