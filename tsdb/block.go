@@ -391,7 +391,10 @@ func (s *Store) selectBlock(b *block, ser Series, key string, start, end int64) 
 	for i, l := range ser.Labels {
 		labels[i] = tstorage.Label{Name: l.Name, Value: l.Value}
 	}
-	dps, err := ts.Select(ser.Metric, labels, start, end)
+	buf := dataPointPool.Get().(*[]tstorage.DataPoint)
+	defer dataPointPool.Put(buf)
+	dps, err := ts.(selectAppender).SelectAppend((*buf)[:0], ser.Metric, labels, start, end)
+	*buf = dps[:0]
 	if errors.Is(err, tstorage.ErrNoDataPoints) {
 		return nil, nil
 	}
@@ -405,6 +408,16 @@ func (s *Store) selectBlock(b *block, ser Series, key string, start, end int64) 
 	}
 	return pts, nil
 }
+
+// selectAppender is tstorage's Select by value (srvmon patch 8): no
+// allocation per point.
+type selectAppender interface {
+	SelectAppend(dst []tstorage.DataPoint, metric string, labels []tstorage.Label, start, end int64) ([]tstorage.DataPoint, error)
+}
+
+// dataPointPool holds the buffers selectBlock decodes a series into
+// before scaling its values into Points.
+var dataPointPool = sync.Pool{New: func() any { return new([]tstorage.DataPoint) }}
 
 // Maintain compacts the head logs of finished days (before today, by the
 // store's clock) into day blocks and, when it did, removes what retention

@@ -1,6 +1,7 @@
 package tsdb
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -142,5 +143,43 @@ func TestPartitionWriter(t *testing.T) {
 	fb, _ := os.Stat(b[0])
 	if fa.Size() != fb.Size() {
 		t.Errorf("data file: %d bytes written series by series, %d through InsertRows", fa.Size(), fb.Size())
+	}
+}
+
+// TestSelectAppend checks tstorage patch 8: SelectAppend returns by value
+// what Select returns, over sub-ranges, on disk partitions (upstream's and
+// the patched writer's) and on a storage's memory partition, appending
+// after what dst holds, and ErrNoDataPoints where Select does.
+func TestSelectAppend(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "upstream")
+	if err := os.CopyFS(dir, os.DirFS("testdata/upstream-v0.3.6")); err != nil {
+		t.Fatal(err)
+	}
+	mem := openTstorage(t, filepath.Join(t.TempDir(), "memory"))
+	if err := mem.InsertRows(patchRows()); err != nil {
+		t.Fatal(err)
+	}
+	t0 := patchRows()[0].Timestamp
+	for name, st := range map[string]tstorage.Storage{"disk": openTstorage(t, dir), "memory": mem} {
+		sa := st.(selectAppender)
+		for i := 0; i < 4; i++ { // series 3 does not exist
+			labels := []tstorage.Label{{Name: "i", Value: fmt.Sprint(i)}}
+			for _, r := range [][2]int64{{0, math.MaxInt64}, {t0 + 60, t0 + 61*60}, {t0 + 30, t0 + 31}, {t0 + 100*60, math.MaxInt64}} {
+				want, wantErr := st.Select("m", labels, r[0], r[1])
+				dst := []tstorage.DataPoint{{Timestamp: -1, Value: -1}}
+				got, err := sa.SelectAppend(dst, "m", labels, r[0], r[1])
+				if (err == nil) != (wantErr == nil) || wantErr != nil && !errors.Is(err, tstorage.ErrNoDataPoints) {
+					t.Fatalf("%s series %d %v: error %v, Select's %v", name, i, r, err, wantErr)
+				}
+				if len(got) != len(want)+1 || got[0] != dst[0] {
+					t.Fatalf("%s series %d %v: %d points after dst's, Select %d", name, i, r, len(got)-1, len(want))
+				}
+				for k, p := range want {
+					if got[k+1] != *p {
+						t.Fatalf("%s series %d %v point %d: %v, Select %v", name, i, r, k, got[k+1], *p)
+					}
+				}
+			}
+		}
 	}
 }
