@@ -1,13 +1,11 @@
 package report
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strconv"
 	"time"
 
@@ -60,8 +58,8 @@ func csvValue(v float64) string {
 func writeLongCSV(w io.Writer, r *query.Result, o Options) error {
 	// The columns that stay the same along a series are encoded once (by
 	// encoding/csv, so quoting is its); a row then only appends the time,
-	// the Unix time and the value, which never need quoting. This writes
-	// a few million values a second.
+	// the Unix time and the value, which never need quoting, to one buffer
+	// written in large pieces.
 	var head bytes.Buffer
 	cw := csv.NewWriter(&head)
 	cw.Write(longCSVHeader)
@@ -76,29 +74,102 @@ func writeLongCSV(w io.Writer, r *query.Result, o Options) error {
 		middle[i] = bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 	}
 	cw.Flush()
-	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.Write(head.Bytes())
-	var row []byte
+	out := chunkWriter{w: w, buf: append(make([]byte, 0, csvChunk+4<<10), head.Bytes()...)}
+	stamps := stampCache{loc: o.Loc}
+	var prefix []byte
 	eachTime(r.Quantities, func(t int64, at []int) {
-		prefix := timeOf(t).In(o.Loc).AppendFormat(nil, time.RFC3339)
+		prefix = stamps.append(prefix[:0], t)
 		prefix = append(prefix, ',')
 		prefix = strconv.AppendInt(prefix, t, 10)
 		prefix = append(prefix, ',')
 		for i, s := range r.Quantities {
 			for ; at[i] < len(s.Points) && s.Points[at[i]].T == t; at[i]++ {
-				row = append(append(row[:0], prefix...), middle[i]...)
+				b := append(append(out.buf, prefix...), middle[i]...)
 				if v := s.Points[at[i]].V; !math.IsNaN(v) {
-					row = appendValue(row, v)
+					b = appendValue(b, v)
 				}
-				row = append(row, '\n')
-				bw.Write(row)
+				out.buf = append(b, '\n')
+				out.maybeFlush()
 			}
 		}
 	})
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("csv: %w", err)
+	return out.close()
+}
+
+// csvChunk is how much CSV a writer buffers before writing it.
+const csvChunk = 64 << 10
+
+// chunkWriter collects rows in buf and writes them to w in pieces of
+// about csvChunk bytes, keeping the first error.
+type chunkWriter struct {
+	w   io.Writer
+	buf []byte
+	err error
+}
+
+func (c *chunkWriter) maybeFlush() {
+	if len(c.buf) >= csvChunk {
+		c.flush()
+	}
+}
+
+func (c *chunkWriter) flush() {
+	if c.err == nil && len(c.buf) > 0 {
+		_, c.err = c.w.Write(c.buf)
+	}
+	c.buf = c.buf[:0]
+}
+
+func (c *chunkWriter) close() error {
+	c.flush()
+	if c.err != nil {
+		return fmt.Errorf("csv: %w", c.err)
 	}
 	return nil
+}
+
+// stampCache formats Unix times as RFC 3339 in loc, as
+// time.Time.AppendFormat(time.RFC3339) does, without a time zone lookup
+// and date computation per call: it keeps the date and zone offset of the
+// span of time (within one local day and one zone period) that the last
+// time it formatted fell in.
+type stampCache struct {
+	loc        *time.Location
+	lo, hi     int64  // the span [lo, hi) the cache holds
+	off        int64  // the zone's offset from UTC in seconds, in the span
+	date, zone []byte // "2024-05-01T", "+02:00" (or "Z")
+}
+
+func (c *stampCache) append(b []byte, t int64) []byte {
+	if t < c.lo || t >= c.hi {
+		tt := time.Unix(t, 0).In(c.loc)
+		_, off := tt.Zone()
+		c.off = int64(off)
+		local := t + c.off
+		midnight := local - ((local%86400)+86400)%86400 - c.off
+		c.lo, c.hi = midnight, midnight+86400
+		if start, end := tt.ZoneBounds(); !start.IsZero() || !end.IsZero() {
+			if !start.IsZero() {
+				c.lo = max(c.lo, start.Unix())
+			}
+			if !end.IsZero() {
+				c.hi = min(c.hi, end.Unix())
+			}
+		}
+		c.date = tt.AppendFormat(c.date[:0], "2006-01-02T")
+		c.zone = tt.AppendFormat(c.zone[:0], "Z07:00")
+		if tt.Year() < 0 || tt.Year() > 9999 {
+			// Not four digits: leave the span empty, format each time.
+			c.lo, c.hi = 0, 0
+			return tt.AppendFormat(b, time.RFC3339)
+		}
+	}
+	sec := ((t+c.off)%86400 + 86400) % 86400
+	b = append(b, c.date...)
+	b = append(b, byte('0'+sec/36000), byte('0'+sec/3600%10), ':',
+		byte('0'+sec%3600/600), byte('0'+sec%3600/60%10), ':',
+		byte('0'+sec%60/10), byte('0'+sec%10))
+	return append(b, c.zone...)
 }
 
 // eachTime calls fn for every distinct timestamp of series in order, with
@@ -128,26 +199,36 @@ func eachTime(series []query.Quantity, fn func(t int64, at []int)) {
 
 // writeWideCSV writes a row per timestamp and a column per series.
 func writeWideCSV(w io.Writer, r *query.Result, o Options) error {
-	cw := &csvWriter{w: csv.NewWriter(w)}
+	// The header goes through encoding/csv (quoting); rows hold times and
+	// numbers only, which never need quoting.
+	var head bytes.Buffer
+	cw := csv.NewWriter(&head)
 	sp := splitLabels(r.Quantities)
 	header := []string{"time", "unix"}
 	for _, s := range r.Quantities {
 		header = append(header, wideColumn(s, sp))
 	}
-	cw.write(header)
+	cw.Write(header)
+	cw.Flush()
+	out := chunkWriter{w: w, buf: append(make([]byte, 0, csvChunk+4<<10), head.Bytes()...)}
+	stamps := stampCache{loc: o.Loc}
 	eachTime(r.Quantities, func(t int64, at []int) {
-		row := slices.Grow([]string{rfc3339(timeOf(t), o.Loc), strconv.FormatInt(t, 10)}, len(r.Quantities))
+		b := stamps.append(out.buf, t)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, t, 10)
 		for i, s := range r.Quantities {
-			v := ""
+			b = append(b, ',')
 			if at[i] < len(s.Points) && s.Points[at[i]].T == t {
-				v = csvValue(s.Points[at[i]].V)
+				if v := s.Points[at[i]].V; !math.IsNaN(v) {
+					b = appendValue(b, v)
+				}
 				at[i]++
 			}
-			row = append(row, v)
 		}
-		cw.write(row)
+		out.buf = append(b, '\n')
+		out.maybeFlush()
 	})
-	return cw.flush()
+	return out.close()
 }
 
 // wideColumn names the column of s: name{labels} (unit), with only the

@@ -183,6 +183,12 @@ func formatValue(v float64) string {
 
 func appendValue(b []byte, v float64) []byte {
 	abs := math.Abs(v)
+	if abs < 1<<53 && v == float64(int64(v)) && (v != 0 || !math.Signbit(v)) {
+		// An integer that a float64 holds exactly (every one below 2^53):
+		// its shortest decimal is its digits, as AppendFloat would write
+		// them, at a fraction of the cost. (-0 is left to AppendFloat.)
+		return strconv.AppendInt(b, int64(v), 10)
+	}
 	format := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
