@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -25,11 +27,27 @@ var (
 // benchStore returns a store holding 30 days of minutely history of
 // synth.DefaultHost (about 240 series), built once per process through
 // Store.Import in a temporary directory, and the end of that history.
+//
+// With SRVMON_BENCH_STORE=DIR the store is built in DIR once and reused by
+// later runs (DIR/bench-end says the end of its history): building takes
+// most of a minute, so that test binaries of two versions can alternate
+// quickly on the same store. Delete DIR when done.
 func benchStore(b *testing.B) (string, time.Time) {
 	b.Helper()
 	benchOnce.Do(func() {
-		// Under the test binary's temporary root, which TestMain removes.
-		benchDir, benchErr = os.MkdirTemp(query.TempRootForBench(), "bench-")
+		keep := os.Getenv("SRVMON_BENCH_STORE")
+		if keep != "" {
+			if end, err := os.ReadFile(filepath.Join(keep, "bench-end")); err == nil {
+				if u, err := strconv.ParseInt(string(end), 10, 64); err == nil {
+					benchDir, benchEnd = keep, time.Unix(u, 0).UTC()
+					return
+				}
+			}
+			benchDir, benchErr = keep, os.MkdirAll(keep, 0o755)
+		} else {
+			// Under the test binary's temporary root, which TestMain removes.
+			benchDir, benchErr = os.MkdirTemp(query.TempRootForBench(), "bench-")
+		}
 		if benchErr != nil {
 			return
 		}
@@ -38,6 +56,9 @@ func benchStore(b *testing.B) (string, time.Time) {
 		var n int
 		n, benchErr = synth.Build(context.Background(), benchDir, synth.DefaultHost(), benchEnd, 30)
 		b.Logf("built 30 days (%d points) in %s", n, time.Since(start).Round(time.Second))
+		if benchErr == nil && keep != "" {
+			benchErr = os.WriteFile(filepath.Join(keep, "bench-end"), []byte(strconv.FormatInt(benchEnd.Unix(), 10)), 0o644)
+		}
 	})
 	if benchErr != nil {
 		b.Fatal(benchErr)
