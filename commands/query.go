@@ -86,10 +86,13 @@ what counters counted (bytes, packets, CPU seconds) in the bucket. A row is
 labelled with the end of its interval or bucket, as sar does. Without
 --step, table and graph choose a step for long ranges so that they stay
 readable (csv, json and ndjson get every sample); --step 0 shows every
-sample. The table's last rows sum up the whole range the same way
-("Average:", "Max:", "Total:"...): the same numbers at every step. A step
-of whole hours with avg or sum reads the store's hourly summaries: a month
-takes a fraction of a second.
+sample. When --from or --to is not on a multiple of the step, the first or
+last bucket covers only part of its step: the table marks its time with
+"*", JSON and NDJSON say "partial": true, CSV has a partial column (true or
+false; long: the last column, wide: the third). The table's last rows sum
+up the whole range the same way ("Average:", "Max:", "Total:"...): the same
+numbers at every step. A step of whole hours with avg or sum reads the
+store's hourly summaries: a month takes a fraction of a second.
 
 Exit status: 0 on success, 1 when the store cannot be read or the range
 holds no samples (the message says where the nearest one is), 2 for a usage

@@ -79,7 +79,7 @@ func TestQuery_CSV(t *testing.T) {
 		t.Fatalf("%d rows, want a header and 3:\n%s", len(rows), stdout)
 	}
 	for i, want := range []struct{ time, load1 string }{{"2025-06-02T10:10:00Z", "5"}, {"2025-06-02T10:20:00Z", "15.5"}, {"2025-06-02T10:30:00Z", "25"}} {
-		if rows[i+1][0] != want.time || rows[i+1][2] != want.load1 {
+		if rows[i+1][0] != want.time || rows[i+1][2] != "false" || rows[i+1][3] != want.load1 {
 			t.Errorf("row %d = %v, want time %s and load1 %s", i+1, rows[i+1], want.time, want.load1)
 		}
 	}
@@ -93,7 +93,7 @@ func TestQuery_CSV(t *testing.T) {
 		t.Fatalf("%d rows, want 30:\n%s", len(rows), stdout)
 	}
 	for _, r := range rows[1:] {
-		if r[len(r)-1] != "10" {
+		if r[6] != "10" || r[7] != "false" {
 			t.Fatalf("rate row %v, want 10 bytes/s", r)
 		}
 	}

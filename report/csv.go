@@ -14,7 +14,16 @@ import (
 
 // longCSVHeader is the header of the long CSV layout of a result; see the
 // package documentation.
-var longCSVHeader = []string{"time", "unix", "view", "name", "labels", "unit", "value"}
+var longCSVHeader = []string{"time", "unix", "view", "name", "labels", "unit", "value", "partial"}
+
+// csvPartial is the partial column's field, with the separator before it
+// and the line's end: query.Result.Partial.
+func csvPartial(partial bool) string {
+	if partial {
+		return ",true\n"
+	}
+	return ",false\n"
+}
 
 // summaryCSVHeader is the header of the CSV of summaries; see the package
 // documentation.
@@ -82,13 +91,14 @@ func writeLongCSV(w io.Writer, r *query.Result, o Options) error {
 		prefix = append(prefix, ',')
 		prefix = strconv.AppendInt(prefix, t, 10)
 		prefix = append(prefix, ',')
+		end := csvPartial(r.Partial(t))
 		for i, s := range r.Quantities {
 			for ; at[i] < len(s.Points) && s.Points[at[i]].T == t; at[i]++ {
 				b := append(append(out.buf, prefix...), middle[i]...)
 				if v := s.Points[at[i]].V; !math.IsNaN(v) {
 					b = appendValue(b, v)
 				}
-				out.buf = append(b, '\n')
+				out.buf = append(b, end...)
 				out.maybeFlush()
 			}
 		}
@@ -204,7 +214,7 @@ func writeWideCSV(w io.Writer, r *query.Result, o Options) error {
 	var head bytes.Buffer
 	cw := csv.NewWriter(&head)
 	sp := splitLabels(r.Quantities)
-	header := []string{"time", "unix"}
+	header := []string{"time", "unix", "partial"}
 	for _, s := range r.Quantities {
 		header = append(header, wideColumn(s, sp))
 	}
@@ -216,6 +226,8 @@ func writeWideCSV(w io.Writer, r *query.Result, o Options) error {
 		b := stamps.append(out.buf, t)
 		b = append(b, ',')
 		b = strconv.AppendInt(b, t, 10)
+		p := csvPartial(r.Partial(t))
+		b = append(b, p[:len(p)-1]...)
 		for i, s := range r.Quantities {
 			b = append(b, ',')
 			if at[i] < len(s.Points) && s.Points[at[i]].T == t {

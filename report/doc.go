@@ -41,7 +41,8 @@
 // csv (Options.CSVLayout "long", the default): RFC 4180 quoting as
 // encoding/csv writes it (LF line ends), a header, then a row per timestamp
 // and series, in time order, series in the result's order within a
-// timestamp. The columns never change, whatever the series:
+// timestamp. The columns are the same whatever the series (new ones are
+// only ever added at the end):
 //
 //	time    RFC 3339 in Options.Loc, with its offset: 2024-05-01T13:00:00+02:00
 //	unix    the same time in Unix seconds
@@ -52,11 +53,15 @@
 //	        are written %XX (url.PathUnescape undoes it): device=sda;instance=web1
 //	unit    percent, bytes/s, 1/s, bytes, seconds, count, or empty
 //	value   base units, unrounded, shortest exact decimal; empty for a gap
+//	partial true for the values of a bucket that the range cuts (the
+//	        first or last bucket when --from or --to is not on the step,
+//	        query.Result.Partial: the rows the table marks "12:00*"),
+//	        false otherwise (always false at raw resolution)
 //
-// csv (layout "wide"), for spreadsheets: columns time and unix as above,
-// then a column per series named name{labels} (unit), with only the labels
-// that tell the result's series apart (r/s{device=sda} (1/s)); a row per
-// timestamp; an empty field where a series has a gap or no point.
+// csv (layout "wide"), for spreadsheets: columns time, unix and partial as
+// above, then a column per series named name{labels} (unit), with only the
+// labels that tell the result's series apart (r/s{device=sda} (1/s)); a
+// row per timestamp; an empty field where a series has a gap or no point.
 //
 // json: one object; a series per line.
 //
@@ -82,8 +87,8 @@
 //
 //	{"time":"2024-05-01T00:00:00+02:00","unix":1714514400,"view":"disk","name":"util","labels":{"device":"sda"},"unit":"percent","value":12.5}
 //
-// with "partial": true on the values of a bucket the range cuts. (The CSV
-// layouts, whose columns never change, do not mark partial buckets.)
+// with "partial": true on the values of a bucket the range cuts, the rows
+// whose partial column is true in CSV.
 //
 // html: a self-contained page with an SVG chart per quantity.
 //

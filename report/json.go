@@ -205,14 +205,13 @@ func writeResultNDJSON(w io.Writer, r *query.Result, o Options) error {
 		labels[i] = labelMap(s.Labels)
 	}
 	var err error
-	first, last := partialTimes(r)
 	eachTime(r.Quantities, func(t int64, at []int) {
 		for i, s := range r.Quantities {
 			for ; at[i] < len(s.Points) && s.Points[at[i]].T == t; at[i]++ {
 				if err == nil {
 					err = enc.Encode(ndjsonPoint{Time: jsonTime{timeOf(t), o.Loc}, Unix: t, View: r.View,
 						Name: s.Name, Labels: labels[i], Unit: s.Unit, Value: jsonNum(s.Points[at[i]].V),
-						Partial: t == first || t == last})
+						Partial: r.Partial(t)})
 				}
 			}
 		}
@@ -330,23 +329,4 @@ func writeSummaryJSON(w io.Writer, ss []*query.Summary, o Options) error {
 	}
 	_, err = w.Write(append(b, '\n'))
 	return err
-}
-
-// partialTimes returns the labels of the first and last buckets of r when
-// they are partial (query.Result.PartialFirst, PartialLast), math.MinInt64
-// otherwise: every quantity of a downsampled result has a point per
-// bucket, so the first and last points are those buckets'.
-func partialTimes(r *query.Result) (first, last int64) {
-	first, last = math.MinInt64, math.MinInt64
-	if len(r.Quantities) == 0 || len(r.Quantities[0].Points) == 0 {
-		return first, last
-	}
-	pts := r.Quantities[0].Points
-	if r.PartialFirst {
-		first = pts[0].T
-	}
-	if r.PartialLast {
-		last = pts[len(pts)-1].T
-	}
-	return first, last
 }

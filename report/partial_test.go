@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,7 +13,8 @@ import (
 )
 
 // TestPartialBucketsEverywhere: the buckets that query marks as cut by the
-// range are marked in the table, JSON and NDJSON, and only those.
+// range are marked in the table, JSON, NDJSON and both CSV layouts, and
+// only those.
 func TestPartialBucketsEverywhere(t *testing.T) {
 	for _, c := range []struct{ first, last bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
 		r := diskResult()
@@ -49,6 +51,42 @@ func TestPartialBucketsEverywhere(t *testing.T) {
 			}
 			if p.Partial != want[p.Unix] {
 				t.Errorf("%+v: ndjson line %s", c, line)
+			}
+		}
+
+		// CSV: the partial column, by name, of every row.
+		for _, layout := range []string{CSVLong, CSVWide} {
+			o := testOptions
+			o.CSVLayout = layout
+			var cb bytes.Buffer
+			if err := WriteResult(&cb, r, FormatCSV, o); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := csv.NewReader(&cb).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			col := slices.Index(rows[0], "partial")
+			if col < 0 {
+				t.Fatalf("%s CSV: no partial column in %v", layout, rows[0])
+			}
+			marked := 0
+			for _, row := range rows[1:] {
+				unix, err := strconv.ParseInt(row[1], 10, 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := strconv.FormatBool(want[unix]); row[col] != want {
+					t.Errorf("%+v: %s CSV row %v: partial %q, want %q", c, layout, row, row[col], want)
+				}
+				if row[col] == "true" {
+					marked++
+				}
+			}
+			if c.first || c.last {
+				if marked == 0 {
+					t.Errorf("%+v: %s CSV marks no row partial", c, layout)
+				}
 			}
 		}
 

@@ -234,17 +234,17 @@ func TestWideCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := len(rows[0]), 2+len(r.Quantities); got != want {
-		t.Fatalf("%d columns, want time, unix and one per series: %d", got, want)
+	if got, want := len(rows[0]), 3+len(r.Quantities); got != want {
+		t.Fatalf("%d columns, want time, unix, partial and one per series: %d", got, want)
 	}
-	if got, want := rows[0][2], "r/s{device=nvme0n1} (1/s)"; got != want {
+	if got, want := rows[0][3], "r/s{device=nvme0n1} (1/s)"; got != want {
 		t.Errorf("first series column %q, want %q", got, want)
 	}
 	if got := len(rows) - 1; got != 6 {
 		t.Errorf("%d rows, want one per timestamp: 6", got)
 	}
 	// sda has a gap at the fourth minute: empty fields in its columns.
-	if got := rows[4][3]; got != "" {
+	if got := rows[4][4]; got != "" {
 		t.Errorf("gap of sda r/s written as %q, want empty", got)
 	}
 }

@@ -191,10 +191,9 @@ func writeResultTable(w io.Writer, r *query.Result, o Options) error {
 	for i := nfixed; i < len(full.right); i++ {
 		full.right[i] = true
 	}
-	partialFirst, partialLast := partialTimes(r)
 	partial := false
 	for _, t := range times {
-		label, cut := clk.unix(t), t == partialFirst || t == partialLast
+		label, cut := clk.unix(t), r.Partial(t)
 		if cut {
 			label += "*"
 		}

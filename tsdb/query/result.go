@@ -118,6 +118,23 @@ type Result struct {
 	Damage []tsdb.Damage
 }
 
+// Partial reports whether the values labelled t are a partial bucket's:
+// the first bucket's when PartialFirst, the last one's when PartialLast.
+// Every quantity of a downsampled result has a point per bucket, so the
+// first and last points are those buckets'. Always false at raw
+// resolution. Every renderer marks partial values through it: the table's
+// "*", JSON's and NDJSON's "partial", the CSV layouts' partial column.
+func (r *Result) Partial(t int64) bool {
+	if !r.PartialFirst && !r.PartialLast || len(r.Quantities) == 0 {
+		return false
+	}
+	pts := r.Quantities[0].Points
+	if len(pts) == 0 {
+		return false
+	}
+	return r.PartialFirst && t == pts[0].T || r.PartialLast && t == pts[len(pts)-1].T
+}
+
 // Interval is a span of time, such as one of the busiest intervals or a gap.
 type Interval struct {
 	From  time.Time
