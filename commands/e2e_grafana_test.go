@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/srvmon/srvmon/report/web/webtest"
 	"github.com/srvmon/srvmon/tsdb/remote"
 )
 
@@ -46,13 +47,13 @@ const (
 type bgProcess struct {
 	name   string
 	cmd    *exec.Cmd
-	out    *syncBuf
+	out    *webtest.LockedBuffer
 	exited chan struct{}
 }
 
 func startBackground(t *testing.T, name string, args ...string) *bgProcess {
 	t.Helper()
-	p := &bgProcess{name: name, cmd: exec.Command(args[0], args[1:]...), out: &syncBuf{}, exited: make(chan struct{})}
+	p := &bgProcess{name: name, cmd: exec.Command(args[0], args[1:]...), out: &webtest.LockedBuffer{}, exited: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/srvmon/srvmon/report/web/webtest"
 )
 
 // liveLong runs the live range's process tests at the lengths of the
@@ -363,11 +365,11 @@ func TestE2ELiveAgreesWithRecord(t *testing.T) {
 
 // startRecord runs srvmon record --data dir with args until the end of the
 // test (then SIGTERM, and waits for it) and returns what it writes.
-func startRecord(t *testing.T, bin, dir string, args ...string) *syncBuf {
+func startRecord(t *testing.T, bin, dir string, args ...string) *webtest.LockedBuffer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	rec := exec.CommandContext(ctx, bin, append([]string{"record", "--data", dir}, args...)...)
-	out := &syncBuf{}
+	out := &webtest.LockedBuffer{}
 	rec.Stdout, rec.Stderr = out, out
 	rec.Cancel = func() error { return rec.Process.Signal(syscall.SIGTERM) }
 	if err := rec.Start(); err != nil {

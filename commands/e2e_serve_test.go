@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/srvmon/srvmon/report/web/webtest"
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/metric"
 	"github.com/srvmon/srvmon/tsdb/openmetrics"
@@ -111,24 +112,7 @@ type server struct {
 	url    string // http://127.0.0.1:PORT
 	addr   string
 	cmd    *exec.Cmd
-	stderr *syncBuf
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	stderr *webtest.LockedBuffer
 }
 
 var reServingURL = regexp.MustCompile(`serving .* on http://(127\.0\.0\.1:\d+)/`)
@@ -138,7 +122,7 @@ var reServingURL = regexp.MustCompile(`serving .* on http://(127\.0\.0\.1:\d+)/`
 func startServe(t *testing.T, bin, dir string, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--data", dir, "--listen", "127.0.0.1:0"}, args...)...)
-	s := &server{cmd: cmd, stderr: &syncBuf{}}
+	s := &server{cmd: cmd, stderr: &webtest.LockedBuffer{}}
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -281,7 +265,7 @@ scrape_configs:
       - targets: ['%s']
 `, srv.addr, stale.addr)), 0o644)
 	port := freePort(t)
-	var promOut syncBuf
+	var promOut webtest.LockedBuffer
 	cmd := exec.Command(prom, "--config.file="+cfg, "--storage.tsdb.path="+filepath.Join(tmp, "data"),
 		fmt.Sprintf("--web.listen-address=127.0.0.1:%d", port), "--log.level=warn")
 	cmd.Stdout, cmd.Stderr = &promOut, &promOut
