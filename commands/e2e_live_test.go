@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -25,9 +26,10 @@ var liveLong = os.Getenv("SRVMON_LIVE_LONG") == "1"
 
 // liveEvent is what the tests read of an event of /api/v1/live.
 type liveEvent struct {
-	T     int64                                    `json:"t"`
-	Views map[string]map[string]map[string]float64 `json:"views"`
-	recv  time.Time
+	T        int64                                    `json:"t"`
+	Views    map[string]map[string]map[string]float64 `json:"views"`
+	Recorded bool                                     `json:"recorded"` // read from the store
+	recv     time.Time
 }
 
 // streamLive reads the events of serve's /api/v1/live into the returned
@@ -347,6 +349,33 @@ func TestE2ELiveAgreesWithRecord(t *testing.T) {
 	// sampler too: most seconds must be in both.
 	if len(common) < n*3/4 {
 		t.Fatalf("%d of %d live seconds recorded; record's output:\n%s", len(common), n, recOut.String())
+	}
+	// serve finds the recorder within probeEvery + probeSets seconds
+	// (report/web/live: 5 + 3) and takes its seconds from the store from
+	// then on: those are the recorder's own sample sets, equal to query's
+	// to the last bit (but the float formatting).
+	fromStore := 0
+	for _, ts := range common {
+		if !live[ts].Recorded {
+			continue
+		}
+		fromStore++
+		for _, mode := range []string{"busy", "user", "system", "idle"} {
+			if l, r := live[ts].Views["cpu"][""][mode], recorded[mode][ts]; math.Abs(l-r) > 1e-9 {
+				t.Errorf("second %d, read from the store: cpu %s live %v, query %v", ts, mode, l, r)
+			}
+		}
+	}
+	var lags []time.Duration
+	for _, ts := range common {
+		if ev := live[ts]; ev.Recorded {
+			lags = append(lags, ev.recv.Sub(time.Unix(ts, 0)).Round(time.Millisecond))
+		}
+	}
+	slices.Sort(lags)
+	t.Logf("%d of %d common seconds read from the store; their events came %v after their second (record's collectors, then serve's read)", fromStore, len(common), lags)
+	if fromStore < len(common)/3 {
+		t.Errorf("%d of %d seconds read from the store while record --interval 1s ran; want a third or more", fromStore, len(common))
 	}
 	// Averages over the seconds both have (nearly all, consecutive).
 	for _, mode := range []string{"busy", "user", "system", "idle"} {

@@ -181,7 +181,7 @@ func Serve(ctx context.Context, o ServeOptions, stdout, stderr io.Writer) error 
 		return fmt.Errorf("serve: %w", err)
 	}
 	errLog := log.New(stderr, "srvmon: ", 0)
-	hub, err := web.StartLive(set, func(err error) { errLog.Printf("live: %v", err) })
+	hub, err := web.StartLive(set, store, func(err error) { errLog.Printf("live: %v", err) })
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("serve: %w", err)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/report/web/live"
+	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/param"
 )
 
@@ -84,9 +85,10 @@ func (s *Settings) Check() error {
 }
 
 // StartLive starts the hub of the live range that s asks for, sampling
-// this host, or returns nil when s turns the live range off. warn gets
+// this host (or reading store while a recorder stores a sample set every
+// second), or returns nil when s turns the live range off. warn gets
 // what goes wrong while it samples. The caller closes the hub.
-func StartLive(s Settings, warn func(error)) (*live.Hub, error) {
+func StartLive(s Settings, store *tsdb.Store, warn func(error)) (*live.Hub, error) {
 	if s.LiveClients <= 0 {
 		return nil, nil
 	}
@@ -102,7 +104,7 @@ func StartLive(s Settings, warn func(error)) (*live.Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	return live.New(live.Options{Sample: sample, Procs: procs, Window: s.LiveWindow, MaxClients: s.LiveClients, Warn: warn})
+	return live.New(live.Options{Sample: sample, Procs: procs, Recorded: live.StoreSource(store), Window: s.LiveWindow, MaxClients: s.LiveClients, Warn: warn})
 }
 
 // IsLoopback reports whether addr is on a loopback interface only.

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -66,6 +67,9 @@ var Collectors = []string{"boot", "cpu", "diskstats", "filesystem", "load", "mem
 // samples are still used).
 type SampleFunc func(ctx context.Context, at time.Time) ([]tsdb.Sample, []error)
 
+// RecordedFunc reads the sample sets stored in [from, to), oldest first.
+type RecordedFunc func(ctx context.Context, from, to time.Time) ([]query.SampleSet, error)
+
 // Options configure a Hub. The zero value of each field but Sample means
 // its default.
 type Options struct {
@@ -97,6 +101,17 @@ type Options struct {
 	TopInterval time.Duration
 	// TopN is how many processes each top lists; 0: query.DefaultTopN.
 	TopN int
+	// Recorded, when not nil, reads the sample sets a recorder stored in
+	// [from, to) (StoreSource). While a recorder stores one every second
+	// (found every few seconds: the last seconds all in the store) the hub
+	// takes each second's set from there, waiting up to RecordedWait for
+	// it, and neither samples the host nor its processes (the top is the
+	// recorder's processes over TopInterval of its sets); it samples again
+	// from the first second the recorder misses.
+	Recorded RecordedFunc
+	// RecordedWait defaults to 500 ms: a recorder appends a second's set
+	// some tens of milliseconds after the second (its collectors' time).
+	RecordedWait time.Duration
 	// Location is the zone of the top tables' times; nil: time.Local.
 	Location *time.Location
 	// Warn receives collector errors (once per collector and run of the
@@ -136,6 +151,9 @@ type Event struct {
 	// same as the table element the page shows (report's html format).
 	Top     map[string]json.RawMessage `json:"top,omitempty"`
 	TopHTML map[string]string          `json:"top_html,omitempty"`
+	// Recorded says that the sample set is a recorder's, read from the
+	// store (Options.Recorded), not the hub's own.
+	Recorded bool `json:"recorded,omitempty"`
 	// Errors are the collectors that failed in this set.
 	Errors []string `json:"errors,omitempty"`
 	// Sampled is when the sample set was taken (T, to the nanosecond); not
@@ -166,6 +184,10 @@ type Stats struct {
 	Sampling   bool   `json:"sampling"`    // the sampler runs
 	SampleSets uint64 `json:"sample_sets"` // taken since the hub was made
 	Dropped    uint64 `json:"dropped"`     // clients dropped for falling behind
+	// FromStore says that the newest second came from the store (a
+	// recorder at --interval 1s), StoreSets how many did.
+	FromStore bool   `json:"from_store"`
+	StoreSets uint64 `json:"store_sets"`
 }
 
 // Hub is the live sampler and its clients. It is safe for concurrent use.
@@ -220,6 +242,9 @@ func New(o Options) (*Hub, error) {
 	}
 	if o.TopInterval%time.Second != 0 {
 		return nil, fmt.Errorf("live: top interval %s is not whole seconds", o.TopInterval)
+	}
+	if o.RecordedWait <= 0 {
+		o.RecordedWait = 500 * time.Millisecond
 	}
 	if o.Location == nil {
 		o.Location = time.Local
@@ -380,7 +405,9 @@ func (h *Hub) sample(stop chan struct{}, done chan<- struct{}) {
 		}
 	}()
 	var sets []query.SampleSet
-	var procSets []query.SampleSet // the last two sets with the processes
+	var procSets []query.SampleSet // the sets of the next top (two of the hub's, or the recorder's of a TopInterval)
+	var recSets []query.SampleSet  // the recorder's, while fromStore
+	fromStore := false
 	topEvery := int64(h.o.TopInterval / time.Second)
 	warned := map[string]bool{}
 	timer := time.NewTimer(0)
@@ -398,24 +425,55 @@ func (h *Hub) sample(stop chan struct{}, done chan<- struct{}) {
 		if len(sets) > 0 && !at.After(sets[len(sets)-1].T) {
 			continue // an interval under a second: one set a second
 		}
-		samples, errs := h.o.Sample(ctx, at)
+		var samples []tsdb.Sample
+		var errs []error
+		if h.o.Recorded != nil && !fromStore && at.Unix()%probeEvery == 0 {
+			if before := h.recorderAtOneSecond(ctx, at); before != nil {
+				// The rates of the next seconds from the recorder's sets
+				// alone, as query computes them.
+				fromStore = true
+				sets = append(sets[:0], before...)
+				recSets = append(recSets[:0], before...)
+			}
+		}
+		if fromStore {
+			var ok bool
+			if samples, ok = h.waitRecorded(ctx, stop, at); !ok {
+				fromStore = false // the recorder stopped or lags: sample again
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if fromStore {
+			recSets = appendSet(recSets, query.SampleSet{T: at, Samples: samples}, int(topEvery)+1)
+		} else {
+			recSets = recSets[:0]
+			samples, errs = h.o.Sample(ctx, at)
+		}
 		newTop := false
-		if h.o.Procs != nil && at.Unix()%topEvery == 0 {
+		if fromStore && at.Unix()%topEvery == 0 {
+			// The recorder's sets hold its processes (when it runs the
+			// procs collector): the top of the last TopInterval of them.
+			if len(recSets) == int(topEvery)+1 && recSets[0].T.Unix() == at.Unix()-topEvery {
+				procSets = append(procSets[:0], recSets...)
+				newTop = true
+			}
+		} else if !fromStore && h.o.Procs != nil && at.Unix()%topEvery == 0 {
 			ps, perrs := h.o.Procs(ctx, at)
 			errs = append(errs, perrs...)
 			set := query.SampleSet{T: at, Samples: make([]tsdb.Sample, 0, len(samples)+len(ps))}
 			set.Samples = append(append(set.Samples, samples...), ps...)
-			if len(procSets) == 2 {
-				procSets[0] = procSets[1]
-				procSets = procSets[:1]
+			if len(procSets) > 0 && procSets[len(procSets)-1].T.Unix() != at.Unix()-topEvery {
+				procSets = procSets[:0] // a top spans one interval
 			}
-			procSets = append(procSets, set)
+			procSets = appendSet(procSets, set, 2)
 			newTop = len(procSets) == 2
 		}
 		if ctx.Err() != nil {
 			return
 		}
-		ev := Event{T: at.Unix(), Sampled: next}
+		ev := Event{T: at.Unix(), Sampled: next, Recorded: fromStore}
 		for _, err := range errs {
 			ev.Errors = append(ev.Errors, err.Error())
 			if !warned[err.Error()] {
@@ -423,13 +481,9 @@ func (h *Hub) sample(stop chan struct{}, done chan<- struct{}) {
 				h.o.Warn(err)
 			}
 		}
-		sets = append(sets, query.SampleSet{T: at, Samples: samples})
-		if len(sets) > keep {
-			copy(sets, sets[1:])
-			sets = sets[:keep]
-		}
+		sets = appendSet(sets, query.SampleSet{T: at, Samples: samples}, keep)
 		if len(sets) < 2 {
-			h.publish(stop, nil) // counted; the rates need the next set
+			h.publish(stop, &Event{T: at.Unix(), Recorded: fromStore}, false) // counted; the rates need the next set
 			continue
 		}
 		ev.Interval = at.Unix() - sets[len(sets)-2].T.Unix()
@@ -437,7 +491,66 @@ func (h *Hub) sample(stop chan struct{}, done chan<- struct{}) {
 		if newTop {
 			ev.Top, ev.TopHTML = h.top(procSets)
 		}
-		h.publish(stop, &ev)
+		h.publish(stop, &ev, true)
+	}
+}
+
+// appendSet appends set to sets, keeping the newest n.
+func appendSet(sets []query.SampleSet, set query.SampleSet, n int) []query.SampleSet {
+	sets = append(sets, set)
+	if len(sets) > n {
+		copy(sets, sets[1:])
+		clear(sets[n:])
+		sets = sets[:n]
+	}
+	return sets
+}
+
+// probeEvery is how often, in seconds, a hub that samples the host itself
+// looks whether a recorder stores a sample set every second
+// (Options.Recorded), and probeSets how many consecutive seconds it must
+// find.
+const (
+	probeEvery = 5
+	probeSets  = 3
+)
+
+// recorderAtOneSecond returns the recorder's sample sets of the probeSets
+// seconds before at when the store holds one of each (a recorder at
+// --interval 1s runs), else nil.
+func (h *Hub) recorderAtOneSecond(ctx context.Context, at time.Time) []query.SampleSet {
+	sets, err := h.o.Recorded(ctx, at.Add(-probeSets*time.Second), at)
+	if err != nil {
+		h.o.Warn(fmt.Errorf("live: reading the store: %w", err))
+		return nil
+	}
+	if len(sets) != probeSets {
+		return nil
+	}
+	return sets
+}
+
+// waitRecorded waits up to Options.RecordedWait after the second at for
+// the recorder's sample set of it, looking every 50 ms.
+func (h *Hub) waitRecorded(ctx context.Context, stop chan struct{}, at time.Time) ([]tsdb.Sample, bool) {
+	deadline := at.Add(h.o.RecordedWait)
+	for {
+		sets, err := h.o.Recorded(ctx, at, at.Add(time.Second))
+		if err != nil {
+			h.o.Warn(fmt.Errorf("live: reading the store: %w", err))
+			return nil, false
+		}
+		if len(sets) == 1 {
+			return sets[0].Samples, true
+		}
+		if time.Now().After(deadline) {
+			return nil, false
+		}
+		select {
+		case <-stop:
+			return nil, false
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 }
 
@@ -477,12 +590,12 @@ func (h *Hub) compute(sets []query.SampleSet) (map[string]map[string]map[string]
 	return vals, texts
 }
 
-// top returns the top processes over the interval between the two sets
-// (each with the host's and the processes' samples), by each of TopBy, in
+// top returns the top processes over the intervals between the sets (each
+// with the host's and the processes' samples), by each of TopBy, in
 // report's JSON and HTML.
 func (h *Hub) top(sets []query.SampleSet) (map[string]json.RawMessage, map[string]string) {
 	w := query.NewWindow(sets)
-	o := query.TopOptions{From: sets[0].T, To: sets[1].T.Add(time.Second), N: h.o.TopN}
+	o := query.TopOptions{From: sets[0].T, To: sets[len(sets)-1].T.Add(time.Second), N: h.o.TopN}
 	js, html := map[string]json.RawMessage{}, map[string]string{}
 	ro := report.Options{Loc: h.o.Location}
 	for _, by := range TopBy {
@@ -536,18 +649,23 @@ func thing(labels []tsdb.Label) string {
 	return ""
 }
 
-// publish counts a sample set and, unless ev is nil, keeps ev in the
-// window and hands it to every client; a client whose buffer is full is
-// dropped. A sampler that was told to stop (stop is not the hub's) is
-// ignored.
-func (h *Hub) publish(stop chan struct{}, ev *Event) {
+// publish counts the sample set of ev (taken by the hub, or read from the
+// store) and, with send, keeps ev in the window and hands it to every
+// client; a client whose buffer is full is dropped. A sampler that was
+// told to stop (stop is not the hub's) is ignored.
+func (h *Hub) publish(stop chan struct{}, ev *Event, send bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if stop != h.stop || !h.running {
 		return
 	}
-	h.stats.SampleSets++
-	if ev == nil {
+	h.stats.FromStore = ev.Recorded
+	if ev.Recorded {
+		h.stats.StoreSets++
+	} else {
+		h.stats.SampleSets++
+	}
+	if !send {
 		return
 	}
 	b, err := json.Marshal(ev)
@@ -603,6 +721,29 @@ func HostSampler(instance string) (SampleFunc, error) {
 		return nil, fmt.Errorf("live: %w", err)
 	}
 	return smp.SampleAt, nil
+}
+
+// StoreSource returns the RecordedFunc of a store: every series' samples
+// of each stored second in [from, to).
+func StoreSource(s *tsdb.Store) RecordedFunc {
+	return func(ctx context.Context, from, to time.Time) ([]query.SampleSet, error) {
+		byT := map[int64][]tsdb.Sample{}
+		err := s.Read(ctx, from, to, nil, func(ser tsdb.Series, pts []tsdb.Point) error {
+			for _, p := range pts {
+				byT[p.T] = append(byT[p.T], tsdb.Sample{Series: ser, Value: p.V})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		sets := make([]query.SampleSet, 0, len(byT))
+		for t, smp := range byT {
+			sets = append(sets, query.SampleSet{T: time.Unix(t, 0), Samples: smp})
+		}
+		slices.SortFunc(sets, func(a, b query.SampleSet) int { return a.T.Compare(b.T) })
+		return sets, nil
+	}
 }
 
 // ProcSampler returns the SampleFunc of this host's processes for

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -316,5 +317,124 @@ func TestHubLimits(t *testing.T) {
 	}
 	if st := h.Stats(); st.Sampling {
 		t.Error("sampling after Close")
+	}
+}
+
+// recorder stands for srvmon record --interval 1s on the same store: it
+// stores the fake host's sets (load1 0.7, where the hub's own say 0.5)
+// with its processes, a few milliseconds after each second, until stopped.
+type recorder struct {
+	mu   sync.Mutex
+	sets map[int64][]tsdb.Sample
+	stop chan struct{}
+	done chan struct{}
+}
+
+func startRecorder(t *testing.T) *recorder {
+	r := &recorder{sets: map[int64][]tsdb.Sample{}, stop: make(chan struct{}), done: make(chan struct{})}
+	f := &fakeHost{}
+	procs := f.procs(1)
+	go func() {
+		defer close(r.done)
+		for {
+			next := time.Now().Truncate(time.Second).Add(time.Second + 20*time.Millisecond)
+			select {
+			case <-r.stop:
+				return
+			case <-time.After(time.Until(next)):
+			}
+			at := next.Truncate(time.Second)
+			smp, _ := f.sample(context.Background(), at)
+			ps, _ := procs(context.Background(), at)
+			for i := range smp {
+				if smp[i].Series.Metric == "node_load1" {
+					smp[i].Value = 0.7
+				}
+			}
+			r.mu.Lock()
+			r.sets[at.Unix()] = append(smp, ps...)
+			r.mu.Unlock()
+		}
+	}()
+	t.Cleanup(r.halt)
+	return r
+}
+
+func (r *recorder) halt() {
+	select {
+	case <-r.stop:
+	default:
+		close(r.stop)
+	}
+	<-r.done
+}
+
+func (r *recorder) read(_ context.Context, from, to time.Time) ([]query.SampleSet, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []query.SampleSet
+	for t := from.Unix(); t < to.Unix(); t++ {
+		if s, ok := r.sets[t]; ok {
+			out = append(out, query.SampleSet{T: time.Unix(t, 0), Samples: s})
+		}
+	}
+	return out, nil
+}
+
+// TestHubFromStore checks that a hub takes its seconds from the store
+// while a recorder stores one every second: the recorder's values, no
+// sample set of its own, the recorder's processes in the top; and that it
+// samples the host again when the recorder stops.
+func TestHubFromStore(t *testing.T) {
+	t.Parallel()
+	rec := startRecorder(t)
+	f := &fakeHost{}
+	h, err := New(Options{Sample: f.sample, Procs: f.procs(5), Recorded: rec.read, Linger: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	c, _, err := h.Subscribe(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var ev Event
+	deadline := time.Now().Add(15 * time.Second)
+	for !ev.Recorded || ev.Top == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("no event with the recorder's top in 15 s; stats %+v", h.Stats())
+		}
+		ev = next(t, c)
+		if ev.Recorded && ev.Views["load"][""]["load1"] != 0.7 {
+			t.Errorf("a recorded second with load1 %v, want the recorder's 0.7", ev.Views["load"][""]["load1"])
+		}
+	}
+	runs := f.runs.Load()
+	var cpu struct {
+		Rows []struct {
+			Comm string  `json:"comm"`
+			CPU  float64 `json:"cpu_percent"`
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal(ev.Top["cpu"], &cpu); err != nil || len(cpu.Rows) == 0 || cpu.Rows[0].Comm != "burn" || cpu.Rows[0].CPU != 50 {
+		t.Errorf("the recorder's top by cpu: %+v (%v); want burn at 50 %%", cpu.Rows, err)
+	}
+	for range 2 {
+		if ev = next(t, c); !ev.Recorded || ev.Views["cpu"][""]["busy"] != 50 {
+			t.Errorf("second %d: recorded %v, busy %v", ev.T, ev.Recorded, ev.Views["cpu"][""]["busy"])
+		}
+	}
+	if n := f.runs.Load(); n != runs {
+		t.Errorf("%d sample sets of the hub's own while the recorder ran", n-runs)
+	}
+	if st := h.Stats(); !st.FromStore || st.StoreSets < 3 {
+		t.Errorf("stats %+v; want from_store and 3 store sets or more", st)
+	}
+	rec.halt()
+	for ev = next(t, c); ev.Recorded; ev = next(t, c) {
+	}
+	if n := f.runs.Load(); n == runs || ev.Views["load"][""]["load1"] != 0.5 {
+		t.Errorf("after the recorder stopped: %d sample sets of the hub's, load1 %v (want the hub's 0.5)", n-runs, ev.Views["load"][""]["load1"])
 	}
 }
