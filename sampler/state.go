@@ -174,30 +174,14 @@ func encodeState(s *samplerState) []byte {
 	for pid, p := range s.procs {
 		b = append(b, "p "...)
 		b = strconv.AppendInt(b, int64(pid), 10)
-		for _, v := range [...]uint64{p.start, p.utime, p.stime} {
-			b = append(b, ' ')
-			b = strconv.AppendUint(b, v, 10)
-		}
+		b = appendUints(b, p.start, p.utime, p.stime)
 		if p.hasIO {
-			b = append(b, ' ')
-			b = strconv.AppendUint(b, p.rbytes, 10)
-			b = append(b, ' ')
-			b = strconv.AppendUint(b, p.wbytes, 10)
+			b = appendUints(b, p.rbytes, p.wbytes)
 		} else {
 			b = append(b, " - -"...)
 		}
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, p.ranked, 10)
-		b = append(b, ' ')
-		b = strconv.AppendUint(b, p.cpuNS, 10)
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, p.readAt, 10)
-		b = append(b, ' ')
-		b = strconv.AppendUint(b, p.rss, 10)
-		b = append(b, ' ')
-		b = strconv.AppendUint(b, p.threads, 10)
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, int64(p.ppid), 10)
+		// ranked, readAt and ppid are never negative.
+		b = appendUints(b, uint64(p.ranked), p.cpuNS, uint64(p.readAt), p.rss, p.threads, uint64(p.ppid))
 		if l := p.labels; l != nil {
 			for _, v := range [...]string{l.comm, l.exe, l.user} {
 				b = append(b, ' ')
@@ -210,6 +194,15 @@ func encodeState(s *samplerState) []byte {
 	b = strconv.AppendQuote(b, s.lacked)
 	b = append(b, '\n')
 	return fmt.Appendf(b, "crc32c %08x\n", crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli)))
+}
+
+// appendUints appends each of vs to b after a space.
+func appendUints(b []byte, vs ...uint64) []byte {
+	for _, v := range vs {
+		b = append(b, ' ')
+		b = strconv.AppendUint(b, v, 10)
+	}
+	return b
 }
 
 // decodeState parses StateFile's text; any damage is an error.

@@ -76,15 +76,7 @@ func (f *File) Abort() {
 
 // WriteFile writes data to name atomically and durably.
 func WriteFile(name string, data []byte, perm os.FileMode) error {
-	f, err := Create(name, perm)
-	if err != nil {
-		return err
-	}
-	defer f.Abort()
-	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", f.tmp, err)
-	}
-	return f.Commit()
+	return writeFile(name, data, perm, true)
 }
 
 // Replace writes data to name atomically but not durably: as WriteFile
@@ -94,6 +86,10 @@ func WriteFile(name string, data []byte, perm os.FileMode) error {
 // sampler's state, which record replaces every run; the two syncs were
 // about half of what writing it cost).
 func Replace(name string, data []byte, perm os.FileMode) error {
+	return writeFile(name, data, perm, false)
+}
+
+func writeFile(name string, data []byte, perm os.FileMode, durable bool) error {
 	f, err := Create(name, perm)
 	if err != nil {
 		return err
@@ -102,7 +98,7 @@ func Replace(name string, data []byte, perm os.FileMode) error {
 	if _, err := f.Write(data); err != nil {
 		return fmt.Errorf("write %s: %w", f.tmp, err)
 	}
-	return f.commit(false)
+	return f.commit(durable)
 }
 
 // SyncDir makes a directory's entries (new, renamed, removed files)
