@@ -26,7 +26,7 @@ const (
 	tagName       = 1<<3 | 2 // Label.name
 	tagValue      = 2<<3 | 2 // Label.value
 	tagSampleV    = 1<<3 | 1 // Sample.value
-	tagSampleT    = 2<<3 | 0 // Sample.timestamp
+	tagSampleT    = 2 << 3   // Sample.timestamp (wire type 0)
 )
 
 // wireSeries is one TimeSeries of a request: its labels already encoded
