@@ -93,6 +93,9 @@ false; long: the last column, wide: the third). The table's last rows sum
 up the whole range the same way ("Average:", "Max:", "Total:"...): the same
 numbers at every step. A step of whole hours with avg or sum reads the
 store's hourly summaries: a month takes a fraction of a second.
+Every sample as long CSV is computed and written a UTC day at a time, in
+the memory of a day however long the range; the other formats and the wide
+layout hold the whole answer.
 
 Exit status: 0 on success, 1 when the store cannot be read or the range
 holds no samples (the message says where the nearest one is), 2 for a usage
@@ -207,7 +210,43 @@ func Query(ctx context.Context, o QueryOptions, stdout io.Writer) (err error) {
 	}
 	defer warnDamage(o.Stderr, store)
 
+	if o.Format == report.FormatCSV && o.CSVLayout == report.CSVLong && qo.Step == 0 && qo.MaxPoints == 0 {
+		// Every sample as long CSV: a day at a time, so that a month of
+		// every series costs the memory of a day.
+		return writeOutput(o.Output, stdout, func(out io.Writer) error {
+			lw := report.NewLongCSVWriter(out, report.Options{Loc: loc, CSVLayout: o.CSVLayout})
+			var werr error
+			err := query.Stream(ctx, store, o.What, qo, func(r *query.Result) error {
+				werr = lw.Write(r)
+				return werr
+			})
+			if werr == nil && err != nil {
+				return queryError(o.DataDir, err)
+			}
+			if werr == nil {
+				werr = lw.Flush()
+			}
+			if werr != nil {
+				return fmt.Errorf("query: %w", werr)
+			}
+			return nil
+		})
+	}
 	r, err := query.Run(ctx, store, o.What, qo)
+	if err != nil {
+		return queryError(o.DataDir, err)
+	}
+	return writeOutput(o.Output, stdout, func(out io.Writer) error {
+		if err := report.WriteResult(out, r, o.Format, terminalOptions(report.Options{Loc: loc, CSVLayout: o.CSVLayout}, out, os.Getenv)); err != nil {
+			return fmt.Errorf("query: %w", err)
+		}
+		return nil
+	})
+}
+
+// queryError returns the error of computing a query as Query returns it: a
+// *usageError for one that cannot be answered as asked.
+func queryError(dir string, err error) error {
 	var ue *query.UsageError
 	var pe *param.Error
 	switch {
@@ -218,13 +257,7 @@ func Query(ctx context.Context, o QueryOptions, stdout io.Writer) (err error) {
 	case errors.Is(err, query.ErrNoData):
 		return err
 	case err != nil:
-		return fmt.Errorf("query %s: %w", o.DataDir, err)
+		return fmt.Errorf("query %s: %w", dir, err)
 	}
-
-	return writeOutput(o.Output, stdout, func(out io.Writer) error {
-		if err := report.WriteResult(out, r, o.Format, terminalOptions(report.Options{Loc: loc, CSVLayout: o.CSVLayout}, out, os.Getenv)); err != nil {
-			return fmt.Errorf("query: %w", err)
-		}
-		return nil
-	})
+	return nil
 }

@@ -65,13 +65,43 @@ func csvValue(v float64) string {
 // writeLongCSV writes a row per timestamp and series, in time order and the
 // result's series order within a timestamp.
 func writeLongCSV(w io.Writer, r *query.Result, o Options) error {
+	lw := NewLongCSVWriter(w, o)
+	lw.Write(r)
+	return lw.Flush()
+}
+
+// LongCSVWriter writes a result given in parts, such as the days of
+// query.Stream, as the long CSV layout: the header, then each part's rows.
+// The parts must follow each other in time; the output is the one
+// WriteResult writes for the whole result.
+type LongCSVWriter struct {
+	out    chunkWriter
+	stamps stampCache
+	header bool
+	prefix []byte
+}
+
+// NewLongCSVWriter returns a LongCSVWriter that writes to w.
+func NewLongCSVWriter(w io.Writer, o Options) *LongCSVWriter {
+	o = o.withDefaults()
+	return &LongCSVWriter{out: chunkWriter{w: w, buf: make([]byte, 0, csvChunk+4<<10)}, stamps: stampCache{loc: o.Loc}}
+}
+
+// Write writes the rows of r (the header first, at the first call) and
+// returns the first error met writing so far.
+func (lw *LongCSVWriter) Write(r *query.Result) error {
 	// The columns that stay the same along a series are encoded once (by
 	// encoding/csv, so quoting is its); a row then only appends the time,
 	// the Unix time and the value, which never need quoting, to one buffer
 	// written in large pieces.
-	var head bytes.Buffer
-	cw := csv.NewWriter(&head)
-	cw.Write(longCSVHeader)
+	if !lw.header {
+		var head bytes.Buffer
+		cw := csv.NewWriter(&head)
+		cw.Write(longCSVHeader)
+		cw.Flush()
+		lw.out.buf = append(lw.out.buf, head.Bytes()...)
+		lw.header = true
+	}
 	middle := make([][]byte, len(r.Quantities))
 	for i, s := range r.Quantities {
 		var b bytes.Buffer
@@ -82,12 +112,9 @@ func writeLongCSV(w io.Writer, r *query.Result, o Options) error {
 		mw.Flush()
 		middle[i] = bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 	}
-	cw.Flush()
-	out := chunkWriter{w: w, buf: append(make([]byte, 0, csvChunk+4<<10), head.Bytes()...)}
-	stamps := stampCache{loc: o.Loc}
-	var prefix []byte
+	out, prefix := &lw.out, lw.prefix
 	eachTime(r.Quantities, func(t int64, at []int) {
-		prefix = stamps.append(prefix[:0], t)
+		prefix = lw.stamps.append(prefix[:0], t)
 		prefix = append(prefix, ',')
 		prefix = strconv.AppendInt(prefix, t, 10)
 		prefix = append(prefix, ',')
@@ -103,7 +130,20 @@ func writeLongCSV(w io.Writer, r *query.Result, o Options) error {
 			}
 		}
 	})
-	return out.close()
+	lw.prefix = prefix
+	if out.err != nil {
+		return fmt.Errorf("csv: %w", out.err)
+	}
+	return nil
+}
+
+// Flush writes what is buffered (the header alone if nothing was written)
+// and returns the first error met writing.
+func (lw *LongCSVWriter) Flush() error {
+	if !lw.header {
+		lw.Write(&query.Result{})
+	}
+	return lw.out.close()
 }
 
 // csvChunk is how much CSV a writer buffers before writing it.

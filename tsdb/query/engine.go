@@ -128,8 +128,10 @@ type engine struct {
 	terms map[string]termRef
 	boots bootIndex
 
-	rawOnly bool    // never use the hourly summaries (tests compare both ways)
-	mem     *Window // the sample sets read instead of the store (Window.Run)
+	rawOnly bool // never use the hourly summaries (tests compare both ways)
+	// streaming is set by Stream, whose days need no colOut.starts.
+	streaming bool
+	mem       *Window // the sample sets read instead of the store (Window.Run)
 }
 
 // colOut accumulates one column of one group.

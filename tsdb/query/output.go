@@ -28,15 +28,7 @@ type outSeries struct {
 // then by labels (a raw selector: by series). With --agg sum, only the
 // columns that count something.
 func (e *engine) series() []outSeries {
-	groups := slices.Clone(e.groups)
-	sort.Slice(groups, func(i, j int) bool { return compareLabels(groups[i].labels, groups[j].labels) < 0 })
-	if e.sel != nil {
-		sort.SliceStable(groups, func(i, j int) bool { return groups[i].cols[0].name < groups[j].cols[0].name })
-	}
-	ncols := 1
-	if e.v != nil {
-		ncols = len(e.v.columns)
-	}
+	groups, ncols := e.sortedGroups()
 	var out []outSeries
 	for ci := 0; ci < ncols; ci++ {
 		for _, g := range groups {
@@ -44,23 +36,45 @@ func (e *engine) series() []outSeries {
 			if !o.used || e.agg == "sum" && !c.counted {
 				continue
 			}
-			s := outSeries{Quantity: Quantity{Name: c.name, Labels: g.labels, Unit: c.unit}, g: g, ci: ci}
-			if e.agg == "sum" {
-				s.Unit = c.counts
-			}
+			s := outSeries{Quantity: e.quantity(g, ci), g: g, ci: ci}
 			if e.step == 0 {
 				s.Points, s.starts = o.pts, o.starts
 			} else {
 				s.Points = e.bucketPoints(o, c)
-			}
-			if s.Labels == nil {
-				s.Labels = []tsdb.Label{}
 			}
 			s.Stats = e.stats(s.Points, o, c)
 			out = append(out, s)
 		}
 	}
 	return out
+}
+
+// sortedGroups returns the groups in the order of their quantities within
+// a column (by labels; a raw selector's by metric name, then labels) and
+// the number of columns.
+func (e *engine) sortedGroups() ([]*group, int) {
+	groups := slices.Clone(e.groups)
+	sort.Slice(groups, func(i, j int) bool { return compareLabels(groups[i].labels, groups[j].labels) < 0 })
+	if e.sel != nil {
+		sort.SliceStable(groups, func(i, j int) bool { return groups[i].cols[0].name < groups[j].cols[0].name })
+	}
+	if e.v != nil {
+		return groups, len(e.v.columns)
+	}
+	return groups, 1
+}
+
+// quantity returns the Quantity of column ci of g without points.
+func (e *engine) quantity(g *group, ci int) Quantity {
+	c := &g.cols[ci]
+	q := Quantity{Name: c.name, Labels: g.labels, Unit: c.unit}
+	if e.agg == "sum" {
+		q.Unit = c.counts
+	}
+	if q.Labels == nil {
+		q.Labels = []tsdb.Label{}
+	}
+	return q
 }
 
 // bucketPoints returns the points of a downsampled column, one per bucket,

@@ -66,13 +66,20 @@ func (e *engine) computeRaw(g *group, a, b int64) {
 	if len(bs) == 0 {
 		return
 	}
-	in := joinTerms(g, bs)
+	in := joinTerms(g, bs, nil)
 	if len(in.times) == 0 {
 		return
 	}
 	if g.interval == 0 {
 		g.interval = medianInterval(in.times)
 	}
+	e.computeJoined(g, bs, in, a, b)
+}
+
+// computeJoined adds the values of the bound columns bs of g at the joined
+// sample times in of [a, b) to g's columns (see computeRaw); the times
+// before a only give the first samples in the range the ones before them.
+func (e *engine) computeJoined(g *group, bs []bound, in joinedTerms, a, b int64) {
 	gapLimit := gapFactor * float64(g.interval)
 	if e.step == 0 {
 		// A point per sample set, and a few gap marks: grown once, not by
@@ -80,7 +87,9 @@ func (e *engine) computeRaw(g *group, a, b int64) {
 		for _, bc := range bs {
 			o := &g.out[bc.ci]
 			o.pts = slices.Grow(o.pts, len(in.times)+16)
-			o.starts = slices.Grow(o.starts, len(in.times)+16)
+			if !e.streaming {
+				o.starts = slices.Grow(o.starts, len(in.times)+16)
+			}
 		}
 	}
 	for j, tj := range in.times {
@@ -149,8 +158,8 @@ type joinedTerms struct {
 }
 
 // joinTerms joins the raw points of the terms the bound columns bs of g
-// use.
-func joinTerms(g *group, bs []bound) joinedTerms {
+// use, after the joined time and values of prev when it is not nil.
+func joinTerms(g *group, bs []bound, prev *joinedPoint) joinedTerms {
 	var used []int
 	for _, bc := range bs {
 		for _, bt := range append(slices.Clone(bc.num), bc.den...) {
@@ -165,8 +174,15 @@ func joinTerms(g *group, bs []bound) joinedTerms {
 		series[i] = g.pts[termIx]
 		in.column[termIx] = i
 	}
-	in.times, in.vals = join(series)
+	in.times, in.vals = join(series, prev)
 	return in
+}
+
+// joinedPoint is a joined sample time and the values of the terms joined
+// at it, in the order of joinedTerms' vals.
+type joinedPoint struct {
+	t    int64
+	vals []float64
 }
 
 // dot returns Σ coef × value of the terms at sample j.
@@ -216,7 +232,9 @@ func (e *engine) emit(g *group, ci int, t, t0 int64, num, den float64, valid boo
 			o.total.add(num, den)
 		}
 		o.pts = append(o.pts, tsdb.Point{T: t, V: v})
-		o.starts = append(o.starts, t0)
+		if !e.streaming {
+			o.starts = append(o.starts, t0)
+		}
 		return
 	}
 	if !valid {
@@ -259,31 +277,40 @@ func (a *acc) add(num, den float64) {
 }
 
 // join returns the times at which every series has a point and the values
-// of each series at those times. A time repeated within a series counts
-// once (its first value).
-func join(series [][]tsdb.Point) ([]int64, [][]float64) {
+// of each series at those times, after prev's (when not nil; the series'
+// points are after it). A time repeated within a series counts once (its
+// first value).
+func join(series [][]tsdb.Point, prev *joinedPoint) ([]int64, [][]float64) {
 	k := len(series)
 	vals := make([][]float64, k)
+	n := len(series[0])
+	if prev != nil {
+		n++
+	}
+	times := make([]int64, 0, n)
+	for i := range vals {
+		vals[i] = make([]float64, 0, n)
+	}
+	last := int64(math.MinInt64)
+	if prev != nil {
+		times = append(times, prev.t)
+		for i := range vals {
+			vals[i] = append(vals[i], prev.vals[i])
+		}
+		last = prev.t
+	}
 	if k == 1 {
-		s := series[0]
-		times := make([]int64, 0, len(s))
-		v := make([]float64, 0, len(s))
-		for i, p := range s {
-			if i > 0 && p.T <= times[len(times)-1] {
+		for _, p := range series[0] {
+			if p.T <= last {
 				continue
 			}
 			times = append(times, p.T)
-			v = append(v, p.V)
+			vals[0] = append(vals[0], p.V)
+			last = p.T
 		}
-		vals[0] = v
 		return times, vals
 	}
 	pos := make([]int, k)
-	times := make([]int64, 0, len(series[0]))
-	for i := range vals {
-		vals[i] = make([]float64, 0, len(series[0]))
-	}
-	last := int64(math.MinInt64)
 	for {
 		target := last
 		for i, s := range series {
