@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nakabonne/tstorage"
@@ -39,9 +40,10 @@ type block struct {
 	byKey  map[string]int
 	sums   [][]HourSummary // decoded summaries, index order; nil unless recently used (guarded by Store.mu)
 
-	once sync.Once
-	ts   tstorage.Storage
-	err  error
+	once   sync.Once
+	ts     tstorage.Storage
+	err    error
+	opened atomic.Bool // ts is set (DropPages reads it without once)
 	// Version 2 checksum files: each series' span of the data file
 	// (index order), and whether it was checked: 0 not yet, 1 intact,
 	// 2 damaged (guarded by Store.mu). nil: the data file was checked
@@ -235,6 +237,7 @@ func (s *Store) storage(b *block) (tstorage.Storage, error) {
 			b.spanState = make([]uint8, len(b.spans))
 		}
 		b.ts, b.err = openPartition(b.dir)
+		b.opened.Store(b.err == nil)
 		s.mu.Lock()
 		s.stats.BlocksOpened++
 		s.mu.Unlock()
@@ -418,6 +421,27 @@ type selectAppender interface {
 // dataPointPool holds the buffers selectBlock decodes a series into
 // before scaling its values into Points.
 var dataPointPool = sync.Pool{New: func() any { return new([]tstorage.DataPoint) }}
+
+// DropPages lets the kernel take the pages of the day blocks this store
+// has read out of the process' resident set: they are read again (from the
+// page cache) when next used. A reader that goes through the days once,
+// such as query.Stream, calls it after each day, so that its memory does
+// not grow with the days it has read. Reads may run meanwhile.
+func (s *Store) DropPages() {
+	s.mu.Lock()
+	var open []tstorage.Storage
+	for _, b := range s.blocks {
+		if b.opened.Load() {
+			open = append(open, b.ts)
+		}
+	}
+	s.mu.Unlock()
+	for _, ts := range open {
+		if d, ok := ts.(interface{ DropPages() error }); ok {
+			d.DropPages() // only advice: nothing is lost when it fails
+		}
+	}
+}
 
 // Maintain compacts the head logs of finished days (before today, by the
 // store's clock) into day blocks and, when it did, removes what retention

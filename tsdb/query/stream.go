@@ -209,6 +209,10 @@ func (e *engine) readDay(ctx context.Context, days [][2]int64, d int, boots bool
 		_, ok := e.terms[ser.Key()]
 		return ok
 	}
+	if e.mem == nil {
+		// The pages of the blocks read so far are not read again.
+		defer e.s.DropPages()
+	}
 	return e.readPoints(ctx, time.Unix(from, 0), time.Unix(days[d][1], 0), match, func(ser tsdb.Series, pts []tsdb.Point) error {
 		if boots && ser.Metric == metric.BootInfo {
 			e.boots.add(ser.Get("instance"), ser.Get("boot_id"), pts[0].T, pts[len(pts)-1].T)

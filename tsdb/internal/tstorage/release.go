@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"sync"
 	gosyscall "syscall"
+
+	"github.com/nakabonne/tstorage/internal/syscall"
 )
 
 var releaseMu sync.Mutex
@@ -42,4 +44,25 @@ func (s *storage) Release() error {
 		d.mappedFile = nil
 	}
 	return err
+}
+
+// srvmon patch 9: DropPages lets the kernel take the pages of the storage's
+// mapped data files out of the process' resident set; a later Select reads
+// them again (from the page cache). A reader that goes through many
+// partitions once (a month of days) then holds the pages of one at a time
+// instead of all it has read. Reads may run meanwhile.
+func (s *storage) DropPages() error {
+	releaseMu.Lock()
+	defer releaseMu.Unlock()
+	it := s.partitionList.newIterator()
+	for it.next() {
+		d, ok := it.value().(*diskPartition)
+		if !ok || d.mappedFile == nil {
+			continue
+		}
+		if err := syscall.DropPages(d.mappedFile); err != nil {
+			return fmt.Errorf("drop pages of %s: %w", d.dirPath, err)
+		}
+	}
+	return nil
 }
