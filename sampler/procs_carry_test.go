@@ -24,6 +24,22 @@ func startChild(t *testing.T, name string, args ...string) *exec.Cmd {
 	return c
 }
 
+// waitExec waits until the process pid runs the program comm (it forked
+// and has yet to exec, on a busy machine for a while) and has settled.
+func waitExec(t *testing.T, pid int, comm string) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if strings.TrimSpace(string(data)) == comm {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("pid %d is %q, not %s, after 10 s", pid, data, comm)
+		}
+	}
+	time.Sleep(20 * time.Millisecond) // sleep's start-up, once exec'd
+}
+
 // readAll is one procs read of this host at at, after the counters prev.
 func readAll(t *testing.T, at time.Time, prev map[int]procCounters) (map[int]procSample, map[int]procCounters) {
 	t.Helper()
@@ -99,7 +115,8 @@ func TestProcsCarryIdle(t *testing.T) {
 			p.Kill()
 		}
 	})
-	time.Sleep(50 * time.Millisecond) // sleep has exec'd
+	waitExec(t, sleeper.Process.Pid, "sleep")
+	waitExec(t, orphan, "sleep")
 
 	at := time.Now().Truncate(time.Second)
 	first, state := readAll(t, at, nil)
@@ -167,7 +184,7 @@ func TestProcsCarriedLabels(t *testing.T) {
 		t.Skip("/proc is not this pid namespace's")
 	}
 	sleeper := startChild(t, "sleep", "600")
-	time.Sleep(50 * time.Millisecond)
+	waitExec(t, sleeper.Process.Pid, "sleep")
 	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", sleeper.Process.Pid))
 	if err != nil {
 		t.Fatal(err)
