@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/urfave/cli/v3"
@@ -100,6 +101,16 @@ func Import(ctx context.Context, o ImportOptions, stdin io.Reader, stderr io.Wri
 	}
 	defer store.Close()
 
+	// Import holds one day's points at a time (16 bytes each, while the
+	// day is compacted). With the collector's default slack (GOGC 100: as
+	// much garbage as live data) 200 MB of OpenMetrics in one day peaked
+	// at 103 MB RSS, over the 100 MB target; at 50, 88 MB for about 7 %
+	// more CPU. A GOGC the user set is kept.
+	if old := debug.SetGCPercent(50); old != 100 {
+		debug.SetGCPercent(old)
+	} else {
+		defer debug.SetGCPercent(old)
+	}
 	in, stop := interruptible(ctx, in)
 	defer stop()
 	br := bufio.NewReaderSize(in, 64<<10)
