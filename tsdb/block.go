@@ -724,7 +724,14 @@ func writeBlock(dir string, series map[string][]Point) error {
 			}
 			dps = dps[:0]
 			for _, pt := range series[k] {
-				dps = append(dps, tstorage.DataPoint{Timestamp: pt.T, Value: pt.V * p})
+				v := pt.V * p
+				if scales[i] > 0 {
+					// The integer decimalScale found (v×10^k may be
+					// off by an ulp, 0.29×100 = 28.999999999999996):
+					// tstorage encodes integers as such (patch 10).
+					v = math.Round(v)
+				}
+				dps = append(dps, tstorage.DataPoint{Timestamp: pt.T, Value: v})
 			}
 			off := pw.Offset()
 			if err := pw.Add(parsed[i].Metric, labels, dps); err != nil {

@@ -15,9 +15,10 @@ import (
 
 // TestCompressedIndexFiles checks that a block's checksum file and
 // tstorage's meta.json (patch 7) are written gzip-compressed, that blocks
-// whose files are plain (written before) read and verify as before, and
-// that a damaged compressed checksum file is reported by its name and the
-// block is not read.
+// whose files are plain (written before) read and verify as before, also
+// in a store of format 2 whose first writer rewrites the marker, and that
+// a damaged compressed checksum file is reported by its name and the block
+// is not read.
 func TestCompressedIndexFiles(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{day0}
@@ -108,6 +109,26 @@ func TestCompressedIndexFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	readsWhole("plain")
+
+	// A store of format 2 (such blocks, its marker) reads and verifies as
+	// it is, and its first writer rewrites the marker only.
+	if err := os.WriteFile(filepath.Join(s.Dir(), markerName), []byte(markerPrefix+"2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	readsWhole("format 2")
+	old, _ := Open(s.Dir(), withClock(c.now), WithRetention(0))
+	w, err = old.Lock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if marker, _ := os.ReadFile(filepath.Join(s.Dir(), markerName)); string(marker) != markerText {
+		t.Fatalf("marker %q after a writer took the lock, want %q", marker, markerText)
+	}
+	if plain, _ := os.ReadFile(filepath.Join(dir, checksumName)); !bytes.Equal(plain, text) {
+		t.Fatal("the first writer rewrote a format 2 block's checksum file")
+	}
+	readsWhole("format 2 blocks in a format 3 store")
 
 	// A damaged compressed checksum file: the block is not read, and the
 	// damage names the file.

@@ -2,9 +2,9 @@
 // samples recorded once a minute by short-lived processes, small on disk and
 // cheap to append to, built on nakabonne/tstorage.
 //
-// # Layout (store format 2)
+// # Layout (store format 3)
 //
-//	DIR/srvmon-store     format marker "srvmon store format 2" (a store is
+//	DIR/srvmon-store     format marker "srvmon store format 3" (a store is
 //	                     never guessed)
 //	DIR/lock             flock(2) target serialising writers
 //	DIR/head/DAY.log     append-only head log of one UTC day (see headlog.go)
@@ -62,7 +62,10 @@
 // Store format 1 (before checksums) is read as it is; the first writer of
 // this version migrates it: it reads every block whole, gives it a checksum
 // file (or sets it aside if it does not read back) and rewrites the marker
-// (migrate.go). Format 1 head log records are still read.
+// (migrate.go). Format 1 head log records are still read. Format 2 blocks
+// (plain checksum files and meta.json, Gorilla-encoded values) are read as
+// they are; the first writer only rewrites the marker, so that srvmon of
+// format 2 refuses the store instead of reading format 3 blocks as damaged.
 package tsdb
 
 import (
@@ -94,11 +97,14 @@ var ErrNotStore = errors.New("not a srvmon store")
 const (
 	markerName   = "srvmon-store"
 	markerPrefix = "srvmon store format "
-	markerText   = markerPrefix + "2\n"
+	markerText   = markerPrefix + "3\n"
 	// storeFormat is the format this code writes: 2 added checksum files
-	// to blocks and schema copies to head logs. It reads format 1 stores
-	// and upgrades them when it first writes (migrate.go).
-	storeFormat  = 2
+	// to blocks and schema copies to head logs; 3 compressed the checksum
+	// file and tstorage's meta.json, and encodes integer values as
+	// integers (tstorage patches 7 and 8), which srvmon of format 2 cannot
+	// read. It reads format 1 and 2 stores and upgrades them when it first
+	// writes (migrate.go).
+	storeFormat  = 3
 	lockName     = "lock"
 	headDir      = "head"
 	blocksDir    = "blocks"
@@ -238,6 +244,8 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", dir, ErrNotStore)
 	case text == markerPrefix+"1\n":
 		s.format = 1
+	case text == markerPrefix+"2\n":
+		s.format = 2
 	case text == markerText:
 	case strings.HasPrefix(text, markerPrefix) && strings.HasSuffix(text, "\n"):
 		return nil, fmt.Errorf("open store %s: it has %q, which this srvmon (format %d) cannot read", dir, strings.TrimSpace(text), storeFormat)

@@ -83,7 +83,7 @@ func (s *Store) Verify(ctx context.Context) (Check, error) {
 	}
 	if _, err := os.Lstat(filepath.Join(s.dir, ledgerName)); err == nil {
 		c.Files++
-	} else if errors.Is(err, fs.ErrNotExist) && len(blocks) > 0 && s.format >= storeFormat {
+	} else if errors.Is(err, fs.ErrNotExist) && len(blocks) > 0 && s.format >= 2 {
 		c.Damage = append(c.Damage, Damage{File: ledgerName, Reason: "missing; a lost day block cannot be noticed until a writer writes it anew from the blocks present"})
 	}
 	dm, err := s.ledgerDamage(blocks, math.MinInt64, math.MaxInt64)
@@ -126,7 +126,7 @@ func (s *Store) checkMarker() (Damage, bool) {
 	if err != nil {
 		return Damage{File: markerName, Reason: "cannot be read: " + err.Error()}, false
 	}
-	if string(data) != markerText && string(data) != markerPrefix+"1\n" {
+	if string(data) != markerText && string(data) != markerPrefix+"2\n" && string(data) != markerPrefix+"1\n" {
 		return Damage{File: markerName, Reason: "the format marker is damaged"}, false
 	}
 	return Damage{}, true

@@ -50,6 +50,9 @@ type diskMetric struct {
 	MinTimestamp  int64  `json:"minTimestamp"`
 	MaxTimestamp  int64  `json:"maxTimestamp"`
 	NumDataPoints int64  `json:"numDataPoints"`
+	// Encoding is how the values are encoded (srvmon patch 10): 0 (and
+	// absent) Gorilla's XOR, else an integer encoding (int_encoding.go).
+	Encoding uint8 `json:"encoding,omitempty"`
 }
 
 // openDiskPartition first maps the data file into memory with memory-mapping.
@@ -120,7 +123,10 @@ func (d *diskPartition) selectDataPoints(metric string, labels []Label, start, e
 	if mt.Offset < 0 || mt.Offset > int64(len(d.mappedFile)) {
 		return nil, fmt.Errorf("metric %q in %q: offset %d outside the data file", name, d.dirPath, mt.Offset)
 	}
-	decoder := newSeriesDecoderBytes(d.mappedFile[mt.Offset:])
+	decoder, err := newSeriesDecoderBytes(d.mappedFile[mt.Offset:], mt.Encoding)
+	if err != nil {
+		return nil, fmt.Errorf("metric %q in %q: %w", name, d.dirPath, err)
+	}
 
 	points := make([]*DataPoint, 0, mt.NumDataPoints)
 	for i := 0; i < int(mt.NumDataPoints); i++ {

@@ -76,6 +76,9 @@ type gorillaEncoder struct {
 	v        float64
 	leading  uint8
 	trailing uint8
+
+	// ints, when not nil, encodes the values as integers (srvmon patch 10).
+	ints *intValues
 }
 
 // encodePoints is not goroutine safe. It's caller's responsibility to lock it.
@@ -91,7 +94,11 @@ func (e *gorillaEncoder) encodePoint(point *DataPoint) error {
 			e.buf.writeByte(b)
 		}
 		// Write value directly.
-		e.buf.writeBits(math.Float64bits(point.Value), 64)
+		if e.ints != nil { // srvmon patch 10
+			e.ints.first(e.buf, point.Value)
+		} else {
+			e.buf.writeBits(math.Float64bits(point.Value), 64)
+		}
 		e.t0 = point.Timestamp
 	case e.t1 == 0:
 		// Write delta of timestamp.
@@ -102,7 +109,7 @@ func (e *gorillaEncoder) encodePoint(point *DataPoint) error {
 			e.buf.writeByte(b)
 		}
 		// Write value delta.
-		e.writeVDelta(point.Value)
+		e.writeValue(point.Value)
 		e.t1 = point.Timestamp
 	default:
 		// Write delta-of-delta of timestamp.
@@ -125,7 +132,7 @@ func (e *gorillaEncoder) encodePoint(point *DataPoint) error {
 			e.buf.writeBits(uint64(deltaOfDelta), 64)
 		}
 		// Write value delta.
-		e.writeVDelta(point.Value)
+		e.writeValue(point.Value)
 	}
 
 	e.t = point.Timestamp
@@ -154,6 +161,16 @@ func (e *gorillaEncoder) flush() error {
 	e.trailing = 0
 
 	return nil
+}
+
+// writeValue writes a value after the first (srvmon patch 10: as an
+// integer with an integer encoding).
+func (e *gorillaEncoder) writeValue(v float64) {
+	if e.ints != nil {
+		e.ints.next(e.buf, v)
+		return
+	}
+	e.writeVDelta(v)
 }
 
 func (e *gorillaEncoder) writeVDelta(v float64) {
@@ -207,9 +224,18 @@ func newSeriesDecoder(r io.Reader) (seriesDecoder, error) {
 	}, nil
 }
 
-// newSeriesDecoderBytes decodes from b without copying it (srvmon patch 3).
-func newSeriesDecoderBytes(b []byte) seriesDecoder {
-	return &gorillaDecoder{br: newBReader(b)}
+// newSeriesDecoderBytes decodes from b without copying it (srvmon patch 3),
+// values encoded with encoding (srvmon patch 10).
+func newSeriesDecoderBytes(b []byte, encoding uint8) (seriesDecoder, error) {
+	d := &gorillaDecoder{br: newBReader(b)}
+	switch encoding {
+	case encGorilla:
+	case encIntRaw, encIntDelta:
+		d.ints = &intValues{mode: encoding}
+	default:
+		return nil, fmt.Errorf("unknown value encoding %d", encoding)
+	}
+	return d, nil
 }
 
 type gorillaDecoder struct {
@@ -224,6 +250,9 @@ type gorillaDecoder struct {
 	v        float64
 	leading  uint8
 	trailing uint8
+
+	// ints, when not nil, decodes integer values (srvmon patch 10).
+	ints *intValues
 }
 
 func (d *gorillaDecoder) decodePoint(dst *DataPoint) error {
@@ -232,12 +261,18 @@ func (d *gorillaDecoder) decodePoint(dst *DataPoint) error {
 		if err != nil {
 			return fmt.Errorf("failed to read Timestamp of T0: %w", err)
 		}
-		v, err := d.br.readBits(64)
-		if err != nil {
-			return fmt.Errorf("failed to read Value of T0: %w", err)
+		if d.ints != nil { // srvmon patch 10
+			if d.v, err = d.ints.readFirst(&d.br); err != nil {
+				return fmt.Errorf("failed to read Value of T0: %w", err)
+			}
+		} else {
+			v, err := d.br.readBits(64)
+			if err != nil {
+				return fmt.Errorf("failed to read Value of T0: %w", err)
+			}
+			d.v = math.Float64frombits(v)
 		}
 		d.t = t
-		d.v = math.Float64frombits(v)
 
 		d.numRead++
 		dst.Timestamp = d.t
@@ -327,6 +362,11 @@ func (d *gorillaDecoder) decodePoint(dst *DataPoint) error {
 }
 
 func (d *gorillaDecoder) readValue() error {
+	if d.ints != nil { // srvmon patch 10
+		v, err := d.ints.readNext(&d.br)
+		d.v = v
+		return err
+	}
 	bit, err := d.br.readBitFast()
 	if err != nil {
 		bit, err = d.br.readBit()

@@ -13,6 +13,7 @@ package tstorage
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -26,7 +27,7 @@ type PartitionWriter struct {
 	f     *os.File
 	bw    *bufio.Writer
 	cw    countingWriter
-	enc   seriesEncoder
+	encs  [3]*gorillaEncoder // by value encoding (patch 10)
 	meta  meta
 	first bool
 }
@@ -58,7 +59,6 @@ func NewPartitionWriter(dataPath string, minT, maxT int64) (*PartitionWriter, er
 	}
 	w := &PartitionWriter{dir: dir, f: f, bw: bufio.NewWriterSize(f, 64<<10)}
 	w.cw.w = w.bw
-	w.enc = newSeriesEncoder(&w.cw)
 	w.meta = meta{MinTimestamp: minT, MaxTimestamp: maxT, Metrics: map[string]diskMetric{}}
 	return w, nil
 }
@@ -78,12 +78,41 @@ func (w *PartitionWriter) Add(metric string, labels []Label, points []DataPoint)
 		if points[i].Timestamp == 0 || (i > 0 && points[i].Timestamp <= points[i-1].Timestamp) {
 			return fmt.Errorf("partition writer: series %s: points out of order or at time 0", metric)
 		}
-		if err := w.enc.encodePoint(&points[i]); err != nil {
-			return err
+	}
+	// srvmon patch 10: the smallest of Gorilla's encoding and, for integer
+	// values, the two integer encodings.
+	encoding := uint8(encGorilla)
+	modes := []uint8{encGorilla}
+	mul, isInt := intDivisor(points)
+	if isInt {
+		modes = append(modes, encIntRaw, encIntDelta)
+	}
+	for _, mode := range modes {
+		e := w.encs[mode]
+		if e == nil {
+			e = newSeriesEncoder(io.Discard).(*gorillaEncoder)
+			w.encs[mode] = e
+		}
+		e.ints = nil
+		if mode != encGorilla {
+			e.ints = &intValues{mode: mode, mul: mul}
+		}
+		for i := range points {
+			if err := e.encodePoint(&points[i]); err != nil {
+				return err
+			}
+		}
+		if len(e.buf.bytes()) < len(w.encs[encoding].buf.bytes()) {
+			encoding = mode
 		}
 	}
-	if err := w.enc.flush(); err != nil {
+	if _, err := w.cw.Write(w.encs[encoding].buf.bytes()); err != nil {
 		return err
+	}
+	for _, mode := range modes {
+		if err := w.encs[mode].flush(); err != nil { // to io.Discard: resets it
+			return err
+		}
 	}
 	w.meta.Metrics[name] = diskMetric{
 		Name:          name,
@@ -91,6 +120,7 @@ func (w *PartitionWriter) Add(metric string, labels []Label, points []DataPoint)
 		MinTimestamp:  points[0].Timestamp,
 		MaxTimestamp:  points[len(points)-1].Timestamp,
 		NumDataPoints: int64(len(points)),
+		Encoding:      encoding,
 	}
 	w.meta.NumDataPoints += len(points)
 	return nil

@@ -79,7 +79,10 @@ func (d *diskPartition) appendDataPoints(dst []DataPoint, metric string, labels 
 	if mt.Offset < 0 || mt.Offset > int64(len(d.mappedFile)) {
 		return dst, fmt.Errorf("metric %q in %q: offset %d outside the data file", name, d.dirPath, mt.Offset)
 	}
-	decoder := gorillaDecoder{br: newBReader(d.mappedFile[mt.Offset:])}
+	decoder, err := newSeriesDecoderBytes(d.mappedFile[mt.Offset:], mt.Encoding) // srvmon patch 10
+	if err != nil {
+		return dst, fmt.Errorf("metric %q in %q: %w", name, d.dirPath, err)
+	}
 	dst = grow(dst, int(mt.NumDataPoints))
 	var point DataPoint
 	for i := 0; i < int(mt.NumDataPoints); i++ {
