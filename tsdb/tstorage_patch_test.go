@@ -130,24 +130,40 @@ func TestPartitionWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPatchRows(t, openTstorage(t, dir))
+	// Patch 8: series 0 holds integers, which it encodes as such; the
+	// others are encoded as InsertRows' Gorilla.
+	if fa, fb := dataFileSize(t, dir), insertedSize(t, rows); fa >= fb {
+		t.Errorf("data file: %d bytes written series by series, %d through InsertRows", fa, fb)
+	}
+}
 
-	inserted := filepath.Join(t.TempDir(), "inserted")
-	st := openTstorage(t, inserted)
+// insertedSize returns the size of the data file of a partition of rows
+// written by InsertRows and Close (Gorilla only).
+func insertedSize(t *testing.T, rows []tstorage.Row) int64 {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "inserted")
+	st := openTstorage(t, dir)
 	if err := st.InsertRows(rows); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	a, _ := filepath.Glob(filepath.Join(dir, "p-1*", "data"))
-	b, _ := filepath.Glob(filepath.Join(inserted, "p-1*", "data"))
-	fa, _ := os.Stat(a[0])
-	fb, _ := os.Stat(b[0])
-	// Patch 8: series 0 holds integers, which it encodes as such; the
-	// others are encoded as InsertRows' Gorilla.
-	if fa.Size() >= fb.Size() {
-		t.Errorf("data file: %d bytes written series by series, %d through InsertRows", fa.Size(), fb.Size())
+	return dataFileSize(t, dir)
+}
+
+// dataFileSize returns the size of the data file of the partition in dir.
+func dataFileSize(t *testing.T, dir string) int64 {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "p-1*", "data"))
+	if len(files) != 1 {
+		t.Fatalf("data files in %s: %v", dir, files)
 	}
+	fi, err := os.Stat(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
 }
 
 // TestSelectAppend checks tstorage patch 8: SelectAppend returns by value
@@ -258,19 +274,7 @@ func TestIntegerEncodings(t *testing.T) {
 				}
 			}
 		}
-		inserted := filepath.Join(t.TempDir(), "inserted")
-		ins := openTstorage(t, inserted)
-		if err := ins.InsertRows(rows); err != nil {
-			t.Fatal(err)
-		}
-		if err := ins.Close(); err != nil {
-			t.Fatal(err)
-		}
-		a, _ := filepath.Glob(filepath.Join(dir, "p-1*", "data"))
-		b, _ := filepath.Glob(filepath.Join(inserted, "p-1*", "data"))
-		fa, _ := os.Stat(a[0])
-		fb, _ := os.Stat(b[0])
-		return fa.Size(), fb.Size()
+		return dataFileSize(t, dir), insertedSize(t, rows)
 	}
 	var all []string
 	for name := range gen {
