@@ -89,10 +89,11 @@ readable (csv, json and ndjson get every sample); --step 0 shows every
 sample. When --from or --to is not on a multiple of the step, the first or
 last bucket covers only part of its step: the table marks its time with
 "*", JSON and NDJSON say "partial": true, CSV has a partial column (true or
-false; long: the last column, wide: the third). The table's last rows sum
-up the whole range the same way ("Average:", "Max:", "Total:"...): the same
-numbers at every step. A step of whole hours with avg or sum reads the
-store's hourly summaries: a month takes a fraction of a second.
+false; long: the last column, wide: the third), HTML names them. The
+table's last rows sum up the whole range the same way ("Average:", "Max:",
+"Total:"...): the same numbers at every step. A step of whole hours with
+avg or sum reads the store's hourly summaries: a month takes a fraction of
+a second.
 Every sample as long CSV is computed and written a UTC day at a time, in
 the memory of a day however long the range; the other formats and the wide
 layout hold the whole answer.

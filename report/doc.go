@@ -90,7 +90,9 @@
 // with "partial": true on the values of a bucket the range cuts, the rows
 // whose partial column is true in CSV.
 //
-// html: a self-contained page with an SVG chart per quantity.
+// html: a self-contained page with an SVG chart per quantity; the line under
+// the view's name names the buckets the range cuts ("partial buckets (the
+// range cuts them): 12:00, 12:05", labelled as the table labels them).
 //
 // Values are always in base units (bytes, seconds, percent as 0..100);
 // null stands for no value. Fields are never renamed or removed without a

@@ -47,6 +47,7 @@ type htmlView struct {
 	Period   string
 	Step     string
 	Constant string
+	Partial  string // the buckets the range cuts, as the table marks them: "partial buckets (the range cuts them): 12:00"
 	Charts   []template.HTML
 	Zero     string // the quantities 0 all range, not drawn
 	Stats    *htmlStats
@@ -110,7 +111,29 @@ func newHTMLView(r *query.Result, o Options, all bool) htmlView {
 		Constant: splitLabels(r.Quantities).constantText(),
 	}
 	v.Charts, v.Zero = charts(r, o.Loc, all)
+	v.Partial = partialText(r, o.Loc)
 	return v
+}
+
+// partialText names the buckets of r that the range cuts
+// (query.Result.Partial), labelled as the table labels them: "partial
+// buckets (the range cuts them): 12:05, 13:00"; empty when there are none.
+func partialText(r *query.Result, loc *time.Location) string {
+	if len(r.Quantities) == 0 || len(r.Quantities[0].Points) == 0 {
+		return ""
+	}
+	pts := r.Quantities[0].Points
+	clk := newClock(loc, r.From, r.To, hasSeconds(r.Quantities))
+	var cut []string
+	for _, t := range []int64{pts[0].T, pts[len(pts)-1].T} {
+		if r.Partial(t) && (len(cut) == 0 || len(pts) > 1) {
+			cut = append(cut, clk.unix(t))
+		}
+	}
+	if len(cut) == 0 {
+		return ""
+	}
+	return "partial buckets (the range cuts them): " + strings.Join(cut, ", ")
 }
 
 // writeResultHTML writes r as a self-contained page: a chart per quantity.

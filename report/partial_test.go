@@ -9,12 +9,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/query"
 )
 
 // TestPartialBucketsEverywhere: the buckets that query marks as cut by the
-// range are marked in the table, JSON, NDJSON and both CSV layouts, and
-// only those.
+// range are marked in the table, JSON, NDJSON, both CSV layouts and the
+// HTML page, and only those.
 func TestPartialBucketsEverywhere(t *testing.T) {
 	for _, c := range []struct{ first, last bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
 		r := diskResult()
@@ -88,6 +89,26 @@ func TestPartialBucketsEverywhere(t *testing.T) {
 					t.Errorf("%+v: %s CSV marks no row partial", c, layout)
 				}
 			}
+		}
+
+		// HTML: the view's line names the cut buckets as the table labels them.
+		var hb bytes.Buffer
+		if err := WriteResult(&hb, r, FormatHTML, testOptions); err != nil {
+			t.Fatal(err)
+		}
+		clk := newClock(testOptions.Loc, r.From, r.To, false)
+		var cut []string
+		for _, p := range []tsdb.Point{pts[0], pts[len(pts)-1]} {
+			if want[p.T] {
+				cut = append(cut, clk.unix(p.T))
+			}
+		}
+		if len(cut) == 0 {
+			if strings.Contains(hb.String(), "partial bucket") {
+				t.Errorf("%+v: the HTML page mentions partial buckets", c)
+			}
+		} else if line := "partial buckets (the range cuts them): " + strings.Join(cut, ", "); !strings.Contains(hb.String(), line) {
+			t.Errorf("%+v: the HTML page lacks %q", c, line)
 		}
 
 		var tb bytes.Buffer
