@@ -17,7 +17,7 @@ import (
 // fakeHost is a host whose CPU counters grow by fixed shares of each
 // second and whose one disk reads 4096 bytes a second; it counts its
 // sample sets.
-type fakeHost struct{ runs atomic.Int64 }
+type fakeHost struct{ runs, procRuns atomic.Int64 }
 
 func (f *fakeHost) sample(_ context.Context, at time.Time) ([]tsdb.Sample, []error) {
 	f.runs.Add(1)
@@ -41,6 +41,7 @@ func (f *fakeHost) sample(_ context.Context, at time.Time) ([]tsdb.Sample, []err
 // time (half of it is user and system: burn plus other make it).
 func (f *fakeHost) procs(topEvery int64) SampleFunc {
 	return func(_ context.Context, at time.Time) ([]tsdb.Sample, []error) {
+		f.procRuns.Add(1)
 		smp := func(metric string, v float64, pid, comm string, kv ...string) tsdb.Sample {
 			start := "1000"
 			if pid == query.OtherProcessPID {
@@ -330,7 +331,7 @@ type recorder struct {
 	done chan struct{}
 }
 
-func startRecorder(t *testing.T) *recorder {
+func startRecorder(t *testing.T, withProcs bool) *recorder {
 	r := &recorder{sets: map[int64][]tsdb.Sample{}, stop: make(chan struct{}), done: make(chan struct{})}
 	f := &fakeHost{}
 	procs := f.procs(1)
@@ -345,7 +346,10 @@ func startRecorder(t *testing.T) *recorder {
 			}
 			at := next.Truncate(time.Second)
 			smp, _ := f.sample(context.Background(), at)
-			ps, _ := procs(context.Background(), at)
+			var ps []tsdb.Sample
+			if withProcs {
+				ps, _ = procs(context.Background(), at)
+			}
 			for i := range smp {
 				if smp[i].Series.Metric == "node_load1" {
 					smp[i].Value = 0.7
@@ -369,7 +373,7 @@ func (r *recorder) halt() {
 	<-r.done
 }
 
-func (r *recorder) read(_ context.Context, from, to time.Time) ([]query.SampleSet, error) {
+func (r *recorder) read(_ context.Context, from, to time.Time, _ bool) ([]query.SampleSet, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []query.SampleSet
@@ -387,7 +391,15 @@ func (r *recorder) read(_ context.Context, from, to time.Time) ([]query.SampleSe
 // samples the host again when the recorder stops.
 func TestHubFromStore(t *testing.T) {
 	t.Parallel()
-	rec := startRecorder(t)
+	t.Run("RecorderProcs", func(t *testing.T) { t.Parallel(); testHubFromStore(t, true) })
+	t.Run("OwnProcs", func(t *testing.T) { t.Parallel(); testHubFromStore(t, false) })
+}
+
+// testHubFromStore runs TestHubFromStore with a recorder that stores its
+// processes, or one that does not (the hub then samples the processes
+// itself, every TopInterval, for the top).
+func testHubFromStore(t *testing.T, withProcs bool) {
+	rec := startRecorder(t, withProcs)
 	f := &fakeHost{}
 	h, err := New(Options{Sample: f.sample, Procs: f.procs(5), Recorded: rec.read, Linger: 100 * time.Millisecond})
 	if err != nil {
@@ -400,12 +412,16 @@ func TestHubFromStore(t *testing.T) {
 	}
 	defer c.Close()
 	var ev Event
+	procRuns := int64(-1) // the hub's process sample sets at its first second from the store
 	deadline := time.Now().Add(15 * time.Second)
 	for !ev.Recorded || ev.Top == nil {
 		if time.Now().After(deadline) {
 			t.Fatalf("no event with the recorder's top in 15 s; stats %+v", h.Stats())
 		}
 		ev = next(t, c)
+		if ev.Recorded && procRuns < 0 {
+			procRuns = f.procRuns.Load()
+		}
 		if ev.Recorded && ev.Views["load"][""]["load1"] != 0.7 {
 			t.Errorf("a recorded second with load1 %v, want the recorder's 0.7", ev.Views["load"][""]["load1"])
 		}
@@ -427,6 +443,9 @@ func TestHubFromStore(t *testing.T) {
 	}
 	if n := f.runs.Load(); n != runs {
 		t.Errorf("%d sample sets of the hub's own while the recorder ran", n-runs)
+	}
+	if n := f.procRuns.Load() - procRuns; withProcs && n != 0 {
+		t.Errorf("the hub sampled the processes %d times while the recorder stored them", n)
 	}
 	if st := h.Stats(); !st.FromStore || st.StoreSets < 3 {
 		t.Errorf("stats %+v; want from_store and 3 store sets or more", st)
