@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/srvmon/srvmon/tsdb/internal/noatime"
 )
 
 // A block's checksum file lists every other file of the block directory
@@ -80,7 +82,7 @@ func (e *damageError) Unwrap() error { return errDamaged }
 
 // fileCRC returns the size and CRC-32C of the file at path.
 func fileCRC(path string) (int64, uint32, error) {
-	f, err := os.Open(path)
+	f, err := noatime.Open(path)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/srvmon/srvmon/tsdb/internal/noatime"
 )
 
 // ErrNotRegular is wrapped by the error of opening a store file that is a
@@ -19,17 +21,9 @@ var ErrNotRegular = errors.New("not a regular file (srvmon never follows links o
 // last component (O_NOFOLLOW) and without blocking on a FIFO, and fails
 // with ErrNotRegular for anything but a regular file.
 //
-// A file opened only for reading is opened with O_NOATIME where the kernel
-// allows it (the store's owner, or CAP_FOWNER): the head log and the days
-// ledger change every time record runs, so with relatime every read by
-// serve or query after a record would otherwise update the file's access
-// time and make the file system write an inode for a reader.
+// A file opened only for reading keeps its access time (package noatime).
 func openNoFollow(path string, flag int) (*os.File, error) {
-	flag |= unix.O_NOFOLLOW | unix.O_NONBLOCK | unix.O_CLOEXEC
-	f, err := os.OpenFile(path, flag|noatime(flag), 0o644)
-	if errors.Is(err, unix.EPERM) && noatime(flag) != 0 {
-		f, err = os.OpenFile(path, flag, 0o644) // not the owner: atime it is
-	}
+	f, err := noatime.OpenFile(path, flag|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC)
 	if err != nil {
 		if errors.Is(err, unix.ELOOP) {
 			return nil, &fs.PathError{Op: "open", Path: path, Err: ErrNotRegular}
@@ -46,14 +40,6 @@ func openNoFollow(path string, flag int) (*os.File, error) {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: ErrNotRegular}
 	}
 	return f, nil
-}
-
-// noatime is O_NOATIME for a read-only open, 0 otherwise.
-func noatime(flag int) int {
-	if flag&(os.O_WRONLY|os.O_RDWR) == 0 {
-		return unix.O_NOATIME
-	}
-	return 0
 }
 
 // createFile creates a new store file for writing; it fails if anything

@@ -84,6 +84,7 @@ import (
 
 	"github.com/srvmon/srvmon/tsdb/atomicfile"
 	"github.com/srvmon/srvmon/tsdb/internal/lockfile"
+	"github.com/srvmon/srvmon/tsdb/internal/noatime"
 	"github.com/srvmon/srvmon/tsdb/internal/testhook"
 )
 
@@ -581,7 +582,7 @@ func (s *Store) listHeads() ([]int64, error) {
 // listHeadFiles returns the days that have a head log, and those that have
 // a mark but no log (a log that was deleted), sorted.
 func (s *Store) listHeadFiles() (days, lost []int64, err error) {
-	entries, err := os.ReadDir(filepath.Join(s.dir, headDir))
+	entries, err := noatime.ReadDir(filepath.Join(s.dir, headDir))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -634,7 +635,7 @@ type blockRef struct {
 // listBlocks returns the newest generation of each day block, sorted by day,
 // and the older generations that a crash left behind.
 func (s *Store) listBlocks() (newest, stale []blockRef, err error) {
-	entries, err := os.ReadDir(filepath.Join(s.dir, blocksDir))
+	entries, err := noatime.ReadDir(filepath.Join(s.dir, blocksDir))
 	if err != nil {
 		return nil, nil, err
 	}

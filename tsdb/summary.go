@@ -10,6 +10,8 @@ import (
 	"math"
 	"os"
 	"sync"
+
+	"github.com/srvmon/srvmon/tsdb/internal/noatime"
 )
 
 // HourSummary condenses one series over one UTC hour, so that a query over
@@ -172,7 +174,7 @@ var summaryPool = sync.Pool{New: func() any {
 var errBadSummary = errors.New("damaged summary file")
 
 func openSummary(path string) (*summaryReader, []SeriesInfo, error) {
-	f, err := os.Open(path)
+	f, err := noatime.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -19,7 +19,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -30,7 +29,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb/atomicfile"
-	"golang.org/x/sys/unix"
+	"github.com/srvmon/srvmon/tsdb/internal/noatime"
 )
 
 // File is the file in the store directory that holds the problems.
@@ -74,7 +73,7 @@ type Problems map[Key]Problem
 // replaces it).
 func Load(dir string) (Problems, error) {
 	path := filepath.Join(dir, File)
-	data, err := readNoAtime(path)
+	data, err := noatime.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Problems{}, nil
 	}
@@ -196,20 +195,4 @@ func decode(data []byte) (Problems, error) {
 		ps[Key{f[0], f[1]}] = Problem{Text: f[2], Since: time.Unix(since, 0).UTC()}
 	}
 	return ps, sc.Err()
-}
-
-// readNoAtime reads the file at path like os.ReadFile, without updating its
-// access time where the kernel allows it: record replaces the file at every
-// run and serve's /healthz reads it at every request, so with relatime each
-// first read of a new file would make the file system write an inode.
-func readNoAtime(path string) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NOATIME|unix.O_CLOEXEC, 0)
-	if errors.Is(err, unix.EPERM) { // not the file's owner
-		f, err = os.Open(path)
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(f)
 }

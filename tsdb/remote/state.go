@@ -18,6 +18,7 @@ import (
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/atomicfile"
 	"github.com/srvmon/srvmon/tsdb/internal/lockfile"
+	"github.com/srvmon/srvmon/tsdb/internal/noatime"
 )
 
 // ErrBusy is returned by lockPush when another push to the same URL held
@@ -74,7 +75,7 @@ func stateName(rawURL string) string {
 // file gives a zero Position and no error.
 func loadPosition(dir, rawURL string) (Position, error) {
 	path := filepath.Join(dir, stateName(rawURL)+".json")
-	data, err := os.ReadFile(path)
+	data, err := noatime.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Position{}, nil
 	}
@@ -167,14 +168,20 @@ type PositionFile struct {
 // Positions reads every push position file in dir, in name order. A file
 // that cannot be read or parsed is listed with its Err set.
 func Positions(dir string) ([]PositionFile, error) {
-	names, err := filepath.Glob(filepath.Join(dir, "push-*.json"))
+	entries, err := noatime.ReadDir(dir) // status and /healthz list it at every call
 	if err != nil {
 		return nil, fmt.Errorf("list push positions: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if ok, _ := filepath.Match("push-*.json", e.Name()); ok {
+			names = append(names, filepath.Join(dir, e.Name()))
+		}
 	}
 	var out []PositionFile
 	for _, path := range names {
 		pf := PositionFile{File: filepath.Base(path)}
-		data, err := os.ReadFile(path)
+		data, err := noatime.ReadFile(path)
 		if err == nil {
 			pf.Position, err = decodePosition(data)
 		}
