@@ -116,6 +116,8 @@ func (e *gorillaEncoder) encodePoint(point *DataPoint) error {
 		tDelta = uint64(point.Timestamp - e.t)
 		deltaOfDelta := int64(tDelta - e.tDelta)
 		switch {
+		case e.ints != nil && e.ints.regular:
+			// srvmon patch 10: every interval is the first one.
 		case deltaOfDelta == 0:
 			e.buf.writeBit(zero)
 		case -63 <= deltaOfDelta && deltaOfDelta <= 64:
@@ -230,8 +232,8 @@ func newSeriesDecoderBytes(b []byte, encoding uint8) (seriesDecoder, error) {
 	d := &gorillaDecoder{br: newBReader(b)}
 	switch encoding {
 	case encGorilla:
-	case encIntRaw, encIntDelta:
-		d.ints = &intValues{mode: encoding}
+	case encIntRaw, encIntDelta, encIntRaw | encRegular, encIntDelta | encRegular:
+		d.ints = &intValues{mode: encoding &^ encRegular, regular: encoding&encRegular != 0}
 	default:
 		return nil, fmt.Errorf("unknown value encoding %d", encoding)
 	}
@@ -291,6 +293,16 @@ func (d *gorillaDecoder) decodePoint(dst *DataPoint) error {
 			return err
 		}
 		d.numRead++
+		dst.Timestamp = d.t
+		dst.Value = d.v
+		return nil
+	}
+
+	if d.ints != nil && d.ints.regular { // srvmon patch 10
+		d.t += int64(d.tDelta)
+		if err := d.readValue(); err != nil {
+			return err
+		}
 		dst.Timestamp = d.t
 		dst.Value = d.v
 		return nil

@@ -16,7 +16,11 @@ package tstorage
 //   - encIntDelta: the same of each value's difference from the one
 //     before: a counter costs what it moved.
 //
-// Timestamps are encoded as Gorilla encodes them. The series' encoding is
+// Timestamps are encoded as Gorilla encodes them, or, when every interval
+// of the series is the same (a recorder that missed no run), not at all
+// after the first two: encRegular added to the encoding. Gorilla spends a
+// bit a point on them then, a quarter of a day of srvmon's series that
+// barely change. The series' encoding is
 // stored in meta.json ("encoding"; absent means Gorilla), so partitions
 // written before the patch read as before; upstream tstorage cannot read a
 // series with an integer encoding.
@@ -32,6 +36,7 @@ const (
 	encGorilla  = 0
 	encIntRaw   = 1
 	encIntDelta = 2
+	encRegular  = 4 // a flag: the timestamps are t0 + k×(t1-t0)
 )
 
 // maxExactInt is the largest integer magnitude a float64 holds exactly.
@@ -42,6 +47,24 @@ type intValues struct {
 	mode uint8 // encIntRaw or encIntDelta
 	mul  int64 // the values' common divisor, at least 1
 	prev int64 // the previous value divided by mul
+	// regular: every interval is the first one, and only the first two
+	// timestamps are written.
+	regular bool
+}
+
+// regularTimes tells whether points are three or more with every interval
+// the same.
+func regularTimes(points []DataPoint) bool {
+	if len(points) < 3 {
+		return false
+	}
+	step := points[1].Timestamp - points[0].Timestamp
+	for i := 2; i < len(points); i++ {
+		if points[i].Timestamp-points[i-1].Timestamp != step {
+			return false
+		}
+	}
+	return true
 }
 
 // intDivisor returns the greatest common divisor of the points' values

@@ -84,6 +84,7 @@ func (w *PartitionWriter) Add(metric string, labels []Label, points []DataPoint)
 	encoding := uint8(encGorilla)
 	modes := []uint8{encGorilla}
 	mul, isInt := intDivisor(points)
+	regular := isInt && regularTimes(points)
 	if isInt {
 		modes = append(modes, encIntRaw, encIntDelta)
 	}
@@ -95,7 +96,7 @@ func (w *PartitionWriter) Add(metric string, labels []Label, points []DataPoint)
 		}
 		e.ints = nil
 		if mode != encGorilla {
-			e.ints = &intValues{mode: mode, mul: mul}
+			e.ints = &intValues{mode: mode, mul: mul, regular: regular}
 		}
 		for i := range points {
 			if err := e.encodePoint(&points[i]); err != nil {
@@ -121,6 +122,11 @@ func (w *PartitionWriter) Add(metric string, labels []Label, points []DataPoint)
 		MaxTimestamp:  points[len(points)-1].Timestamp,
 		NumDataPoints: int64(len(points)),
 		Encoding:      encoding,
+	}
+	if encoding != encGorilla && regular {
+		m := w.meta.Metrics[name]
+		m.Encoding |= encRegular
+		w.meta.Metrics[name] = m
 	}
 	w.meta.NumDataPoints += len(points)
 	return nil
