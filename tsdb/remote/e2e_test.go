@@ -653,8 +653,14 @@ func TestE2EPromtoolExport(t *testing.T) {
 	}
 	t.Logf("promtool made blocks of the export in %s", time.Since(start).Round(time.Second))
 	addr := freeAddr(t)
+	// A config file of its own: with --config.file=/dev/null Prometheus
+	// once failed to start on a loaded machine, unable to parse it.
+	config := filepath.Join(t.TempDir(), "prometheus.yml")
+	if err := os.WriteFile(config, []byte("global:\n  scrape_interval: 1m\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	prom := &service{t: t, name: "prometheus", base: "http://" + addr, ready: "/-/ready", log: filepath.Join(t.TempDir(), "log"),
-		args: []string{prometheus, "--config.file=/dev/null", "--storage.tsdb.path=" + blocks,
+		args: []string{prometheus, "--config.file=" + config, "--storage.tsdb.path=" + blocks,
 			"--web.listen-address=" + addr, "--storage.tsdb.retention.time=10y"}}
 	prom.start()
 
