@@ -387,6 +387,33 @@ func queryPrometheus(t *testing.T, p *service, from, to time.Time) (samples, int
 // through VictoriaMetrics' export API, which shows duplicates.
 func exportVictoriaMetrics(t *testing.T, vm *service, from, to time.Time) (samples, int) {
 	t.Helper()
+	// What victoria-metrics acknowledged becomes searchable after its
+	// buffers are flushed; on a loaded machine an export right after
+	// force_flush once held half the samples. So export until two
+	// exports a second apart hold the same number of samples (at most
+	// 30 s).
+	var out samples
+	var dups int
+	prev := -1
+	for try := 0; try < 30; try++ {
+		out, dups = exportVictoriaMetricsOnce(t, vm, from, to)
+		n := 0
+		for _, m := range out {
+			n += len(m)
+		}
+		if n > 0 && n == prev {
+			break
+		}
+		prev = n
+		time.Sleep(time.Second)
+	}
+	return out, dups
+}
+
+// exportVictoriaMetricsOnce flushes victoria-metrics' buffers and exports
+// the job's samples from..to.
+func exportVictoriaMetricsOnce(t *testing.T, vm *service, from, to time.Time) (samples, int) {
+	t.Helper()
 	if resp, err := http.Get(vm.base + "/internal/force_flush"); err == nil {
 		resp.Body.Close()
 	}
