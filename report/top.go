@@ -248,6 +248,9 @@ func (t *useTable) cells(o Options) *textTable {
 	tt := &textTable{}
 	var cols []int
 	for i, f := range t.fields {
+		if f.key == "user" && t.allEmpty(i, o.Loc) {
+			continue // not shown to this reader (serve's shared live stream)
+		}
 		if f.head != "" || i == 0 && t.multiInstance() {
 			cols = append(cols, i)
 			tt.header = append(tt.header, cmp.Or(f.head, "INSTANCE"))
@@ -269,6 +272,16 @@ func (t *useTable) cells(o Options) *textTable {
 		tt.rows = append(tt.rows, cells)
 	}
 	return tt
+}
+
+// allEmpty reports whether text field i is empty in every row.
+func (t *useTable) allEmpty(i int, loc *time.Location) bool {
+	for _, r := range t.rows {
+		if s, _ := t.value(r, i, loc); s != "" {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *useTable) writeTable(w io.Writer, o Options) error {

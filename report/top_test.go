@@ -110,3 +110,24 @@ func TestTopJSONRoundTrip(t *testing.T) {
 		t.Error("graph: no error")
 	}
 }
+
+// TestTopWithoutDetails checks that a top whose users were left out (serve's
+// shared live stream) has no USER column in the table and the HTML, while
+// the full one keeps it.
+func TestTopWithoutDetails(t *testing.T) {
+	for _, format := range []string{FormatTable, FormatHTML} {
+		var full, bare bytes.Buffer
+		if err := WriteTop(&full, topResult(), format, testOptions); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteTop(&bare, topResult().WithoutDetails(), format, testOptions); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(full.Bytes(), []byte("USER")) || !bytes.Contains(full.Bytes(), []byte("postgres")) {
+			t.Errorf("%s with details has no USER column:\n%s", format, full.Bytes())
+		}
+		if bytes.Contains(bare.Bytes(), []byte("USER")) || !bytes.Contains(bare.Bytes(), []byte("COMMAND")) {
+			t.Errorf("%s without details still has a USER column:\n%s", format, bare.Bytes())
+		}
+	}
+}
