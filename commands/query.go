@@ -94,9 +94,10 @@ table's last rows sum up the whole range the same way ("Average:", "Max:",
 "Total:"...): the same numbers at every step. A step of whole hours with
 avg or sum reads the store's hourly summaries: a month takes a fraction of
 a second.
-Every sample as long CSV is computed and written a UTC day at a time, in
-the memory of a day however long the range; the other formats and the wide
-layout hold the whole answer.
+Every sample as CSV (long or wide) is computed and written a UTC day at a
+time, in the memory of a day however long the range (wide reads the store
+once more first, to know its columns); the other formats hold the whole
+answer.
 
 Exit status: 0 on success, 1 when the store cannot be read or the range
 holds no samples (the message says where the nearest one is), 2 for a usage
@@ -211,21 +212,36 @@ func Query(ctx context.Context, o QueryOptions, stdout io.Writer) (err error) {
 	}
 	defer warnDamage(o.Stderr, store)
 
-	if o.Format == report.FormatCSV && o.CSVLayout == report.CSVLong && qo.Step == 0 && qo.MaxPoints == 0 {
-		// Every sample as long CSV: a day at a time, so that a month of
-		// every series costs the memory of a day.
+	if o.Format == report.FormatCSV && qo.Step == 0 && qo.MaxPoints == 0 {
+		// Every sample as CSV: a day at a time, so that a month of every
+		// series costs the memory of a day.
 		return writeOutput(o.Output, stdout, func(out io.Writer) error {
-			lw := report.NewLongCSVWriter(out, report.Options{Loc: loc, CSVLayout: o.CSVLayout})
+			ro := report.Options{Loc: loc, CSVLayout: o.CSVLayout}
+			var part interface {
+				Write(*query.Result) error
+				Flush() error
+			}
+			var cols func(*query.Result) error
+			if o.CSVLayout == report.CSVWide {
+				// The header names every column of the range: the
+				// columns are found before the first day.
+				cols = func(r *query.Result) error {
+					part = report.NewWideCSVWriter(out, r, ro)
+					return nil
+				}
+			} else {
+				part = report.NewLongCSVWriter(out, ro)
+			}
 			var werr error
-			err := query.Stream(ctx, store, o.What, qo, func(r *query.Result) error {
-				werr = lw.Write(r)
+			err := query.StreamColumns(ctx, store, o.What, qo, cols, func(r *query.Result) error {
+				werr = part.Write(r)
 				return werr
 			})
 			if werr == nil && err != nil {
 				return queryError(o.DataDir, err)
 			}
 			if werr == nil {
-				werr = lw.Flush()
+				werr = part.Flush()
 			}
 			if werr != nil {
 				return fmt.Errorf("query: %w", werr)

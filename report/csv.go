@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -249,28 +250,74 @@ func eachTime(series []query.Quantity, fn func(t int64, at []int)) {
 
 // writeWideCSV writes a row per timestamp and a column per series.
 func writeWideCSV(w io.Writer, r *query.Result, o Options) error {
+	ww := NewWideCSVWriter(w, r, o)
+	ww.Write(r)
+	return ww.Flush()
+}
+
+// WideCSVWriter writes a result given in parts, such as the days of
+// query.StreamColumns, as the wide CSV layout: the header, a column per
+// quantity of the whole result, then each part's rows. The parts must
+// follow each other in time and hold only columns of the header, in its
+// order; the output is the one WriteResult writes for the whole result.
+type WideCSVWriter struct {
+	out    chunkWriter
+	stamps stampCache
+	cols   []query.Quantity // the header's columns, without points
+	of     []int            // per column: the index of its quantity in the part written, or -1
+}
+
+// NewWideCSVWriter returns a WideCSVWriter that writes to w, with a
+// column per quantity of cols (their points are not used).
+func NewWideCSVWriter(w io.Writer, cols *query.Result, o Options) *WideCSVWriter {
+	o = o.withDefaults()
 	// The header goes through encoding/csv (quoting); rows hold times and
 	// numbers only, which never need quoting.
 	var head bytes.Buffer
 	cw := csv.NewWriter(&head)
-	sp := splitLabels(r.Quantities)
+	sp := splitLabels(cols.Quantities)
 	header := []string{"time", "unix", "partial"}
-	for _, s := range r.Quantities {
+	ww := &WideCSVWriter{stamps: stampCache{loc: o.Loc}, of: make([]int, len(cols.Quantities))}
+	for _, s := range cols.Quantities {
 		header = append(header, wideColumn(s, sp))
+		ww.cols = append(ww.cols, query.Quantity{Name: s.Name, Labels: s.Labels, Unit: s.Unit})
 	}
 	cw.Write(header)
 	cw.Flush()
-	out := chunkWriter{w: w, buf: append(make([]byte, 0, csvChunk+4<<10), head.Bytes()...)}
-	stamps := stampCache{loc: o.Loc}
+	ww.out = chunkWriter{w: w, buf: append(make([]byte, 0, csvChunk+4<<10), head.Bytes()...)}
+	return ww
+}
+
+// Write writes the rows of r and returns the first error met writing so
+// far, or an error naming a quantity of r that is not a column.
+func (ww *WideCSVWriter) Write(r *query.Result) error {
+	for k := range ww.of {
+		ww.of[k] = -1
+	}
+	k := 0
+	for i, s := range r.Quantities {
+		for k < len(ww.cols) && !sameQuantity(ww.cols[k], s) {
+			k++
+		}
+		if k == len(ww.cols) {
+			return fmt.Errorf("csv: %s%s is not a column of the header, or out of its order", s.Name, labelsText(s.Labels))
+		}
+		ww.of[k] = i
+		k++
+	}
+	out := &ww.out
 	eachTime(r.Quantities, func(t int64, at []int) {
-		b := stamps.append(out.buf, t)
+		b := ww.stamps.append(out.buf, t)
 		b = append(b, ',')
 		b = strconv.AppendInt(b, t, 10)
 		p := csvPartial(r.Partial(t))
 		b = append(b, p[:len(p)-1]...)
-		for i, s := range r.Quantities {
+		for _, i := range ww.of {
 			b = append(b, ',')
-			if at[i] < len(s.Points) && s.Points[at[i]].T == t {
+			if i < 0 {
+				continue
+			}
+			if s := r.Quantities[i]; at[i] < len(s.Points) && s.Points[at[i]].T == t {
 				if v := s.Points[at[i]].V; !math.IsNaN(v) {
 					b = appendValue(b, v)
 				}
@@ -280,7 +327,19 @@ func writeWideCSV(w io.Writer, r *query.Result, o Options) error {
 		out.buf = append(b, '\n')
 		out.maybeFlush()
 	})
-	return out.close()
+	if out.err != nil {
+		return fmt.Errorf("csv: %w", out.err)
+	}
+	return nil
+}
+
+// Flush writes what is buffered and returns the first error met writing.
+func (ww *WideCSVWriter) Flush() error { return ww.out.close() }
+
+// sameQuantity reports whether a and b are the same quantity (name,
+// labels, unit).
+func sameQuantity(a, b query.Quantity) bool {
+	return a.Name == b.Name && a.Unit == b.Unit && slices.Equal(a.Labels, b.Labels)
 }
 
 // wideColumn names the column of s: name{labels} (unit), with only the

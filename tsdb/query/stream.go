@@ -30,6 +30,17 @@ import (
 // *NoDataError. Samples appended to the store while Stream runs may be
 // left out.
 func Stream(ctx context.Context, s *tsdb.Store, what string, o Options, fn func(*Result) error) error {
+	return StreamColumns(ctx, s, what, o, nil, fn)
+}
+
+// StreamColumns is Stream that first, before the first day, calls cols
+// (when not nil) once with a Result whose Quantities are those of Run's
+// answer, in its order, without points: what a renderer needs to write a
+// column per quantity (the wide CSV layout) before the rows. Finding them
+// computes the range once more without keeping its points (the store is
+// read three times instead of twice). When the range holds nothing to
+// show, neither cols nor fn is called.
+func StreamColumns(ctx context.Context, s *tsdb.Store, what string, o Options, cols, fn func(*Result) error) error {
 	if o.Step != 0 || o.MaxPoints != 0 || o.MaxAnswer != 0 {
 		return errors.New("query stream: only every sample (Step, MaxPoints and MaxAnswer 0) is streamed")
 	}
@@ -39,7 +50,7 @@ func Stream(ctx context.Context, s *tsdb.Store, what string, o Options, fn func(
 	}
 	e.streaming = true
 	ctx, damage := tsdb.WithDamageLog(ctx)
-	err = e.stream(ctx, fn)
+	err = e.stream(ctx, cols, fn)
 	var nd *NoDataError
 	if errors.As(err, &nd) && len(damage.List()) > 0 {
 		nd.Damaged = true
@@ -73,7 +84,7 @@ type dayFirst struct {
 }
 
 // stream computes the range a day at a time (see Stream).
-func (e *engine) stream(ctx context.Context, fn func(*Result) error) error {
+func (e *engine) stream(ctx context.Context, cols, fn func(*Result) error) error {
 	if err := e.clipToStoredDays(ctx); err != nil {
 		return err
 	}
@@ -122,7 +133,77 @@ func (e *engine) stream(ctx context.Context, fn func(*Result) error) error {
 	for _, sg := range sgs {
 		byGroup[sg.g] = sg
 	}
+	if cols != nil {
+		// A dry run finds the columns that have points over the range.
+		has := make(map[*group][]bool, len(groups))
+		for _, g := range groups {
+			has[g] = make([]bool, ncols)
+		}
+		err := e.computeDays(ctx, days, sgs, byGroup, func() error {
+			for _, g := range groups {
+				for ci := range g.out {
+					has[g][ci] = has[g][ci] || len(g.out[ci].pts) > 0
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		r := e.resultOf(nil)
+		for ci := 0; ci < ncols; ci++ {
+			for _, g := range groups {
+				if has[g][ci] && (e.agg != "sum" || g.cols[ci].counted) {
+					r.Quantities = append(r.Quantities, e.quantity(g, ci))
+				}
+			}
+		}
+		if len(r.Quantities) == 0 {
+			return e.noData(ctx)
+		}
+		// The second run starts from the first day again.
+		for _, sg := range sgs {
+			sg.next, sg.tail = 0, nil
+			for ci := range sg.g.out {
+				sg.g.out[ci] = colOut{pts: sg.g.out[ci].pts[:0]}
+			}
+		}
+		if err := cols(r); err != nil {
+			return err
+		}
+	}
 	shown := false
+	err := e.computeDays(ctx, days, sgs, byGroup, func() error {
+		r := e.resultOf(nil)
+		for ci := 0; ci < ncols; ci++ {
+			for _, g := range groups {
+				o := &g.out[ci]
+				if len(o.pts) == 0 || e.agg == "sum" && !g.cols[ci].counted {
+					continue
+				}
+				q := e.quantity(g, ci)
+				q.Points = o.pts
+				r.Quantities = append(r.Quantities, q)
+			}
+		}
+		if len(r.Quantities) == 0 {
+			return nil
+		}
+		shown = true
+		return fn(r)
+	})
+	if err != nil {
+		return err
+	}
+	if !shown {
+		return e.noData(ctx)
+	}
+	return nil
+}
+
+// computeDays computes the range a day at a time after the first pass,
+// calling each after each day with the day's points in the groups' out.
+func (e *engine) computeDays(ctx context.Context, days [][2]int64, sgs []*streamGroup, byGroup map[*group]*streamGroup, each func() error) error {
 	for d, w := range days {
 		// A group is computed as soon as its last term is read, so that
 		// the day's points are not all held at once (a raw selector's
@@ -145,32 +226,14 @@ func (e *engine) stream(ctx context.Context, fn func(*Result) error) error {
 				e.computeDay(sg, d, w[0], w[1])
 			}
 		}
-		r := e.resultOf(nil)
-		for ci := 0; ci < ncols; ci++ {
-			for _, g := range groups {
-				o := &g.out[ci]
-				if len(o.pts) == 0 || e.agg == "sum" && !g.cols[ci].counted {
-					continue
-				}
-				q := e.quantity(g, ci)
-				q.Points = o.pts
-				r.Quantities = append(r.Quantities, q)
-			}
-		}
-		if len(r.Quantities) > 0 {
-			shown = true
-			if err := fn(r); err != nil {
-				return err
-			}
+		if err := each(); err != nil {
+			return err
 		}
 		for _, g := range e.groups {
 			for ci := range g.out {
 				g.out[ci].pts = g.out[ci].pts[:0]
 			}
 		}
-	}
-	if !shown {
-		return e.noData(ctx)
 	}
 	return nil
 }
