@@ -34,22 +34,22 @@ every head log, every file of every day block against the checksums
 written with it (and each series' bytes of a damaged data file), the
 ledger of days (a day block directory that is gone), and the files the
 other commands keep beside the store: record's sampler-state and
-last-run-problems, check's check-state, push's push-*.json positions. It prints each damaged
-file with the time range whose samples it held, and exits with status 1
-when it found damage, 0 when the store is intact. It takes no lock and runs
-beside 'srvmon record'.
+last-run-problems, check's check-state, push's push-*.json positions.
+It prints each damaged file with the time range whose samples it held,
+and exits with status 1 when it found damage, 0 when the store is intact.
+It takes no lock and runs beside 'srvmon record'.
 
 --repair (under the store lock, like record) moves each damaged file into
 DIR/damaged/ (nothing is deleted), writes a head log anew from its intact
 records, rebuilds a block from its intact series (all of them when only
 summary.gz is damaged; those whose bytes pass their checksum when the data
 file is), compacts a day whose damaged block still has its head log, writes
-the ledger of days anew from the blocks present, moves a damaged side file
-aside (its command starts it afresh: one sample set without process rates,
-the checks' states, or a push that sends everything again), and checks the store
-again; it exits with status 1 if it found damage, even when it repaired it,
-and fails if the store is still damaged afterwards. The series whose bytes
-are damaged are lost (their hourly summaries too).
+the ledger of days anew from the blocks present, moves a damaged side
+file aside (its command starts it afresh: one sample set without process
+rates, the checks' states, or a push that sends everything again), and
+checks the store again; it exits with status 1 if it found damage, even
+when it repaired it, and fails if the store is still damaged afterwards.
+The series whose bytes are damaged are lost (their hourly summaries too).
 
 Examples:
   srvmon verify
