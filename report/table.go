@@ -163,8 +163,45 @@ func writeResultTable(w io.Writer, r *query.Result, o Options) error {
 		return bw.err
 	}
 	clk := newClock(o.Loc, r.From, r.To, hasSeconds(r.Quantities))
+	full := g.newTextTable()
+	partial := g.appendTimeRows(full, r, clk)
+	g.appendOverallRows(full, r)
+	for i, part := range splitColumns(full, g.fixedColumns(), o.Width) {
+		if i > 0 {
+			fmt.Fprintln(bw)
+		}
+		if bw.err != nil {
+			return bw.err
+		}
+		if err := part.render(w); err != nil {
+			return err
+		}
+	}
+	if partial {
+		fmt.Fprintln(bw, "* a partial bucket: the range cuts it")
+	}
+	return bw.err
+}
 
-	// Every timestamp of the result, and per thing the values by time.
+// fixedColumns is how many columns every part of a split table repeats:
+// the time and the varying labels.
+func (g *resultGrid) fixedColumns() int { return 1 + len(g.split.varying) }
+
+// newTextTable returns the table of the grid without rows: the time, the
+// varying labels, then the quantities, aligned right.
+func (g *resultGrid) newTextTable() *textTable {
+	t := &textTable{header: append([]string{"time"}, g.split.varying...)}
+	t.header = append(t.header, g.names...)
+	t.right = make([]bool, len(t.header))
+	for i := g.fixedColumns(); i < len(t.right); i++ {
+		t.right[i] = true
+	}
+	return t
+}
+
+// valuesByTime returns every timestamp of r, sorted, and per thing and
+// quantity the values by time.
+func (g *resultGrid) valuesByTime(r *query.Result) ([]int64, [][]map[int64]float64) {
 	var times []int64
 	values := make([][]map[int64]float64, len(g.things))
 	for ti, th := range g.things {
@@ -182,29 +219,26 @@ func writeResultTable(w io.Writer, r *query.Result, o Options) error {
 		}
 	}
 	slices.Sort(times)
-	times = slices.Compact(times)
+	return slices.Compact(times), values
+}
 
-	nfixed := 1 + len(g.split.varying)
-	full := &textTable{header: append([]string{"time"}, g.split.varying...)}
-	full.header = append(full.header, g.names...)
-	full.right = make([]bool, len(full.header))
-	for i := nfixed; i < len(full.right); i++ {
-		full.right[i] = true
-	}
-	partial := false
-	for _, t := range times {
-		label, cut := clk.unix(t), r.Partial(t)
+// appendTimeRows appends to t a row per time and thing that has a value
+// then, and reports whether one of them is a partial bucket (its time
+// marked with "*").
+func (g *resultGrid) appendTimeRows(t *textTable, r *query.Result, clk clock) (partial bool) {
+	times, values := g.valuesByTime(r)
+	for _, ts := range times {
+		label, cut := clk.unix(ts), r.Partial(ts)
 		if cut {
 			label += "*"
 		}
 		for ti, th := range g.things {
-			row := make([]string, 0, len(full.header))
+			row := make([]string, 0, len(t.header))
 			row = append(row, label)
 			row = append(row, th.labels...)
 			has := false
 			for c := range g.names {
-				m := values[ti][c]
-				v, ok := m[t]
+				v, ok := values[ti][c][ts]
 				has = has || ok
 				if ok {
 					row = append(row, Humanize(v, g.units[c]))
@@ -213,11 +247,17 @@ func writeResultTable(w io.Writer, r *query.Result, o Options) error {
 				}
 			}
 			if has {
-				full.rows = append(full.rows, row)
+				t.rows = append(t.rows, row)
 				partial = partial || cut
 			}
 		}
 	}
+	return partial
+}
+
+// appendOverallRows appends to t the row of each thing's overall value
+// (query's Stats.Overall, labelled as r.Agg makes it).
+func (g *resultGrid) appendOverallRows(t *textTable, r *query.Result) {
 	for _, th := range g.things {
 		row := append([]string{overallLabel(r.Agg)}, th.labels...)
 		for c, si := range th.series {
@@ -227,24 +267,8 @@ func writeResultTable(w io.Writer, r *query.Result, o Options) error {
 			}
 			row = append(row, Humanize(r.Quantities[si].Stats.Overall, g.units[c]))
 		}
-		full.rows = append(full.rows, row)
+		t.rows = append(t.rows, row)
 	}
-
-	for i, part := range splitColumns(full, nfixed, o.Width) {
-		if i > 0 {
-			fmt.Fprintln(bw)
-		}
-		if bw.err != nil {
-			return bw.err
-		}
-		if err := part.render(w); err != nil {
-			return err
-		}
-	}
-	if partial {
-		fmt.Fprintln(bw, "* a partial bucket: the range cuts it")
-	}
-	return bw.err
 }
 
 // splitColumns splits t into tables no wider than width, each with the
