@@ -118,6 +118,8 @@ func esc(s string) string { return template.HTMLEscapeString(s) }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
+// draw returns the chart as an SVG element: title, axes, series, legend,
+// or "no data".
 func (c *svgChart) draw() string {
 	b := &c.b
 	t0, t1, ok := dataSpan(c.series)
@@ -142,8 +144,17 @@ func (c *svgChart) draw() string {
 	fmt.Fprintf(b, `<text x="%s" y="16" text-anchor="end" fill="#666">%s</text>`+"\n", num(c.w-4), esc(zoneText(timeOf(t0), c.loc)))
 
 	legend, yticks, yfmt := c.layout()
+	c.drawValueAxis(yticks, yfmt)
+	c.drawTimeAxis(clk)
+	c.drawSeries(clk)
+	c.drawLegend(legend)
+	b.WriteString("</svg>")
+	return b.String()
+}
 
-	// Grid and value axis.
+// drawValueAxis draws the grid lines at yticks and their values.
+func (c *svgChart) drawValueAxis(yticks []float64, yfmt func(float64) string) {
+	b := &c.b
 	b.WriteString(`<g fill="#444" text-anchor="end">` + "\n")
 	for _, v := range yticks {
 		y := c.y(v)
@@ -151,27 +162,36 @@ func (c *svgChart) draw() string {
 			num(c.left), num(y), num(c.right), num(y), num(c.left-4), num(y+4), esc(yfmt(v)))
 	}
 	b.WriteString("</g>\n")
-	// Time axis. The classes "axis" and "grid" are what serve's script
-	// finds the plot area by (report/web/assets/static/app.js).
+}
+
+// drawTimeAxis draws the time axis with its ticks. The classes "axis" and
+// "grid" are what serve's script finds the plot area by
+// (report/web/assets/static/app.js).
+func (c *svgChart) drawTimeAxis(clk clock) {
+	b := &c.b
 	fmt.Fprintf(b, `<line class="axis" x1="%s" y1="%s" x2="%s" y2="%s" stroke="#888"/>`+"\n", num(c.left), num(c.bottom), num(c.right), num(c.bottom))
 	b.WriteString(`<g fill="#444" text-anchor="middle">` + "\n")
-	for _, tk := range timeTicks(t0, t1, c.loc, int((c.right-c.left)/70), clk.minStep()) {
+	for _, tk := range timeTicks(c.t0, c.t1, c.loc, int((c.right-c.left)/70), clk.minStep()) {
 		x := c.x(tk.t)
 		fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#888"/><text x="%s" y="%s">%s</text>`+"\n",
 			num(x), num(c.bottom), num(x), num(c.bottom+4), num(x), num(c.bottom+14), esc(tk.label))
 	}
 	b.WriteString("</g>\n")
+}
 
-	// Series.
+// drawSeries draws each series as a line, or stacked as an area, with its
+// hover text.
+func (c *svgChart) drawSeries(clk clock) {
+	b := &c.b
 	sp := splitLabels(c.series)
 	var stack []float64
 	for i, s := range c.series {
 		color := c.color(i)
+		name := s.Name
+		if l := sp.legend(s.Labels); l != "" {
+			name = l
+		}
 		if c.o.Stacked && !c.isLine(i) {
-			name := s.Name
-			if l := sp.legend(s.Labels); l != "" {
-				name = l
-			}
 			var d string
 			d, stack = c.area(s.Points, stack)
 			fmt.Fprintf(b, `<path class="area" d="%s" fill="%s" fill-opacity="0.55" stroke="%s" stroke-width="1"><title>%s</title></path>`+"\n",
@@ -182,24 +202,20 @@ func (c *svgChart) draw() string {
 		if i >= len(svgColors) {
 			dash = ` stroke-dasharray="5 3"`
 		}
-		name := s.Name
-		if l := sp.legend(s.Labels); l != "" {
-			name = l
-		}
 		fmt.Fprintf(b, `<path d="%s" fill="none" stroke="%s" stroke-width="1.5" stroke-linejoin="round" stroke-linecap="round"%s><title>%s</title></path>`+"\n",
 			c.path(s.Points), color, dash, esc(seriesHover(name, s, clk)))
 	}
+}
 
-	// Legend.
+// drawLegend draws the legend's rows below the time axis.
+func (c *svgChart) drawLegend(legend [][]legendItem) {
 	for row, items := range legend {
 		y := c.bottom + 34 + float64(row)*16 // baseline
 		for _, it := range items {
-			fmt.Fprintf(b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="3"%s/><text x="%s" y="%s" fill="#222">%s</text>`+"\n",
+			fmt.Fprintf(&c.b, `<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="3"%s/><text x="%s" y="%s" fill="#222">%s</text>`+"\n",
 				num(it.x), num(y-4), num(it.x+14), num(y-4), c.color(it.i), it.dash, num(it.x+18), num(y), esc(it.text))
 		}
 	}
-	b.WriteString("</svg>")
-	return b.String()
 }
 
 // layout places the plot area of a chart with values and returns the
