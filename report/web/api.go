@@ -54,86 +54,125 @@ func parseQuery(v url.Values, now time.Time, loc *time.Location, maxRange time.D
 	if err := checkParams(v, queryParams...); err != nil {
 		return q, err
 	}
+	var err error
+	if q.what, err = parseQueryWhat(v); err != nil {
+		return q, err
+	}
+	if q.opts.From, q.opts.To, q.loc, err = parseRangeParams(v, now, loc, maxRange); err != nil {
+		return q, err
+	}
+	if q.opts.Step, q.opts.MaxPoints, err = parseStepPoints(v, q.opts.To.Sub(q.opts.From), maxPoints); err != nil {
+		return q, err
+	}
+	q.opts.Agg = v.Get("agg") // checked by query.Run, as the filters below
+	if err := parseFilterParams(v, &q.opts); err != nil {
+		return q, err
+	}
+	return q, nil
+}
+
+// parseQueryWhat returns the view or the selector a query asks for.
+func parseQueryWhat(v url.Values) (string, error) {
 	view, sel := v.Get("view"), v.Get("selector")
 	switch {
 	case view != "" && sel != "":
-		return q, errors.New("view and selector both given; give one")
+		return "", errors.New("view and selector both given; give one")
 	case view != "":
 		if !slices.Contains(query.Views(), view) {
-			return q, fmt.Errorf("unknown view %q; the views are %s (or give selector=)", view, strings.Join(query.Views(), ", "))
+			return "", fmt.Errorf("unknown view %q; the views are %s (or give selector=)", view, strings.Join(query.Views(), ", "))
 		}
-		q.what = view
+		return view, nil
 	case sel != "":
 		if _, err := query.ParseSelector(sel); err != nil {
-			return q, err
+			return "", err
 		}
 		if slices.Contains(query.Views(), strings.TrimSpace(sel)) {
-			return q, fmt.Errorf("selector %q is a view name; use view=%s", sel, sel)
+			return "", fmt.Errorf("selector %q is a view name; use view=%s", sel, sel)
 		}
-		q.what = sel
-	default:
-		return q, fmt.Errorf("missing view or selector; the views are %s", strings.Join(query.Views(), ", "))
+		return sel, nil
 	}
+	return "", fmt.Errorf("missing view or selector; the views are %s", strings.Join(query.Views(), ", "))
+}
+
+// parseRangeParams returns the range of from=, to= and last= (as srvmon
+// query's), no longer than maxRange, and the location of times without
+// an offset and of the answer's (see answerLocation).
+func parseRangeParams(v url.Values, now time.Time, loc *time.Location, maxRange time.Duration) (from, to time.Time, answerLoc *time.Location, err error) {
+	if answerLoc, err = answerLocation(v, loc); err != nil {
+		return from, to, nil, err
+	}
+	if from, to, err = query.ParseRange(v.Get("from"), v.Get("to"), v.Get("last"), now, answerLoc); err != nil {
+		return from, to, nil, err
+	}
+	return from, to, answerLoc, checkSpan(from, to, maxRange)
+}
+
+// answerLocation returns the location of times without an offset and of
+// the answer's times: UTC with utc=true, otherwise loc.
+func answerLocation(v url.Values, loc *time.Location) (*time.Location, error) {
 	utc, err := boolParam(v, "utc")
 	if err != nil {
-		return q, err
+		return nil, err
 	}
 	if utc {
-		loc = time.UTC
+		return time.UTC, nil
 	}
-	q.loc = loc
-	from, to, err := query.ParseRange(v.Get("from"), v.Get("to"), v.Get("last"), now, loc)
-	if err != nil {
-		return q, err
-	}
-	if to.Sub(from) > maxRange {
-		return q, fmt.Errorf("range of %s is longer than the %s this server allows", report.DurationText(to.Sub(from)), report.DurationText(maxRange))
-	}
-	q.opts.From, q.opts.To = from, to
+	return loc, nil
+}
+
+// parseStepPoints returns the step= of a query over span, or else the
+// most points per series (points=, or defaultAPIPoints without step=),
+// each within maxPoints.
+func parseStepPoints(v url.Values, span time.Duration, maxPoints int) (step time.Duration, points int, err error) {
 	if s := v.Get("step"); s != "" && s != "0" {
 		d, err := query.ParseSpan(s)
 		if err != nil {
-			return q, fmt.Errorf("step: %w", err)
+			return 0, 0, fmt.Errorf("step: %w", err)
 		}
-		if n := to.Sub(from) / d; n > time.Duration(maxPoints) {
-			return q, fmt.Errorf("step %s cuts the range into %d buckets; at most %d points per response: use a larger step or a shorter range", s, n, maxPoints)
+		if n := span / d; n > time.Duration(maxPoints) {
+			return 0, 0, fmt.Errorf("step %s cuts the range into %d buckets; at most %d points per response: use a larger step or a shorter range", s, n, maxPoints)
 		}
-		q.opts.Step = d
+		step = d
 	}
 	if p := v.Get("points"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > maxPoints {
-			return q, fmt.Errorf("invalid points %q; use a whole number from 1 to %d", p, maxPoints)
+			return 0, 0, fmt.Errorf("invalid points %q; use a whole number from 1 to %d", p, maxPoints)
 		}
-		if q.opts.Step > 0 {
-			return q, errors.New("points and step both given; points chooses a step, so give one")
+		if step > 0 {
+			return 0, 0, errors.New("points and step both given; points chooses a step, so give one")
 		}
-		q.opts.MaxPoints = n
-	} else if q.opts.Step == 0 && v.Get("step") == "" {
-		q.opts.MaxPoints = min(defaultAPIPoints, maxPoints)
+		return step, n, nil
+	} else if step == 0 && v.Get("step") == "" {
+		return step, min(defaultAPIPoints, maxPoints), nil
 	}
-	q.opts.Agg = v.Get("agg") // checked by query.Run, as the filters below
+	return step, 0, nil
+}
+
+// parseFilterParams sets the per-CPU choice and the device, mount and
+// interface filters of o.
+func parseFilterParams(v url.Values, o *query.Options) error {
 	if v.Has("per_cpu") && v.Has("per-cpu") {
-		return q, errors.New("per_cpu and per-cpu both given; they are the same, give one")
+		return errors.New("per_cpu and per-cpu both given; they are the same, give one")
 	}
 	for _, name := range []string{"per_cpu", "per-cpu"} {
 		b, err := boolParam(v, name)
 		if err != nil {
-			return q, err
+			return err
 		}
-		q.opts.PerCPU = q.opts.PerCPU || b
+		o.PerCPU = o.PerCPU || b
 	}
 	for _, f := range []struct {
 		name string
 		dst  *[]string
-	}{{"device", &q.opts.Devices}, {"mount", &q.opts.Mounts}, {"interface", &q.opts.Interfaces}} {
+	}{{"device", &o.Devices}, {"mount", &o.Mounts}, {"interface", &o.Interfaces}} {
 		vals, err := splitValues(f.name, v[f.name])
 		if err != nil {
-			return q, err
+			return err
 		}
 		*f.dst = vals
 	}
-	return q, nil
+	return nil
 }
 
 // boolParam returns the value of a true/false parameter, false when
@@ -264,19 +303,8 @@ func (s *Server) handleSeries(w http.ResponseWriter, r *http.Request) {
 		}
 		sel = &ps
 	}
-	loc := s.o.Location
-	if utc, err := boolParam(v, "utc"); err != nil {
-		s.badRequest(w, r, err)
-		return
-	} else if utc {
-		loc = time.UTC
-	}
-	from, to, err := query.ParseRange(v.Get("from"), v.Get("to"), v.Get("last"), s.o.Now(), loc)
+	from, to, loc, err := parseRangeParams(v, s.o.Now(), s.o.Location, s.o.MaxRange)
 	if err != nil {
-		s.badRequest(w, r, err)
-		return
-	}
-	if err := s.checkSpan(from, to); err != nil {
 		s.badRequest(w, r, err)
 		return
 	}

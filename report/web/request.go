@@ -95,17 +95,17 @@ func (s *Server) parsePageRequest(v url.Values, kind *pageKind) (pageRequest, er
 			return req, err
 		}
 	}
-	if err := s.checkSpan(req.from, req.to); err != nil {
+	if err := checkSpan(req.from, req.to, s.o.MaxRange); err != nil {
 		return req, err
 	}
 	req.live = req.toArg == ""
 	return req, nil
 }
 
-// checkSpan enforces Options.MaxRange.
-func (s *Server) checkSpan(from, to time.Time) error {
-	if to.Sub(from) > s.o.MaxRange {
-		return fmt.Errorf("range of %s is longer than the %s this server allows", report.DurationText(to.Sub(from)), report.DurationText(s.o.MaxRange))
+// checkSpan enforces the server's longest range, Options.MaxRange.
+func checkSpan(from, to time.Time, maxRange time.Duration) error {
+	if to.Sub(from) > maxRange {
+		return fmt.Errorf("range of %s is longer than the %s this server allows", report.DurationText(to.Sub(from)), report.DurationText(maxRange))
 	}
 	return nil
 }

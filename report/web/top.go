@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/srvmon/srvmon/report"
 	"github.com/srvmon/srvmon/tsdb/query"
@@ -39,19 +38,16 @@ func (s *Server) handleTop(services bool) http.HandlerFunc {
 			s.badRequest(w, r, err)
 			return
 		}
-		loc := s.o.Location
-		if utc, err := boolParam(v, "utc"); err != nil {
-			s.badRequest(w, r, err)
-			return
-		} else if utc {
-			loc = time.UTC
-		}
-		from, to, at, err := query.TopRange(v.Get("from"), v.Get("to"), v.Get("last"), v.Get("at"), s.o.Now(), loc)
+		loc, err := answerLocation(v, s.o.Location)
 		if err != nil {
 			s.badRequest(w, r, err)
 			return
 		}
-		if err := s.checkSpan(from, to); err != nil {
+		from, to, at, err := query.TopRange(v.Get("from"), v.Get("to"), v.Get("last"), v.Get("at"), s.o.Now(), loc)
+		if err == nil {
+			err = checkSpan(from, to, s.o.MaxRange)
+		}
+		if err != nil {
 			s.badRequest(w, r, err)
 			return
 		}
