@@ -51,7 +51,7 @@
 //	labels  the series' labels, name=value pairs sorted by name and joined
 //	        by ";"; "%", ";", "=" and control characters in names and values
 //	        are written %XX (url.PathUnescape undoes it): device=sda;instance=web1
-//	unit    percent, bytes/s, 1/s, bytes, seconds, count, or empty
+//	unit    percent, bytes/s, 1/s, bytes, seconds, count, celsius, or empty
 //	value   base units, unrounded, shortest exact decimal; empty for a gap
 //	partial true for the values of a bucket that the range cuts (the
 //	        first or last bucket when --from or --to is not on the step,

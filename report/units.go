@@ -58,6 +58,8 @@ func scaleFor(u query.Unit, maxAbs float64) scale {
 	case query.PerSecond:
 		div, p := siScale(maxAbs)
 		return scale{div, p + "/s"}
+	case query.Celsius:
+		return scale{1, " °C"}
 	}
 	div, p := siScale(maxAbs)
 	return scale{div, p}

@@ -122,6 +122,8 @@ func rawColumn(name string) column {
 			unit = Bytes
 		case mi.Unit == "seconds":
 			unit = Seconds
+		case mi.Unit == "celsius":
+			unit = Celsius
 		default:
 			unit = Count
 		}

@@ -50,7 +50,8 @@ const (
 	Bytes          Unit = "bytes"
 	Seconds        Unit = "seconds"
 	Count          Unit = "count" // processes, inodes, load average, packets
-	None           Unit = ""      // raw series of unknown unit
+	Celsius        Unit = "celsius"
+	None           Unit = "" // raw series of unknown unit
 )
 
 // Quantity is one quantity of one thing over time, such as the "util" of

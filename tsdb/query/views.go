@@ -387,8 +387,8 @@ var allViews = sync.OnceValue(func() map[string]*view {
 			name: "temp", help: "per sensor: temperature °C of hardware monitors and thermal zones (sar -m TEMP)",
 			metrics: []string{"node_hwmon_temp_celsius", "node_thermal_zone_temp"},
 			columns: []column{
-				gauge("temp", None, "node_hwmon_temp_celsius"),
-				gauge("zonetemp", None, "node_thermal_zone_temp"), // not "zone": that is its label, a column of its own
+				gauge("temp", Celsius, "node_hwmon_temp_celsius"),
+				gauge("zonetemp", Celsius, "node_thermal_zone_temp"), // not "zone": that is its label, a column of its own
 			},
 			busy: busy{col: "temp", desc: "max temp"},
 		},
