@@ -560,36 +560,11 @@ func (w *Writer) compact(day int64) error {
 		return err
 	}
 	series := head.points
-
-	newest, _, err := s.listBlocks()
+	gens, err := s.olderGenerations(day, series)
 	if err != nil {
 		return err
 	}
-	gen := 1
-	var old, damaged []blockRef // generations the new one replaces
-	for _, ref := range newest {
-		if ref.day != day {
-			continue
-		}
-		gen = ref.gen + 1
-		pts, err := s.blockPoints(ref)
-		if errors.Is(err, errDamaged) {
-			// It was reported. Its tstorage files may be intact (a
-			// damaged summary); else the day is built from the head
-			// log alone. Either way it goes to damaged/ afterwards.
-			pts, _ = s.intactPoints(ref, filepath.Join(s.dir, blocksDir, ref.name))
-			damaged = append(damaged, ref)
-		} else if err != nil {
-			return err
-		} else {
-			old = append(old, ref)
-		}
-		for k, p := range pts {
-			// block points first: the head log's are newer and win.
-			series[k] = append(p, series[k]...)
-		}
-	}
-
+	gen := gens.next
 	if l, err := s.readLedger(); err == nil && l[day] >= gen {
 		// The block the ledger lists is gone: the day is built from
 		// the head log alone, under a generation never used before.
@@ -616,6 +591,56 @@ func (w *Writer) compact(day int64) error {
 	if err := w.updateLedger(func(l ledger) { l[day] = gen }); err != nil {
 		return err
 	}
+	if err := s.retireCompactedHead(day, headPath, head); err != nil {
+		return err
+	}
+	return s.removeGenerations(gens)
+}
+
+// replacedGenerations are the generations of a day's block that the one
+// compaction writes replaces.
+type replacedGenerations struct {
+	next    int        // the new generation's number
+	old     []blockRef // intact: removed once the new one is in place
+	damaged []blockRef // damaged: moved to damaged/
+}
+
+// olderGenerations adds the points of day's existing block generations in
+// front of the head log's (series, by key; the head log's are newer and
+// win) and returns them with the next generation number.
+func (s *Store) olderGenerations(day int64, series map[string][]Point) (replacedGenerations, error) {
+	g := replacedGenerations{next: 1}
+	newest, _, err := s.listBlocks()
+	if err != nil {
+		return g, err
+	}
+	for _, ref := range newest {
+		if ref.day != day {
+			continue
+		}
+		g.next = ref.gen + 1
+		pts, err := s.blockPoints(ref)
+		if errors.Is(err, errDamaged) {
+			// It was reported. Its tstorage files may be intact (a
+			// damaged summary); else the day is built from the head
+			// log alone. Either way it goes to damaged/ afterwards.
+			pts, _ = s.intactPoints(ref, filepath.Join(s.dir, blocksDir, ref.name))
+			g.damaged = append(g.damaged, ref)
+		} else if err != nil {
+			return g, err
+		} else {
+			g.old = append(g.old, ref)
+		}
+		for k, p := range pts {
+			series[k] = append(p, series[k]...)
+		}
+	}
+	return g, nil
+}
+
+// retireCompactedHead removes day's head log once its block is in place,
+// or moves it to damaged/ (reporting its damage) when it was not intact.
+func (s *Store) retireCompactedHead(day int64, headPath string, head *headData) error {
 	if len(head.damage) > 0 {
 		// What was intact is in the block; the log goes to damaged/.
 		s.noteHeadDamage(context.Background(), day, head, math.MinInt64, math.MaxInt64)
@@ -628,15 +653,18 @@ func (w *Writer) compact(day int64) error {
 	} else if err := s.removeHead(day); err != nil {
 		return err
 	}
-	if err := syncDir(filepath.Join(s.dir, headDir)); err != nil {
-		return err
-	}
-	for _, ref := range old {
+	return syncDir(filepath.Join(s.dir, headDir))
+}
+
+// removeGenerations removes the generations a new one replaced (the
+// damaged ones go to damaged/) and retires their mappings.
+func (s *Store) removeGenerations(g replacedGenerations) error {
+	for _, ref := range g.old {
 		if err := os.RemoveAll(filepath.Join(s.dir, blocksDir, ref.name)); err != nil {
 			return err
 		}
 	}
-	for _, ref := range damaged {
+	for _, ref := range g.damaged {
 		if _, err := s.quarantine(filepath.Join(s.dir, blocksDir, ref.name)); err != nil {
 			return err
 		}
@@ -670,87 +698,24 @@ func (s *Store) blockPoints(ref blockRef) (map[string][]Point, error) {
 // last written wins) as one tstorage partition plus its summary into dir,
 // and syncs everything.
 func writeBlock(dir string, series map[string][]Point) error {
-	keys := make([]string, 0, len(series))
-	total := 0
-	for k, pts := range series {
-		pts = sortDedup(pts)
-		series[k] = pts
-		if len(pts) == 0 {
-			continue
-		}
-		keys = append(keys, k)
-		total += len(pts)
+	bs, err := newBlockSeries(series)
+	if err != nil {
+		return err
 	}
-	sort.Strings(keys)
-
-	parsed := make([]Series, len(keys))
-	for i, k := range keys {
-		ser, err := ParseSeries(k)
-		if err != nil {
-			return fmt.Errorf("series %q: %w", k, err)
-		}
-		parsed[i] = ser
-	}
-	rebooted := bootIndex(parsed, series)
-	scales := make([]int, len(keys))
-	for i, k := range keys {
-		scales[i] = decimalScale(series[k])
-	}
-
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	var spans []dataSpan // each series' bytes in the data file
-	if total > 0 {
-		// One partition written series by series (tstorage patch 4): the
-		// points are encoded as they go, not held again as tstorage rows.
-		minT, maxT := int64(math.MaxInt64), int64(math.MinInt64)
-		for _, k := range keys {
-			pts := series[k]
-			minT, maxT = min(minT, pts[0].T), max(maxT, pts[len(pts)-1].T)
-		}
-		pw, err := tstorage.NewPartitionWriter(dir, minT, maxT)
-		if err != nil {
-			return fmt.Errorf("create tstorage partition: %w", err)
-		}
-		spans = make([]dataSpan, len(keys))
-		var dps []tstorage.DataPoint
-		var labels []tstorage.Label
-		for i, k := range keys {
-			p := pow10[scales[i]]
-			labels = labels[:0]
-			for _, l := range parsed[i].Labels {
-				labels = append(labels, tstorage.Label{Name: l.Name, Value: l.Value})
-			}
-			dps = dps[:0]
-			for _, pt := range series[k] {
-				v := pt.V * p
-				if scales[i] > 0 {
-					// The integer decimalScale found (v×10^k may be
-					// off by an ulp, 0.29×100 = 28.999999999999996):
-					// tstorage encodes integers as such (patch 10).
-					v = math.Round(v)
-				}
-				dps = append(dps, tstorage.DataPoint{Timestamp: pt.T, Value: v})
-			}
-			off := pw.Offset()
-			if err := pw.Add(parsed[i].Metric, labels, dps); err != nil {
-				pw.Close()
-				return fmt.Errorf("write tstorage partition: %w", err)
-			}
-			spans[i] = dataSpan{off: off, size: pw.Offset() - off}
-		}
-		if err := pw.Close(); err != nil {
-			return fmt.Errorf("write tstorage partition: %w", err)
-		}
+	spans, err := bs.writePartition(dir)
+	if err != nil {
+		return err
 	}
-
-	index := make([]SeriesInfo, len(keys))
-	sums := make([][]HourSummary, len(keys))
-	for i, k := range keys {
+	rebooted := bootIndex(bs.parsed, series)
+	index := make([]SeriesInfo, len(bs.keys))
+	sums := make([][]HourSummary, len(bs.keys))
+	for i, k := range bs.keys {
 		pts := series[k]
-		index[i] = SeriesInfo{Key: k, MinT: pts[0].T, MaxT: pts[len(pts)-1].T, Count: len(pts), Scale: scales[i]}
-		sums[i] = summarize(pts, parsed[i].Get("instance"), rebooted)
+		index[i] = SeriesInfo{Key: k, MinT: pts[0].T, MaxT: pts[len(pts)-1].T, Count: len(pts), Scale: bs.scales[i]}
+		sums[i] = summarize(pts, bs.parsed[i].Get("instance"), rebooted)
 	}
 	if err := writeSummary(filepath.Join(dir, summaryName), index, sums); err != nil {
 		return fmt.Errorf("write summary: %w", err)
@@ -762,6 +727,92 @@ func writeBlock(dir string, series map[string][]Point) error {
 		return err
 	}
 	return syncTree(dir)
+}
+
+// blockSeries are the series of a block being written, in key order.
+type blockSeries struct {
+	keys   []string
+	parsed []Series
+	scales []int              // decimalScale of each series
+	points map[string][]Point // sorted and deduplicated, by key
+	total  int                // points
+}
+
+// newBlockSeries sorts and deduplicates each series' points (in place) and
+// orders the series that have any by key.
+func newBlockSeries(series map[string][]Point) (*blockSeries, error) {
+	bs := &blockSeries{points: series}
+	for k, pts := range series {
+		pts = sortDedup(pts)
+		series[k] = pts
+		if len(pts) == 0 {
+			continue
+		}
+		bs.keys = append(bs.keys, k)
+		bs.total += len(pts)
+	}
+	sort.Strings(bs.keys)
+	bs.parsed = make([]Series, len(bs.keys))
+	bs.scales = make([]int, len(bs.keys))
+	for i, k := range bs.keys {
+		ser, err := ParseSeries(k)
+		if err != nil {
+			return nil, fmt.Errorf("series %q: %w", k, err)
+		}
+		bs.parsed[i] = ser
+		bs.scales[i] = decimalScale(series[k])
+	}
+	return bs, nil
+}
+
+// writePartition writes the series as one tstorage partition in dir,
+// series by series (tstorage patch 4: the points are encoded as they go,
+// not held again as tstorage rows), and returns each series' bytes in the
+// data file; nil when there are no points.
+func (bs *blockSeries) writePartition(dir string) ([]dataSpan, error) {
+	if bs.total == 0 {
+		return nil, nil
+	}
+	minT, maxT := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, k := range bs.keys {
+		pts := bs.points[k]
+		minT, maxT = min(minT, pts[0].T), max(maxT, pts[len(pts)-1].T)
+	}
+	pw, err := tstorage.NewPartitionWriter(dir, minT, maxT)
+	if err != nil {
+		return nil, fmt.Errorf("create tstorage partition: %w", err)
+	}
+	spans := make([]dataSpan, len(bs.keys))
+	var dps []tstorage.DataPoint
+	var labels []tstorage.Label
+	for i, k := range bs.keys {
+		p := pow10[bs.scales[i]]
+		labels = labels[:0]
+		for _, l := range bs.parsed[i].Labels {
+			labels = append(labels, tstorage.Label{Name: l.Name, Value: l.Value})
+		}
+		dps = dps[:0]
+		for _, pt := range bs.points[k] {
+			v := pt.V * p
+			if bs.scales[i] > 0 {
+				// The integer decimalScale found (v×10^k may be
+				// off by an ulp, 0.29×100 = 28.999999999999996):
+				// tstorage encodes integers as such (patch 10).
+				v = math.Round(v)
+			}
+			dps = append(dps, tstorage.DataPoint{Timestamp: pt.T, Value: v})
+		}
+		off := pw.Offset()
+		if err := pw.Add(bs.parsed[i].Metric, labels, dps); err != nil {
+			pw.Close()
+			return nil, fmt.Errorf("write tstorage partition: %w", err)
+		}
+		spans[i] = dataSpan{off: off, size: pw.Offset() - off}
+	}
+	if err := pw.Close(); err != nil {
+		return nil, fmt.Errorf("write tstorage partition: %w", err)
+	}
+	return spans, nil
 }
 
 // bootIndex returns a bootFunc from the metric.BootInfo series among
