@@ -406,11 +406,7 @@ func (h *Hub) sample(stop chan struct{}, done chan<- struct{}) {
 		case <-ctx.Done():
 		}
 	}()
-	var sets []query.SampleSet
-	var procSets []query.SampleSet // the sets of the next top (two of the hub's, or the recorder's of a TopInterval)
-	fromStore := false
-	topEvery := int64(h.o.TopInterval / time.Second)
-	warned := map[string]bool{}
+	l := &sampleLoop{h: h, stop: stop, topEvery: int64(h.o.TopInterval / time.Second), warned: map[string]bool{}}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	<-timer.C
@@ -423,81 +419,124 @@ func (h *Hub) sample(stop chan struct{}, done chan<- struct{}) {
 		case <-timer.C:
 		}
 		at := next.Truncate(time.Second)
-		if len(sets) > 0 && !at.After(sets[len(sets)-1].T) {
+		if len(l.sets) > 0 && !at.After(l.sets[len(l.sets)-1].T) {
 			continue // an interval under a second: one set a second
 		}
-		var samples []tsdb.Sample
-		var errs []error
-		if h.o.Recorded != nil && !fromStore && at.Unix()%probeEvery == 0 {
-			if before := h.recorderAtOneSecond(ctx, at); before != nil {
-				// The rates of the next seconds from the recorder's sets
-				// alone, as query computes them.
-				fromStore = true
-				sets = append(sets[:0], before...)
-			}
+		samples, errs, ok := l.samplesAt(ctx, at)
+		if !ok {
+			return
 		}
-		if fromStore {
-			var ok bool
-			if samples, ok = h.waitRecorded(ctx, stop, at); !ok {
-				fromStore = false // the recorder stopped or lags: sample again
-			}
-		}
+		newTop, topErrs := l.updateTop(ctx, at, samples)
+		errs = append(errs, topErrs...)
 		if ctx.Err() != nil {
 			return
 		}
-		if !fromStore {
-			samples, errs = h.o.Sample(ctx, at)
-		}
-		newTop := false
-		ownProcs := !fromStore
-		if fromStore && at.Unix()%topEvery == 0 {
-			// The recorder's sets hold its processes when it runs the
-			// procs collector: the top of its last TopInterval of them,
-			// read with them once. Without them, the hub's own.
-			rs, err := h.o.Recorded(ctx, at.Add(-h.o.TopInterval), at.Add(time.Second), true)
-			switch {
-			case err != nil:
-				h.o.Warn(fmt.Errorf("live: reading the store: %w", err))
-			case len(rs) == int(topEvery)+1 && hasProcesses(rs[len(rs)-1]):
-				procSets, newTop = rs, true
-			default:
-				ownProcs = true
-			}
-		}
-		if ownProcs && h.o.Procs != nil && at.Unix()%topEvery == 0 {
-			ps, perrs := h.o.Procs(ctx, at)
-			errs = append(errs, perrs...)
-			set := query.SampleSet{T: at, Samples: make([]tsdb.Sample, 0, len(samples)+len(ps))}
-			set.Samples = append(append(set.Samples, samples...), ps...)
-			if len(procSets) > 0 && procSets[len(procSets)-1].T.Unix() != at.Unix()-topEvery {
-				procSets = procSets[:0] // a top spans one interval
-			}
-			procSets = appendSet(procSets, set, 2)
-			newTop = len(procSets) == 2
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		ev := Event{T: at.Unix(), Sampled: next, Recorded: fromStore}
-		for _, err := range errs {
-			ev.Errors = append(ev.Errors, err.Error())
-			if !warned[err.Error()] {
-				warned[err.Error()] = true
-				h.o.Warn(err)
-			}
-		}
-		sets = appendSet(sets, query.SampleSet{T: at, Samples: samples}, keep)
-		if len(sets) < 2 {
-			h.publish(stop, &Event{T: at.Unix(), Recorded: fromStore}, false) // counted; the rates need the next set
+		ev := Event{T: at.Unix(), Sampled: next, Recorded: l.fromStore, Errors: l.warnOnce(errs)}
+		l.sets = appendSet(l.sets, query.SampleSet{T: at, Samples: samples}, keep)
+		if len(l.sets) < 2 {
+			h.publish(stop, &Event{T: at.Unix(), Recorded: l.fromStore}, false) // counted; the rates need the next set
 			continue
 		}
-		ev.Interval = at.Unix() - sets[len(sets)-2].T.Unix()
-		ev.Views, ev.Text = h.compute(sets)
+		ev.Interval = at.Unix() - l.sets[len(l.sets)-2].T.Unix()
+		ev.Views, ev.Text = h.compute(l.sets)
 		if newTop {
-			ev.Top, ev.TopHTML = h.top(procSets)
+			ev.Top, ev.TopHTML = h.top(l.procSets)
 		}
 		h.publish(stop, &ev, true)
 	}
+}
+
+// sampleLoop is the state the hub's sampler keeps from one second to the
+// next.
+type sampleLoop struct {
+	h    *Hub
+	stop chan struct{}
+	sets []query.SampleSet // the newest keep sets
+	// procSets are the sets of the next top (two of the hub's, or the
+	// recorder's of a TopInterval).
+	procSets  []query.SampleSet
+	fromStore bool  // the seconds come from a recorder's sets in the store
+	topEvery  int64 // seconds between tops: Options.TopInterval
+	warned    map[string]bool
+}
+
+// samplesAt returns the sample set of the second at: the recorder's from
+// the store while it stores one every second, else the hub's own, with the
+// errors of sampling. It is false when ctx ended.
+func (l *sampleLoop) samplesAt(ctx context.Context, at time.Time) ([]tsdb.Sample, []error, bool) {
+	h := l.h
+	if h.o.Recorded != nil && !l.fromStore && at.Unix()%probeEvery == 0 {
+		if before := h.recorderAtOneSecond(ctx, at); before != nil {
+			// The rates of the next seconds from the recorder's sets
+			// alone, as query computes them.
+			l.fromStore = true
+			l.sets = append(l.sets[:0], before...)
+		}
+	}
+	if l.fromStore {
+		samples, ok := h.waitRecorded(ctx, l.stop, at)
+		if ok {
+			return samples, nil, ctx.Err() == nil
+		}
+		l.fromStore = false // the recorder stopped or lags: sample again
+	}
+	if ctx.Err() != nil {
+		return nil, nil, false
+	}
+	samples, errs := h.o.Sample(ctx, at)
+	return samples, errs, true
+}
+
+// updateTop updates the sets of the top when one is due at at: the
+// recorder's of the last TopInterval when they hold its processes, else
+// samples (the set of at) with the hub's own processes. It reports whether
+// a new top is to be computed, and the errors of sampling the processes.
+func (l *sampleLoop) updateTop(ctx context.Context, at time.Time, samples []tsdb.Sample) (bool, []error) {
+	h := l.h
+	if at.Unix()%l.topEvery != 0 {
+		return false, nil
+	}
+	ownProcs := !l.fromStore
+	if l.fromStore {
+		// The recorder's sets hold its processes when it runs the
+		// procs collector: the top of its last TopInterval of them,
+		// read with them once. Without them, the hub's own.
+		rs, err := h.o.Recorded(ctx, at.Add(-h.o.TopInterval), at.Add(time.Second), true)
+		switch {
+		case err != nil:
+			h.o.Warn(fmt.Errorf("live: reading the store: %w", err))
+		case len(rs) == int(l.topEvery)+1 && hasProcesses(rs[len(rs)-1]):
+			l.procSets = rs
+			return true, nil
+		default:
+			ownProcs = true
+		}
+	}
+	if !ownProcs || h.o.Procs == nil {
+		return false, nil
+	}
+	ps, errs := h.o.Procs(ctx, at)
+	set := query.SampleSet{T: at, Samples: make([]tsdb.Sample, 0, len(samples)+len(ps))}
+	set.Samples = append(append(set.Samples, samples...), ps...)
+	if len(l.procSets) > 0 && l.procSets[len(l.procSets)-1].T.Unix() != at.Unix()-l.topEvery {
+		l.procSets = l.procSets[:0] // a top spans one interval
+	}
+	l.procSets = appendSet(l.procSets, set, 2)
+	return len(l.procSets) == 2, errs
+}
+
+// warnOnce returns the texts of errs, and passes each text to
+// Options.Warn the first time it appears.
+func (l *sampleLoop) warnOnce(errs []error) []string {
+	var texts []string
+	for _, err := range errs {
+		texts = append(texts, err.Error())
+		if !l.warned[err.Error()] {
+			l.warned[err.Error()] = true
+			l.h.o.Warn(err)
+		}
+	}
+	return texts
 }
 
 // hasProcesses reports whether set holds the processes' CPU.
