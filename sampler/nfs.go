@@ -77,10 +77,6 @@ func (c nfsCollector) update(_ context.Context, r *run) error {
 // parseNFS emits the counters of an rpc/nfs or rpc/nfsd file: lines of a
 // keyword and numbers (the server's th line has fractions, not used).
 func parseNFS(data string, server bool, r *run) error {
-	prefix, protoLabel := "node_nfs_", "protocol"
-	if server {
-		prefix, protoLabel = "node_nfsd_", "proto"
-	}
 	var f []string
 	for data != "" {
 		var line string
@@ -89,91 +85,128 @@ func parseNFS(data string, server bool, r *run) error {
 		if len(f) < 2 {
 			continue
 		}
-		key := f[0]
-		want := map[string]int{"net": 4, "rpc": 3, "rc": 3, "fh": 1, "io": 2, "th": 1, "ra": 12, "proc2": 1, "proc3": 1,
-			"proc4": 1, "proc4ops": 39}[key]
-		serverOnly := key == "rc" || key == "fh" || key == "io" || key == "th" || key == "ra" || key == "proc4ops"
-		if want == 0 || (!server && serverOnly) || (server && key == "proc4") {
-			continue // the server's proc4 line counts only NULL and COMPOUND
+		v, ok, err := nfsLineValues(f, server)
+		if err != nil {
+			return err
 		}
-		if key == "rpc" && server {
-			want = 5
+		if !ok {
+			continue
 		}
-		if len(f)-1 < want {
-			return fmt.Errorf("parse nfs: %s line has %d values, want %d", key, len(f)-1, want)
+		if err := emitNFSLine(f[0], v, server, r); err != nil {
+			return err
 		}
-		v := make([]float64, 0, len(f)-1)
-		for _, s := range f[1:] {
-			n, err := strconv.ParseUint(s, 10, 64)
-			if err != nil {
-				if key == "th" {
-					break // th: threads, then histogram fractions (old kernels)
-				}
-				return fmt.Errorf("parse nfs %s: %w", key, err)
+	}
+	return nil
+}
+
+// nfsLineValues returns the numbers of the line f (its keyword, then its
+// fields), false for a line the client (server false) or the server does
+// not use.
+func nfsLineValues(f []string, server bool) ([]float64, bool, error) {
+	key := f[0]
+	want := map[string]int{"net": 4, "rpc": 3, "rc": 3, "fh": 1, "io": 2, "th": 1, "ra": 12, "proc2": 1, "proc3": 1,
+		"proc4": 1, "proc4ops": 39}[key]
+	serverOnly := key == "rc" || key == "fh" || key == "io" || key == "th" || key == "ra" || key == "proc4ops"
+	if want == 0 || (!server && serverOnly) || (server && key == "proc4") {
+		return nil, false, nil // the server's proc4 line counts only NULL and COMPOUND
+	}
+	if key == "rpc" && server {
+		want = 5
+	}
+	if len(f)-1 < want {
+		return nil, false, fmt.Errorf("parse nfs: %s line has %d values, want %d", key, len(f)-1, want)
+	}
+	v := make([]float64, 0, len(f)-1)
+	for _, s := range f[1:] {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			if key == "th" {
+				break // th: threads, then histogram fractions (old kernels)
 			}
-			v = append(v, float64(n))
+			return nil, false, fmt.Errorf("parse nfs %s: %w", key, err)
 		}
-		switch key {
-		case "net": // netcnt udpcnt tcpcnt tcpconn
-			r.add(prefix+"packets_total", v[1], protoLabel, "udp")
-			r.add(prefix+"packets_total", v[2], protoLabel, "tcp")
-			r.add(prefix+"connections_total", v[3])
-		case "rpc":
-			if server { // rpccnt badcnt badfmt badauth badclnt
-				r.add("node_nfsd_server_rpcs_total", v[0])
-				r.add("node_nfsd_rpc_errors_total", v[2], "error", "fmt")
-				r.add("node_nfsd_rpc_errors_total", v[3], "error", "auth")
-				r.add("node_nfsd_rpc_errors_total", v[4], "error", "cInt")
-			} else { // calls retrans authrefresh
-				r.add("node_nfs_rpcs_total", v[0])
-				r.add("node_nfs_rpc_retransmissions_total", v[1])
-				r.add("node_nfs_rpc_authentication_refreshes_total", v[2])
+		v = append(v, float64(n))
+	}
+	return v, true, nil
+}
+
+// emitNFSLine emits the counters of the line key with the numbers v.
+func emitNFSLine(key string, v []float64, server bool, r *run) error {
+	prefix, protoLabel := "node_nfs_", "protocol"
+	if server {
+		prefix, protoLabel = "node_nfsd_", "proto"
+	}
+	switch key {
+	case "net": // netcnt udpcnt tcpcnt tcpconn
+		r.add(prefix+"packets_total", v[1], protoLabel, "udp")
+		r.add(prefix+"packets_total", v[2], protoLabel, "tcp")
+		r.add(prefix+"connections_total", v[3])
+	case "rpc":
+		if server { // rpccnt badcnt badfmt badauth badclnt
+			r.add("node_nfsd_server_rpcs_total", v[0])
+			r.add("node_nfsd_rpc_errors_total", v[2], "error", "fmt")
+			r.add("node_nfsd_rpc_errors_total", v[3], "error", "auth")
+			r.add("node_nfsd_rpc_errors_total", v[4], "error", "cInt")
+		} else { // calls retrans authrefresh
+			r.add("node_nfs_rpcs_total", v[0])
+			r.add("node_nfs_rpc_retransmissions_total", v[1])
+			r.add("node_nfs_rpc_authentication_refreshes_total", v[2])
+		}
+	case "rc": // hits misses nocache
+		r.add("node_nfsd_reply_cache_hits_total", v[0])
+		r.add("node_nfsd_reply_cache_misses_total", v[1])
+		r.add("node_nfsd_reply_cache_nocache_total", v[2])
+	case "fh": // stale, then fields the kernel no longer counts
+		r.add("node_nfsd_file_handles_stale_total", v[0])
+	case "io":
+		r.add("node_nfsd_disk_bytes_read_total", v[0])
+		r.add("node_nfsd_disk_bytes_written_total", v[1])
+	case "th":
+		if len(v) > 0 {
+			r.add("node_nfsd_server_threads", v[0])
+		}
+	case "ra": // cache size, ten histogram buckets, not found
+		r.add("node_nfsd_read_ahead_cache_size_blocks", v[0])
+		r.add("node_nfsd_read_ahead_cache_not_found_total", v[11])
+	default: // proc2, proc3, proc4, proc4ops
+		return emitNFSRequests(key, v, server, prefix, r)
+	}
+	return nil
+}
+
+// emitNFSRequests emits the per-operation counts of a proc2, proc3, proc4
+// (client) or proc4ops (server) line: a count, then one number per
+// operation.
+func emitNFSRequests(key string, v []float64, server bool, prefix string, r *run) error {
+	switch key {
+	case "proc4ops": // the count, then one per operation number
+		if int(v[0]) != len(v)-1 {
+			return fmt.Errorf("parse nfs: proc4ops line has %d values, its count says %d", len(v)-1, int(v[0]))
+		}
+		for _, op := range nfsdV4Ops {
+			r.add("node_nfsd_requests_total", v[1+op.op], "method", op.name, "proto", "4")
+		}
+	case "proc4":
+		if int(v[0]) != len(v)-1 {
+			return fmt.Errorf("parse nfs: proc4 line has %d values, its count says %d", len(v)-1, int(v[0]))
+		}
+		for i, name := range nfsProcNames[key] {
+			n := 0.0 // an older kernel without the operation
+			if 1+i < len(v) {
+				n = v[1+i]
 			}
-		case "rc": // hits misses nocache
-			r.add("node_nfsd_reply_cache_hits_total", v[0])
-			r.add("node_nfsd_reply_cache_misses_total", v[1])
-			r.add("node_nfsd_reply_cache_nocache_total", v[2])
-		case "fh": // stale, then fields the kernel no longer counts
-			r.add("node_nfsd_file_handles_stale_total", v[0])
-		case "io":
-			r.add("node_nfsd_disk_bytes_read_total", v[0])
-			r.add("node_nfsd_disk_bytes_written_total", v[1])
-		case "th":
-			if len(v) > 0 {
-				r.add("node_nfsd_server_threads", v[0])
+			r.add("node_nfs_requests_total", n, "method", name, "proto", "4")
+		}
+	case "proc2", "proc3":
+		names := nfsProcNames[key]
+		if len(v) < 1 || int(v[0]) != len(v)-1 || len(v)-1 != len(names) {
+			return fmt.Errorf("parse nfs: %s line has %d values, want the count %d and as many", key, len(v)-1, len(names))
+		}
+		for i, name := range names {
+			if server && name == "Null" {
+				continue // node_exporter leaves out the server's Null
 			}
-		case "ra": // cache size, ten histogram buckets, not found
-			r.add("node_nfsd_read_ahead_cache_size_blocks", v[0])
-			r.add("node_nfsd_read_ahead_cache_not_found_total", v[11])
-		case "proc4ops": // the count, then one per operation number
-			if int(v[0]) != len(v)-1 {
-				return fmt.Errorf("parse nfs: proc4ops line has %d values, its count says %d", len(v)-1, int(v[0]))
-			}
-			for _, op := range nfsdV4Ops {
-				r.add("node_nfsd_requests_total", v[1+op.op], "method", op.name, "proto", "4")
-			}
-		case "proc4":
-			if int(v[0]) != len(v)-1 {
-				return fmt.Errorf("parse nfs: proc4 line has %d values, its count says %d", len(v)-1, int(v[0]))
-			}
-			for i, name := range nfsProcNames[key] {
-				n := 0.0 // an older kernel without the operation
-				if 1+i < len(v) {
-					n = v[1+i]
-				}
-				r.add("node_nfs_requests_total", n, "method", name, "proto", "4")
-			}
-		case "proc2", "proc3":
-			names := nfsProcNames[key]
-			if len(v) < 1 || int(v[0]) != len(v)-1 || len(v)-1 != len(names) {
-				return fmt.Errorf("parse nfs: %s line has %d values, want the count %d and as many", key, len(v)-1, len(names))
-			}
-			for i, name := range names {
-				if server && name == "Null" {
-					continue // node_exporter leaves out the server's Null
-				}
-				r.add(prefix+"requests_total", v[1+i], "method", name, "proto", key[len(key)-1:])
-			}
+			r.add(prefix+"requests_total", v[1+i], "method", name, "proto", key[len(key)-1:])
 		}
 	}
 	return nil
