@@ -71,20 +71,9 @@ func parseMdstat(data string) ([]mdArray, error) {
 		if len(f) < 3 || f[1] != ":" || !strings.HasPrefix(f[0], "md") {
 			continue
 		}
-		a := mdArray{device: f[0], state: f[2]}
-		if a.state != "active" && a.state != "inactive" {
-			return nil, fmt.Errorf("parse mdstat: %s: unknown state %q", a.device, a.state)
-		}
-		for _, d := range f[3:] {
-			if !strings.Contains(d, "[") {
-				continue // the personality (raid1) and "(auto-read-only)"
-			}
-			switch {
-			case strings.HasSuffix(d, "(F)"):
-				a.failed++
-			case strings.HasSuffix(d, "(S)"):
-				a.spare++
-			}
+		a, err := newMdArray(f)
+		if err != nil {
+			return nil, err
 		}
 		if i+1 >= len(lines) {
 			return nil, fmt.Errorf("parse mdstat: %s: no status line", a.device)
@@ -97,60 +86,98 @@ func parseMdstat(data string) ([]mdArray, error) {
 			}
 			return nil, fmt.Errorf("parse mdstat: %s: unexpected status line %q", a.device, lines[i+1])
 		}
-		n, err := strconv.ParseUint(status[0], 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("parse mdstat: %s: blocks: %w", a.device, err)
-		}
-		a.blocks, a.synced = n, n
-		// [required/active]; raid0 and linear have none: every disk that
-		// is not failed or spare is active and required.
-		a.require = uint64(len(f)-3) - a.failed - a.spare
-		for _, x := range f[3:] {
-			if !strings.Contains(x, "[") {
-				a.require-- // the personality counted above
-			}
-		}
-		a.active = a.require
-		if a.state == "inactive" {
-			// An inactive array requires and has no active disks, as
-			// node_exporter 1.5 counts it, whatever the status line says.
-			a.require, a.active = 0, 0
-			arrays = append(arrays, a)
-			continue
-		}
-		for _, s := range status {
-			if req, act, ok := strings.Cut(strings.Trim(s, "[]"), "/"); ok && strings.HasPrefix(s, "[") {
-				r, err1 := strconv.ParseUint(req, 10, 64)
-				ac, err2 := strconv.ParseUint(act, 10, 64)
-				if err1 == nil && err2 == nil {
-					a.require, a.active = r, ac
-				}
-			}
+		if err := a.setDisks(f, status); err != nil {
+			return nil, err
 		}
 		// The next line may show a resync, recovery, check or reshape.
-		if i+2 < len(lines) {
-			sync := lines[i+2]
-			kind := ""
-			for _, k := range [...]struct{ word, state string }{{"recovery", "recovering"}, {"resync", "resync"}, {"check", "check"}, {"reshape", "recovering"}} {
-				if strings.Contains(sync, k.word+" =") || strings.Contains(sync, k.word+"=") {
-					kind = k.state
-					break
-				}
-			}
-			if kind != "" {
-				a.state = kind
-				if open := strings.IndexByte(sync, '('); open >= 0 {
-					if done, _, ok := strings.Cut(sync[open+1:], "/"); ok {
-						if n, err := strconv.ParseUint(done, 10, 64); err == nil {
-							a.synced = n
-						}
-					}
-				}
-			} else if strings.Contains(sync, "resync=DELAYED") || strings.Contains(sync, "resync=PENDING") {
-				a.state = "resync"
-			}
+		if a.state != "inactive" && i+2 < len(lines) {
+			a.setSync(lines[i+2])
 		}
 		arrays = append(arrays, a)
 	}
 	return arrays, nil
+}
+
+// newMdArray returns the array of its first line f ("md0 : active raid1
+// sdb1[1] sda1[0](F)"): its device, state, failed and spare disks.
+func newMdArray(f []string) (mdArray, error) {
+	a := mdArray{device: f[0], state: f[2]}
+	if a.state != "active" && a.state != "inactive" {
+		return a, fmt.Errorf("parse mdstat: %s: unknown state %q", a.device, a.state)
+	}
+	for _, d := range f[3:] {
+		if !strings.Contains(d, "[") {
+			continue // the personality (raid1) and "(auto-read-only)"
+		}
+		switch {
+		case strings.HasSuffix(d, "(F)"):
+			a.failed++
+		case strings.HasSuffix(d, "(S)"):
+			a.spare++
+		}
+	}
+	return a, nil
+}
+
+// setDisks sets the blocks and the required and active disks of a from
+// its first line f and the fields of its status line ("1953382400 blocks
+// super 1.2 [2/2] [UU]").
+func (a *mdArray) setDisks(f, status []string) error {
+	n, err := strconv.ParseUint(status[0], 10, 64)
+	if err != nil {
+		return fmt.Errorf("parse mdstat: %s: blocks: %w", a.device, err)
+	}
+	a.blocks, a.synced = n, n
+	// [required/active]; raid0 and linear have none: every disk that
+	// is not failed or spare is active and required.
+	a.require = uint64(len(f)-3) - a.failed - a.spare
+	for _, x := range f[3:] {
+		if !strings.Contains(x, "[") {
+			a.require-- // the personality counted above
+		}
+	}
+	a.active = a.require
+	if a.state == "inactive" {
+		// An inactive array requires and has no active disks, as
+		// node_exporter 1.5 counts it, whatever the status line says.
+		a.require, a.active = 0, 0
+		return nil
+	}
+	for _, s := range status {
+		if req, act, ok := strings.Cut(strings.Trim(s, "[]"), "/"); ok && strings.HasPrefix(s, "[") {
+			r, err1 := strconv.ParseUint(req, 10, 64)
+			ac, err2 := strconv.ParseUint(act, 10, 64)
+			if err1 == nil && err2 == nil {
+				a.require, a.active = r, ac
+			}
+		}
+	}
+	return nil
+}
+
+// setSync sets the state of a to the resync, recovery, check or reshape
+// the line after its status line shows, if any, and the blocks synced so
+// far.
+func (a *mdArray) setSync(sync string) {
+	kind := ""
+	for _, k := range [...]struct{ word, state string }{{"recovery", "recovering"}, {"resync", "resync"}, {"check", "check"}, {"reshape", "recovering"}} {
+		if strings.Contains(sync, k.word+" =") || strings.Contains(sync, k.word+"=") {
+			kind = k.state
+			break
+		}
+	}
+	if kind == "" {
+		if strings.Contains(sync, "resync=DELAYED") || strings.Contains(sync, "resync=PENDING") {
+			a.state = "resync"
+		}
+		return
+	}
+	a.state = kind
+	if open := strings.IndexByte(sync, '('); open >= 0 {
+		if done, _, ok := strings.Cut(sync[open+1:], "/"); ok {
+			if n, err := strconv.ParseUint(done, 10, 64); err == nil {
+				a.synced = n
+			}
+		}
+	}
 }
