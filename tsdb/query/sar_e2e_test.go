@@ -80,7 +80,10 @@ func TestE2ESarAgreement(t *testing.T) {
 
 	// The range holds the sample sets at t0 ... t0+10s: sar's instants.
 	o := Options{From: t0, To: t0.Add((sarSeconds + 1) * time.Second)}
-	avg := func(view string) map[string]float64 { // "name/key" → average
+	// sar's memory figures are the average of its ten readings at t0+1s ...
+	// t0+10s: its reading at t0 only starts the rates.
+	gauges := Options{From: t0.Add(time.Second), To: o.To}
+	avgOver := func(view string, o Options) map[string]float64 { // "name/key" → average
 		sum, err := Summarize(ctx, s, view, o)
 		if err != nil {
 			t.Fatal(err)
@@ -94,6 +97,7 @@ func TestE2ESarAgreement(t *testing.T) {
 		}
 		return out
 	}
+	avg := func(view string) map[string]float64 { return avgOver(view, o) }
 
 	// CPU %. sar -u ALL shows user and nice without the guest time, which
 	// the kernel (and srvmon) count in them; system without irq and soft.
@@ -113,7 +117,7 @@ func TestE2ESarAgreement(t *testing.T) {
 		}
 	}
 
-	mem := avg("mem")
+	mem := avgOver("mem", gauges)
 	sm := sar.find(t, "kbmemfree", "")
 	total := 100 * sm["kbmemused"] * 1024 / sm["%memused"]
 	memTol := math.Max(sarMemFraction*total, sarMemBytes)
