@@ -40,9 +40,7 @@ func parseARP(data string) ([]string, []int, error) {
 		return nil, nil, errors.New("parse net/arp: no header line")
 	}
 	var f []string
-	for data != "" {
-		var line string
-		line, data = nextLine(data)
+	for line := range lines(data) {
 		if f = fields(f, line); len(f) == 0 {
 			continue
 		}

@@ -72,9 +72,7 @@ func (diskstatsCollector) update(_ context.Context, r *run) error {
 func parseDiskstats(data string) ([]diskStat, error) {
 	var stats []diskStat
 	var f []string
-	for data != "" {
-		var line string
-		line, data = nextLine(data)
+	for line := range lines(data) {
 		f = fields(f, line)
 		if len(f) < 14 || excludeDiskDevice(f[2]) {
 			continue

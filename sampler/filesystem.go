@@ -84,9 +84,7 @@ func (c *filesystemCollector) update(ctx context.Context, r *run) error {
 func parseMountinfo(data string) ([]mount, error) {
 	var mounts []mount
 	var f []string
-	for data != "" {
-		var line string
-		line, data = nextLine(data)
+	for line := range lines(data) {
 		f = fields(f, line)
 		if len(f) == 0 {
 			continue

@@ -45,9 +45,7 @@ func parseInterrupts(data string, r *run) error {
 	}
 	n := len(cpus)
 	var f []string
-	for data != "" {
-		var line string
-		line, data = nextLine(data)
+	for line := range lines(data) {
 		f = fields(f, line)
 		if len(f) < n+2 {
 			continue

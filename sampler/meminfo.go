@@ -122,9 +122,7 @@ func (meminfoCollector) update(_ context.Context, r *run) error {
 func parseMeminfo(data string) ([]memField, error) {
 	out := make([]memField, 0, len(meminfoFields))
 	next, total := 0, false
-	for data != "" {
-		var line string
-		line, data = nextLine(data)
+	for line := range lines(data) {
 		colon := strings.IndexByte(line, ':')
 		if colon <= 0 {
 			continue

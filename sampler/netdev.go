@@ -95,9 +95,7 @@ func (netdevCollector) update(_ context.Context, r *run) error {
 // "name: 16 counters" per interface.
 func parseNetdev(data string) ([]netDev, error) {
 	var devs []netDev
-	for data != "" {
-		var line string
-		line, data = nextLine(data)
+	for line := range lines(data) {
 		colon := strings.IndexByte(line, ':')
 		if colon < 0 {
 			continue // a header line

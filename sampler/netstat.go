@@ -161,9 +161,8 @@ func parseNetstat(dst []netstatValue, data string) ([]netstatValue, error) {
 // "Ip6InReceives  1" per line, the protocol being the name up to and
 // including its first digit (Ip6, Icmp6, Udp6, UdpLite6).
 func parseSnmp6(dst []netstatValue, data string) ([]netstatValue, error) {
-	for data != "" {
-		var line, name, v string
-		line, data = nextLine(data)
+	for line := range lines(data) {
+		var name, v string
 		name, line = nextField(line)
 		if name == "" {
 			continue

@@ -78,9 +78,7 @@ func (c nfsCollector) update(_ context.Context, r *run) error {
 // keyword and numbers (the server's th line has fractions, not used).
 func parseNFS(data string, server bool, r *run) error {
 	var f []string
-	for data != "" {
-		var line string
-		line, data = nextLine(data)
+	for line := range lines(data) {
 		f = fields(f, line)
 		if len(f) < 2 {
 			continue

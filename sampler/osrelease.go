@@ -57,9 +57,7 @@ func (osCollector) update(_ context.Context, r *run) error {
 // blank and malformed lines are skipped, as the format asks readers to.
 func parseOSRelease(data string) map[string]string {
 	m := make(map[string]string, 16)
-	for data != "" {
-		var line string
-		line, data = nextLine(data)
+	for line := range lines(data) {
 		line = strings.TrimSpace(line)
 		if line == "" || line[0] == '#' {
 			continue

@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"iter"
 	"math"
 	"strings"
 )
@@ -97,4 +98,18 @@ func tableMetric(table []string, prefixLen int, proto, field string) string {
 		}
 	}
 	return ""
+}
+
+// lines yields the lines of s as nextLine cuts them, without their
+// newlines: the loop of every parser that reads a file line by line.
+func lines(s string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for s != "" {
+			var line string
+			line, s = nextLine(s)
+			if !yield(line) {
+				return
+			}
+		}
+	}
 }

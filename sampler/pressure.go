@@ -69,9 +69,8 @@ func (pressureCollector) update(_ context.Context, r *run) error {
 // The full line is missing from cpu before Linux 5.13.
 func parsePressure(data string) (psi, error) {
 	var p psi
-	for data != "" {
-		var line, kind string
-		line, data = nextLine(data)
+	for line := range lines(data) {
+		var kind string
 		kind, line = nextField(line)
 		if kind == "" {
 			continue

@@ -83,9 +83,7 @@ func parseSelfStat(data string) (procSelf, error) {
 // exports it.
 func parseLimits(data string) (files, address float64, err error) {
 	found := 0
-	for data != "" {
-		var line string
-		line, data = nextLine(data)
+	for line := range lines(data) {
 		var dst *float64
 		var rest string
 		switch {

@@ -55,9 +55,8 @@ type procStat struct {
 // not have them.
 func parseProcStat(data string) (*procStat, error) {
 	st := &procStat{}
-	for data != "" {
-		var line, key string
-		line, data = nextLine(data)
+	for line := range lines(data) {
+		var key string
 		key, line = nextField(line)
 		var (
 			dst *uint64

@@ -68,9 +68,8 @@ func (sockstatCollector) update(_ context.Context, r *run) error {
 //
 // Fields srvmon does not know (a newer kernel's) are skipped.
 func parseSockstat(data string, pageSize float64, r *run) error {
-	for data != "" {
-		var line, proto string
-		line, data = nextLine(data)
+	for line := range lines(data) {
+		var proto string
 		proto, line = nextField(line)
 		if proto == "" {
 			continue

@@ -47,9 +47,7 @@ func (udpQueuesCollector) update(_ context.Context, r *run) error {
 // numbers) of a /proc/net/udp{,6} table after its header line.
 func parseUDPQueues(data string) (tx, rx uint64, err error) {
 	_, data = nextLine(data)
-	for data != "" {
-		var line string
-		line, data = nextLine(data)
+	for line := range lines(data) {
 		rest := line
 		var f string
 		for range 5 {

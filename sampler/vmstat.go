@@ -52,9 +52,8 @@ func (vmstatCollector) update(_ context.Context, r *run) error {
 func parseVmstat(data string) (*vmstat, error) {
 	vs := &vmstat{}
 	found := false
-	for data != "" {
-		var line, key, v string
-		line, data = nextLine(data)
+	for line := range lines(data) {
+		var key, v string
 		key, line = nextField(line)
 		if key == "" {
 			continue
