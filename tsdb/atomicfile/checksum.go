@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strings"
 )
 
 // AppendChecksum returns body, which must end in a newline, followed by a
@@ -29,4 +30,22 @@ func VerifyChecksum(data []byte) ([]byte, error) {
 		return nil, errors.New("checksum mismatch")
 	}
 	return body, nil
+}
+
+// VerifyLines returns the lines of the body of data (see VerifyChecksum)
+// after its first, which must be header: how srvmon's text state files
+// are read.
+func VerifyLines(data []byte, header string) ([]string, error) {
+	body, err := VerifyChecksum(data)
+	if err != nil {
+		return nil, err
+	}
+	first, rest, _ := strings.Cut(string(body), "\n")
+	if first != header {
+		return nil, errors.New("unknown header")
+	}
+	if rest == "" {
+		return nil, nil
+	}
+	return strings.Split(strings.TrimSuffix(rest, "\n"), "\n"), nil
 }

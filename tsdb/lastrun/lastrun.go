@@ -15,7 +15,6 @@
 package lastrun
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -162,18 +161,12 @@ func encode(ps Problems) []byte {
 }
 
 func decode(data []byte) (Problems, error) {
-	body, err := atomicfile.VerifyChecksum(data)
+	lines, err := atomicfile.VerifyLines(data, header)
 	if err != nil {
 		return nil, err
 	}
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(nil, 1<<20)
-	if !sc.Scan() || sc.Text() != header {
-		return nil, errors.New("unknown header")
-	}
 	ps := Problems{}
-	for sc.Scan() {
-		line := sc.Text()
+	for _, line := range lines {
 		bad := fmt.Errorf("bad line %q", line)
 		ts, rest, ok := strings.Cut(line, " ")
 		since, err := strconv.ParseInt(ts, 10, 64)
@@ -194,5 +187,5 @@ func decode(data []byte) (Problems, error) {
 		}
 		ps[Key{f[0], f[1]}] = Problem{Text: f[2], Since: time.Unix(since, 0).UTC()}
 	}
-	return ps, sc.Err()
+	return ps, nil
 }

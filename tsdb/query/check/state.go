@@ -1,7 +1,6 @@
 package check
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -137,31 +136,26 @@ func encodeMemory(m Memory) []byte {
 }
 
 func decodeMemory(data []byte) (Memory, error) {
-	body, err := atomicfile.VerifyChecksum(data)
+	lines, err := atomicfile.VerifyLines(data, stateHeader)
 	if err != nil {
 		return nil, err
 	}
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(nil, 1<<20)
-	if !sc.Scan() || sc.Text() != stateHeader {
-		return nil, errors.New("unknown header")
-	}
 	m := Memory{}
-	for sc.Scan() {
-		f := strings.SplitN(sc.Text(), " ", 4)
+	for _, line := range lines {
+		f := strings.SplitN(line, " ", 4)
 		if len(f) != 4 {
-			return nil, fmt.Errorf("bad line %q", sc.Text())
+			return nil, fmt.Errorf("bad line %q", line)
 		}
 		st, err1 := strconv.Atoi(f[0])
 		ch, err2 := strconv.ParseInt(f[1], 10, 64)
 		seen, err3 := strconv.ParseInt(f[2], 10, 64)
 		key, err4 := strconv.Unquote(f[3])
 		if err := errors.Join(err1, err2, err3, err4); err != nil || st < 0 || st > 3 {
-			return nil, fmt.Errorf("bad line %q", sc.Text())
+			return nil, fmt.Errorf("bad line %q", line)
 		}
 		m[key] = Remembered{State: State(st), Changed: time.Unix(ch, 0), Seen: time.Unix(seen, 0)}
 	}
-	return m, sc.Err()
+	return m, nil
 }
 
 // CheckStateFile reads the state file in dir, as srvmon verify does, and
