@@ -13,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/srvmon/srvmon/commands/interrupt"
 	"github.com/srvmon/srvmon/tsdb/param"
 )
 
@@ -46,6 +47,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// own command, not the other ten with their flags and help, nor the
 	// version from the build information (BenchmarkRecordOneShot).
 	recordOnly := len(args) > 1 && args[1] == "record"
+	if !recordOnly {
+		interrupt.Arm(ctx) // record arms in Record, unless it takes one sample set
+	}
 	root := newRootCommand(stdout, stderr, recordOnly)
 	err := root.Run(ctx, args)
 	if err == nil {

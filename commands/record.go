@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/srvmon/srvmon/commands/interrupt"
 	"github.com/srvmon/srvmon/sampler"
 	"github.com/srvmon/srvmon/sampler/recorder"
 	"github.com/srvmon/srvmon/tsdb"
@@ -175,8 +176,14 @@ func Record(ctx context.Context, o RecordOptions, stderr io.Writer) error {
 	if err := checkDataDir(o.DataDir); err != nil {
 		return err
 	}
-	if _, _, err := recorder.Plan(o.Count, o.Interval); err != nil {
+	count, _, err := recorder.Plan(o.Count, o.Interval)
+	if err != nil {
 		return usageOf(err)
+	}
+	if count != 1 {
+		// A loop ends on SIGINT or SIGTERM. A one-shot run arms only if it
+		// waits for the store lock (package interrupt).
+		interrupt.Arm(ctx)
 	}
 	if o.Retention < 0 {
 		return usagef("invalid --retention %d; use a whole number of days, 0 keeps everything", o.Retention)
