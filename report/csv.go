@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/query"
 )
 
@@ -348,7 +349,7 @@ func wideColumn(s query.Quantity, sp labelSplit) string {
 	col := s.Name
 	var ls []string
 	for _, n := range sp.varying {
-		if v, ok := labelValue(s.Labels, n); ok {
+		if v := tsdb.LabelValue(s.Labels, n); v != "" {
 			ls = append(ls, n, v)
 		}
 	}

@@ -80,7 +80,7 @@ func chartTitle(name string, series []query.Quantity, all labelSplit) string {
 	sp := splitLabels(series)
 	var extra []string
 	for _, l := range sp.constant {
-		if v, ok := labelValue(all.constant, l.Name); !ok || v != l.Value {
+		if v := tsdb.LabelValue(all.constant, l.Name); v == "" || v != l.Value {
 			extra = append(extra, l.Name+"="+l.Value)
 		}
 	}

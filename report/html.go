@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/query"
 )
 
@@ -233,7 +234,7 @@ func hostSuffix(rs []*query.Result) string {
 	host := ""
 	for _, r := range rs {
 		for _, s := range r.Quantities {
-			v, _ := labelValue(s.Labels, "instance")
+			v := tsdb.LabelValue(s.Labels, "instance")
 			if v == "" || (host != "" && v != host) {
 				return ""
 			}

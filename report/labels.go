@@ -68,10 +68,10 @@ func splitLabels(series []query.Quantity) labelSplit {
 	}
 	slices.Sort(names)
 	for _, n := range names {
-		v, ok := labelValue(series[0].Labels, n)
-		same := ok
+		v := tsdb.LabelValue(series[0].Labels, n)
+		same := v != ""
 		for _, s := range series[1:] {
-			if w, ok := labelValue(s.Labels, n); !ok || w != v {
+			if w := tsdb.LabelValue(s.Labels, n); w == "" || w != v {
 				same = false
 				break
 			}
@@ -85,21 +85,12 @@ func splitLabels(series []query.Quantity) labelSplit {
 	return sp
 }
 
-func labelValue(ls []tsdb.Label, name string) (string, bool) {
-	for _, l := range ls {
-		if l.Name == name {
-			return l.Value, true
-		}
-	}
-	return "", false
-}
-
 // values returns the values of the varying labels of ls, in order ("" for
 // a missing one).
 func (sp labelSplit) values(ls []tsdb.Label) []string {
 	out := make([]string, len(sp.varying))
 	for i, n := range sp.varying {
-		out[i], _ = labelValue(ls, n)
+		out[i] = tsdb.LabelValue(ls, n)
 	}
 	return out
 }

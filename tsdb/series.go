@@ -40,8 +40,12 @@ func NewSeries(metric string, nameValues ...string) Series {
 }
 
 // Get returns the value of the label name, or "" if the series has none.
-func (s Series) Get(name string) string {
-	for _, l := range s.Labels {
+func (s Series) Get(name string) string { return LabelValue(s.Labels, name) }
+
+// LabelValue returns the value of the label name in ls, or "" if there is
+// none (a label with an empty value does not exist).
+func LabelValue(ls []Label, name string) string {
+	for _, l := range ls {
 		if l.Name == name {
 			return l.Value
 		}

@@ -695,12 +695,12 @@ func Services(ctx context.Context, s *tsdb.Store, o ServicesOptions) (*ServicesR
 	var order [][2]string
 	capacity := map[string]float64{}
 	for _, q := range res.Quantities {
-		inst := labelOf(q.Labels, "instance")
+		inst := tsdb.LabelValue(q.Labels, "instance")
 		if q.Name == "srvmon_cpu_seconds_total" {
 			capacity[inst] = addNaN(capacity[inst], q.Stats.Avg)
 			continue
 		}
-		k := [2]string{inst, labelOf(q.Labels, "cgroup")}
+		k := [2]string{inst, tsdb.LabelValue(q.Labels, "cgroup")}
 		u := byKey[k]
 		if u == nil {
 			u = &ServiceUse{Instance: k[0], Cgroup: k[1]}
@@ -710,7 +710,7 @@ func Services(ctx context.Context, s *tsdb.Store, o ServicesOptions) (*ServicesR
 			byKey[k] = u
 			order = append(order, k)
 		}
-		if f := u.field(strings.TrimPrefix(q.Name, "srvmon_cgroup_"), labelOf(q.Labels, "mode")); f != nil {
+		if f := u.field(strings.TrimPrefix(q.Name, "srvmon_cgroup_"), tsdb.LabelValue(q.Labels, "mode")); f != nil {
 			v := q.Stats.Avg
 			if q.Name == "srvmon_cgroup_memory_peak_bytes" {
 				v = q.Stats.Max
@@ -805,15 +805,6 @@ func serviceRank(u *ServiceUse, by string) float64 {
 		return math.Inf(-1)
 	}
 	return v
-}
-
-func labelOf(ls []tsdb.Label, name string) string {
-	for _, l := range ls {
-		if l.Name == name {
-			return l.Value
-		}
-	}
-	return ""
 }
 
 // Consumer is one of the top consumers of a busy episode (Interval.Top).
