@@ -185,17 +185,18 @@ func cutEither(s, prefixA string, a *uint64, prefixB string, b *uint64) (*uint64
 	return nil, ""
 }
 
-// procSample is one process at this sample set.
+// procSample is one process at this sample set: its counters, which the
+// state keeps for the next one (labels only while it is stored: a carried
+// process's are those of the previous sample set, until convertProcs
+// keeps or drops them), and what the sample set makes of them.
 type procSample struct {
-	pid int
-	pidStat
-	cur      procCounters // the counters to remember
-	carried  bool         // it did not run since its stat was read: pidStat is from the state, but for comm and state
-	labels   *procLabels  // a carried process's labels, when it was stored in the previous sample set
-	cpuKnown bool         // du, ds hold the interval's CPU
-	ioKnown  bool         // dr, dw hold the interval's IO
-	du, ds   uint64       // CPU ticks over the interval
-	dr, dw   uint64       // IO bytes over the interval
+	procCounters
+	comm     string // "" for a carried process without labels
+	carried  bool   // it did not run since its stat was read: the counters are from the state
+	cpuKnown bool   // du, ds hold the interval's CPU
+	ioKnown  bool   // dr, dw hold the interval's IO
+	du, ds   uint64 // CPU ticks over the interval
+	dr, dw   uint64 // IO bytes over the interval
 }
 
 // Every process read again after this long, give or take: see readProcs.
@@ -230,7 +231,7 @@ const (
 // ran for less than a clock tick and did IO keeps that IO in its counters
 // until it next shows CPU time: the IO is then counted in that later
 // interval, and no byte is lost from the sums.
-func readProcs(r *run, prev map[int]procCounters) ([]procSample, error) {
+func readProcs(r *run, prev []procCounters) ([]procSample, error) {
 	pids, err := r.listPIDs(r.proc)
 	if err != nil {
 		return nil, err
@@ -244,12 +245,13 @@ func readProcs(r *run, prev map[int]procCounters) ([]procSample, error) {
 		if clocks {
 			ns, _ = processCPUTime(pid)
 		}
-		if old, ok := prev[pid]; ok && ns != 0 && old.cpuNS == ns && !rereadDue(pid, old.readAt, at) {
-			out = append(out, carry(pid, old))
+		old := findProc(prev, pid)
+		if old != nil && ns != 0 && old.cpuNS == ns && !rereadDue(pid, old.readAt, at) {
+			out = append(out, carry(old))
 			carried = true
 			continue
 		}
-		p, ok, err := readProc(r, pid, prev[pid], ns)
+		p, ok, err := readProc(r, pid, old, ns)
 		if err != nil {
 			return nil, err
 		}
@@ -257,14 +259,12 @@ func readProcs(r *run, prev map[int]procCounters) ([]procSample, error) {
 			out = append(out, p)
 		}
 	}
+	sortByPID(out)
 	if !carried {
 		return out, nil
 	}
 	// Carried processes whose parent ended: read again.
 	byPID := func(a procSample, pid int) int { return cmp.Compare(a.pid, pid) }
-	if !slices.IsSortedFunc(out, func(a, b procSample) int { return cmp.Compare(a.pid, b.pid) }) {
-		slices.SortFunc(out, func(a, b procSample) int { return cmp.Compare(a.pid, b.pid) })
-	}
 	gone := 0
 	for i := range out {
 		p := &out[i]
@@ -272,10 +272,10 @@ func readProcs(r *run, prev map[int]procCounters) ([]procSample, error) {
 			continue
 		}
 		j, found := slices.BinarySearchFunc(out, p.ppid, byPID)
-		if old, ok := prev[p.ppid]; found && ok && out[j].start == old.start {
+		if old := findProc(prev, p.ppid); found && old != nil && out[j].start == old.start {
 			continue
 		}
-		q, ok, err := readProc(r, p.pid, prev[p.pid], p.cur.cpuNS)
+		q, ok, err := readProc(r, p.pid, findProc(prev, p.pid), p.cpuNS)
 		if err != nil {
 			return nil, err
 		}
@@ -290,6 +290,15 @@ func readProcs(r *run, prev map[int]procCounters) ([]procSample, error) {
 		out = slices.DeleteFunc(out, func(p procSample) bool { return p.pid == 0 })
 	}
 	return out, nil
+}
+
+// sortByPID sorts procs by pid, as listing /proc gives them (a fake host's
+// directory may not).
+func sortByPID(procs []procSample) {
+	byPID := func(a, b procSample) int { return cmp.Compare(a.pid, b.pid) }
+	if !slices.IsSortedFunc(procs, byPID) {
+		slices.SortFunc(procs, byPID)
+	}
 }
 
 // ownProc says whether dir is the /proc of this process's pid namespace,
@@ -312,10 +321,8 @@ func rereadDue(pid int, readAt, at int64) bool {
 
 // carry is the sample of a process that did not run since its counters old
 // were read.
-func carry(pid int, old procCounters) procSample {
-	p := procSample{pid: pid, carried: true, labels: old.labels, cur: old}
-	p.cur.labels = nil // kept only while stored
-	p.pidStat = pidStat{ppid: old.ppid, utime: old.utime, stime: old.stime, threads: old.threads, start: old.start, rss: old.rss}
+func carry(old *procCounters) procSample {
+	p := procSample{procCounters: *old, carried: true}
 	if old.labels != nil {
 		p.comm = old.labels.comm
 	}
@@ -323,9 +330,9 @@ func carry(pid int, old procCounters) procSample {
 }
 
 // readProc reads the stat of the process pid (and its io when it ran since
-// old, its counters at the previous sample set) and notes its CPU clock ns
-// (0 for unknown). ok is false when the process ended.
-func readProc(r *run, pid int, old procCounters, ns uint64) (p procSample, ok bool, err error) {
+// old, its counters at the previous sample set, nil for none) and notes its
+// CPU clock ns (0 for unknown). ok is false when the process ended.
+func readProc(r *run, pid int, old *procCounters, ns uint64) (p procSample, ok bool, err error) {
 	base := r.proc + "/" + strconv.Itoa(pid) + "/"
 	data, err := r.readFile(base + "stat")
 	if err != nil {
@@ -335,16 +342,15 @@ func readProc(r *run, pid int, old procCounters, ns uint64) (p procSample, ok bo
 	if err != nil {
 		return p, false, fmt.Errorf("parse %sstat: %w", base, err)
 	}
-	p = procSample{pid: pid, pidStat: ps}
-	p.cur = procCounters{start: ps.start, utime: ps.utime, stime: ps.stime,
-		cpuNS: ns, readAt: r.at.Unix(), rss: ps.rss, threads: ps.threads, ppid: ps.ppid}
-	if old.start == ps.start && old.utime == ps.utime && old.stime == ps.stime && old.hasIO {
-		p.cur.hasIO, p.cur.rbytes, p.cur.wbytes = true, old.rbytes, old.wbytes
+	p = procSample{comm: ps.comm, procCounters: procCounters{pid: pid, start: ps.start, utime: ps.utime, stime: ps.stime,
+		cpuNS: ns, readAt: r.at.Unix(), rss: ps.rss, threads: ps.threads, ppid: ps.ppid}}
+	if old != nil && old.start == ps.start && old.utime == ps.utime && old.stime == ps.stime && old.hasIO {
+		p.hasIO, p.rbytes, p.wbytes = true, old.rbytes, old.wbytes
 	} else if data, err := r.readFile(base + "io"); err == nil {
-		if p.cur.rbytes, p.cur.wbytes, err = parsePIDIO(data); err != nil {
+		if p.rbytes, p.wbytes, err = parsePIDIO(data); err != nil {
 			return p, false, fmt.Errorf("%sio: %w", base, err)
 		}
-		p.cur.hasIO = true
+		p.hasIO = true
 	}
 	return p, true, nil
 }
@@ -376,60 +382,94 @@ func (procsCollector) update(_ context.Context, r *run) error {
 		at:      r.at.Unix(),
 		cpuUser: st.total.ticks[0] + st.total.ticks[1],
 		cpuSys:  st.total.ticks[2],
-		procs:   make(map[int]procCounters, len(procs)),
 		lacked:  prev.lacked,
 	}
-	for _, p := range procs {
-		now.procs[p.pid] = p.cur
-	}
-	*state = now
 	valid := prev.at > 0 && prev.bootID == now.bootID && now.at > prev.at &&
 		now.at-prev.at <= int64(maxStateAge.Seconds()) && (r.prev.IsZero() || r.prev.Unix() == prev.at) &&
 		now.cpuUser >= prev.cpuUser && now.cpuSys >= prev.cpuSys
 	convertProcs(r, procs, &prev, &now, st.btime, valid)
+	*state = now
 	return nil
 }
 
-// convertProcs computes the deltas (when valid), picks the top processes
-// and emits their series and the remainder's.
+// convertProcs computes the deltas (when valid), picks the processes to
+// store, emits their series and the remainder's, and sets now's processes
+// to procs' counters (sorting procs by pid).
 func convertProcs(r *run, procs []procSample, prev, now *samplerState, btime uint64, valid bool) {
-	interval := float64(now.at - prev.at)
+	sortByPID(procs)
 	if valid {
-		for i := range procs {
-			p := &procs[i]
-			old, seen := prev.procs[p.pid]
-			switch {
-			case seen && old.start == p.start:
-			case int64(btime+p.start/userHZ) >= prev.at:
-				old = procCounters{start: p.start, hasIO: true} // started since: counts from zero
-			default:
-				continue // there then but not in the state (unreadable): no delta
-			}
-			if p.utime >= old.utime && p.stime >= old.stime {
-				p.cpuKnown, p.du, p.ds = true, p.utime-old.utime, p.stime-old.stime
-			}
-			if c := p.cur; c.hasIO && old.hasIO && c.rbytes >= old.rbytes && c.wbytes >= old.wbytes {
-				p.ioKnown, p.dr, p.dw = true, c.rbytes-old.rbytes, c.wbytes-old.wbytes
-			}
-		}
+		procDeltas(procs, prev, btime)
 	}
 	rankOver := float64(minRankInterval)
 	if r.opts.ProcRankOver > 0 {
 		rankOver = r.opts.ProcRankOver.Seconds()
 	}
+	interval := float64(now.at - prev.at)
 	top := stored(procs, pickTop(procs, r.opts.ProcTop, max(interval, rankOver)), r.opts.ProcTop, prev, now)
-	pageSize := uint64(os.Getpagesize())
-	var users map[uint32]string
-	var topUser, topSys, topRead, topWrite, allRead, allWrite, topRSS, allRSS, topThreads, allThreads uint64
+	var all procTotals
 	for i := range procs {
 		p := &procs[i]
-		allRSS += p.rss * pageSize
-		allThreads += p.threads
+		all.rss += p.rss * pageSize
+		all.threads += p.threads
 		if p.ioKnown {
-			allRead += p.dr
-			allWrite += p.dw
+			all.read += p.dr
+			all.write += p.dw
 		}
 	}
+	tops := emitTop(r, procs, top, btime)
+	emitOther(r, all, tops, now.cpuUser-prev.cpuUser, now.cpuSys-prev.cpuSys, valid)
+	now.procs = make([]procCounters, len(procs))
+	for i := range procs {
+		now.procs[i] = procs[i].procCounters
+	}
+}
+
+// pageSize is the unit of /proc/PID/stat's rss.
+var pageSize = uint64(os.Getpagesize())
+
+// procDeltas sets the deltas of procs over the interval since prev, whose
+// processes are sorted by pid; btime is the boot's unix seconds.
+func procDeltas(procs []procSample, prev *samplerState, btime uint64) {
+	for i := range procs {
+		p := &procs[i]
+		old := findProc(prev.procs, p.pid)
+		switch {
+		case old != nil && old.start == p.start:
+		case int64(btime+p.start/userHZ) >= prev.at:
+			old = &procCounters{start: p.start, hasIO: true} // started since: counts from zero
+		default:
+			continue // there then but not in the state (unreadable): no delta
+		}
+		if p.utime >= old.utime && p.stime >= old.stime {
+			p.cpuKnown, p.du, p.ds = true, p.utime-old.utime, p.stime-old.stime
+		}
+		if p.hasIO && old.hasIO && p.rbytes >= old.rbytes && p.wbytes >= old.wbytes {
+			p.ioKnown, p.dr, p.dw = true, p.rbytes-old.rbytes, p.wbytes-old.wbytes
+		}
+	}
+}
+
+// procTotals sums processes' deltas (ticks, bytes) and gauges (bytes,
+// threads).
+type procTotals struct {
+	user, sys, read, write, rss, threads uint64
+}
+
+// emitTop emits the series of procs[i] for each i of top (in pid order),
+// reading the labels of those that have none, keeps the labels in the
+// counters of those and drops them from the others', and returns what the
+// emitted series sum to.
+func emitTop(r *run, procs []procSample, top []int, btime uint64) procTotals {
+	next := 0
+	for i := range procs {
+		if next < len(top) && top[next] == i {
+			next++
+		} else {
+			procs[i].labels = nil // kept only while stored
+		}
+	}
+	var sum procTotals
+	var users map[uint32]string
 	for _, i := range top {
 		p := &procs[i]
 		pid := strconv.Itoa(p.pid)
@@ -440,10 +480,7 @@ func convertProcs(r *run, procs []procSample, prev, now *samplerState, btime uin
 			if l = readLabels(r, p, base, &users); l == nil {
 				continue // ended: it stays in other
 			}
-		}
-		if c, ok := now.procs[p.pid]; ok {
-			c.labels, c.ppid = l, p.ppid
-			now.procs[p.pid] = c
+			p.labels = l
 		}
 		comm, user := l.comm, l.user
 		cmdline := ""
@@ -457,34 +494,40 @@ func convertProcs(r *run, procs []procSample, prev, now *samplerState, btime uin
 		if p.cpuKnown {
 			r.add("srvmon_process_cpu_seconds", float64(p.ds)/userHZ, "comm", comm, "mode", "system", "pid", pid, "start", start)
 			r.add("srvmon_process_cpu_seconds", float64(p.du)/userHZ, "comm", comm, "mode", "user", "pid", pid, "start", start)
-			topUser += p.du
-			topSys += p.ds
+			sum.user += p.du
+			sum.sys += p.ds
 		}
 		if p.ioKnown {
 			dr, dw := roundBytes(p.dr), roundBytes(p.dw)
 			r.add("srvmon_process_read_bytes", float64(dr), "comm", comm, "pid", pid, "start", start)
 			r.add("srvmon_process_written_bytes", float64(dw), "comm", comm, "pid", pid, "start", start)
-			topRead += dr
-			topWrite += dw
+			sum.read += dr
+			sum.write += dw
 		}
 		rss := roundBytes(p.rss * pageSize)
 		r.add("srvmon_process_resident_memory_bytes", float64(rss), "comm", comm, "pid", pid, "start", start)
 		r.add("srvmon_process_threads", float64(p.threads), "comm", comm, "pid", pid, "start", start)
-		topRSS += rss
-		topThreads += p.threads
+		sum.rss += rss
+		sum.threads += p.threads
 	}
+	return sum
+}
+
+// emitOther emits the remainder's series: the host's CPU ticks over the
+// interval (user, sys; when valid) and the sums over all processes less
+// the stored ones'.
+func emitOther(r *run, all, top procTotals, user, sys uint64, valid bool) {
 	o := [...]string{"comm", otherLabel, "pid", otherLabel, "start", otherStartLb}
 	r.add("srvmon_process_info", 1, o[:]...)
 	if valid {
-		user := sub0(now.cpuUser-prev.cpuUser, topUser)
-		sys := sub0(now.cpuSys-prev.cpuSys, topSys)
+		user, sys := sub0(user, top.user), sub0(sys, top.sys)
 		r.add("srvmon_process_cpu_seconds", float64(sys)/userHZ, "comm", otherLabel, "mode", "system", "pid", otherLabel, "start", otherStartLb)
 		r.add("srvmon_process_cpu_seconds", float64(user)/userHZ, "comm", otherLabel, "mode", "user", "pid", otherLabel, "start", otherStartLb)
-		r.add("srvmon_process_read_bytes", float64(allRead-topRead), o[:]...)
-		r.add("srvmon_process_written_bytes", float64(allWrite-topWrite), o[:]...)
+		r.add("srvmon_process_read_bytes", float64(all.read-top.read), o[:]...)
+		r.add("srvmon_process_written_bytes", float64(all.write-top.write), o[:]...)
 	}
-	r.add("srvmon_process_resident_memory_bytes", float64(allRSS-topRSS), o[:]...)
-	r.add("srvmon_process_threads", float64(allThreads-topThreads), o[:]...)
+	r.add("srvmon_process_resident_memory_bytes", float64(all.rss-top.rss), o[:]...)
+	r.add("srvmon_process_threads", float64(all.threads-top.threads), o[:]...)
 }
 
 // readLabels reads the labels of the process p, base its directory: its
@@ -530,46 +573,43 @@ const (
 	maxStoredFactor = 5
 )
 
-// stored returns the indexes of the processes to store, in pid order: those
-// that rank now (ranked) and, while they live, those that ranked within
-// stickFor of the same boot, the most recently ranked first, up to
-// maxStoredFactor × ProcTop in all. It records in now when each ranked.
+// stored returns the indexes of the processes to store, in pid order (procs
+// are sorted by pid): those that rank now (ranked) and, while they live,
+// those that ranked within stickFor of the same boot, the most recently
+// ranked first, up to maxStoredFactor × ProcTop in all. It sets when each
+// ranked (0 for one that is no longer stored and must rank again).
 func stored(procs []procSample, ranked []int, n int, prev, now *samplerState) []int {
-	isRanked := make(map[int]bool, len(ranked))
+	isRanked := make([]bool, len(procs))
 	for _, i := range ranked {
 		isRanked[i] = true
-		c := now.procs[procs[i].pid]
-		c.ranked = now.at
-		now.procs[procs[i].pid] = c
+		procs[i].ranked = now.at
 	}
 	var sticky []int
 	if prev.bootID == now.bootID {
 		for i := range procs {
 			p := &procs[i]
-			old, ok := prev.procs[p.pid]
-			if isRanked[i] || !ok || old.start != p.start || old.ranked == 0 || now.at-old.ranked > int64(stickFor.Seconds()) {
+			if isRanked[i] {
+				continue
+			}
+			old := findProc(prev.procs, p.pid)
+			if old == nil || old.start != p.start || old.ranked == 0 || now.at-old.ranked > int64(stickFor.Seconds()) {
 				continue
 			}
 			sticky = append(sticky, i)
-			c := now.procs[p.pid]
-			c.ranked = old.ranked
-			now.procs[p.pid] = c
+			p.ranked = old.ranked
 		}
 	}
-	rankedAt := func(i int) int64 { return now.procs[procs[i].pid].ranked }
 	slices.SortFunc(sticky, func(a, b int) int {
-		return cmp.Or(cmp.Compare(rankedAt(b), rankedAt(a)), cmp.Compare(procs[a].pid, procs[b].pid))
+		return cmp.Or(cmp.Compare(procs[b].ranked, procs[a].ranked), cmp.Compare(procs[a].pid, procs[b].pid))
 	})
 	if room := max(0, maxStoredFactor*n-len(ranked)); len(sticky) > room {
 		for _, i := range sticky[room:] {
-			c := now.procs[procs[i].pid]
-			c.ranked = 0 // no longer stored: it must rank again
-			now.procs[procs[i].pid] = c
+			procs[i].ranked = 0 // no longer stored: it must rank again
 		}
 		sticky = sticky[:room]
 	}
 	out := append(slices.Clone(ranked), sticky...)
-	slices.SortFunc(out, func(a, b int) int { return cmp.Compare(procs[a].pid, procs[b].pid) })
+	slices.Sort(out)
 	return out
 }
 
@@ -592,11 +632,12 @@ func sub0(a, b uint64) uint64 {
 	return a - b
 }
 
-// pickTop returns the indexes of the processes to store, in pid order: the
-// union of the top n by CPU over the interval, by resident memory and by
-// IO. Ranking by CPU and by IO needs the process's delta and at least
-// minCPUShare and minIOPerSec over interval seconds (the caller passes the
-// interval, or minRankInterval or Options.ProcRankOver when longer).
+// pickTop returns the indexes of the processes to store, in pid order
+// (procs are sorted by pid): the union of the top n by CPU over the
+// interval, by resident memory and by IO. Ranking by CPU and by IO needs
+// the process's delta and at least minCPUShare and minIOPerSec over
+// interval seconds (the caller passes the interval, or minRankInterval or
+// Options.ProcRankOver when longer).
 func pickTop(procs []procSample, n int, interval float64) []int {
 	chosen := make([]bool, len(procs))
 	type cand struct {
@@ -604,7 +645,7 @@ func pickTop(procs []procSample, n int, interval float64) []int {
 		pid int
 		i   int
 	}
-	cands := make([]cand, 0, len(procs))
+	var cands []cand
 	rank := func(key func(p *procSample) (uint64, bool)) {
 		cands = cands[:0]
 		for i := range procs {
@@ -612,8 +653,11 @@ func pickTop(procs []procSample, n int, interval float64) []int {
 				cands = append(cands, cand{k, procs[i].pid, i})
 			}
 		}
-		slices.SortFunc(cands, func(a, b cand) int { return cmp.Or(cmp.Compare(b.key, a.key), cmp.Compare(a.pid, b.pid)) })
-		for _, c := range cands[:min(n, len(cands))] {
+		if len(cands) > n { // else all of them rank, in any order
+			slices.SortFunc(cands, func(a, b cand) int { return cmp.Or(cmp.Compare(b.key, a.key), cmp.Compare(a.pid, b.pid)) })
+			cands = cands[:n]
+		}
+		for _, c := range cands {
 			chosen[c.i] = true
 		}
 	}
@@ -628,7 +672,6 @@ func pickTop(procs []procSample, n int, interval float64) []int {
 			out = append(out, i)
 		}
 	}
-	slices.SortFunc(out, func(a, b int) int { return cmp.Compare(procs[a].pid, procs[b].pid) })
 	return out
 }
 

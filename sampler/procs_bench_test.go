@@ -66,7 +66,7 @@ func newSynthHost(seed uint64, shortPerDay int) *synthHost {
 		case 2:
 			p.rss = uint64(250 + h.rng.IntN(5000))
 		}
-		p.cur = procCounters{start: p.start, hasIO: class != 3}
+		p.hasIO = class != 3
 		h.procs = append(h.procs, p)
 	}
 	for i := range 80 {
@@ -92,8 +92,8 @@ func (h *synthHost) step(at int64) []procSample {
 		case 0:
 			cpu = uint64(300 + r.IntN(900)) // 3-12 s a minute
 			p.rss = uint64(int(p.rss) + r.IntN(101) - 50)
-			p.cur.rbytes += pages(1200)
-			p.cur.wbytes += pages(500)
+			p.rbytes += pages(1200)
+			p.wbytes += pages(500)
 		case 1:
 			if r.IntN(3) == 0 {
 				cpu = uint64(r.IntN(100))
@@ -102,7 +102,7 @@ func (h *synthHost) step(at int64) []procSample {
 				p.rss = uint64(int(p.rss) + r.IntN(21) - 10)
 			}
 			if r.IntN(5) == 0 {
-				p.cur.wbytes += pages(64)
+				p.wbytes += pages(64)
 			}
 		case 2:
 			if r.IntN(10) == 0 {
@@ -117,11 +117,10 @@ func (h *synthHost) step(at int64) []procSample {
 			}
 		}
 		u := cpu * 4 / 5
-		p.cur.utime += u
-		p.cur.stime += cpu - u
+		p.utime += u
+		p.stime += cpu - u
 		h.user += u
 		h.sys += cpu - u
-		p.utime, p.stime = p.cur.utime, p.cur.stime
 		out = append(out, p.procSample)
 	}
 	// Short processes started during the minute (shell scripts, cron jobs,
@@ -156,7 +155,7 @@ func (h *synthHost) step(at int64) []procSample {
 			p.utime, p.stime = u, ticks-u
 			p.rss = uint64(500 + r.IntN(1500))
 			p.threads = 1
-			p.cur = procCounters{start: p.start, utime: p.utime, stime: p.stime, hasIO: true, wbytes: pages(16)}
+			p.hasIO, p.wbytes = true, pages(16)
 			out = append(out, p)
 		}
 	}
@@ -224,10 +223,7 @@ func (h *synthHost) emitServices(r *run) error {
 // collectors make it; prev is the procs state, replaced by this set's.
 func (h *synthHost) set(tb testing.TB, now time.Time, prev *samplerState, opts *Options, valid bool) []tsdb.Sample {
 	live := h.step(now.Unix())
-	cur := samplerState{at: now.Unix(), cpuUser: h.user, cpuSys: h.sys, procs: make(map[int]procCounters, len(live))}
-	for _, p := range live {
-		cur.procs[p.pid] = p.cur
-	}
+	cur := samplerState{at: now.Unix(), cpuUser: h.user, cpuSys: h.sys}
 	r := newRun(context.Background(), "host")
 	r.proc = "/nonexistent"
 	r.opts = opts

@@ -41,7 +41,7 @@ func waitExec(t *testing.T, pid int, comm string) {
 }
 
 // readAll is one procs read of this host at at, after the counters prev.
-func readAll(t *testing.T, at time.Time, prev map[int]procCounters) (map[int]procSample, map[int]procCounters) {
+func readAll(t *testing.T, at time.Time, prev []procCounters) (map[int]procSample, []procCounters) {
 	t.Helper()
 	r := newRun(context.Background(), testInstance)
 	r.at = at
@@ -50,12 +50,16 @@ func readAll(t *testing.T, at time.Time, prev map[int]procCounters) (map[int]pro
 		t.Fatal(err)
 	}
 	byPID := make(map[int]procSample, len(procs))
-	now := make(map[int]procCounters, len(procs))
+	now := make([]procCounters, 0, len(procs))
 	for _, p := range procs {
 		if _, dup := byPID[p.pid]; dup {
 			t.Fatalf("pid %d twice", p.pid)
 		}
-		byPID[p.pid], now[p.pid] = p, p.cur
+		if len(now) > 0 && now[len(now)-1].pid > p.pid {
+			t.Fatalf("pid %d after %d: not in pid order", p.pid, now[len(now)-1].pid)
+		}
+		byPID[p.pid] = p
+		now = append(now, p.procCounters)
 	}
 	return byPID, now
 }
@@ -141,7 +145,7 @@ func TestProcsCarryIdle(t *testing.T) {
 		}
 		ps := statNow(t, pid)
 		if p.start != ps.start || p.utime != ps.utime || p.stime != ps.stime || p.rss != ps.rss || p.threads != ps.threads || p.ppid != ps.ppid {
-			t.Errorf("pid %d carried as %+v, /proc/%d/stat has %+v", pid, p.pidStat, pid, ps)
+			t.Errorf("pid %d carried as %+v, /proc/%d/stat has %+v", pid, p.procCounters, pid, ps)
 		}
 	}
 	if p := second[busy.Process.Pid]; p.carried {
@@ -224,7 +228,11 @@ func TestProcsCarriedLabels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		l := st.procs[sleeper.Process.Pid].labels
+		c := findProc(st.procs, sleeper.Process.Pid)
+		if c == nil {
+			t.Fatalf("set %d: the state has no sleeper", i)
+		}
+		l := c.labels
 		if l == nil || l.comm != want || l.exe != exe {
 			t.Fatalf("set %d: state keeps the sleeper's labels as %+v", i, l)
 		}

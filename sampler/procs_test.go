@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -346,11 +347,11 @@ func TestProcsStateReset(t *testing.T) {
 // and every cut is detected.
 func TestStateFileDamage(t *testing.T) {
 	s := samplerState{bootID: "b", at: 17, cpuUser: 5, cpuSys: 6, lacked: "memory.peak\n",
-		procs: map[int]procCounters{
-			1: {start: 2, utime: 3, stime: 4, rbytes: 5, wbytes: 6, hasIO: true, ranked: 17, cpuNS: 70_000_000, readAt: 16, rss: 300, threads: 2,
+		procs: []procCounters{
+			{pid: 1, start: 2, utime: 3, stime: 4, rbytes: 5, wbytes: 6, hasIO: true, ranked: 17, cpuNS: 70_000_000, readAt: 16, rss: 300, threads: 2,
 				labels: &procLabels{comm: `a "b" c`, exe: "/usr/bin/a b", user: "root"}},
-			9:  {start: 1, ppid: 1, labels: &procLabels{}},
-			12: {start: 1, ppid: 9, cpuNS: 1, readAt: 17}}}
+			{pid: 9, start: 1, ppid: 1, labels: &procLabels{}},
+			{pid: 12, start: 1, ppid: 9, cpuNS: 1, readAt: 17}}}
 	data := encodeState(&s)
 	back, err := decodeState(data)
 	if err != nil || !reflect.DeepEqual(back, s) {
@@ -377,12 +378,39 @@ func TestStateFileVersion2(t *testing.T) {
 	body := "srvmon sampler state 2\nboot b\nat 17 5 6\np 1 2 3 4 5 6 17\np 9 1 0 0 - - 0\nlacked \"\"\n"
 	data := fmt.Appendf([]byte(body), "crc32c %08x\n", crc32.Checksum([]byte(body), crc32.MakeTable(crc32.Castagnoli)))
 	st, err := decodeState(data)
-	want := map[int]procCounters{1: {start: 2, utime: 3, stime: 4, rbytes: 5, wbytes: 6, hasIO: true, ranked: 17}, 9: {start: 1}}
+	want := []procCounters{{pid: 1, start: 2, utime: 3, stime: 4, rbytes: 5, wbytes: 6, hasIO: true, ranked: 17}, {pid: 9, start: 1}}
 	if err != nil || st.at != 17 || st.cpuUser != 5 || !reflect.DeepEqual(st.procs, want) {
 		t.Fatalf("decode version 2: %+v, %v", st, err)
 	}
-	if !rereadDue(1, st.procs[1].readAt, 18) {
+	if !rereadDue(1, st.procs[0].readAt, 18) {
 		t.Error("a process of a version 2 state is not due to be read")
+	}
+}
+
+// TestStateFileVersion3 reads a state file of version 3, the text before
+// the binary version 4: the first sample set after an upgrade keeps its
+// deltas, carried processes and stored labels.
+func TestStateFileVersion3(t *testing.T) {
+	body := "srvmon sampler state 3\nboot b\nat 17 5 6\n" +
+		"p 9 1 0 0 - - 0 0 0 0 1 1\n" +
+		"p 1 2 3 4 5 6 17 70000000 16 300 2 0 \"a \\\"b\\\" c\" \"/usr/bin/a b\" \"root\"\n" +
+		"lacked \"memory.peak\\n\"\n"
+	data := fmt.Appendf([]byte(body), "crc32c %08x\n", crc32.Checksum([]byte(body), crc32.MakeTable(crc32.Castagnoli)))
+	st, err := decodeState(data)
+	want := samplerState{bootID: "b", at: 17, cpuUser: 5, cpuSys: 6, lacked: "memory.peak\n", procs: []procCounters{
+		{pid: 1, start: 2, utime: 3, stime: 4, rbytes: 5, wbytes: 6, hasIO: true, ranked: 17, cpuNS: 70_000_000, readAt: 16, rss: 300, threads: 2,
+			labels: &procLabels{comm: `a "b" c`, exe: "/usr/bin/a b", user: "root"}},
+		{pid: 9, start: 1, threads: 1, ppid: 1}}}
+	if err != nil || !reflect.DeepEqual(st, want) {
+		t.Fatalf("decode version 3: %+v, %v; want %+v", st, err, want)
+	}
+	// Written again, it is version 4 and reads back the same.
+	data = encodeState(&st)
+	if !bytes.HasPrefix(data, []byte(stateHeader+"\n")) {
+		t.Fatalf("written as %q...", data[:min(len(data), 30)])
+	}
+	if back, err := decodeState(data); err != nil || !reflect.DeepEqual(back, want) {
+		t.Fatalf("version 4 round trip: %+v, %v", back, err)
 	}
 }
 

@@ -16,9 +16,16 @@ import (
 // of most /proc files costs; and as /proc files report a size of 0,
 // os.ReadFile would grow its buffer several times.
 func (r *run) readFile(path string) (string, error) {
+	b, err := r.readFileBytes(path)
+	return string(b), err
+}
+
+// readFileBytes is readFile returning the run's buffer: the bytes are
+// valid until the run's next read.
+func (r *run) readFileBytes(path string) ([]byte, error) {
 	fd, err := openRetry(path)
 	if err != nil {
-		return "", &fs.PathError{Op: "open", Path: path, Err: err}
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer syscall.Close(fd)
 	if r.buf == nil {
@@ -34,14 +41,14 @@ func (r *run) readFile(path string) (string, error) {
 			continue
 		}
 		if err != nil {
-			return "", &fs.PathError{Op: "read", Path: path, Err: err}
+			return nil, &fs.PathError{Op: "read", Path: path, Err: err}
 		}
 		if m == 0 {
 			break
 		}
 		n += m
 	}
-	return string(r.buf[:n]), nil
+	return r.buf[:n], nil
 }
 
 func openRetry(path string) (int, error) {

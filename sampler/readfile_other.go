@@ -13,6 +13,11 @@ func (r *run) readFile(path string) (string, error) {
 	return string(b), err
 }
 
+// readFileBytes reads a whole file.
+func (r *run) readFileBytes(path string) ([]byte, error) {
+	return os.ReadFile(path)
+}
+
 // processCPUTime is the Linux CPU-time clock of a process; elsewhere there
 // is none, and the procs collector reads every process.
 func processCPUTime(int) (uint64, bool) { return 0, false }
