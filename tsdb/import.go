@@ -111,74 +111,19 @@ func (s *Store) Import(ctx context.Context, next func(yield func(Series, Point) 
 // stageImport writes every point next yields into stage, one file of 'P'
 // records per UTC day, synced, and returns how many points it wrote.
 func stageImport(ctx context.Context, stage string, next func(yield func(Series, Point) error) error) (int, error) {
-	files := map[int64]*os.File{}
-	defer func() {
-		for _, f := range files {
-			f.Close()
-		}
-	}()
-	type pending struct {
-		key string
-		day int64
-		pts []Point
-	}
-	var cur pending
-	var buf []byte
-	n := 0
-	flush := func() error {
-		if len(cur.pts) == 0 {
-			return nil
-		}
-		f := files[cur.day]
-		if f == nil {
-			var err error
-			f, err = createFile(filepath.Join(stage, strconv.FormatInt(cur.day, 10)))
-			if err != nil {
-				return err
-			}
-			files[cur.day] = f
-		}
-		buf = appendRecord(buf[:0], encodePoints(cur.key, cur.pts))
-		if _, err := f.Write(buf); err != nil {
-			return err
-		}
-		cur.pts = cur.pts[:0]
-		return nil
-	}
-	validated := map[string]bool{}
-	var last Series // the series of the previous point, whose key is cur.key
+	st := &stager{dir: stage, files: map[int64]*os.File{}, validated: map[string]bool{}}
+	defer st.close()
 	err := next(func(ser Series, p Point) error {
-		if err := CheckTime(p.T); err != nil {
+		if err := st.add(ser, p); err != nil {
 			return err
 		}
-		key := cur.key
-		if n == 0 || !sameSeries(ser, last) {
-			// A parser yields runs of one series: make its key once a run.
-			key = ser.Key()
-			if !validated[key] {
-				if err := ser.Validate(); err != nil {
-					return err
-				}
-				validated[key] = true
-			}
-			last = Series{Metric: ser.Metric, Labels: slices.Clone(ser.Labels)}
-		}
-		day := dayOf(p.T)
-		if key != cur.key || day != cur.day || len(cur.pts) >= importChunk {
-			if err := flush(); err != nil {
-				return err
-			}
-			cur.key, cur.day = key, day
-		}
-		cur.pts = append(cur.pts, p)
-		n++
-		if n%65536 == 0 {
+		if st.n%65536 == 0 {
 			return ctx.Err()
 		}
 		return nil
 	})
 	if err == nil {
-		err = flush()
+		err = st.flush()
 	}
 	if err == nil {
 		err = ctx.Err()
@@ -186,12 +131,87 @@ func stageImport(ctx context.Context, stage string, next func(yield func(Series,
 	if err != nil {
 		return 0, err
 	}
-	for _, f := range files {
+	for _, f := range st.files {
 		if err := f.Sync(); err != nil {
 			return 0, err
 		}
 	}
-	return n, syncDir(stage)
+	return st.n, syncDir(stage)
+}
+
+// stager writes the points of an import into a staging directory: runs of
+// one series' points within a UTC day, at most importChunk each, as 'P'
+// records in the day's file.
+type stager struct {
+	dir       string
+	files     map[int64]*os.File // by day
+	validated map[string]bool    // series keys checked
+	last      Series             // the series of the previous point, whose key is cur.key
+	cur       struct {           // the run being gathered
+		key string
+		day int64
+		pts []Point
+	}
+	buf []byte // a record, reused
+	n   int    // points added
+}
+
+// add adds a point of ser, checking its time and (once) the series.
+func (st *stager) add(ser Series, p Point) error {
+	if err := CheckTime(p.T); err != nil {
+		return err
+	}
+	key := st.cur.key
+	if st.n == 0 || !sameSeries(ser, st.last) {
+		// A parser yields runs of one series: make its key once a run.
+		key = ser.Key()
+		if !st.validated[key] {
+			if err := ser.Validate(); err != nil {
+				return err
+			}
+			st.validated[key] = true
+		}
+		st.last = Series{Metric: ser.Metric, Labels: slices.Clone(ser.Labels)}
+	}
+	day := dayOf(p.T)
+	if key != st.cur.key || day != st.cur.day || len(st.cur.pts) >= importChunk {
+		if err := st.flush(); err != nil {
+			return err
+		}
+		st.cur.key, st.cur.day = key, day
+	}
+	st.cur.pts = append(st.cur.pts, p)
+	st.n++
+	return nil
+}
+
+// flush writes the run gathered to its day's file.
+func (st *stager) flush() error {
+	if len(st.cur.pts) == 0 {
+		return nil
+	}
+	f := st.files[st.cur.day]
+	if f == nil {
+		var err error
+		f, err = createFile(filepath.Join(st.dir, strconv.FormatInt(st.cur.day, 10)))
+		if err != nil {
+			return err
+		}
+		st.files[st.cur.day] = f
+	}
+	st.buf = appendRecord(st.buf[:0], encodePoints(st.cur.key, st.cur.pts))
+	if _, err := f.Write(st.buf); err != nil {
+		return err
+	}
+	st.cur.pts = st.cur.pts[:0]
+	return nil
+}
+
+// close closes the day files.
+func (st *stager) close() {
+	for _, f := range st.files {
+		f.Close()
+	}
 }
 
 // sameSeries reports whether a and b are the same series.

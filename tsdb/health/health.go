@@ -211,6 +211,17 @@ type Push struct {
 
 // Compute computes the health of the store s at o.Now.
 func Compute(ctx context.Context, s *tsdb.Store, o Options) (*Report, error) {
+	o = o.withDefaults()
+	r := &Report{Store: s.Dir(), Missed: []DayRuns{}, FailedCollectors: []Collector{}, SkippedTextfiles: []Textfile{},
+		Push: []Push{}, Damage: []string{}, Problems: []string{}}
+	if err := r.compute(ctx, s, o); err != nil {
+		return nil, fmt.Errorf("health: %w", err)
+	}
+	return r, nil
+}
+
+// withDefaults fills in the zero fields of o.
+func (o Options) withDefaults() Options {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
@@ -220,77 +231,131 @@ func Compute(ctx context.Context, s *tsdb.Store, o Options) (*Report, error) {
 	if o.Days <= 0 {
 		o.Days = Days
 	}
-	r := &Report{Store: s.Dir(), Missed: []DayRuns{}, FailedCollectors: []Collector{}, SkippedTextfiles: []Textfile{},
-		Push: []Push{}, Damage: []string{}, Problems: []string{}}
+	return o
+}
+
+// compute fills r in: recording, collectors and textfiles, series, disk,
+// pushes and damage.
+func (r *Report) compute(ctx context.Context, s *tsdb.Store, o Options) error {
 	first, _, ok, err := s.Bounds(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("health: %w", err)
+		return err
 	}
-	now := o.Now
-	end := now.Truncate(time.Second).Add(time.Second) // samples at or before now
 	r.First = first
-	if r.Newest, r.Future, err = Newest(ctx, s, now); err != nil {
-		return nil, fmt.Errorf("health: %w", err)
+	if r.Newest, r.Future, err = Newest(ctx, s, o.Now); err != nil {
+		return err
 	}
 	// The last Days local days, from midnight Days-1 days ago.
-	y, m, d := now.In(o.Location).Date()
+	y, m, d := o.Now.In(o.Location).Date()
 	from := time.Date(y, m, d-(o.Days-1), 0, 0, 0, 0, o.Location)
-	var times, setTimes []int64 // boot_info's times; else the collectors' success series'
-	failing := map[string]failure{}
-	var newestSet int64
+	var runs recordRuns
 	if ok {
-		err := s.Read(ctx, from, end, func(ser tsdb.Series) bool {
-			return ser.Metric == metric.BootInfo || isSuccess(ser.Metric)
-		}, func(ser tsdb.Series, pts []tsdb.Point) error {
-			if ser.Metric == metric.BootInfo {
-				for _, p := range pts {
-					times = append(times, p.T)
-				}
-				return nil
-			}
-			collect(failing, ser, pts)
-			for _, p := range pts {
-				setTimes = append(setTimes, p.T)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("health: %w", err)
+		if runs, err = readRuns(ctx, s, from, o.Now); err != nil {
+			return err
 		}
 	}
-	if len(times) == 0 {
-		// Recorded without the boot collector: every sample set has the
-		// collectors' success series.
-		times = setTimes
+	interval := Interval(runs.times)
+	r.judgeAge(o.Now, interval, o.Stale)
+	r.Missed = missedRuns(runs.times, interval, from, o.Now, o.Location)
+	r.FailedCollectors = failed(runs.failing, runs.newest())
+	r.addLastRunProblems(s.Dir())
+	if newestSet := runs.newest(); newestSet > 0 {
+		ss, err := s.SeriesIn(ctx, time.Unix(newestSet, 0), time.Unix(newestSet+1, 0))
+		if err != nil {
+			return err
+		}
+		r.Series = len(ss)
 	}
-	slices.Sort(times)
-	times = slices.Compact(times)
-	interval := Interval(times)
-	if len(times) > 0 {
-		newestSet = times[len(times)-1]
+	if !o.SkipDisk {
+		u, err := s.DiskUsage()
+		if err != nil {
+			return err
+		}
+		r.Disk = disk(u, o.Now, o.RetentionDays)
 	}
+	if err := r.addPushes(s.Dir()); err != nil {
+		return err
+	}
+	return r.addDamage(ctx, s, o.Verify)
+}
+
+// recordRuns are the record runs found in the last days: the times of
+// their sample sets, and the collectors failing in them.
+type recordRuns struct {
+	times   []int64 // sorted, distinct
+	failing map[string]failure
+}
+
+// newest is the time of the newest sample set, 0 when there is none.
+func (rr recordRuns) newest() int64 {
+	if len(rr.times) == 0 {
+		return 0
+	}
+	return rr.times[len(rr.times)-1]
+}
+
+// readRuns reads the sample sets from from to now: their times are
+// boot_info's, or without the boot collector the collectors' success
+// series' (which every sample set has).
+func readRuns(ctx context.Context, s *tsdb.Store, from, now time.Time) (recordRuns, error) {
+	end := now.Truncate(time.Second).Add(time.Second) // samples at or before now
+	var bootTimes, setTimes []int64
+	rr := recordRuns{failing: map[string]failure{}}
+	err := s.Read(ctx, from, end, func(ser tsdb.Series) bool {
+		return ser.Metric == metric.BootInfo || isSuccess(ser.Metric)
+	}, func(ser tsdb.Series, pts []tsdb.Point) error {
+		if ser.Metric == metric.BootInfo {
+			for _, p := range pts {
+				bootTimes = append(bootTimes, p.T)
+			}
+			return nil
+		}
+		collect(rr.failing, ser, pts)
+		for _, p := range pts {
+			setTimes = append(setTimes, p.T)
+		}
+		return nil
+	})
+	if err != nil {
+		return rr, err
+	}
+	rr.times = bootTimes
+	if len(rr.times) == 0 {
+		rr.times = setTimes
+	}
+	slices.Sort(rr.times)
+	rr.times = slices.Compact(rr.times)
+	return rr, nil
+}
+
+// judgeAge sets the recording interval, the staleness limit (stale, or
+// StaleAfter the interval) and the age of the newest sample at now, with a
+// problem when the store is stale.
+func (r *Report) judgeAge(now time.Time, interval, stale time.Duration) {
 	r.IntervalSeconds = interval.Seconds()
-	stale := o.Stale
 	if stale <= 0 {
 		stale = StaleAfter(interval)
 	}
 	r.StaleAfterSeconds = stale.Seconds()
-	switch {
-	case r.Newest.IsZero():
+	if r.Newest.IsZero() {
 		r.Stale = true
 		r.Problems = append(r.Problems, "the store holds no samples (is srvmon record running?)")
-	default:
-		age := now.Sub(r.Newest)
-		r.AgeSeconds = math.Round(age.Seconds())
-		if age > stale {
-			r.Stale = true
-			r.Problems = append(r.Problems, fmt.Sprintf("the newest sample is %s old, more than %s: is srvmon record running?",
-				age.Round(time.Second), stale))
-		}
+		return
 	}
-	r.Missed = missedRuns(times, interval, from, now, o.Location)
-	r.FailedCollectors = failed(failing, newestSet)
-	problems, err := lastrun.Load(s.Dir())
+	age := now.Sub(r.Newest)
+	r.AgeSeconds = math.Round(age.Seconds())
+	if age > stale {
+		r.Stale = true
+		r.Problems = append(r.Problems, fmt.Sprintf("the newest sample is %s old, more than %s: is srvmon record running?",
+			age.Round(time.Second), stale))
+	}
+}
+
+// addLastRunProblems adds what the newest record run kept of its problems
+// (tsdb/lastrun) in dir: the failing collectors' errors, the skipped
+// textfiles.
+func (r *Report) addLastRunProblems(dir string) {
+	problems, err := lastrun.Load(dir)
 	if err != nil {
 		r.Damage = append(r.Damage, err.Error())
 	}
@@ -304,23 +369,14 @@ func Compute(ctx context.Context, s *tsdb.Store, o Options) (*Report, error) {
 			r.SkippedTextfiles = append(r.SkippedTextfiles, Textfile{File: k.Name, Error: problems[k].Text, Since: problems[k].Since})
 		}
 	}
-	if newestSet > 0 {
-		ss, err := s.SeriesIn(ctx, time.Unix(newestSet, 0), time.Unix(newestSet+1, 0))
-		if err != nil {
-			return nil, fmt.Errorf("health: %w", err)
-		}
-		r.Series = len(ss)
-	}
-	if !o.SkipDisk {
-		u, err := s.DiskUsage()
-		if err != nil {
-			return nil, fmt.Errorf("health: %w", err)
-		}
-		r.Disk = disk(u, now, o.RetentionDays)
-	}
-	pfs, err := remote.Positions(s.Dir())
+}
+
+// addPushes adds the position of each push receiver in dir and its lag
+// behind the newest sample; a damaged position file is damage.
+func (r *Report) addPushes(dir string) error {
+	pfs, err := remote.Positions(dir)
 	if err != nil {
-		return nil, fmt.Errorf("health: %w", err)
+		return err
 	}
 	for _, pf := range pfs {
 		p := Push{URL: pf.URL, Acked: pf.Acked, Updated: pf.Updated}
@@ -336,11 +392,17 @@ func Compute(ctx context.Context, s *tsdb.Store, o Options) (*Report, error) {
 		}
 		r.Push = append(r.Push, p)
 	}
+	return nil
+}
+
+// addDamage adds the damaged files, of every file with verify, else of
+// those this process read, and a problem when there are any.
+func (r *Report) addDamage(ctx context.Context, s *tsdb.Store, verify bool) error {
 	var damage []tsdb.Damage
-	if o.Verify {
+	if verify {
 		c, err := s.Verify(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("health: %w", err)
+			return err
 		}
 		damage, r.Quarantined, r.Verified = c.Damage, c.Quarantined, true
 	} else {
@@ -352,7 +414,7 @@ func Compute(ctx context.Context, s *tsdb.Store, o Options) (*Report, error) {
 	if len(r.Damage) > 0 {
 		r.Problems = append(r.Problems, fmt.Sprintf("%d damaged file(s): %s", len(r.Damage), strings.Join(r.Damage, "; ")))
 	}
-	return r, nil
+	return nil
 }
 
 // successMetrics are the series that say whether a collector succeeded:

@@ -164,26 +164,8 @@ func (e *Encoder) Series(s tsdb.Series, pts []tsdb.Point) error {
 	}
 
 	// Check every point before writing any.
-	n := 0
-	lastT, lastV, hasLast := e.lastT, e.lastV, same
-	for _, p := range pts {
-		if hasLast && p.T <= lastT {
-			if p.T == lastT && sameValue(p.V, lastV) {
-				continue
-			}
-			if p.T == lastT {
-				return fmt.Errorf("series %s: %w: two values at time %d (%v and %v)", s.Key(), ErrInvalidSeries, p.T, lastV, p.V)
-			}
-			return fmt.Errorf("series %s: %w: time %d comes after %d (points must be in time order)", s.Key(), ErrInvalidSeries, p.T, lastT)
-		}
-		if typ == Info && p.V != 1 {
-			return fmt.Errorf("series %s: %w: an info metric's value must be 1, not %v at time %d (declare it a gauge)", s.Key(), ErrInvalidSeries, p.V, p.T)
-		}
-		lastT, lastV, hasLast = p.T, p.V, true
-		n++
-	}
-	if n == 0 {
-		return nil
+	if n, err := e.newPoints(s, pts, typ, same); n == 0 || err != nil {
+		return err
 	}
 
 	if newFamily {
@@ -197,11 +179,41 @@ func (e *Encoder) Series(s tsdb.Series, pts []tsdb.Point) error {
 		e.prevKey = key
 		e.prefix = appendSeries(e.prefix[:0], s)
 		e.prefix = append(e.prefix, ' ')
-		hasLast = false
-	} else {
-		hasLast = true
 	}
-	lastT, lastV = e.lastT, e.lastV
+	return e.writePoints(pts, same)
+}
+
+// newPoints checks pts of series s, written with type typ, and returns how
+// many of them are new: not a repeat of the point before (the last one
+// written when same says the series continues). An error wraps
+// ErrInvalidSeries.
+func (e *Encoder) newPoints(s tsdb.Series, pts []tsdb.Point, typ Kind, same bool) (int, error) {
+	n := 0
+	lastT, lastV, hasLast := e.lastT, e.lastV, same
+	for _, p := range pts {
+		if hasLast && p.T <= lastT {
+			if p.T == lastT && sameValue(p.V, lastV) {
+				continue
+			}
+			if p.T == lastT {
+				return 0, fmt.Errorf("series %s: %w: two values at time %d (%v and %v)", s.Key(), ErrInvalidSeries, p.T, lastV, p.V)
+			}
+			return 0, fmt.Errorf("series %s: %w: time %d comes after %d (points must be in time order)", s.Key(), ErrInvalidSeries, p.T, lastT)
+		}
+		if typ == Info && p.V != 1 {
+			return 0, fmt.Errorf("series %s: %w: an info metric's value must be 1, not %v at time %d (declare it a gauge)", s.Key(), ErrInvalidSeries, p.V, p.T)
+		}
+		lastT, lastV, hasLast = p.T, p.V, true
+		n++
+	}
+	return n, nil
+}
+
+// writePoints writes the sample lines of pts with the current series'
+// prefix, leaving out repeats of the point before (the last one written
+// when same says the series continues).
+func (e *Encoder) writePoints(pts []tsdb.Point, same bool) error {
+	lastT, lastV, hasLast := e.lastT, e.lastV, same
 	for _, p := range pts {
 		if hasLast && p.T == lastT && sameValue(p.V, lastV) {
 			continue

@@ -94,86 +94,27 @@ func (e *engine) stream(ctx context.Context, cols, fn func(*Result) error) error
 	if err := e.checkFilter(); err != nil {
 		return err
 	}
-	var days [][2]int64
-	for a := e.start; a < e.end; {
-		b := min(e.end, floorDiv(a, day)*day+day)
-		days = append(days, [2]int64{a, b})
-		a = b
+	days := e.utcDays()
+	sgs, err := e.firstPass(ctx, days)
+	if err != nil {
+		return err
 	}
-	sgs := make([]*streamGroup, len(e.groups))
-	for i, g := range e.groups {
-		sgs[i] = &streamGroup{g: g, present: make([]bool, len(g.pts))}
-		for t := range sgs[i].present {
-			sgs[i].present[t] = true // the indexes list it
-		}
-	}
-	// The first pass binds the columns to the terms the indexes list; a
-	// term they list whose points are all out of the range or lost to
-	// damage changes the binding, and the pass is done again with it.
-	for range 2 {
-		changed, err := e.scanDays(ctx, days, sgs)
-		if err != nil {
-			return err
-		}
-		if !changed {
-			break
-		}
-	}
-	for _, sg := range sgs {
-		sg.g.interval = sg.interval()
-		for _, p := range sg.present {
-			if p {
-				sg.terms++
-			}
-		}
-	}
-
 	groups, ncols := e.sortedGroups()
 	byGroup := make(map[*group]*streamGroup, len(sgs))
 	for _, sg := range sgs {
 		byGroup[sg.g] = sg
 	}
 	if cols != nil {
-		// A dry run finds the columns that have points over the range.
-		has := make(map[*group][]bool, len(groups))
-		for _, g := range groups {
-			has[g] = make([]bool, ncols)
-		}
-		err := e.computeDays(ctx, days, sgs, byGroup, func() error {
-			for _, g := range groups {
-				for ci := range g.out {
-					has[g][ci] = has[g][ci] || len(g.out[ci].pts) > 0
-				}
-			}
-			return nil
-		})
+		r, err := e.streamedColumns(ctx, days, sgs, byGroup, groups, ncols)
 		if err != nil {
 			return err
-		}
-		r := e.resultOf(nil)
-		for ci := 0; ci < ncols; ci++ {
-			for _, g := range groups {
-				if has[g][ci] && (e.agg != "sum" || g.cols[ci].counted) {
-					r.Quantities = append(r.Quantities, e.quantity(g, ci))
-				}
-			}
-		}
-		if len(r.Quantities) == 0 {
-			return e.noData(ctx)
-		}
-		// The second run starts from the first day again.
-		for _, sg := range sgs {
-			sg.next, sg.tail = 0, nil
-			for ci := range sg.g.out {
-				sg.g.out[ci] = colOut{pts: sg.g.out[ci].pts[:0]}
-			}
 		}
 		if err := cols(r); err != nil {
 			return err
 		}
 	}
 	shown := false
-	err := e.computeDays(ctx, days, sgs, byGroup, func() error {
+	err = e.computeDays(ctx, days, sgs, byGroup, func() error {
 		r := e.resultOf(nil)
 		for ci := 0; ci < ncols; ci++ {
 			for _, g := range groups {
@@ -199,6 +140,90 @@ func (e *engine) stream(ctx context.Context, cols, fn func(*Result) error) error
 		return e.noData(ctx)
 	}
 	return nil
+}
+
+// utcDays cuts the range at UTC midnights: [start, end) of each day.
+func (e *engine) utcDays() [][2]int64 {
+	var days [][2]int64
+	for a := e.start; a < e.end; {
+		b := min(e.end, floorDiv(a, day)*day+day)
+		days = append(days, [2]int64{a, b})
+		a = b
+	}
+	return days
+}
+
+// firstPass reads the days once for what each group's rates and gaps need
+// from the days around (see streamGroup), and returns the groups.
+func (e *engine) firstPass(ctx context.Context, days [][2]int64) ([]*streamGroup, error) {
+	sgs := make([]*streamGroup, len(e.groups))
+	for i, g := range e.groups {
+		sgs[i] = &streamGroup{g: g, present: make([]bool, len(g.pts))}
+		for t := range sgs[i].present {
+			sgs[i].present[t] = true // the indexes list it
+		}
+	}
+	// The first pass binds the columns to the terms the indexes list; a
+	// term they list whose points are all out of the range or lost to
+	// damage changes the binding, and the pass is done again with it.
+	for range 2 {
+		changed, err := e.scanDays(ctx, days, sgs)
+		if err != nil {
+			return nil, err
+		}
+		if !changed {
+			break
+		}
+	}
+	for _, sg := range sgs {
+		sg.g.interval = sg.interval()
+		for _, p := range sg.present {
+			if p {
+				sg.terms++
+			}
+		}
+	}
+	return sgs, nil
+}
+
+// streamedColumns computes the range once without keeping its points (a
+// dry run) for the quantities that have points, in Run's order, and
+// rewinds the groups for the run that keeps them.
+func (e *engine) streamedColumns(ctx context.Context, days [][2]int64, sgs []*streamGroup, byGroup map[*group]*streamGroup, groups []*group, ncols int) (*Result, error) {
+	has := make(map[*group][]bool, len(groups))
+	for _, g := range groups {
+		has[g] = make([]bool, ncols)
+	}
+	err := e.computeDays(ctx, days, sgs, byGroup, func() error {
+		for _, g := range groups {
+			for ci := range g.out {
+				has[g][ci] = has[g][ci] || len(g.out[ci].pts) > 0
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := e.resultOf(nil)
+	for ci := 0; ci < ncols; ci++ {
+		for _, g := range groups {
+			if has[g][ci] && (e.agg != "sum" || g.cols[ci].counted) {
+				r.Quantities = append(r.Quantities, e.quantity(g, ci))
+			}
+		}
+	}
+	if len(r.Quantities) == 0 {
+		return nil, e.noData(ctx)
+	}
+	// The second run starts from the first day again.
+	for _, sg := range sgs {
+		sg.next, sg.tail = 0, nil
+		for ci := range sg.g.out {
+			sg.g.out[ci] = colOut{pts: sg.g.out[ci].pts[:0]}
+		}
+	}
+	return r, nil
 }
 
 // computeDays computes the range a day at a time after the first pass,

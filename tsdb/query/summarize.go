@@ -82,12 +82,20 @@ func (e *engine) busiest(series []outSeries) []Interval {
 	if e.v != nil {
 		b = e.v.busy
 	}
-	type slot struct {
-		from, to int64
-		score    float64
-		n        int
-	}
-	slots := map[int64]*slot{}
+	return e.episodes(e.busySlots(series, b), e.busyUnit(b))
+}
+
+// busySlot is one interval's busy score: the busy measure over the series
+// it covers, summed, averaged or their maximum as the view's busy says.
+type busySlot struct {
+	from, to int64
+	score    float64
+	n        int // points scored
+}
+
+// busySlots scores the intervals of series by b, in time order.
+func (e *engine) busySlots(series []outSeries, b busy) []*busySlot {
+	slots := map[int64]*busySlot{}
 	for _, s := range series {
 		if e.v != nil && s.Name != b.col {
 			continue
@@ -103,22 +111,10 @@ func (e *engine) busiest(series []outSeries) []Interval {
 			if b.f != nil {
 				v = b.f(v)
 			}
-			from, to := p.T, p.T
-			if e.step > 0 {
-				from = max(e.bucketStart(e.bucketOf(p.T)), e.start)
-			}
-			if e.step > 0 && j == 0 {
-				from = e.start
-			}
-			if e.step == 0 {
-				from = s.starts[j]
-				if from == p.T { // a level stands for the time since the sample before
-					from = max(p.T-max(s.g.interval, 1), e.start)
-				}
-			}
+			from := e.intervalStart(s, j)
 			sl := slots[p.T]
 			if sl == nil {
-				sl = &slot{from: from, to: to, score: v}
+				sl = &busySlot{from: from, to: p.T, score: v}
 				slots[p.T] = sl
 			} else {
 				sl.from = min(sl.from, from)
@@ -132,21 +128,37 @@ func (e *engine) busiest(series []outSeries) []Interval {
 			sl.n++
 		}
 	}
-	list := make([]*slot, 0, len(slots))
+	list := make([]*busySlot, 0, len(slots))
 	for _, sl := range slots {
 		if b.mean {
 			sl.score /= float64(sl.n)
 		}
 		list = append(list, sl)
 	}
-	// In time order, to find the neighbours of a slot.
 	sort.Slice(list, func(i, j int) bool { return list[i].to < list[j].to })
-	byScore := make([]int, len(list))
-	for i := range byScore {
-		byScore[i] = i
+	return list
+}
+
+// intervalStart is where the interval that point j of s stands for
+// begins: its bucket's start (the range's for the first), or at every
+// sample the sample before.
+func (e *engine) intervalStart(s outSeries, j int) int64 {
+	t := s.Points[j].T
+	switch {
+	case e.step > 0 && j == 0:
+		return e.start
+	case e.step > 0:
+		return max(e.bucketStart(e.bucketOf(t)), e.start)
+	case s.starts[j] == t: // a level stands for the time since the sample before
+		return max(t-max(s.g.interval, 1), e.start)
+	default:
+		return s.starts[j]
 	}
-	sort.SliceStable(byScore, func(i, j int) bool { return list[byScore[i]].score > list[byScore[j]].score })
-	loc := e.o.From.Location()
+}
+
+// busyUnit is the unit of the view's busy measure; none for a raw
+// selector.
+func (e *engine) busyUnit(b busy) Unit {
 	var unit Unit
 	if e.v != nil {
 		for _, c := range e.v.columns {
@@ -155,9 +167,20 @@ func (e *engine) busiest(series []outSeries) []Interval {
 			}
 		}
 	}
-	// Episodes: from the busiest slot not yet taken, over the adjacent
-	// slots (each starting where the one before ended) at least
-	// episodeShare of its score; an idle slot (score 0) starts none.
+	return unit
+}
+
+// episodes picks up to busiestN episodes from list (in time order): from
+// the busiest slot not yet taken, over the adjacent slots (each starting
+// where the one before ended) at least episodeShare of its score; an idle
+// slot (score 0) starts none.
+func (e *engine) episodes(list []*busySlot, unit Unit) []Interval {
+	byScore := make([]int, len(list))
+	for i := range byScore {
+		byScore[i] = i
+	}
+	sort.SliceStable(byScore, func(i, j int) bool { return list[byScore[i]].score > list[byScore[j]].score })
+	loc := e.o.From.Location()
 	taken := make([]bool, len(list))
 	out := []Interval{}
 	for _, i := range byScore {

@@ -277,8 +277,7 @@ func evaluate(ctx context.Context, s *tsdb.Store, c *Check, o Options, allTimes 
 	// Read from the lookback before the window to the second after now.
 	to := o.Now.Truncate(time.Second).Add(time.Second)
 	from := to.Add(-e.For - o.Lookback)
-	qo := query.Options{From: from, To: to}
-	qs, err := points(ctx, s, e.View, e.Column, qo)
+	qs, err := points(ctx, s, e.View, e.Column, query.Options{From: from, To: to})
 	if err != nil {
 		return unknown(c, "%v", err)
 	}
@@ -286,27 +285,10 @@ func evaluate(ctx context.Context, s *tsdb.Store, c *Check, o Options, allTimes 
 	if err != nil {
 		return unknown(c, "%v", err)
 	}
-	var times []int64
-	for _, t := range allTimes {
-		if t >= from.Unix() {
-			times = append(times, t)
-		}
-	}
-	if len(times) == 0 {
-		// A store without the boot series: the points' own times.
-		for _, q := range qs {
-			for _, p := range q.points {
-				if !math.IsNaN(p.V) {
-					times = append(times, p.T)
-				}
-			}
-		}
-	}
+	times := setTimes(allTimes, from.Unix(), qs)
 	if len(times) == 0 {
 		return unknown(c, "no samples of %s in the last %s", e.View, FormatDuration(e.For+o.Lookback))
 	}
-	slices.Sort(times)
-	times = slices.Compact(times)
 	// T: the newest sample set.
 	T := times[len(times)-1]
 	stale := o.Stale
@@ -317,22 +299,11 @@ func evaluate(ctx context.Context, s *tsdb.Store, c *Check, o Options, allTimes 
 		return unknown(c, "the newest sample of %s is %s old, more than %s (is srvmon record running? see status.age)",
 			e.View, FormatDuration(age.Truncate(time.Second)), FormatDuration(stale))
 	}
-	// The window's first sample set: the last at or before T-D.
-	var winStart int64 = T
-	if e.For > 0 {
-		ws := T - int64(e.For/time.Second)
-		i := sort.Search(len(times), func(i int) bool { return times[i] > ws }) - 1
-		if i < 0 {
-			winStart = times[0]
-		} else {
-			winStart = times[i]
-		}
-	}
 	var avgs map[string]float64
 	if e.For > 0 {
-		// The sample sets from winStart to T: a rate's intervals after
-		// winStart, a level's samples from it on.
-		ao := query.Options{From: time.Unix(winStart, 0), To: time.Unix(T+1, 0)}
+		// The sample sets from the window's first to T: a rate's
+		// intervals after it, a level's samples from it on.
+		ao := query.Options{From: time.Unix(windowStart(times, T, e.For), 0), To: time.Unix(T+1, 0)}
 		if avgs, err = averages(ctx, s, e.View, e.Column, ao); err != nil {
 			return unknown(c, "%v", err)
 		}
@@ -351,6 +322,41 @@ func evaluate(ctx context.Context, s *tsdb.Store, c *Check, o Options, allTimes 
 		}
 	}
 	return *best
+}
+
+// setTimes returns the sample set times from from on, sorted and distinct:
+// those of allTimes, or in a store without the boot series the times of
+// the points of qs.
+func setTimes(allTimes []int64, from int64, qs []quantity) []int64 {
+	var times []int64
+	for _, t := range allTimes {
+		if t >= from {
+			times = append(times, t)
+		}
+	}
+	if len(times) == 0 {
+		for _, q := range qs {
+			for _, p := range q.points {
+				if !math.IsNaN(p.V) {
+					times = append(times, p.T)
+				}
+			}
+		}
+	}
+	slices.Sort(times)
+	return slices.Compact(times)
+}
+
+// windowStart is the first sample set of the window of length d that ends
+// with the sample set at T: the last of times at or before T-d (the first
+// of times when there is none).
+func windowStart(times []int64, T int64, d time.Duration) int64 {
+	ws := T - int64(d/time.Second)
+	i := sort.Search(len(times), func(i int) bool { return times[i] > ws }) - 1
+	if i < 0 {
+		return times[0]
+	}
+	return times[i]
 }
 
 // worse reports whether a needs more attention than b.
