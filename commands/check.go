@@ -1,12 +1,10 @@
 package commands
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -187,49 +185,18 @@ func Check(ctx context.Context, o CheckOptions, stdout, stderr io.Writer) (check
 // checkExprs parses the expressions of o: arguments and --file lines are
 // CRITICAL unless a file line starts with "warn", --warn ones WARNING.
 func checkExprs(o CheckOptions) (crit, warn []*check.Expr, err error) {
-	for _, s := range o.Crit {
-		e, err := check.Parse(s)
-		if err != nil {
-			return nil, nil, err
-		}
-		crit = append(crit, e)
+	if crit, err = check.ParseAll(o.Crit); err != nil {
+		return nil, nil, err
 	}
-	for _, s := range o.Warn {
-		e, err := check.Parse(s)
-		if err != nil {
-			return nil, nil, err
-		}
-		warn = append(warn, e)
+	if warn, err = check.ParseAll(o.Warn); err != nil {
+		return nil, nil, err
 	}
 	if o.File == "" {
 		return crit, warn, nil
 	}
-	f, err := os.Open(o.File)
+	fileCrit, fileWarn, err := check.ParseFile(o.File)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read checks: %w", err)
+		return nil, nil, err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		isWarn := false
-		if rest, ok := strings.CutPrefix(line, "warn "); ok {
-			line, isWarn = rest, true
-		}
-		e, err := check.ParseLine(line)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s:%d: %w", o.File, n, err)
-		}
-		switch {
-		case e == nil:
-		case isWarn:
-			warn = append(warn, e)
-		default:
-			crit = append(crit, e)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, nil, fmt.Errorf("read checks: %w", err)
-	}
-	return crit, warn, nil
+	return append(crit, fileCrit...), append(warn, fileWarn...), nil
 }

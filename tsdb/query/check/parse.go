@@ -1,8 +1,10 @@
 package check
 
 import (
+	"bufio"
 	"fmt"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -111,6 +113,19 @@ func Parse(s string) (*Expr, error) {
 	return e, nil
 }
 
+// ParseAll parses each of exprs (see Parse), stopping at the first error.
+func ParseAll(exprs []string) ([]*Expr, error) {
+	var out []*Expr
+	for _, s := range exprs {
+		e, err := Parse(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
 // ParseLine parses a line of a checks file: an expression with an optional
 // "name:" prefix. It returns nil for a blank line or a # comment.
 func ParseLine(line string) (*Expr, error) {
@@ -130,6 +145,41 @@ func ParseLine(line string) (*Expr, error) {
 	}
 	e.Name = name
 	return e, nil
+}
+
+// ParseFile parses the checks file at path: one check a line (see
+// ParseLine), CRITICAL unless the line starts with "warn ", in which case
+// it is a WARNING. A line that does not parse is an error naming the file
+// and the line.
+func ParseFile(path string) (crit, warn []*Expr, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read checks: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		isWarn := false
+		if rest, ok := strings.CutPrefix(line, "warn "); ok {
+			line, isWarn = rest, true
+		}
+		e, err := ParseLine(line)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s:%d: %w", path, n, err)
+		}
+		switch {
+		case e == nil:
+		case isWarn:
+			warn = append(warn, e)
+		default:
+			crit = append(crit, e)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, fmt.Errorf("read checks: %w", err)
+	}
+	return crit, warn, nil
 }
 
 func isName(s string) bool {
@@ -156,20 +206,43 @@ func (p *parser) errorf(format string, args ...any) error {
 	return fmt.Errorf("at column %d: %s; the form is %s", p.pos+1, fmt.Sprintf(format, args...), Grammar)
 }
 
+// parse parses VIEW.COLUMN[{MATCHERS}] OP THRESHOLD [for DURATION].
 func (p *parser) parse() (*Expr, error) {
 	e := &Expr{}
 	p.skipSpace()
-	// VIEW
+	unit, err := p.subject(e)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.op(e); err != nil {
+		return nil, err
+	}
+	if err := p.threshold(e, unit); err != nil {
+		return nil, err
+	}
+	if err := p.forClause(e); err != nil {
+		return nil, err
+	}
+	e.Text = e.Subject() + " " + string(e.Op) + " " + e.ThresholdText
+	if e.For > 0 {
+		e.Text += " for " + FormatDuration(e.For)
+	}
+	return e, nil
+}
+
+// subject parses VIEW.COLUMN and the matchers into e, and returns the
+// column's unit.
+func (p *parser) subject(e *Expr) (query.Unit, error) {
 	start := p.pos
 	for p.pos < len(p.src) && isIdent(p.src[p.pos]) {
 		p.pos++
 	}
 	e.View = p.src[start:p.pos]
 	if e.View == "" {
-		return nil, p.errorf("expected a view name (%s)", strings.Join(append(query.Views(), StatusView), ", "))
+		return "", p.errorf("expected a view name (%s)", strings.Join(append(query.Views(), StatusView), ", "))
 	}
 	if p.pos >= len(p.src) || p.src[p.pos] != '.' {
-		return nil, p.errorf("expected '.' and a column after the view %q", e.View)
+		return "", p.errorf("expected '.' and a column after the view %q", e.View)
 	}
 	p.pos++
 	// COLUMN: anything up to '{', a space or an operator.
@@ -181,16 +254,20 @@ func (p *parser) parse() (*Expr, error) {
 	unit, err := columnUnit(e.View, e.Column)
 	if err != nil {
 		p.pos = start
-		return nil, p.errorf("%v", err)
+		return "", p.errorf("%v", err)
 	}
 	p.skipSpace()
 	if p.pos < len(p.src) && p.src[p.pos] == '{' {
 		if e.Matchers, err = p.matchers(); err != nil {
-			return nil, err
+			return "", err
 		}
 		p.skipSpace()
 	}
-	// OP
+	return unit, nil
+}
+
+// op parses the comparison into e.Op.
+func (p *parser) op(e *Expr) error {
 	switch {
 	case strings.HasPrefix(p.src[p.pos:], ">="):
 		e.Op = GreaterEqual
@@ -201,51 +278,61 @@ func (p *parser) parse() (*Expr, error) {
 	case strings.HasPrefix(p.src[p.pos:], "<"):
 		e.Op = Less
 	default:
-		return nil, p.errorf("expected a comparison: >, >=, < or <=")
+		return p.errorf("expected a comparison: >, >=, < or <=")
 	}
 	p.pos += len(e.Op)
 	p.skipSpace()
-	// THRESHOLD
-	start = p.pos
+	return nil
+}
+
+// word returns the text up to the next space or the end, and its start.
+func (p *parser) word() (string, int) {
+	start := p.pos
 	for p.pos < len(p.src) && p.src[p.pos] != ' ' && p.src[p.pos] != '\t' {
 		p.pos++
 	}
-	e.ThresholdText = p.src[start:p.pos]
+	return p.src[start:p.pos], start
+}
+
+// threshold parses the threshold, in unit, into e.
+func (p *parser) threshold(e *Expr, unit query.Unit) error {
+	var start int
+	var err error
+	e.ThresholdText, start = p.word()
 	if e.Threshold, err = parseThreshold(e.ThresholdText, unit); err != nil {
 		p.pos = start
-		return nil, p.errorf("%v", err)
+		return p.errorf("%v", err)
 	}
 	p.skipSpace()
+	return nil
+}
+
+// forClause parses an optional "for DURATION" and the end.
+func (p *parser) forClause(e *Expr) error {
+	if p.pos >= len(p.src) {
+		return nil
+	}
+	if !strings.HasPrefix(p.src[p.pos:], "for") || (p.pos+3 < len(p.src) && p.src[p.pos+3] != ' ' && p.src[p.pos+3] != '\t') {
+		return p.errorf("expected 'for DURATION' or the end after the threshold")
+	}
+	p.pos += 3
+	p.skipSpace()
+	text, start := p.word()
+	d, err := parseDuration(text)
+	if err != nil || d <= 0 {
+		p.pos = start
+		return p.errorf("expected a duration after 'for', such as 30s, 10m or 1h")
+	}
+	if e.View == StatusView {
+		p.pos = start
+		return p.errorf("status.%s is a single value; 'for' does not apply", e.Column)
+	}
+	e.For = d
+	p.skipSpace()
 	if p.pos < len(p.src) {
-		if !strings.HasPrefix(p.src[p.pos:], "for") || (p.pos+3 < len(p.src) && p.src[p.pos+3] != ' ' && p.src[p.pos+3] != '\t') {
-			return nil, p.errorf("expected 'for DURATION' or the end after the threshold")
-		}
-		p.pos += 3
-		p.skipSpace()
-		start = p.pos
-		for p.pos < len(p.src) && p.src[p.pos] != ' ' && p.src[p.pos] != '\t' {
-			p.pos++
-		}
-		d, err := parseDuration(p.src[start:p.pos])
-		if err != nil || d <= 0 {
-			p.pos = start
-			return nil, p.errorf("expected a duration after 'for', such as 30s, 10m or 1h")
-		}
-		if e.View == StatusView {
-			p.pos = start
-			return nil, p.errorf("status.%s is a single value; 'for' does not apply", e.Column)
-		}
-		e.For = d
-		p.skipSpace()
-		if p.pos < len(p.src) {
-			return nil, p.errorf("unexpected %q after the duration", p.src[p.pos:])
-		}
+		return p.errorf("unexpected %q after the duration", p.src[p.pos:])
 	}
-	e.Text = e.Subject() + " " + string(e.Op) + " " + e.ThresholdText
-	if e.For > 0 {
-		e.Text += " for " + FormatDuration(e.For)
-	}
-	return e, nil
+	return nil
 }
 
 func isIdent(c byte) bool {

@@ -1,6 +1,10 @@
 package check
 
 import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +124,45 @@ func TestParseLine(t *testing.T) {
 		if e.Name != tt.name || e.Text != tt.text {
 			t.Errorf("ParseLine(%q) = %q %q, want %q %q", tt.in, e.Name, e.Text, tt.name, tt.text)
 		}
+	}
+}
+
+// A checks file: comments and blank lines skipped, "warn " lines WARNING,
+// the others CRITICAL, in file order; a bad line is named by file and line.
+func TestParseFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "checks")
+	if err := os.WriteFile(good, []byte("# comment\n\ncpu: cpu.busy > 90% for 10m\nwarn cpu: cpu.busy > 75% for 10m\nload.load1 > 4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	crit, warn, err := ParseFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := func(es []*Expr) (out []string) {
+		for _, e := range es {
+			out = append(out, e.Name+"|"+e.Text)
+		}
+		return out
+	}
+	if got, want := strings.Join(texts(crit), ";"), "cpu|cpu.busy > 90% for 10m;|load.load1 > 4"; got != want {
+		t.Errorf("critical %q, want %q", got, want)
+	}
+	if got, want := strings.Join(texts(warn), ";"), "cpu|cpu.busy > 75% for 10m"; got != want {
+		t.Errorf("warning %q, want %q", got, want)
+	}
+	bad := filepath.Join(dir, "bad")
+	if err := os.WriteFile(bad, []byte("cpu.busy > 90%\ncpu.nosuch > 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ParseFile(bad); err == nil || !strings.HasPrefix(err.Error(), bad+":2: ") {
+		t.Errorf("ParseFile of a bad second line: %v, want an error starting %q", err, bad+":2: ")
+	}
+	if _, _, err := ParseFile(filepath.Join(dir, "missing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ParseFile of a missing file: %v, want fs.ErrNotExist", err)
+	}
+	if _, err := ParseAll([]string{"load.load1 > 4", "load.nosuch > 1"}); err == nil {
+		t.Error("ParseAll took an unknown column")
 	}
 }
 
