@@ -571,21 +571,7 @@ func (w *Writer) compact(day int64) error {
 		s.noteDamage(missingBlock(day, l[day], gen-1))
 		gen = l[day] + 1
 	}
-	name := dayName(day) + ".g" + strconv.Itoa(gen)
-	tmp := filepath.Join(s.dir, tmpDir, "compact-"+name)
-	if err := os.RemoveAll(tmp); err != nil {
-		return err
-	}
-	if err := writeBlock(tmp, series); err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	final := filepath.Join(s.dir, blocksDir, name)
-	if err := os.Rename(tmp, final); err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	if err := syncDir(filepath.Join(s.dir, blocksDir)); err != nil {
+	if err := s.installBlock(day, gen, series); err != nil {
 		return err
 	}
 	if err := w.updateLedger(func(l ledger) { l[day] = gen }); err != nil {
@@ -595,6 +581,25 @@ func (w *Writer) compact(day int64) error {
 		return err
 	}
 	return s.removeGenerations(gens)
+}
+
+// installBlock writes series as generation gen of day's block: into a
+// directory under tmp/, renamed into blocks/ once complete, blocks/ synced.
+func (s *Store) installBlock(day int64, gen int, series map[string][]Point) error {
+	name := dayName(day) + ".g" + strconv.Itoa(gen)
+	tmp := filepath.Join(s.dir, tmpDir, "compact-"+name)
+	if err := os.RemoveAll(tmp); err != nil {
+		return err
+	}
+	if err := writeBlock(tmp, series); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(s.dir, blocksDir, name)); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	return syncDir(filepath.Join(s.dir, blocksDir))
 }
 
 // replacedGenerations are the generations of a day's block that the one

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -335,20 +334,7 @@ func (w *Writer) rebuildBlock(ref blockRef) error {
 	s := w.s
 	dir := filepath.Join(s.dir, blocksDir, ref.name)
 	if series, ok := s.intactPoints(ref, dir); ok {
-		name := dayName(ref.day) + ".g" + strconv.Itoa(ref.gen+1)
-		tmp := filepath.Join(s.dir, tmpDir, "compact-"+name)
-		if err := os.RemoveAll(tmp); err != nil {
-			return err
-		}
-		if err := writeBlock(tmp, series); err != nil {
-			os.RemoveAll(tmp)
-			return err
-		}
-		if err := os.Rename(tmp, filepath.Join(s.dir, blocksDir, name)); err != nil {
-			os.RemoveAll(tmp)
-			return err
-		}
-		if err := syncDir(filepath.Join(s.dir, blocksDir)); err != nil {
+		if err := s.installBlock(ref.day, ref.gen+1, series); err != nil {
 			return err
 		}
 	}
