@@ -556,14 +556,18 @@ func share(v, total float64) float64 {
 
 // rankValue is what By ranks processes by.
 func rankValue(p *ProcessUse, by string) float64 {
-	var v float64
+	return rankBy(by, p.CPUSeconds, p.RSS, p.ReadBytes+p.WrittenBytes)
+}
+
+// rankBy returns, of a process's or a service's cpu, mem and io, the one
+// by (a top's By) names, cpu by default; an unknown (NaN) one ranks last.
+func rankBy(by string, cpu, mem, io float64) float64 {
+	v := cpu
 	switch by {
 	case "mem":
-		v = p.RSS
+		v = mem
 	case "io":
-		v = p.ReadBytes + p.WrittenBytes
-	default:
-		v = p.CPUSeconds
+		v = io
 	}
 	if math.IsNaN(v) {
 		return math.Inf(-1)
@@ -792,19 +796,7 @@ func (u *ServiceUse) fields() []*float64 {
 
 // serviceRank is what By ranks services by.
 func serviceRank(u *ServiceUse, by string) float64 {
-	var v float64
-	switch by {
-	case "mem":
-		v = u.Memory
-	case "io":
-		v = addNaN(u.ReadRate, u.WriteRate)
-	default:
-		v = u.CPU
-	}
-	if math.IsNaN(v) {
-		return math.Inf(-1)
-	}
-	return v
+	return rankBy(by, u.CPU, u.Memory, addNaN(u.ReadRate, u.WriteRate))
 }
 
 // Consumer is one of the top consumers of a busy episode (Interval.Top).
