@@ -317,7 +317,7 @@ func (e *Encoder) startFamily(metric, family string, typ Kind, help string) {
 		b = append(b, "# HELP "...)
 		b = append(b, family...)
 		b = append(b, ' ')
-		b = appendEscaped(b, strings.ToValidUTF8(help, "\uFFFD"))
+		b = appendEscaped(b, strings.ToValidUTF8(help, "\uFFFD"), true)
 		b = append(b, '\n')
 	}
 	if _, err := e.w.Write(b); err != nil {
@@ -360,22 +360,23 @@ func appendSeries(b []byte, s tsdb.Series) []byte {
 		}
 		b = append(b, l.Name...)
 		b = append(b, '=', '"')
-		b = appendEscaped(b, l.Value)
+		b = appendEscaped(b, l.Value, true)
 		b = append(b, '"')
 	}
 	return append(b, '}')
 }
 
-// appendEscaped appends s with backslash, double quote and line feed
-// escaped, as OpenMetrics label values and help texts need.
-func appendEscaped(b []byte, s string) []byte {
+// appendEscaped appends s with backslash and line feed escaped, and double
+// quote too when quotes: label values and OpenMetrics help texts escape all
+// three, help texts of the text format 0.0.4 the first two.
+func appendEscaped(b []byte, s string, quotes bool) []byte {
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\':
+		switch c := s[i]; {
+		case c == '\\':
 			b = append(b, '\\', '\\')
-		case '"':
+		case c == '"' && quotes:
 			b = append(b, '\\', '"')
-		case '\n':
+		case c == '\n':
 			b = append(b, '\\', 'n')
 		default:
 			b = append(b, c)

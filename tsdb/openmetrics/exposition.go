@@ -53,16 +53,7 @@ func AppendText(b []byte, fams []ExposedFamily) []byte {
 		b = append(b, "# HELP "...)
 		b = append(b, f.Name...)
 		b = append(b, ' ')
-		for i := 0; i < len(f.Help); i++ {
-			switch c := f.Help[i]; c {
-			case '\\':
-				b = append(b, '\\', '\\')
-			case '\n':
-				b = append(b, '\\', 'n')
-			default:
-				b = append(b, c)
-			}
-		}
+		b = appendEscaped(b, f.Help, false)
 		b = append(b, "\n# TYPE "...)
 		b = append(b, f.Name...)
 		b = append(b, ' ')
