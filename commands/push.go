@@ -2,43 +2,22 @@ package commands
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"time"
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/srvmon/srvmon/tsdb/param"
 	"github.com/srvmon/srvmon/tsdb/remote"
 )
 
 // PushOptions are the settings of Push.
 type PushOptions struct {
 	DataDir string
-	URL     string // remote-write endpoint
-
-	Since, Until time.Time     // zero: from the position, to now less 30 s
-	Overlap      time.Duration // re-send this much before the position
-	Labels       []string      // external labels, NAME=VALUE
-	Headers      []string      // extra request headers, "Name: value"
-
-	BasicAuthUser         string
-	BasicAuthPassword     string
-	BasicAuthPasswordFile string
-	BearerToken           string
-	BearerTokenFile       string
-	CAFile                string
-	CertFile, KeyFile     string
-	ServerName            string
-	InsecureSkipVerify    bool
-
-	Timeout     time.Duration // per request
-	RetryFor    time.Duration // how long to retry a request
-	BatchSize   int           // samples per request
-	LockTimeout time.Duration // how long to wait for another push to the URL
-
-	DryRun   bool // print what would be sent; send and write nothing
+	// Push is what to send where, as the flags give it: Push.URL "" is a
+	// usage error, Push.Until zero means now less 30 s.
+	Push     remote.Settings
 	Verbose  bool // print a summary line
 	Progress bool // update a progress line on stderr (a terminal)
 }
@@ -80,6 +59,8 @@ out-of-order window; push counts those as already stored).
 Errors: network errors, 5xx and 429 are retried with backoff (honouring
 Retry-After) for up to --retry-for per request; then push exits 1 and the
 next run resumes. Other 4xx stop it at once with the receiver's message.
+A wrong flag, or a file a flag names (password, token, CA, certificate)
+that cannot be read or is empty, exits 2 before anything is read or sent.
 
 Receivers:
   Prometheus:       --web.enable-remote-write-receiver, and for backlogs
@@ -133,93 +114,71 @@ Examples:
 			}
 			stderr := cmd.Root().ErrWriter
 			return Push(ctx, PushOptions{
-				DataDir:               cmd.String("data"),
-				URL:                   cmd.String("url"),
-				Since:                 flagTime(cmd, "since"),
-				Until:                 flagTime(cmd, "until"),
-				Overlap:               cmd.Duration("overlap"),
-				Labels:                cmd.StringSlice("label"),
-				Headers:               cmd.StringSlice("header"),
-				BasicAuthUser:         cmd.String("basic-auth-user"),
-				BasicAuthPassword:     os.Getenv(envPushPassword),
-				BasicAuthPasswordFile: cmd.String("basic-auth-password-file"),
-				BearerToken:           os.Getenv(envPushToken),
-				BearerTokenFile:       cmd.String("bearer-token-file"),
-				CAFile:                cmd.String("ca-file"),
-				CertFile:              cmd.String("cert-file"),
-				KeyFile:               cmd.String("key-file"),
-				ServerName:            cmd.String("server-name"),
-				InsecureSkipVerify:    cmd.Bool("insecure-skip-verify"),
-				Timeout:               cmd.Duration("timeout"),
-				RetryFor:              cmd.Duration("retry-for"),
-				BatchSize:             cmd.Int("batch-size"),
-				LockTimeout:           cmd.Duration("lock-timeout"),
-				DryRun:                cmd.Bool("dry-run"),
-				Verbose:               cmd.Bool("verbose"),
-				Progress:              onTerminal(stderr),
+				DataDir: cmd.String("data"),
+				Push: remote.Settings{
+					Options: remote.Options{
+						URL:       cmd.String("url"),
+						Since:     flagTime(cmd, "since"),
+						Until:     flagTime(cmd, "until"),
+						Overlap:   cmd.Duration("overlap"),
+						RetryFor:  cmd.Duration("retry-for"),
+						BatchSize: cmd.Int("batch-size"),
+						LockWait:  cmd.Duration("lock-timeout"),
+						DryRun:    cmd.Bool("dry-run"),
+					},
+					Client: remote.ClientOptions{
+						Timeout:            cmd.Duration("timeout"),
+						BasicAuthUser:      cmd.String("basic-auth-user"),
+						BasicAuthPassword:  os.Getenv(envPushPassword),
+						BearerToken:        os.Getenv(envPushToken),
+						CAFile:             cmd.String("ca-file"),
+						CertFile:           cmd.String("cert-file"),
+						KeyFile:            cmd.String("key-file"),
+						ServerName:         cmd.String("server-name"),
+						InsecureSkipVerify: cmd.Bool("insecure-skip-verify"),
+						UserAgent:          "srvmon/" + version(),
+					},
+					LabelSpecs:            cmd.StringSlice("label"),
+					HeaderSpecs:           cmd.StringSlice("header"),
+					BasicAuthPasswordFile: cmd.String("basic-auth-password-file"),
+					BearerTokenFile:       cmd.String("bearer-token-file"),
+				},
+				Verbose:  cmd.Bool("verbose"),
+				Progress: onTerminal(stderr),
 			}, cmd.Root().Writer, stderr)
 		},
 	}
 }
 
-// Push sends the samples of the store in o.DataDir to o.URL (see 'srvmon
-// help push'). With o.DryRun it prints what it would send to stdout.
-// Otherwise it prints nothing on success unless o.Verbose or o.Progress.
-// Invalid options give a *usageError.
+// Push sends the samples of the store in o.DataDir to o.Push.URL (see
+// 'srvmon help push'). With o.Push.DryRun it prints what it would send to
+// stdout. Otherwise it prints nothing on success unless o.Verbose or
+// o.Progress. Wrong settings, and credential or TLS files that cannot be
+// read, give a *usageError before the store is read.
 func Push(ctx context.Context, o PushOptions, stdout, stderr io.Writer) error {
 	if err := checkDataDir(o.DataDir); err != nil {
 		return err
 	}
-	ro, copts, err := pushSettings(o)
-	if err != nil {
-		return err
+	if o.Push.URL == "" {
+		return usagef("no receiver: pass --url URL (or set %s), for example --url http://prometheus:9090/api/v1/write", envPushURL)
 	}
+	job, err := remote.Prepare(o.Push)
+	if err != nil {
+		return &usageError{msg: param.Render(err, flagName) + "; run 'srvmon push --help'"}
+	}
+	defer job.Close()
 	store, err := openStore(o.DataDir)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if !o.DryRun {
-		client, err := remote.NewClient(copts)
-		if err != nil { // a TLS file that cannot be read
-			return usagef("%v; run 'srvmon push --help'", err)
-		}
-		defer client.Close()
-		ro.Sender = client
-	}
 	var bar *progressLine
-	if o.Progress && !o.DryRun {
+	var progress func(remote.Progress)
+	if o.Progress && !o.Push.DryRun {
 		bar = &progressLine{w: stderr}
-		ro.Progress = bar.update
+		progress = bar.update
 	}
-	res, err := remote.Push(ctx, store, ro)
+	res, err := job.Run(ctx, store, progress)
 	bar.clear()
-	redacted := remote.Redacted(o.URL)
-	if !res.FuturePosition.IsZero() {
-		fmt.Fprintf(stderr, "srvmon: warning: the push position for %s was %s, after now: the clock was ahead during an earlier push. Pushing from %s on; samples recorded since then with earlier times were not sent (send them with --since)\n",
-			redacted, res.FuturePosition.Format(time.RFC3339), res.From.Format(time.RFC3339))
-	}
-	if errors.Is(err, remote.ErrBusy) {
-		fmt.Fprintf(stderr, "srvmon: push to %s skipped: %v\n", redacted, err)
-		return nil
-	}
-	if err != nil {
-		var pe *remote.PushError
-		if errors.As(err, &pe) {
-			return fmt.Errorf("push to %s: %w; the position stays at %s, where the next push resumes",
-				redacted, err, positionText(pe.Acked))
-		}
-		return fmt.Errorf("push to %s: %w", redacted, err)
-	}
-	if !o.Until.IsZero() && res.To.Before(o.Until.Truncate(time.Second)) {
-		fmt.Fprintf(stderr, "srvmon: note: --until %s is later than 30 s before the push began; pushed up to %s (the next push sends the rest)\n",
-			o.Until.Format(time.RFC3339), res.To.Format(time.RFC3339))
-	}
-	if o.DryRun {
-		return printDryRun(stdout, redacted, res)
-	}
-	if o.Verbose || o.Progress {
-		fmt.Fprintf(stderr, "srvmon: %s\n", summary(redacted, res))
-	}
-	return nil
+	return pushOutcome(o, res, err, stdout, stderr)
 }

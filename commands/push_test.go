@@ -99,6 +99,12 @@ func TestPush_UsageErrors(t *testing.T) {
 	if err := os.WriteFile(password, []byte("pw\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	empty := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A file a flag names that cannot be read is a usage error too, as
+	// --ca-file's always was: retrying cannot help, and nothing was done.
 	for _, tt := range []struct {
 		name string
 		args []string
@@ -116,6 +122,10 @@ func TestPush_UsageErrors(t *testing.T) {
 		{"BadTimeout", []string{"--url", "http://h/", "--timeout", "soon"}, `invalid value "soon" for --timeout`},
 		{"PasswordWithoutUser", []string{"--url", "http://h/", "--basic-auth-password-file", password}, "a basic auth password without --basic-auth-user"},
 		{"BasicAndBearer", []string{"--url", "http://h/", "--basic-auth-user", "u", "--bearer-token-file", password}, "cannot be combined"},
+		{"MissingPasswordFile", []string{"--url", "http://h/", "--basic-auth-user", "u", "--basic-auth-password-file", "/nonexistent/pw"},
+			"--basic-auth-password-file: open /nonexistent/pw: no such file or directory"},
+		{"EmptyTokenFile", []string{"--url", "http://h/", "--bearer-token-file", empty}, "--bearer-token-file: " + empty + " is empty"},
+		{"MissingCAFile", []string{"--url", "http://h/", "--ca-file", "/nonexistent/ca.pem"}, "ca file: open /nonexistent/ca.pem"},
 		{"Args", []string{"--url", "http://h/", "now"}, "'srvmon push' takes no arguments"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,8 +1,10 @@
-// What push prints: its summary, the dry run, the progress line.
+// What push prints: its warnings and notes, its summary, the dry run, the
+// progress line.
 
 package commands
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -94,4 +96,38 @@ func progressText(pr remote.Progress) string {
 		s += ", ETA " + eta.Round(time.Second).String()
 	}
 	return s
+}
+
+// pushOutcome says what a push did: its warnings and notes on stderr, the
+// dry run on stdout, a summary with o.Verbose or o.Progress; and returns
+// its error as Push does (none for a push skipped because another runs).
+func pushOutcome(o PushOptions, res remote.Result, err error, stdout, stderr io.Writer) error {
+	redacted := remote.Redacted(o.Push.URL)
+	if !res.FuturePosition.IsZero() {
+		fmt.Fprintf(stderr, "srvmon: warning: the push position for %s was %s, after now: the clock was ahead during an earlier push. Pushing from %s on; samples recorded since then with earlier times were not sent (send them with --since)\n",
+			redacted, res.FuturePosition.Format(time.RFC3339), res.From.Format(time.RFC3339))
+	}
+	if errors.Is(err, remote.ErrBusy) {
+		fmt.Fprintf(stderr, "srvmon: push to %s skipped: %v\n", redacted, err)
+		return nil
+	}
+	if err != nil {
+		var pe *remote.PushError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("push to %s: %w; the position stays at %s, where the next push resumes",
+				redacted, err, positionText(pe.Acked))
+		}
+		return fmt.Errorf("push to %s: %w", redacted, err)
+	}
+	if res.UntilCut {
+		fmt.Fprintf(stderr, "srvmon: note: --until %s is later than 30 s before the push began; pushed up to %s (the next push sends the rest)\n",
+			o.Push.Until.Format(time.RFC3339), res.To.Format(time.RFC3339))
+	}
+	if o.Push.DryRun {
+		return printDryRun(stdout, redacted, res)
+	}
+	if o.Verbose || o.Progress {
+		fmt.Fprintf(stderr, "srvmon: %s\n", summary(redacted, res))
+	}
+	return nil
 }

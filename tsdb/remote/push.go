@@ -172,8 +172,12 @@ type Result struct {
 	// recorded since with earlier times were not sent (Options.Since
 	// sends them).
 	FuturePosition time.Time
-	Elapsed        time.Duration
-	PerSeries      []SeriesCount // DryRun only, in key order
+	// UntilCut says that Options.Until was later than the push could go
+	// (Settle before its start): the push ended at To instead, and the
+	// next push sends the rest.
+	UntilCut  bool
+	Elapsed   time.Duration
+	PerSeries []SeriesCount // DryRun only, in key order
 }
 
 // PushError is a push that stopped; the position was kept at Acked.
@@ -314,6 +318,7 @@ func (p *pusher) run(ctx context.Context) (Result, error) {
 		p.from = p.to
 	}
 	p.res.From, p.res.To = time.Unix(p.from, 0).UTC(), time.Unix(p.to, 0).UTC()
+	p.res.UntilCut = !o.Until.IsZero() && p.res.To.Before(o.Until.Truncate(time.Second))
 	p.res.Position = p.pos
 	p.alreadySent = max(p.pos.Attempted.Unix(), p.pos.Acked.Unix())
 	if p.pos.Attempted.IsZero() && p.pos.Acked.IsZero() {

@@ -3,6 +3,7 @@ package remote_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/param"
 	"github.com/srvmon/srvmon/tsdb/remote"
 )
 
@@ -468,5 +470,107 @@ func TestPosition_OtherURL(t *testing.T) {
 	}
 	if _, err := remote.LoadPosition(dir, "https://other:pw2@b.example/api/v1/write"); err != nil {
 		t.Fatalf("LoadPosition with other credentials: %v", err)
+	}
+}
+
+// Prepare reads the credential files and sends what they hold; a file that
+// cannot be read or is empty is a *param.Error naming its setting, and
+// nothing is sent.
+func TestPrepare_CredentialFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	token := filepath.Join(dir, "token")
+	if err := os.WriteFile(token, []byte("s3cret\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store, _ := testStore(t, 2, t0, t0.Add(time.Hour))
+	r := newReceiver(t)
+	s := remote.Settings{
+		Options:         remote.Options{URL: r.url()},
+		Client:          remote.ClientOptions{BearerToken: "from the environment"},
+		LabelSpecs:      []string{"job=node"},
+		HeaderSpecs:     []string{"X-Scope-OrgID: ops"},
+		BearerTokenFile: token,
+	}
+	job, err := remote.Prepare(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer job.Close()
+	var progress []remote.Progress
+	res, err := job.Run(context.Background(), store, func(p remote.Progress) { progress = append(progress, p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Samples != 2*60 || r.count() != 2*60 || len(progress) == 0 {
+		t.Errorf("pushed %d samples, receiver holds %d, %d progress calls; want 120, 120 and some", res.Samples, r.count(), len(progress))
+	}
+	r.mu.Lock()
+	auth, org := r.headers.Get("Authorization"), r.headers.Get("X-Scope-OrgID")
+	r.mu.Unlock()
+	if auth != "Bearer s3cret" || org != "ops" {
+		t.Errorf("Authorization %q, X-Scope-OrgID %q; want the token file's token and the header", auth, org)
+	}
+
+	for _, tt := range []struct {
+		name    string
+		set     func(*remote.Settings)
+		setting string
+		is      error
+		text    string
+	}{
+		{"MissingToken", func(s *remote.Settings) { s.BearerTokenFile = filepath.Join(dir, "nosuch") }, "bearer-token-file", fs.ErrNotExist, "no such file"},
+		{"EmptyToken", func(s *remote.Settings) { s.BearerTokenFile = empty }, "bearer-token-file", nil, empty + " is empty"},
+		{"UnreadablePassword", func(s *remote.Settings) {
+			s.BearerTokenFile, s.Client.BearerToken = "", ""
+			s.Client.BasicAuthUser, s.BasicAuthPasswordFile = "u", dir // a directory cannot be read as a file
+		}, "basic-auth-password-file", nil, "is a directory"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			bad := s
+			tt.set(&bad)
+			_, err := remote.Prepare(bad)
+			var pe *param.Error
+			if !errors.As(err, &pe) || pe.Param != tt.setting || (tt.is != nil && !errors.Is(err, tt.is)) || !strings.Contains(err.Error(), tt.text) {
+				t.Errorf("Prepare: %v; want a *param.Error on %s containing %q", err, tt.setting, tt.text)
+			}
+		})
+	}
+}
+
+// Prepare checks every setting before anything is read or sent: labels and
+// Options as Options.Check, the client's as ClientOptions.Check, the TLS
+// files as NewClient; a dry run makes no Client and sends nothing.
+func TestPrepare_Checks(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, want string
+		s          remote.Settings
+	}{
+		{"Label", "invalid label", remote.Settings{Options: remote.Options{URL: "http://h/"}, LabelSpecs: []string{"job"}}},
+		{"Header", "invalid header", remote.Settings{Options: remote.Options{URL: "http://h/"}, HeaderSpecs: []string{"X-Org"}}},
+		{"Options", "invalid retry-for", remote.Settings{Options: remote.Options{URL: "http://h/", RetryFor: -time.Second}}},
+		{"URL", "want http://HOST/PATH", remote.Settings{Options: remote.Options{URL: "metrics.example"}}},
+		{"CAFile", "ca file", remote.Settings{Options: remote.Options{URL: "http://h/"}, Client: remote.ClientOptions{CAFile: "/nonexistent/ca.pem"}}},
+	} {
+		if _, err := remote.Prepare(tt.s); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: Prepare: %v, want an error containing %q", tt.name, err, tt.want)
+		}
+	}
+	store, _ := testStore(t, 1, t0, t0.Add(time.Hour))
+	r := newReceiver(t)
+	job, err := remote.Prepare(remote.Settings{Options: remote.Options{URL: r.url(), DryRun: true, Until: t0.Add(30 * time.Minute)},
+		Client: remote.ClientOptions{CAFile: "/nonexistent/ca.pem"}}) // a dry run reads no TLS file
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer job.Close()
+	res, err := job.Run(context.Background(), store, nil)
+	if err != nil || res.Samples != 30 || r.count() != 0 {
+		t.Errorf("dry run: %v, %d samples; receiver holds %d; want 30 samples and nothing sent", err, res.Samples, r.count())
 	}
 }
