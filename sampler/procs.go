@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"math/bits"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -205,13 +207,16 @@ const (
 	rereadSpread = 30 * time.Minute
 )
 
-// readProcs reads every process of HOST_PROC. A process that ends while it
-// is read is left out; an unreadable io file leaves hasIO false.
+// readProcs reads the processes pids of HOST_PROC (procPIDs); clocks says
+// that HOST_PROC is this process's own /proc (ownProc), whose pids the
+// kernel's CPU clocks take. A process that ends while it is read is left
+// out, as is a pid that is no process (with clocks, one whose clock the
+// kernel does not know: a thread, or a pid no longer in use); an
+// unreadable io file leaves hasIO false.
 //
 // Reading a /proc file costs the kernel 12 to 20 µs (measured on this
 // project's VMs), and most processes of a host sleep through most sample
-// sets. So when HOST_PROC is this process's own /proc (whose pids the
-// kernel's clocks know), each process's CPU clock (processCPUTime, 0.5 µs)
+// sets. So with clocks, each process's CPU clock (processCPUTime, 0.5 µs)
 // is asked first: a process whose clock is where it was when its stat was
 // read (prev, the previous sample set's counters, nil when there are none)
 // did not run since, and its counters, memory, threads and parent are
@@ -231,19 +236,28 @@ const (
 // ran for less than a clock tick and did IO keeps that IO in its counters
 // until it next shows CPU time: the IO is then counted in that later
 // interval, and no byte is lost from the sums.
-func readProcs(r *run, prev []procCounters) ([]procSample, error) {
-	pids, err := r.listPIDs(r.proc)
-	if err != nil {
-		return nil, err
+func readProcs(r *run, pids []int, prev []procCounters, clocks bool) ([]procSample, error) {
+	self := 0
+	if clocks {
+		// The kernel answers a process clock of the calling thread's own
+		// id with its process's clock: that thread id, among the pids
+		// procPIDs tries, is no process.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if self = syscall.Gettid(); self == os.Getpid() {
+			self = 0
+		}
 	}
-	clocks := ownProc(r.proc)
 	at := r.at.Unix()
 	out := make([]procSample, 0, len(pids))
 	carried := false
 	for _, pid := range pids {
 		var ns uint64
 		if clocks {
-			ns, _ = processCPUTime(pid)
+			var ok bool
+			if ns, ok = processCPUTime(pid); !ok || pid == self {
+				continue
+			}
 		}
 		old := findProc(prev, pid)
 		if old != nil && ns != 0 && old.cpuNS == ns && !rereadDue(pid, old.readAt, at) {
@@ -299,6 +313,124 @@ func sortByPID(procs []procSample) {
 	if !slices.IsSortedFunc(procs, byPID) {
 		slices.SortFunc(procs, byPID)
 	}
+}
+
+// How procPIDs finds the processes started since the previous sample set
+// without listing /proc. Listing costs the kernel about 2 µs a process
+// (it looks up a dentry for each); asking a pid's CPU clock costs 0.35 µs
+// when there is no such process.
+const (
+	// listEvery is how often /proc is listed all the same: a process
+	// given a pid out of turn (clone3's set_tid, a write to ns_last_pid:
+	// restoring a checkpoint) is found at most this late.
+	listEvery = 10 * time.Minute
+	// maxProbeFactor × the previous set's processes (+ minProbe) is the
+	// most pids tried in place of a listing.
+	maxProbeFactor = 4
+	minProbe       = 64
+	// missedTolerance (+ an eighth) is how many of the host's tasks the
+	// processes found may lack before findProcs takes it that it missed
+	// some: those that ended while it read them.
+	missedTolerance = 64
+)
+
+// findProcs reads the processes of HOST_PROC (readProcs) for the sample set
+// now after prev, whose counters carry holds (nil for none). It sets now's
+// lastPID and listedAt. When the processes it found by probing (procPIDs)
+// have fewer threads than the kernel counts (loadavg's nr_threads, less a
+// tolerance for the tasks that ended while it read), some were missed:
+// it lists /proc and reads them again.
+func findProcs(r *run, prev, now *samplerState, carry []procCounters) ([]procSample, error) {
+	clocks := ownProc(r.proc)
+	var tasks int
+	if clocks {
+		now.lastPID, tasks = loadavgPIDs(r)
+	}
+	pids, listed, err := procPIDs(r, prev, now, len(carry) > 0)
+	if err != nil {
+		return nil, err
+	}
+	procs, err := readProcs(r, pids, carry, clocks)
+	if err != nil || listed {
+		return procs, err
+	}
+	threads := 0
+	for i := range procs {
+		threads += int(procs[i].threads)
+	}
+	if threads+missedTolerance+tasks/8 >= tasks {
+		return procs, nil
+	}
+	if pids, err = r.listPIDs(r.proc); err != nil {
+		return nil, err
+	}
+	now.listedAt = now.at
+	return readProcs(r, pids, carry, clocks)
+}
+
+// loadavgPIDs returns the last pid the kernel gave out in this pid
+// namespace and the number of tasks (threads) on the host, from
+// /proc/loadavg ("0.20 0.18 0.12 1/80 11206"); 0, 0 when unknown.
+func loadavgPIDs(r *run) (last, tasks int) {
+	data, err := r.readProc("loadavg")
+	if err != nil {
+		return 0, 0
+	}
+	var buf [5]string
+	f := fields(buf[:0], strings.TrimSpace(data))
+	if len(f) != 5 {
+		return 0, 0
+	}
+	_, t, _ := strings.Cut(f[3], "/")
+	tn, ok1 := parseDecimal(t)
+	ln, ok2 := parseDecimal(f[4])
+	if !ok1 || !ok2 || tn > math.MaxInt32 || ln > math.MaxInt32 {
+		return 0, 0
+	}
+	return int(ln), int(tn)
+}
+
+// procPIDs returns the pids to read, in ascending order, and whether they
+// are /proc's listing. When the previous sample set is of the same boot
+// and noted the last pid the kernel gave out (prev.lastPID, and now.lastPID
+// is this set's), a process that is new since has a pid in between: the
+// kernel gives out pids in turn, and wraps around at pid_max. It then
+// returns the previous set's processes and the pids in between, unless
+//
+//   - there are too many of those (maxProbeFactor), or the last pid went
+//     down (the kernel wrapped around), or there were more forks than pids
+//     in between (forks in other pid namespaces: a container);
+//   - /proc was last listed listEvery ago or more.
+//
+// Some of those pids are threads or ended; readProcs leaves them out.
+func procPIDs(r *run, prev, now *samplerState, carried bool) ([]int, bool, error) {
+	now.listedAt = prev.listedAt
+	span := now.lastPID - prev.lastPID
+	if !carried || prev.lastPID <= 0 || now.lastPID <= 0 || span < 0 || span > maxProbeFactor*len(prev.procs)+minProbe ||
+		now.forks < prev.forks || now.forks-prev.forks > uint64(span) ||
+		prev.listedAt > now.at || now.at-prev.listedAt >= int64(listEvery.Seconds()) {
+		now.listedAt = now.at
+		pids, err := r.listPIDs(r.proc)
+		return pids, true, err
+	}
+	// The previous set's processes (sorted by pid) merged with the pids in
+	// between: some of those processes may have pids above prev.lastPID
+	// (given out before the kernel last wrapped around, or after the
+	// previous set read the last pid).
+	pids := make([]int, 0, len(prev.procs)+span)
+	i := 0
+	for ; i < len(prev.procs) && prev.procs[i].pid <= prev.lastPID; i++ {
+		pids = append(pids, prev.procs[i].pid)
+	}
+	for pid := prev.lastPID + 1; pid <= now.lastPID; pid++ {
+		pids = append(pids, pid)
+	}
+	for ; i < len(prev.procs); i++ {
+		if pid := prev.procs[i].pid; pid > now.lastPID {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, false, nil
 }
 
 // ownProc says whether dir is the /proc of this process's pid namespace,
@@ -373,16 +505,17 @@ func (procsCollector) update(_ context.Context, r *run) error {
 	if prev.bootID != strings.TrimSpace(bootID) {
 		carry = nil // the same pid and start ticks in another boot are another process
 	}
-	procs, err := readProcs(r, carry)
-	if err != nil {
-		return err
-	}
 	now := samplerState{
 		bootID:  strings.TrimSpace(bootID),
 		at:      r.at.Unix(),
 		cpuUser: st.total.ticks[0] + st.total.ticks[1],
 		cpuSys:  st.total.ticks[2],
 		lacked:  prev.lacked,
+		forks:   st.processes,
+	}
+	procs, err := findProcs(r, &prev, &now, carry)
+	if err != nil {
+		return err
 	}
 	valid := prev.at > 0 && prev.bootID == now.bootID && now.at > prev.at &&
 		now.at-prev.at <= int64(maxStateAge.Seconds()) && (r.prev.IsZero() || r.prev.Unix() == prev.at) &&

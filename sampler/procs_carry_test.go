@@ -45,7 +45,11 @@ func readAll(t *testing.T, at time.Time, prev []procCounters) (map[int]procSampl
 	t.Helper()
 	r := newRun(context.Background(), testInstance)
 	r.at = at
-	procs, err := readProcs(r, prev)
+	pids, err := r.listPIDs(r.proc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	procs, err := readProcs(r, pids, prev, ownProc(r.proc))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,10 @@ import (
 // deltas, or damaged.
 const StateFile = "sampler-state"
 
-const stateHeader = "srvmon sampler state 4"
+const (
+	stateHeader  = "srvmon sampler state 5"
+	stateHeader4 = "srvmon sampler state 4" // read, not written: no lastPID, forks, listedAt
+)
 
 // maxStateAge is the longest interval the procs collector computes deltas
 // over: after a longer gap in recording (the machine was off, cron stopped)
@@ -77,6 +80,14 @@ type samplerState struct {
 	cpuSys  uint64         // and system
 	procs   []procCounters // sorted by pid
 	lacked  string         // what the cgroups collector last reported missing
+
+	// What the procs collector needs to find the processes started since
+	// without listing /proc (procPIDs): the last pid the kernel gave out
+	// when the set began (0 for unknown), forks since boot then, and when
+	// /proc was last listed (unix seconds).
+	lastPID  int
+	forks    uint64
+	listedAt int64
 }
 
 // stateKeeper is a Sampler's state: the file it lives in ("" for memory
@@ -147,13 +158,14 @@ func (k *stateKeeper) release(r *run) {
 	}
 }
 
-// encodeState writes the state as StateFile (version 4): the header line,
+// encodeState writes the state as StateFile (version 5): the header line,
 // then binary fields, unsigned ones as uvarints and signed ones as zigzag
 // varints (encoding/binary), then the CRC-32C of everything before it, 4
 // bytes little-endian:
 //
-//	"srvmon sampler state 4\n"
-//	BOOT_ID(string) AT(varint) CPU_USER_NICE_TICKS CPU_SYSTEM_TICKS LACKED(string) PROCESSES
+//	"srvmon sampler state 5\n"
+//	BOOT_ID(string) AT(varint) CPU_USER_NICE_TICKS CPU_SYSTEM_TICKS LACKED(string)
+//	LAST_PID FORKS AT-LISTED_AT(varint) PROCESSES
 //	per process, in pid order:
 //	  PID_STEP (the pid minus the previous one's; the first one's pid)
 //	  FLAGS (1: IO readable, 2: labels follow)
@@ -163,7 +175,8 @@ func (k *stateKeeper) release(r *run) {
 // A string is its length and its bytes. Times are kept as how long before
 // AT they were (small numbers; 0, never, comes back as 0). The text of
 // version 3 took 20 times as long to read and write as these bytes,
-// which are a third of its size; it is still read (decodeTextState).
+// which are a third of its size; it is still read (decodeTextState), as
+// is version 4, without LAST_PID, FORKS and LISTED_AT.
 func encodeState(s *samplerState) []byte {
 	b := make([]byte, 0, len(stateHeader)+64+len(s.lacked)+48*len(s.procs))
 	b = append(b, stateHeader+"\n"...)
@@ -172,6 +185,8 @@ func encodeState(s *samplerState) []byte {
 	b = binary.AppendUvarint(b, s.cpuUser)
 	b = binary.AppendUvarint(b, s.cpuSys)
 	b = appendString(b, s.lacked)
+	b = appendUvarints(b, uint64(s.lastPID), s.forks)
+	b = binary.AppendVarint(b, s.at-s.listedAt)
 	b = binary.AppendUvarint(b, uint64(len(s.procs)))
 	last := 0
 	for i := range s.procs {
@@ -222,8 +237,8 @@ func appendString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
-// decodeState parses StateFile, of version 4 or, as text, 2 or 3; any
-// damage is an error.
+// decodeState parses StateFile, of version 5 or 4 or, as text, 2 or 3;
+// any damage is an error.
 func decodeState(data []byte) (samplerState, error) {
 	header, body, ok := bytes.Cut(data, []byte("\n"))
 	switch {
@@ -231,7 +246,7 @@ func decodeState(data []byte) (samplerState, error) {
 		return samplerState{}, errors.New("no header line")
 	case string(header) == stateHeader2 || string(header) == stateHeader3:
 		return decodeTextState(data)
-	case string(header) != stateHeader:
+	case string(header) != stateHeader && string(header) != stateHeader4:
 		return samplerState{}, errors.New("unknown header")
 	}
 	n := len(data) - 4
@@ -240,6 +255,9 @@ func decodeState(data []byte) (samplerState, error) {
 	}
 	d := stateDecoder{b: body[:len(body)-4]}
 	s := samplerState{bootID: d.string(), at: d.varint(), cpuUser: d.uvarint(), cpuSys: d.uvarint(), lacked: d.string()}
+	if string(header) == stateHeader {
+		s.lastPID, s.forks, s.listedAt = int(d.uvarint()), d.uvarint(), s.at-d.varint()
+	}
 	count := d.uvarint()
 	if d.err != nil || count > uint64(len(d.b)) { // a process takes more than a byte
 		return samplerState{}, cmp.Or(d.err, errors.New("bad process count"))

@@ -1,0 +1,167 @@
+package sampler
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestProcPIDs checks when procPIDs lists /proc and which pids it tries
+// instead: the previous set's processes and the pids given out since.
+func TestProcPIDs(t *testing.T) {
+	proc := t.TempDir()
+	for _, name := range []string{"7", "8", "self", "sys"} {
+		if err := os.Mkdir(filepath.Join(proc, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const at = 1_700_000_000
+	counters := func(pids ...int) []procCounters {
+		var out []procCounters
+		for _, pid := range pids {
+			out = append(out, procCounters{pid: pid})
+		}
+		return out
+	}
+	// 103 started after the previous set read the last pid, before it
+	// listed: it is among the pids given out since; 900 was given out
+	// before the kernel last wrapped around.
+	prev := samplerState{at: at - 60, lastPID: 100, forks: 1000, listedAt: at - 60, procs: counters(1, 50, 100, 103, 900)}
+	now := samplerState{at: at, lastPID: 105, forks: 1003}
+	probed := []int{1, 50, 100, 101, 102, 103, 104, 105, 900}
+	listed := []int{7, 8}
+	for _, c := range []struct {
+		name    string
+		change  func(prev, now *samplerState, carried *bool)
+		want    []int
+		listing bool
+	}{
+		{"probe", func(*samplerState, *samplerState, *bool) {}, probed, false},
+		{"most pids tried", func(_, now *samplerState, _ *bool) { now.lastPID = 100 + maxProbeFactor*5 + minProbe }, nil, false},
+		{"too many new pids", func(_, now *samplerState, _ *bool) { now.lastPID = 100 + maxProbeFactor*5 + minProbe + 1 }, listed, true},
+		{"wrapped around", func(_, now *samplerState, _ *bool) { now.lastPID = 99 }, listed, true},
+		{"more forks than pids", func(_, now *samplerState, _ *bool) { now.forks = 1006 }, listed, true},
+		{"listed long ago", func(prev, _ *samplerState, _ *bool) { prev.listedAt = at - int64(listEvery.Seconds()) }, listed, true},
+		{"listed later", func(prev, _ *samplerState, _ *bool) { prev.listedAt = at + 1 }, listed, true},
+		{"no last pid then", func(prev, _ *samplerState, _ *bool) { prev.lastPID = 0 }, listed, true},
+		{"no last pid now", func(_, now *samplerState, _ *bool) { now.lastPID = 0 }, listed, true},
+		{"nothing carried", func(_, _ *samplerState, carried *bool) { *carried = false }, listed, true},
+	} {
+		p, n, carried := prev, now, true
+		c.change(&p, &n, &carried)
+		r := newRun(context.Background(), testInstance)
+		r.proc = proc
+		pids, isListing, err := procPIDs(r, &p, &n, carried)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		slices.Sort(pids)
+		if c.want != nil && !slices.Equal(pids, c.want) || isListing != c.listing {
+			t.Errorf("%s: pids %v (listing %v), want %v (listing %v)", c.name, pids, isListing, c.want, c.listing)
+		}
+		if wantAt := map[bool]int64{true: at, false: p.listedAt}[c.listing]; n.listedAt != wantAt {
+			t.Errorf("%s: listedAt %d, want %d", c.name, n.listedAt, wantAt)
+		}
+	}
+}
+
+// TestProcsFindNew follows this host over two sample sets: the second
+// finds its processes without listing /proc, and must find the same as a
+// listing: a process started between the sets, not one that ended, and no
+// thread of a process (this test starts threads between the sets, whose
+// ids are among the pids tried).
+func TestProcsFindNew(t *testing.T) {
+	if !ownProc("/proc") {
+		t.Skip("/proc is not this pid namespace's")
+	}
+	// On a busy host the kernel may give out more pids between the sets
+	// than procPIDs tries, or wrap around: try a few times.
+	for try := 1; ; try++ {
+		probed, msg := findNewOnce(t)
+		if probed {
+			return
+		}
+		if try == 5 {
+			t.Fatalf("every try listed /proc: %s", msg)
+		}
+		t.Logf("try %d listed /proc: %s", try, msg)
+	}
+}
+
+// findNewOnce is one try of TestProcsFindNew; false when the second set
+// listed /proc after all.
+func findNewOnce(t *testing.T) (bool, string) {
+	ended := startChild(t, "sleep", "600")
+	waitExec(t, ended.Process.Pid, "sleep")
+	s, err := New([]string{"procs"}, Options{Instance: testInstance})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Truncate(time.Second)
+	_, errs := s.SampleAt(t.Context(), at)
+	noErrors(t, errs)
+	first := s.state.st
+	if first.listedAt != at.Unix() || findProc(first.procs, ended.Process.Pid) == nil {
+		t.Fatalf("first set: listed at %d, want %d; has pid %d: %v", first.listedAt, at.Unix(), ended.Process.Pid, findProc(first.procs, ended.Process.Pid) != nil)
+	}
+	ended.Process.Kill()
+	ended.Wait()
+	started := startChild(t, "sleep", "600")
+	waitExec(t, started.Process.Pid, "sleep")
+	release := make(chan struct{})
+	defer close(release)
+	for range 3 { // new threads of this process
+		ready := make(chan struct{})
+		go func() {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			close(ready)
+			<-release
+		}()
+		<-ready
+	}
+	before, err := newRun(context.Background(), testInstance).listPIDs("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errs = s.SampleAt(t.Context(), at.Add(time.Minute))
+	noErrors(t, errs)
+	after, err := newRun(context.Background(), testInstance).listPIDs("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := s.state.st
+	if second.listedAt != first.listedAt {
+		return false, fmt.Sprintf("last pids %d and %d, forks %d and %d", first.lastPID, second.lastPID, first.forks, second.forks)
+	}
+	if findProc(second.procs, started.Process.Pid) == nil {
+		t.Errorf("the process started between the sets (pid %d) was not found", started.Process.Pid)
+	}
+	if findProc(second.procs, ended.Process.Pid) != nil {
+		t.Errorf("the process that ended between the sets (pid %d) was found", ended.Process.Pid)
+	}
+	for _, pid := range before {
+		if slices.Contains(after, pid) && findProc(second.procs, pid) == nil {
+			t.Errorf("pid %d, listed before and after the set, was not found (in first: %v; last pids %d %d)", pid, findProc(first.procs, pid) != nil, first.lastPID, second.lastPID)
+		}
+	}
+	for _, p := range second.procs {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.pid))
+		if err != nil {
+			continue // ended since
+		}
+		_, rest, _ := strings.Cut(string(data), "\nTgid:")
+		tgid, _ := nextLine(rest)
+		if strings.TrimSpace(tgid) != strconv.Itoa(p.pid) {
+			t.Errorf("pid %d found as a process is a thread of %s", p.pid, strings.TrimSpace(tgid))
+		}
+	}
+	return true, ""
+}
