@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -235,43 +236,68 @@ func (h *synthHost) set(tb testing.TB, now time.Time, prev *samplerState, opts *
 	return r.samples
 }
 
-// BenchmarkProcsHeadLog appends four hours of the quiet synthetic host,
-// a sample set a minute, as record does (one Append per set), and reports
-// the head log's bytes per sample set: the store writes a sample set's
-// series list again whenever it differs from the previous set's.
+// BenchmarkProcsHeadLog appends four hours of the synthetic host, quiet
+// and starting 100,000 short processes a day, a sample set a minute, as
+// record does (one Lock, Append and Close per set), and reports the head
+// log's bytes per sample set (the store writes a set's values and, when
+// its series list differs from the set before's, the change) and the
+// store's CPU time per set (Lock, Append, Close; the host's simulation is
+// not counted).
 func BenchmarkProcsHeadLog(b *testing.B) {
-	for range b.N {
-		day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
-		now := day
-		dir := b.TempDir()
-		store, err := tsdb.Create(dir, tsdbtest.WithClock(func() time.Time { return now }))
-		if err != nil {
-			b.Fatal(err)
-		}
-		h := newSynthHost(1, 0)
-		opts := Options{ProcTop: DefaultProcTop}
-		var prev samplerState
-		const sets = 240
-		for i := range sets {
-			now = day.Add(time.Duration(i) * time.Minute)
-			samples := h.set(b, now, &prev, &opts, i > 0)
-			w, err := store.Lock(context.Background())
-			if err != nil {
-				b.Fatal(err)
+	for _, host := range []struct {
+		name        string
+		shortPerDay int
+	}{{"quiet", 0}, {"100k-short", 100_000}} {
+		b.Run(host.name, func(b *testing.B) {
+			for range b.N {
+				benchHeadLog(b, host.shortPerDay)
 			}
-			if err := w.Append(now, samples); err != nil {
-				b.Fatal(err)
-			}
-			w.Close()
-		}
-		u, err := store.DiskUsage()
-		if err != nil {
-			b.Fatal(err)
-		}
-		store.Close()
-		b.ReportMetric(float64(u.Total)/sets, "head-bytes/set")
-		b.ReportMetric(float64(u.Total)/sets*1440/1e6, "head-MB/day")
+		})
 	}
+}
+
+func benchHeadLog(b *testing.B, shortPerDay int) {
+	day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	now := day
+	dir := b.TempDir()
+	store, err := tsdb.Create(dir, tsdbtest.WithClock(func() time.Time { return now }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := newSynthHost(1, shortPerDay)
+	opts := Options{ProcTop: DefaultProcTop}
+	var prev samplerState
+	const sets = 240
+	var cpu time.Duration
+	for i := range sets {
+		now = day.Add(time.Duration(i) * time.Minute)
+		samples := h.set(b, now, &prev, &opts, i > 0)
+		start := processCPU()
+		w, err := store.Lock(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Append(now, samples); err != nil {
+			b.Fatal(err)
+		}
+		w.Close()
+		cpu += processCPU() - start
+	}
+	u, err := store.DiskUsage()
+	if err != nil {
+		b.Fatal(err)
+	}
+	store.Close()
+	b.ReportMetric(float64(u.Total)/sets, "head-bytes/set")
+	b.ReportMetric(float64(u.Total)/sets*1440/1e6, "head-MB/day")
+	b.ReportMetric(float64(cpu.Microseconds())/sets, "store-cpu-µs/set")
+}
+
+// processCPU returns the CPU time (user and system) this process used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // synthDay is one day of a store's bytes and series.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"hash/fnv"
 	"io"
 	"math"
 	"os"
@@ -31,21 +30,26 @@ import (
 // Payloads:
 //
 //	'S' schema:  hash u64 | n uvarint | n × (len uvarint | series key)
-//	'v' set:     time i64 | schema hash u64 | copies u8 | n uvarint | n × float64
+//	'D' change:  the change of a schema from the one before (headschema.go)
+//	'w' set:     time i64 | schema hash u64 | copies u8 | chain u64 | def u64 | n uvarint | n × float64
 //	'P' points:  len uvarint | series key | n uvarint | n × (time delta zigzag varint | float64)
+//	'v' set of store format 2 and 3: as 'w' without chain and def
 //	'V' set of store format 1: time i64 | schema hash u64 | n uvarint | n × float64
 //
-// A sample set is a 'v' record whose values follow the order of the series
-// keys of the schema with the same hash. So that no single damaged record
-// can take away the schema of other sets, the writer writes a schema twice:
-// with the first set that uses it and again with the next one ('copies'
-// says which, and tells the next writer whether the second copy is still
-// due); a reader decodes a set with whichever copy is intact, also one that
-// comes after the set. A damaged record therefore costs at most its own
-// sample set. A writer that finds damage when it opens a log starts clean
-// state: it writes the schema anew (twice) before its set. 'P' records carry
+// A sample set is a 'w' record whose values follow the order of the series
+// keys of the schema with the same hash. A schema is defined by a whole
+// list ('S') or, in store format 4, by its change from the schema of the
+// set before ('D'). So that no single damaged record can take away the
+// schema of other sets, the writer writes each definition twice: with the
+// first set that uses it and again with the next one ('copies' says which,
+// and tells the next writer whether the second copy is still due); a
+// reader decodes a set with whichever copy is intact, also one that comes
+// after the set. A damaged record therefore costs at most its own sample
+// set. A writer that finds damage when it opens a log starts clean state:
+// it writes the whole schema anew (twice) before its set. 'P' records carry
 // imported history and depend on nothing. Store format 1 wrote 'V' records
-// and each schema once; they are still read.
+// and each schema once, formats 2 and 3 'v' records and whole schemas only;
+// they are still read.
 const (
 	recMagic    = "SRV\x01"
 	recHeader   = 12
@@ -146,16 +150,6 @@ func tailReason(tail []byte) string {
 // last record is no longer taken for a write in progress.
 const settleTime = 2 * time.Second
 
-// schemaHash identifies an ordered list of series keys.
-func schemaHash(keys []string) uint64 {
-	h := fnv.New64a()
-	for _, k := range keys {
-		h.Write([]byte(k))
-		h.Write([]byte{0})
-	}
-	return h.Sum64()
-}
-
 func encodeSchema(hash uint64, keys []string) []byte {
 	n := 1 + 8 + binary.MaxVarintLen64
 	for _, k := range keys {
@@ -172,14 +166,18 @@ func encodeSchema(hash uint64, keys []string) []byte {
 	return b
 }
 
-// encodeSet encodes a sample set ('v'): copies is how many copies of its
-// schema record the file holds, counting the one written with it (1 or 2).
-func encodeSet(t int64, hash uint64, copies int, values []float64) []byte {
-	b := make([]byte, 0, 1+8+8+1+binary.MaxVarintLen64+8*len(values))
-	b = append(b, recSet)
+// encodeSet encodes a sample set ('w'): copies is how many copies of the
+// record that defines its schema the file holds, counting the one written
+// with it (1 or 2); chain and def are the offsets of the first definition
+// of its schema's chain and of its own (headschema.go).
+func encodeSet(t int64, hash uint64, copies int, chain, def int64, values []float64) []byte {
+	b := make([]byte, 0, 1+8+8+1+16+binary.MaxVarintLen64+8*len(values))
+	b = append(b, recChainSet)
 	b = binary.LittleEndian.AppendUint64(b, uint64(t))
 	b = binary.LittleEndian.AppendUint64(b, hash)
 	b = append(b, byte(copies))
+	b = binary.LittleEndian.AppendUint64(b, uint64(chain))
+	b = binary.LittleEndian.AppendUint64(b, uint64(def))
 	b = binary.AppendUvarint(b, uint64(len(values)))
 	for _, v := range values {
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
@@ -297,7 +295,8 @@ func parseHead(data []byte, settled bool) *headData {
 // until one arrives.
 type headParser struct {
 	h         *headData
-	schemas   map[uint64][]string
+	schemas   map[uint64][]string // the last keptSchemas defined
+	recent    []uint64            // their hashes, oldest first
 	pending   map[uint64][]pendingSet
 	lastGoodT int64 // time of the last sample set decoded, 0 if none
 	open      []int // indexes of h.damage still waiting for the next set's time
@@ -393,88 +392,7 @@ func (h *headData) between(key string, start, end int64) []Point {
 // up to the end of the last valid record (a torn or unfinished record at
 // the end is left for the next feed).
 func (hp *headParser) feed(data []byte) int {
-	h := hp.h
-	end := scanRecords(data, func(p []byte) {
-		if len(p) == 0 {
-			hp.bad("an empty record")
-			return
-		}
-		r := &payloadReader{b: p[1:]}
-		switch p[0] {
-		case recSchema:
-			hash := r.u64()
-			n := r.uvarint()
-			if r.err != nil || n > uint64(len(r.b)) {
-				hp.bad("a malformed schema record")
-				return
-			}
-			keys := make([]string, 0, n)
-			for i := uint64(0); i < n; i++ {
-				keys = append(keys, r.str())
-			}
-			if r.err != nil {
-				hp.bad("a malformed schema record")
-				return
-			}
-			hp.schemas[hash] = keys
-			for _, ps := range hp.pending[hash] {
-				if len(ps.values) == len(keys) {
-					hp.apply(keys, ps.t, ps.values)
-				} else {
-					hp.h.damage = append(hp.h.damage, headDamage{from: ps.t, to: ps.t + 1, reason: "a sample set that does not match its schema"})
-				}
-			}
-			delete(hp.pending, hash)
-		case recValues, recSet:
-			t := int64(r.u64())
-			hash := r.u64()
-			if p[0] == recSet && len(r.b) > 0 {
-				r.b = r.b[1:] // copies: only the writer needs it
-			}
-			n := r.uvarint()
-			if r.err != nil || uint64(len(r.b)) != 8*n {
-				hp.bad("a malformed sample set")
-				return
-			}
-			values := make([]float64, n)
-			for i := range values {
-				values[i] = math.Float64frombits(r.u64())
-			}
-			hp.good(t)
-			keys, ok := hp.schemas[hash]
-			switch {
-			case !ok:
-				hp.pending[hash] = append(hp.pending[hash], pendingSet{t: t, values: values})
-			case len(keys) != len(values):
-				hp.h.damage = append(hp.h.damage, headDamage{from: t, to: t + 1, reason: "a sample set that does not match its schema"})
-			default:
-				hp.apply(keys, t, values)
-			}
-		case recPoints:
-			key := r.str()
-			n := r.uvarint()
-			if r.err != nil || n > uint64(len(r.b)) {
-				hp.bad("a malformed record of imported points")
-				return
-			}
-			pts := h.points[key]
-			var t int64
-			for i := uint64(0); i < n; i++ {
-				t += r.varint()
-				if len(pts) > 0 && t <= pts[len(pts)-1].T {
-					h.markUnsorted(key)
-				}
-				pts = append(pts, Point{T: t, V: math.Float64frombits(r.u64())})
-			}
-			if r.err != nil {
-				hp.bad("a malformed record of imported points")
-				return
-			}
-			h.points[key] = pts
-		default:
-			hp.bad(fmt.Sprintf("a record of unknown type %q", p[0]))
-		}
-	}, func(from, to int) {
+	end := scanRecords(data, hp.record, func(from, to int) {
 		reason := fmt.Sprintf("%d damaged bytes at offset %d", to-from, hp.off+int64(from))
 		if mayHoldPoints(data[from:to]) {
 			hp.h.damage = append(hp.h.damage, headDamage{reason: reason + " (imported points of any time of the day)", wholeDay: true})
@@ -484,6 +402,150 @@ func (hp *headParser) feed(data []byte) int {
 	})
 	hp.off += int64(end)
 	return end
+}
+
+// record decodes one valid record.
+func (hp *headParser) record(p []byte) {
+	if len(p) == 0 {
+		hp.bad("an empty record")
+		return
+	}
+	r := &payloadReader{b: p[1:]}
+	switch p[0] {
+	case recSchema:
+		hash, keys, err := decodeSchema(r)
+		if err != nil {
+			hp.bad("a malformed schema record")
+			return
+		}
+		hp.define(hash, keys)
+	case recChange:
+		hp.change(r)
+	case recValues, recSet, recChainSet:
+		hp.set(p[0], r)
+	case recPoints:
+		hp.points(r)
+	default:
+		hp.bad(fmt.Sprintf("a record of unknown type %q", p[0]))
+	}
+}
+
+// keptSchemas is how many schemas a parser keeps, those used last: a
+// writer's set uses the schema of the set before it or one it defines with
+// it, and a schema change is based on the first schema of its chain, which
+// each change uses again.
+const keptSchemas = 8
+
+// define adds a schema and decodes the sets that waited for it.
+func (hp *headParser) define(hash uint64, keys []string) {
+	hp.schemas[hash] = keys
+	hp.used(hash)
+	for _, ps := range hp.pending[hash] {
+		if len(ps.values) == len(keys) {
+			hp.apply(keys, ps.t, ps.values)
+		} else {
+			hp.h.damage = append(hp.h.damage, headDamage{from: ps.t, to: ps.t + 1, reason: "a sample set that does not match its schema"})
+		}
+	}
+	delete(hp.pending, hash)
+}
+
+// used marks the schema hash as used last, forgetting the one used longest
+// ago when there are more than keptSchemas.
+func (hp *headParser) used(hash uint64) {
+	if i := slices.Index(hp.recent, hash); i >= 0 {
+		hp.recent = slices.Delete(hp.recent, i, i+1)
+	}
+	hp.recent = append(hp.recent, hash)
+	if len(hp.recent) > keptSchemas {
+		delete(hp.schemas, hp.recent[0])
+		hp.recent = slices.Delete(hp.recent, 0, 1)
+	}
+}
+
+// change decodes a schema change ('D'). A copy of one already applied is
+// skipped; one whose base schema was lost (both copies damaged) defines
+// nothing, and the sets that use it are reported as damage.
+func (hp *headParser) change(r *payloadReader) {
+	hash, baseHash, apply := decodeChange(r)
+	if r.err != nil {
+		hp.bad("a malformed schema change")
+		return
+	}
+	if _, ok := hp.schemas[hash]; ok {
+		hp.used(hash)
+		return
+	}
+	var base []string
+	if baseHash != emptySchemaHash {
+		var ok bool
+		if base, ok = hp.schemas[baseHash]; !ok {
+			return
+		}
+		hp.used(baseHash)
+	}
+	keys, err := apply(base, true)
+	if err != nil {
+		hp.bad("a malformed schema change")
+		return
+	}
+	hp.define(hash, keys)
+}
+
+// set decodes a sample set ('v', 'w', or format 1's 'V').
+func (hp *headParser) set(kind byte, r *payloadReader) {
+	t := int64(r.u64())
+	hash := r.u64()
+	switch {
+	case kind == recSet && len(r.b) > 0:
+		r.b = r.b[1:] // copies: only the writer needs it
+	case kind == recChainSet && len(r.b) >= 17:
+		r.b = r.b[17:] // copies and definitions' offsets: only the writer needs them
+	}
+	n := r.uvarint()
+	if r.err != nil || uint64(len(r.b)) != 8*n {
+		hp.bad("a malformed sample set")
+		return
+	}
+	values := make([]float64, n)
+	for i := range values {
+		values[i] = math.Float64frombits(r.u64())
+	}
+	hp.good(t)
+	keys, ok := hp.schemas[hash]
+	switch {
+	case !ok:
+		hp.pending[hash] = append(hp.pending[hash], pendingSet{t: t, values: values})
+	case len(keys) != len(values):
+		hp.h.damage = append(hp.h.damage, headDamage{from: t, to: t + 1, reason: "a sample set that does not match its schema"})
+	default:
+		hp.apply(keys, t, values)
+	}
+}
+
+// points decodes a record of imported points ('P').
+func (hp *headParser) points(r *payloadReader) {
+	h := hp.h
+	key := r.str()
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(r.b)) {
+		hp.bad("a malformed record of imported points")
+		return
+	}
+	pts := h.points[key]
+	var t int64
+	for i := uint64(0); i < n; i++ {
+		t += r.varint()
+		if len(pts) > 0 && t <= pts[len(pts)-1].T {
+			h.markUnsorted(key)
+		}
+		pts = append(pts, Point{T: t, V: math.Float64frombits(r.u64())})
+	}
+	if r.err != nil {
+		hp.bad("a malformed record of imported points")
+		return
+	}
+	h.points[key] = pts
 }
 
 // mayHoldPoints reports whether a damaged region of a head log may have
@@ -542,7 +604,9 @@ type headTail struct {
 	size     int64  // bytes of valid records; the file is cut to this
 	lastT    int64  // time of the last sample set, 0 if unknown
 	lastHash uint64 // schema hash of the last record, 0 if none
-	copies   int    // copies of that schema in the file, as the last set says
+	copies   int    // copies of that schema's definition in the file, as the last set says
+	chain    int64  // offset of the first definition of the last set's schema chain, -1 if none
+	def      int64  // offset of a record holding the last set's schema definition
 	// cut says what the bytes after the last valid record are, if there
 	// are any: the writer keeps them in damaged/, cuts them off and
 	// reports them.
@@ -559,7 +623,7 @@ func readTail(f *os.File) (headTail, error) {
 	}
 	size := st.Size()
 	if size == 0 {
-		return headTail{}, nil
+		return headTail{chain: -1}, nil
 	}
 	if size >= recOverhead {
 		var tr [4]byte
@@ -573,8 +637,8 @@ func readTail(f *os.File) (headTail, error) {
 				return headTail{}, err
 			}
 			if payload, _, ok := recordAt(buf, 0); ok {
-				t := headTail{size: size}
-				t.lastT, t.lastHash, t.copies = lastOf(payload)
+				t := lastOf(payload)
+				t.size = size
 				if t.lastT != 0 || len(payload) == 0 || payload[0] != recPoints {
 					return t, nil
 				}
@@ -589,9 +653,9 @@ func readTail(f *os.File) (headTail, error) {
 	if err != nil {
 		return headTail{}, err
 	}
-	var t headTail
+	t := headTail{chain: -1}
 	end := scanRecords(data, func(p []byte) {
-		if lt, _, _ := lastOf(p); lt != 0 {
+		if lt := lastOf(p).lastT; lt != 0 {
 			t.lastT = lt
 		}
 	}, nil)
@@ -600,26 +664,36 @@ func readTail(f *os.File) (headTail, error) {
 	return t, nil
 }
 
-// lastOf returns the sample time, schema hash and schema copies a record
-// leaves behind.
-func lastOf(p []byte) (int64, uint64, int) {
+// lastOf returns what a record leaves behind for the next writer: the
+// sample time, schema hash, copies of the schema's definition and chain
+// start (size and cut unset).
+func lastOf(p []byte) headTail {
+	t := headTail{chain: -1}
 	if len(p) == 0 {
-		return 0, 0, 0
+		return t
 	}
 	r := &payloadReader{b: p[1:]}
 	switch p[0] {
-	case recSchema:
-		return 0, r.u64(), 0
+	case recSchema, recChange:
+		t.lastHash = r.u64()
 	case recValues:
-		t := int64(r.u64())
-		return t, r.u64(), 0
-	case recSet:
-		t := int64(r.u64())
-		h := r.u64()
+		t.lastT = int64(r.u64())
+		t.lastHash = r.u64()
+	case recSet, recChainSet:
+		t.lastT = int64(r.u64())
+		t.lastHash = r.u64()
 		if r.err != nil || len(r.b) == 0 {
-			return t, 0, 0
+			t.lastHash = 0
+			return t
 		}
-		return t, h, int(r.b[0])
+		t.copies = int(r.b[0])
+		if p[0] == recChainSet {
+			r.b = r.b[1:]
+			chain, def := int64(r.u64()), int64(r.u64())
+			if r.err == nil && chain >= 0 && def >= chain {
+				t.chain, t.def = chain, def
+			}
+		}
 	}
-	return 0, 0, 0
+	return t
 }

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 )
 
-// migrate upgrades a store of format 1 or 2 to the current format, under the
+// migrate upgrades a store of format 1 to 3 to the current format, under the
 // writer lock, the first time a writer of this version takes it. Head logs
 // need nothing (format 1 records are still read, and new ones are appended
 // after them). Each block is read whole (its summaries, every series from
@@ -22,8 +22,10 @@ func (w *Writer) migrate() error {
 		return nil
 	}
 	if s.format >= 2 {
-		// Format 2 blocks read as they are (checksum files and
-		// meta.json plain, values Gorilla-encoded): only the marker.
+		// Format 2 and 3 blocks and head logs read as they are
+		// (format 2: checksum files and meta.json plain, values
+		// Gorilla-encoded; both: whole schemas in head logs, to which
+		// this writer appends schema changes): only the marker.
 		if err := w.rewriteMarker(); err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -81,5 +82,65 @@ func TestMigrateFormat1(t *testing.T) {
 	}
 	if ch, err := fresh.Verify(context.Background()); err != nil || len(ch.Damage) != 0 {
 		t.Fatalf("verify after migration: %v %v", ch.Damage, err)
+	}
+}
+
+// TestFormat3HeadLog writes today's head log as store format 3 did (whole
+// schemas, 'v' sets with copies) under a format 3 marker, and checks that
+// it reads as it is, that the first writer rewrites the marker (so that
+// srvmon of format 3 refuses the store instead of reading schema changes
+// as damage) and appends sets of changed schemas after the old records,
+// and that a marker of a newer format is refused.
+func TestFormat3HeadLog(t *testing.T) {
+	c := &clock{day0.Add(time.Hour)}
+	s := newTestStore(t, c)
+	dir := s.Dir()
+	keys := []string{serA.Key(), serB.Key()}
+	hash := schemaHash(keys)
+	var buf []byte
+	for i, ts := range []int64{c.t.Unix(), c.t.Unix() + 60} {
+		buf = appendRecord(buf, encodeSchema(hash, keys))
+		p := []byte{recSet}
+		p = binary.LittleEndian.AppendUint64(p, uint64(ts))
+		p = binary.LittleEndian.AppendUint64(p, hash)
+		p = append(p, byte(i+1))
+		p = binary.AppendUvarint(p, 2)
+		p = binary.LittleEndian.AppendUint64(p, math.Float64bits(float64(100+i)))
+		p = binary.LittleEndian.AppendUint64(p, math.Float64bits(float64(200+i)))
+		buf = appendRecord(buf, p)
+	}
+	os.WriteFile(s.headPath(dayOf(c.t.Unix())), buf, 0o644)
+	os.WriteFile(filepath.Join(dir, markerName), []byte(markerPrefix+"3\n"), 0o644)
+
+	old, err := Open(dir, withClock(c.now))
+	if err != nil || old.format != 3 {
+		t.Fatalf("open format 3: %v, format %d", err, old.format)
+	}
+	want := []Point{{c.t.Unix(), 100}, {c.t.Unix() + 60, 101}}
+	if got := readAll(t, old, day0, day0.Add(24*time.Hour))[serA.Key()]; !slices.Equal(got, want) {
+		t.Fatalf("format 3 read %v, want %v", got, want)
+	}
+	serC := NewSeries("node_load5", "instance", "h1")
+	appendSet(t, old, c.t.Add(2*time.Minute), Sample{serA, 102}, Sample{serC, 7})
+	appendSet(t, old, c.t.Add(3*time.Minute), Sample{serA, 103}, Sample{serB, 203})
+	if marker, _ := os.ReadFile(filepath.Join(dir, markerName)); string(marker) != markerText {
+		t.Fatalf("marker after the first writer: %q", marker)
+	}
+	fresh, err := Open(dir, withClock(c.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, fresh, day0, day0.Add(24*time.Hour))
+	want = append(want, Point{c.t.Unix() + 120, 102}, Point{c.t.Unix() + 180, 103})
+	if !slices.Equal(got[serA.Key()], want) || !slices.Equal(got[serC.Key()], []Point{{c.t.Unix() + 120, 7}}) ||
+		!slices.Equal(got[serB.Key()], []Point{{c.t.Unix(), 200}, {c.t.Unix() + 60, 201}, {c.t.Unix() + 180, 203}}) {
+		t.Fatalf("after appending to a format 3 head log: %v", got)
+	}
+	if ch, err := fresh.Verify(context.Background()); err != nil || len(ch.Damage) != 0 {
+		t.Fatalf("verify: %v %v", ch.Damage, err)
+	}
+	os.WriteFile(filepath.Join(dir, markerName), []byte(markerPrefix+"5\n"), 0o644)
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "cannot read") {
+		t.Fatalf("a format 5 store opened: %v", err)
 	}
 }

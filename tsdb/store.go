@@ -2,9 +2,9 @@
 // samples recorded once a minute by short-lived processes, small on disk and
 // cheap to append to, built on nakabonne/tstorage.
 //
-// # Layout (store format 3)
+// # Layout (store format 4)
 //
-//	DIR/srvmon-store     format marker "srvmon store format 3" (a store is
+//	DIR/srvmon-store     format marker "srvmon store format 4" (a store is
 //	                     never guessed)
 //	DIR/lock             flock(2) target serialising writers
 //	DIR/head/DAY.log     append-only head log of one UTC day (see headlog.go)
@@ -63,9 +63,10 @@
 // this version migrates it: it reads every block whole, gives it a checksum
 // file (or sets it aside if it does not read back) and rewrites the marker
 // (migrate.go). Format 1 head log records are still read. Format 2 blocks
-// (plain checksum files and meta.json, Gorilla-encoded values) are read as
-// they are; the first writer only rewrites the marker, so that srvmon of
-// format 2 refuses the store instead of reading format 3 blocks as damaged.
+// (plain checksum files and meta.json, Gorilla-encoded values) and format 3
+// stores (head logs of whole schemas) are read as they are; the first writer
+// only rewrites the marker, so that srvmon of an older format refuses the
+// store instead of reading newer blocks and head logs as damaged.
 package tsdb
 
 import (
@@ -98,14 +99,16 @@ var ErrNotStore = errors.New("not a srvmon store")
 const (
 	markerName   = "srvmon-store"
 	markerPrefix = "srvmon store format "
-	markerText   = markerPrefix + "3\n"
+	markerText   = markerPrefix + "4\n"
 	// storeFormat is the format this code writes: 2 added checksum files
 	// to blocks and schema copies to head logs; 3 compressed the checksum
 	// file and tstorage's meta.json, and encodes integer values as
 	// integers (tstorage patches 7 and 8), which srvmon of format 2 cannot
-	// read. It reads format 1 and 2 stores and upgrades them when it first
-	// writes (migrate.go).
-	storeFormat  = 3
+	// read; 4 writes a head log's schema changes instead of whole schemas
+	// (headschema.go), which srvmon of format 3 would read as damage. It
+	// reads format 1 to 3 stores and upgrades them when it first writes
+	// (migrate.go).
+	storeFormat  = 4
 	lockName     = "lock"
 	headDir      = "head"
 	blocksDir    = "blocks"
@@ -170,7 +173,7 @@ type Store struct {
 	sumLRU  []*block // blocks holding decoded summaries, least recently used first
 	stats   storeStats
 	damage  []Damage              // what reads and writes found damaged (damage.go)
-	format  int                   // the store's format (the marker), 1 or 2
+	format  int                   // the store's format (the marker), 1 to storeFormat
 	bad     map[string]badBlock   // blocks whose check failed, by directory name
 	checked map[string]bool       // block parts that passed it, by name/part
 	sums    map[string]*blockSums // parsed checksum files, by block name
@@ -247,6 +250,8 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		s.format = 1
 	case text == markerPrefix+"2\n":
 		s.format = 2
+	case text == markerPrefix+"3\n":
+		s.format = 3
 	case text == markerText:
 	case strings.HasPrefix(text, markerPrefix) && strings.HasSuffix(text, "\n"):
 		return nil, fmt.Errorf("open store %s: it has %q, which this srvmon (format %d) cannot read", dir, strings.TrimSpace(text), storeFormat)
@@ -333,9 +338,10 @@ type Writer struct {
 	s    *Store
 	lock *os.File
 	// cached state of the head file appended to last
-	day  int64 // day number of f
-	f    *os.File
-	tail headTail
+	day    int64 // day number of f
+	f      *os.File
+	tail   headTail
+	schema *headSchema // the schema of the last set in f, if known
 }
 
 // Lock takes the writer lock, waiting up to the lock timeout or until ctx is
@@ -440,7 +446,7 @@ func (w *Writer) openHead(day int64) error {
 			return fmt.Errorf("cut torn tail of %s: %w", path, err)
 		}
 	}
-	w.f, w.day, w.tail = f, day, t
+	w.f, w.day, w.tail, w.schema = f, day, t, nil
 	return nil
 }
 
@@ -502,29 +508,69 @@ func (w *Writer) Append(t time.Time, samples []Sample) error {
 		}
 	}
 	hash := schemaHash(orderedKeys)
-	var buf []byte
 	if err := w.openHead(dayOf(ts)); err != nil {
 		return fmt.Errorf("append: open head log: %w", err)
 	}
-	// Each schema goes into the file twice, with the first two sets that
-	// use it, so that no single damaged record takes it away (headlog.go).
-	copies := 2
-	switch {
-	case w.tail.lastHash != hash:
-		buf = appendRecord(buf, encodeSchema(hash, orderedKeys))
-		copies = 1
-	case w.tail.copies < 2:
-		buf = appendRecord(buf, encodeSchema(hash, orderedKeys))
-	}
-	buf = appendRecord(buf, encodeSet(ts, hash, copies, values))
+	buf, schema, copies := w.schemaRecords(hash, orderedKeys)
+	buf = appendRecord(buf, encodeSet(ts, hash, copies, schema.chainAt, schema.defAt, values))
 	if err := w.write(buf); err != nil {
 		return fmt.Errorf("append to %s: %w", w.f.Name(), err)
 	}
-	w.tail.lastHash, w.tail.copies = hash, copies
+	if schema.chain != nil {
+		w.schema = schema
+	}
+	w.tail.lastHash, w.tail.copies, w.tail.chain, w.tail.def = hash, copies, schema.chainAt, schema.defAt
 	if ts > w.tail.lastT {
 		w.tail.lastT = ts
 	}
 	return nil
+}
+
+// schemaRecords returns the records that go before a sample set with the
+// sorted keys (hash): the copy of the last set's schema definition if it
+// was written once, and this set's definition if its schema differs, a
+// change from the first schema of the last set's chain or, to start a new
+// chain, from the empty schema (headschema.go). It returns the set's schema
+// and how many copies of its definition the file holds with them.
+func (w *Writer) schemaRecords(hash uint64, keys []string) ([]byte, *headSchema, int) {
+	if hash == w.tail.lastHash && w.tail.copies >= 2 && w.tail.chain >= 0 {
+		// The schema of the set before, defined twice: nothing to write,
+		// nothing to read.
+		return nil, &headSchema{hash: hash, chainAt: w.tail.chain, defAt: w.tail.def}, 2
+	}
+	last := w.lastSchema()
+	var buf []byte
+	if last != nil && w.tail.copies < 2 {
+		cp := *last
+		cp.defAt = w.tail.size
+		last = &cp
+		buf = appendRecord(buf, last.def)
+	}
+	if last != nil && last.hash == hash {
+		return buf, last, 2
+	}
+	next := &headSchema{hash: hash, keys: keys, defAt: w.tail.size + int64(len(buf))}
+	if last != nil {
+		if d := encodeChange(hash, last.chain.hash, last.chain.keys, keys); len(d) <= len(last.chain.def)/2 {
+			next.def, next.chain, next.chainAt = d, last.chain, last.chainAt
+		}
+	}
+	if next.def == nil {
+		next.def = encodeChange(hash, emptySchemaHash, nil, keys)
+		next.chain, next.chainAt = next, next.defAt
+	}
+	return appendRecord(buf, next.def), next, 1
+}
+
+// lastSchema returns the schema of the last sample set of the current head
+// file, reading its chain unless this writer wrote that set; nil if there
+// is none to build on.
+func (w *Writer) lastSchema() *headSchema {
+	if s := w.schema; s != nil && s.hash == w.tail.lastHash && s.chainAt == w.tail.chain && s.defAt == w.tail.def {
+		return s
+	}
+	w.schema = loadSchema(w.f, w.tail)
+	return w.schema
 }
 
 // write appends buf to the current head file and syncs it; on failure the

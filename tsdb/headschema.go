@@ -1,0 +1,305 @@
+package tsdb
+
+import (
+	"encoding/binary"
+	"errors"
+	"os"
+)
+
+// Schema changes in the head log (store format 4).
+//
+// A host's series list changes from one sample set to another when the
+// processes the procs collector keeps change. Format 3 wrote the whole list
+// again each time, twice (a schema record of 1,343 keys was 124 KB on the
+// synthetic host of 500 processes). A format 4 writer defines a schema by
+// a 'D' record, its change from a base schema:
+//
+//	'D' change:  hash u64 | base hash u64 | removed uvarint | removed × index gap uvarint |
+//	             added uvarint | added × (shared prefix uvarint | len uvarint | suffix)
+//
+// The removed keys are positions in the base's key list, each written as
+// its distance from the one before (minus one); the added keys are in order,
+// each as the length of the prefix it shares with the added key before it
+// and the rest. The new list is the base's without the removed keys, merged
+// with the added ones, in key order; a reader checks that it has the hash
+// the record says.
+//
+// A chain of definitions starts with the change from the empty schema
+// (every key added: the whole list, its keys sharing prefixes, 41 KB for
+// the 124 KB above); every later definition in the chain is a change from
+// that first one, so no definition depends on another but the chain's
+// first. A writer starts a new chain when a change would be more than half
+// the size of the chain's first definition. Each definition is written
+// twice, with the set that first uses it and again with the next set
+// (whether or not that set has the same schema), so that one damaged
+// record still costs at most its own sample set. Damage that takes both
+// copies of a chain's first definition loses the sets of that chain, which
+// readers report as damage.
+//
+// The sample sets are 'w' records, a 'v' record with the file offsets of
+// the chain's first definition and of the set's own:
+//
+//	'w' set:     time i64 | schema hash u64 | copies u8 | chain u64 | def u64 | n uvarint | n × float64
+//
+// A writer (a one-shot record run) reads the last record to find them and
+// reads those two records to learn the last schema's keys: what it reads
+// does not grow with the log. Readers read every head log from its start.
+const (
+	recChange   = 'D'
+	recChainSet = 'w'
+)
+
+// emptySchemaHash is the hash of the empty key list, the base of the first
+// definition of a chain.
+var emptySchemaHash = schemaHash(nil)
+
+// headSchema is the schema of the last sample set of a head log, as a
+// writer keeps it to write the next set's definition.
+type headSchema struct {
+	hash  uint64
+	keys  []string
+	def   []byte // the payload of its definition (its copy is written once)
+	defAt int64  // the offset of a record holding def
+	chain *headSchema
+	// chainAt is the offset of the chain's first definition.
+	chainAt int64
+}
+
+// fnvString adds s and a zero byte to an FNV-1a 64 hash (schemaHash's
+// steps, without hash.Hash's calls).
+func fnvString(h uint64, s string) uint64 {
+	const prime = 1099511628211
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= prime
+	}
+	return h * prime // ^= 0
+}
+
+// schemaHash identifies an ordered list of series keys: FNV-1a 64 of each
+// key followed by a zero byte.
+func schemaHash(keys []string) uint64 {
+	h := uint64(14695981039346656037)
+	for _, k := range keys {
+		h = fnvString(h, k)
+	}
+	return h
+}
+
+// encodeChange encodes the change from the sorted keys base (hash baseHash)
+// to the sorted keys next (hash).
+func encodeChange(hash, baseHash uint64, base, next []string) []byte {
+	var removed []int
+	var added []string
+	i, j := 0, 0
+	for i < len(base) || j < len(next) {
+		switch {
+		case j == len(next) || (i < len(base) && base[i] < next[j]):
+			removed = append(removed, i)
+			i++
+		case i == len(base) || next[j] < base[i]:
+			added = append(added, next[j])
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	b := make([]byte, 0, 1+16+2*binary.MaxVarintLen64+len(removed)*2+len(added)*24)
+	b = append(b, recChange)
+	b = binary.LittleEndian.AppendUint64(b, hash)
+	b = binary.LittleEndian.AppendUint64(b, baseHash)
+	b = binary.AppendUvarint(b, uint64(len(removed)))
+	prev := -1
+	for _, r := range removed {
+		b = binary.AppendUvarint(b, uint64(r-prev-1))
+		prev = r
+	}
+	b = binary.AppendUvarint(b, uint64(len(added)))
+	last := ""
+	for _, k := range added {
+		n := 0
+		for n < len(k) && n < len(last) && k[n] == last[n] {
+			n++
+		}
+		b = binary.AppendUvarint(b, uint64(n))
+		b = binary.AppendUvarint(b, uint64(len(k)-n))
+		b = append(b, k[n:]...)
+		last = k
+	}
+	return b
+}
+
+var errBadChange = errors.New("a malformed schema change")
+
+// decodeChange reads a 'D' payload after its type byte: the schema's hash,
+// its base's, and a function that makes the new key list from the base's
+// and, with verify, checks that it has the hash.
+func decodeChange(r *payloadReader) (hash, baseHash uint64, apply func(base []string, verify bool) ([]string, error)) {
+	hash, baseHash = r.u64(), r.u64()
+	return hash, baseHash, func(base []string, verify bool) ([]string, error) {
+		gone, err := decodeRemoved(r, len(base))
+		if err != nil {
+			return nil, err
+		}
+		added, err := decodeAdded(r)
+		if err != nil {
+			return nil, err
+		}
+		keys := make([]string, 0, len(base)-len(gone)+len(added))
+		i := 0
+		for _, k := range added {
+			for ; i < len(base) && base[i] < k; i++ {
+				if !gone[i] {
+					keys = append(keys, base[i])
+				}
+			}
+			keys = append(keys, k)
+		}
+		for ; i < len(base); i++ {
+			if !gone[i] {
+				keys = append(keys, base[i])
+			}
+		}
+		if verify && schemaHash(keys) != hash {
+			return nil, errBadChange
+		}
+		return keys, nil
+	}
+}
+
+// decodeRemoved reads the positions of the removed keys of a change from a
+// base of n keys, as a set.
+func decodeRemoved(r *payloadReader, n int) (map[int]bool, error) {
+	nr := r.uvarint()
+	if r.err != nil || nr > uint64(n) {
+		return nil, errBadChange
+	}
+	gone := make(map[int]bool, nr)
+	at := -1
+	for range nr {
+		at += int(min(r.uvarint(), uint64(n))) + 1
+		if r.err != nil || at >= n {
+			return nil, errBadChange
+		}
+		gone[at] = true
+	}
+	return gone, nil
+}
+
+// decodeAdded reads the added keys of a change, all in one string (the
+// keys share its memory: one allocation, not one a key).
+func decodeAdded(r *payloadReader) ([]string, error) {
+	na := r.uvarint()
+	if r.err != nil || na > uint64(len(r.b)) {
+		return nil, errBadChange
+	}
+	var arena []byte
+	ends := make([]int, na)
+	last := 0 // the previous key's start in arena
+	for i := range ends {
+		shared := r.uvarint()
+		n := r.uvarint()
+		prevLen := len(arena) - last
+		if r.err != nil || shared > uint64(prevLen) || n > uint64(len(r.b)) {
+			return nil, errBadChange
+		}
+		start := len(arena)
+		arena = append(arena, arena[last:last+int(shared)]...)
+		arena = append(arena, r.b[:n]...)
+		r.b = r.b[n:]
+		ends[i], last = len(arena), start
+	}
+	all := string(arena)
+	added := make([]string, na)
+	start := 0
+	for i, end := range ends {
+		added[i] = all[start:end]
+		start = end
+	}
+	return added, nil
+}
+
+// loadSchema returns the schema of the last sample set of f (whose tail is
+// t) from the two records that define it, or nil when they are not both
+// intact and consistent: the writer then starts a new chain.
+func loadSchema(f *os.File, t headTail) *headSchema {
+	if t.chain < 0 || t.def < t.chain || t.def >= t.size || t.lastHash == 0 {
+		return nil
+	}
+	p := payloadAt(f, t.chain)
+	if len(p) == 0 || p[0] != recChange {
+		return nil
+	}
+	r := &payloadReader{b: p[1:]}
+	hash, baseHash, apply := decodeChange(r)
+	if r.err != nil || baseHash != emptySchemaHash {
+		return nil
+	}
+	keys, err := apply(nil, false)
+	if err != nil {
+		return nil
+	}
+	chain := &headSchema{hash: hash, keys: keys, def: p, defAt: t.chain, chainAt: t.chain}
+	chain.chain = chain
+	cur := chain
+	if t.def != t.chain {
+		if p = payloadAt(f, t.def); len(p) == 0 || p[0] != recChange {
+			return nil
+		}
+		r = &payloadReader{b: p[1:]}
+		hash, baseHash, apply = decodeChange(r)
+		if r.err != nil || baseHash != chain.hash {
+			return nil
+		}
+		if keys, err = apply(chain.keys, false); err != nil {
+			return nil
+		}
+		cur = &headSchema{hash: hash, keys: keys, def: p, defAt: t.def, chain: chain, chainAt: t.chain}
+	}
+	// The hashes are not computed again: the records passed their CRC,
+	// and readers check every change's.
+	if cur.hash != t.lastHash {
+		return nil
+	}
+	return cur
+}
+
+// payloadAt returns the payload of the valid record at offset off of f,
+// nil if there is none.
+func payloadAt(f *os.File, off int64) []byte {
+	var head [recHeader]byte
+	if _, err := f.ReadAt(head[:], off); err != nil {
+		return nil
+	}
+	n := int64(binary.LittleEndian.Uint32(head[4:]))
+	if string(head[:4]) != recMagic || n > maxRecord {
+		return nil
+	}
+	buf := make([]byte, recOverhead+n)
+	if _, err := f.ReadAt(buf, off); err != nil {
+		return nil
+	}
+	p, _, ok := recordAt(buf, 0)
+	if !ok {
+		return nil
+	}
+	return p
+}
+
+// decodeSchema reads an 'S' payload after its type byte.
+func decodeSchema(r *payloadReader) (uint64, []string, error) {
+	hash := r.u64()
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(r.b)) {
+		return 0, nil, errShortPayload
+	}
+	keys := make([]string, 0, n)
+	for i := uint64(0); i < n; i++ {
+		keys = append(keys, r.str())
+	}
+	if r.err != nil {
+		return 0, nil, r.err
+	}
+	return hash, keys, nil
+}
