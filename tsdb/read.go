@@ -37,6 +37,17 @@ func (s *Store) sources(ctx context.Context, start, end int64) ([]daySource, err
 	}
 }
 
+// sourcesIn returns [from, to) in Unix seconds and what covers its days
+// (see sources); none for an empty range.
+func (s *Store) sourcesIn(ctx context.Context, from, to time.Time) (start, end int64, srcs []daySource, err error) {
+	start, end = from.Unix(), to.Unix()
+	if start >= end {
+		return start, end, nil, nil
+	}
+	srcs, err = s.sources(ctx, start, end)
+	return start, end, srcs, err
+}
+
 func (s *Store) trySources(ctx context.Context, start, end, firstDay, lastDay int64) ([]daySource, error) {
 	heads, lost, err := s.listHeadFiles()
 	if err != nil {
@@ -144,12 +155,8 @@ func keysOf(srcs []daySource, start, end int64) []string {
 // returned.
 func (s *Store) Read(ctx context.Context, from, to time.Time, match func(Series) bool, fn func(Series, []Point) error) error {
 	defer s.beginRead()()
-	start, end := from.Unix(), to.Unix()
-	if start >= end {
-		return nil
-	}
-	srcs, err := s.sources(ctx, start, end)
-	if err != nil {
+	start, end, srcs, err := s.sourcesIn(ctx, from, to)
+	if err != nil || len(srcs) == 0 {
 		return err
 	}
 	// A series' points per source, joined once: a month of points is
@@ -276,12 +283,8 @@ func (s *Store) Bounds(ctx context.Context) (first, last time.Time, ok bool, err
 // log are summarised on the fly.
 func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match func(Series) bool, fn func(Series, []HourSummary) error) error {
 	defer s.beginRead()()
-	start, end := from.Unix(), to.Unix()
-	if start >= end {
-		return nil
-	}
-	srcs, err := s.sources(ctx, start, end)
-	if err != nil {
+	start, end, srcs, err := s.sourcesIn(ctx, from, to)
+	if err != nil || len(srcs) == 0 {
 		return err
 	}
 	// Per series, the runs of summaries in range, in source order: a
