@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io/fs"
 	"math"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb/atomicfile"
+	"github.com/srvmon/srvmon/tsdb/crc32c"
 )
 
 // StateFile is the file in Options.StateDir where the procs and cgroups
@@ -213,7 +213,7 @@ func encodeState(s *samplerState) []byte {
 			b = appendString(appendString(appendString(b, l.comm), l.exe), l.user)
 		}
 	}
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	return binary.LittleEndian.AppendUint32(b, crc32c.Checksum(b))
 }
 
 // Bits of a process's flags in StateFile.
@@ -221,8 +221,6 @@ const (
 	stateHasIO = 1 << iota
 	stateHasLabels
 )
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // appendUvarints appends each of vs as a uvarint.
 func appendUvarints(b []byte, vs ...uint64) []byte {
@@ -250,7 +248,7 @@ func decodeState(data []byte) (samplerState, error) {
 		return samplerState{}, errors.New("unknown header")
 	}
 	n := len(data) - 4
-	if n < len(header)+1 || crc32.Checksum(data[:n], castagnoli) != binary.LittleEndian.Uint32(data[n:]) {
+	if n < len(header)+1 || crc32c.Checksum(data[:n]) != binary.LittleEndian.Uint32(data[n:]) {
 		return samplerState{}, errors.New("checksum mismatch")
 	}
 	d := stateDecoder{b: body[:len(body)-4]}

@@ -5,10 +5,11 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/srvmon/srvmon/tsdb/crc32c"
 )
 
 // Versions 2 and 3 of StateFile were text, read still so that the first
@@ -38,7 +39,7 @@ func decodeTextState(data []byte) (samplerState, error) {
 		return s, errors.New("no checksum line")
 	}
 	body, last := data[:i+1], string(body[i+1:])
-	if last != fmt.Sprintf("crc32c %08x", crc32.Checksum(body, castagnoli)) {
+	if last != fmt.Sprintf("crc32c %08x", crc32c.Checksum(body)) {
 		return s, errors.New("checksum mismatch")
 	}
 	text := string(body)

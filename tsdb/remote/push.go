@@ -84,8 +84,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golang/snappy"
-
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/param"
 )
@@ -538,7 +536,7 @@ func (p *pusher) send(ctx context.Context, b *batch) error {
 	p.rawBuf = raw
 	// A new body each time: net/http may read a request body after Do
 	// returned.
-	body := snappy.Encode(nil, raw)
+	body := snappyEncode(raw)
 	acked := func() {
 		p.res.Samples += b.samples
 		p.res.Requests++
