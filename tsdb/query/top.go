@@ -58,6 +58,9 @@ type TopOptions struct {
 	// downsampled view's buckets do (Summarize's busy episodes), instead
 	// of those inside [From, To).
 	endsIn bool
+	// rawOnly reads every sample, not the hourly summaries (the tests'
+	// and benchmarks' reference).
+	rawOnly bool
 }
 
 // ProcessUse is what one process used over a TopResult's range, or the
@@ -295,103 +298,26 @@ func top(ctx context.Context, s pointReader, o TopOptions) (*TopResult, error) {
 	if !o.At.IsZero() {
 		r.From, r.To = time.Unix(start, 0).In(o.At.Location()), time.Unix(end-1, 0).In(o.At.Location())
 	}
-	readFrom := start
-	if o.endsIn {
-		readFrom = start - lookback // the sample sets before the first interval's end
-	}
-	st, err := readSetTimes(ctx, s, readFrom, end)
-	if err != nil {
-		return nil, err
-	}
-	ivs := st.intervals(start, end, o.endsIn)
-	// deltaAt are the interval ends whose sample set has CPU deltas: a set
-	// after a gap, a reboot or a run without the collector has none, and
-	// its interval is not covered.
-	deltaAt := map[string]map[int64]bool{}
-	procs := map[procKey]*ProcessUse{}
-	var order []procKey
-	host := struct{ cap, memSum, memN map[string]float64 }{map[string]float64{}, map[string]float64{}, map[string]float64{}}
-	prevCPU := map[string][]tsdb.Point{}
-	isProc := func(m string) bool {
-		switch m {
-		case ProcessInfo, ProcessCPU, ProcessRead, ProcessWritten, ProcessRSS, ProcessThreads:
-			return true
-		}
-		return false
-	}
-	match := func(ser tsdb.Series) bool {
-		return isProc(ser.Metric) || ser.Metric == "srvmon_cpu_seconds_total" || ser.Metric == "node_memory_MemTotal_bytes"
-	}
-	err = s.Read(ctx, time.Unix(readFrom, 0), time.Unix(end, 0), match, func(ser tsdb.Series, pts []tsdb.Point) error {
-		inst := ser.Get("instance")
-		iv := ivs[inst]
-		switch ser.Metric {
-		case "srvmon_cpu_seconds_total":
-			prevCPU[ser.Key()] = pts
-			return nil
-		case "node_memory_MemTotal_bytes":
-			for _, p := range pts {
-				if _, ok := iv[p.T]; ok {
-					host.memSum[inst] += p.V
-					host.memN[inst]++
-				}
-			}
-			return nil
-		}
-		k := procKey{inst, ser.Get("pid"), ser.Get("start")}
-		p := procs[k]
-		for _, pt := range pts {
-			if _, ok := iv[pt.T]; !ok {
-				continue
-			}
-			if p == nil {
-				p = &ProcessUse{Instance: inst, PID: k.pid, Comm: ser.Get("comm")}
-				if sec, err := strconv.ParseInt(k.start, 10, 64); err == nil && k.pid != OtherProcessPID {
-					p.Start = time.Unix(sec, 0)
-				}
-				procs[k] = p
-				order = append(order, k)
-			}
-			seen(p, pt.T)
-			switch ser.Metric {
-			case ProcessInfo:
-				p.setsBy[0]++
-				if pt.T >= p.infoTime {
-					p.infoTime = pt.T
-					p.User, p.Exe, p.PPID, p.Cmdline = ser.Get("user"), ser.Get("exe"), ser.Get("ppid"), ser.Get("cmdline")
-				}
-			case ProcessCPU:
-				if deltaAt[inst] == nil {
-					deltaAt[inst] = map[int64]bool{}
-				}
-				deltaAt[inst][pt.T] = true
-				switch ser.Get("mode") {
-				case "user":
-					p.setsBy[2]++
-					p.cpuUser += pt.V
-				case "system":
-					p.cpuSys += pt.V
-				}
-			case ProcessRead:
-				p.ReadBytes += pt.V
-			case ProcessWritten:
-				p.WrittenBytes += pt.V
-			case ProcessRSS:
-				p.setsBy[1]++
-				p.rssSum += pt.V
-				p.rssN++
-				p.RSSMax = max(p.RSSMax, pt.V)
-			case ProcessThreads:
-				p.threadsSum += pt.V
-				p.threadsN++
-			}
-		}
-		return nil
-	})
+	th, err := readTopHours(ctx, s, o, start, end)
 	if err != nil {
 		return nil, err
 	}
 	r.Damage = damage.List()
+	tt := th.totals()
+	if len(tt.procs) == 0 {
+		return nil, &NoDataError{What: "process series", From: r.From, To: r.To}
+	}
+	covered := coverIntervals(r, th.ivs, th.deltaAt)
+	rankProcesses(r, tt, covered)
+	r.Host = hostUse(r, covered, tt.cap, tt.memSum, tt.memN)
+	shareIO(r)
+	return r, nil
+}
+
+// coverIntervals drops the intervals without CPU deltas from ivs, sets
+// r.Sets and r.Covered and returns the seconds each instance's intervals
+// cover.
+func coverIntervals(r *TopResult, ivs map[string]map[int64]int64, deltaAt map[string]map[int64]bool) map[string]float64 {
 	covered := map[string]float64{}
 	for inst, m := range ivs {
 		for t, d := range m {
@@ -403,31 +329,105 @@ func top(ctx context.Context, s pointReader, o TopOptions) (*TopResult, error) {
 		}
 		r.Sets += len(m)
 	}
-	// The host's CPU time over the counted intervals: every mode's
-	// increase, from the sample set before to the interval's end.
-	for key, pts := range prevCPU {
-		ser, _ := tsdb.ParseSeries(key)
-		inst := ser.Get("instance")
-		iv := ivs[inst]
-		for j := 1; j < len(pts); j++ {
-			if d, ok := iv[pts[j].T]; ok && pts[j-1].T == pts[j].T-d && pts[j].V >= pts[j-1].V {
-				host.cap[inst] += pts[j].V - pts[j-1].V
-			}
-		}
-	}
-	if len(procs) == 0 {
-		return nil, &NoDataError{What: "process series", From: r.From, To: r.To}
-	}
 	var cov float64
 	for _, c := range covered {
 		cov = max(cov, c)
 	}
 	r.Covered = time.Duration(cov * float64(time.Second))
-	all := make([]*ProcessUse, 0, len(order))
+	return covered
+}
+
+// topTotals are the sums Top adds up over the range: per process, and per
+// instance the host's CPU time (capacity) and MemTotal's.
+type topTotals struct {
+	procs             map[procKey]*ProcessUse
+	order             []procKey // in order of the first series read
+	cap, memSum, memN map[string]float64
+}
+
+// totals adds up what th read: series by series in key order, each
+// series' hours in time order.
+func (th *topHours) totals() *topTotals {
+	tt := &topTotals{procs: map[procKey]*ProcessUse{}, cap: map[string]float64{}, memSum: map[string]float64{}, memN: map[string]float64{}}
+	for _, key := range th.sortedKeys() {
+		ser, hs := th.series[key], th.parts[key]
+		inst := ser.Get("instance")
+		switch ser.Metric {
+		case hostCPUSeconds:
+			for _, h := range hs {
+				tt.cap[inst] += h.Increase
+			}
+		case hostMemTotal:
+			for _, h := range hs {
+				tt.memSum[inst] += h.Sum
+				tt.memN[inst] += float64(h.Count)
+			}
+		default:
+			addProcessHours(tt.process(ser), ser, hs)
+		}
+	}
+	return tt
+}
+
+// process returns the process of ser, added on first use.
+func (tt *topTotals) process(ser tsdb.Series) *ProcessUse {
+	k := procKey{ser.Get("instance"), ser.Get("pid"), ser.Get("start")}
+	p := tt.procs[k]
+	if p == nil {
+		p = &ProcessUse{Instance: k.inst, PID: k.pid, Comm: ser.Get("comm")}
+		if sec, err := strconv.ParseInt(k.start, 10, 64); err == nil && k.pid != OtherProcessPID {
+			p.Start = time.Unix(sec, 0)
+		}
+		tt.procs[k] = p
+		tt.order = append(tt.order, k)
+	}
+	return p
+}
+
+// addProcessHours adds the hours of one of p's series to p.
+func addProcessHours(p *ProcessUse, ser tsdb.Series, hs []tsdb.HourSummary) {
+	for _, h := range hs {
+		seen(p, h.FirstT)
+		seen(p, h.LastT)
+		switch ser.Metric {
+		case ProcessInfo:
+			p.setsBy[0] += h.Count
+			if h.LastT >= p.infoTime {
+				p.infoTime = h.LastT
+				p.User, p.Exe, p.PPID, p.Cmdline = ser.Get("user"), ser.Get("exe"), ser.Get("ppid"), ser.Get("cmdline")
+			}
+		case ProcessCPU:
+			switch ser.Get("mode") {
+			case "user":
+				p.setsBy[2] += h.Count
+				p.cpuUser += h.Sum
+			case "system":
+				p.cpuSys += h.Sum
+			}
+		case ProcessRead:
+			p.ReadBytes += h.Sum
+		case ProcessWritten:
+			p.WrittenBytes += h.Sum
+		case ProcessRSS:
+			p.setsBy[1] += h.Count
+			p.rssSum += h.Sum
+			p.rssN += int64(h.Count)
+			p.RSSMax = max(p.RSSMax, h.Max)
+		case ProcessThreads:
+			p.threadsSum += h.Sum
+			p.threadsN += int64(h.Count)
+		}
+	}
+}
+
+// rankProcesses finishes every process' use, sorts them by r.By and keeps
+// the first r.N in r.Processes, the rest in r.Other with the remainder.
+func rankProcesses(r *TopResult, tt *topTotals, covered map[string]float64) {
+	all := make([]*ProcessUse, 0, len(tt.order))
 	var other *ProcessUse
-	for _, k := range order {
-		p := procs[k]
-		finishUse(p, covered[p.Instance], host.cap[p.Instance], memTotal(host.memSum[p.Instance], host.memN[p.Instance]))
+	for _, k := range tt.order {
+		p := tt.procs[k]
+		finishUse(p, covered[p.Instance], tt.cap[p.Instance], memTotal(tt.memSum[p.Instance], tt.memN[p.Instance]))
 		if p.PID == OtherProcessPID {
 			if other == nil {
 				other = p
@@ -458,9 +458,6 @@ func top(ctx context.Context, s pointReader, o TopOptions) (*TopResult, error) {
 	r.Other = *other
 	r.Other.Instance, r.Other.PID, r.Other.Comm = "", OtherProcessPID, "other"
 	r.Other.User, r.Other.Exe, r.Other.PPID, r.Other.Cmdline = "", "", "", ""
-	r.Host = hostUse(r, covered, host.cap, host.memSum, host.memN)
-	shareIO(r)
-	return r, nil
 }
 
 // memTotal returns the average MemTotal, NaN when unknown.

@@ -1,0 +1,377 @@
+// What Top reads, hour by hour: each series' use over each UTC hour of the
+// range, from the store's hourly summaries where they answer the hour
+// exactly and from raw samples elsewhere (the hours the range cuts, hours
+// with a reboot, a gap, a counter reset or a sample set without CPU deltas,
+// and Window's sets).
+
+package query
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb"
+)
+
+// hostCPUSeconds and hostMemTotal are the host series Top reads beside the
+// process series: the CPU time of every mode (the capacity the processes'
+// shares divide by) and MemTotal.
+const (
+	hostCPUSeconds = "srvmon_cpu_seconds_total"
+	hostMemTotal   = "node_memory_MemTotal_bytes"
+)
+
+// topSeries chooses the series Top reads (the boot series, the sample set
+// times, are read apart).
+func topSeries(ser tsdb.Series) bool {
+	switch ser.Metric {
+	case ProcessInfo, ProcessCPU, ProcessRead, ProcessWritten, ProcessRSS, ProcessThreads, hostCPUSeconds, hostMemTotal:
+		return true
+	}
+	return false
+}
+
+// topHours holds what one Top computation has read. Each series' use comes
+// as one tsdb.HourSummary per UTC hour, over the points at the ends of the
+// counted intervals (Count, Sum, Max, FirstT, LastT), and for the host's
+// CPU counters the increase over those intervals (Increase: the interval
+// that ends at the hour's first point plus the sum, in time order, of those
+// inside the hour). A summary written at compaction holds exactly that
+// when every sample set of the hour ends a counted interval, and the raw
+// parts are computed the same way, point by point in time order: the
+// answer does not depend on where an hour came from, to the last bit.
+type topHours struct {
+	s          pointReader
+	start, end int64 // the range: the intervals counted end in it
+	readFrom   int64 // where the reads start: the sets before the first interval
+	sets       map[string][]int64
+	ivs        map[string]map[int64]int64 // per instance, interval end: length
+	// deltaAt are the interval ends whose sample set has CPU deltas: a set
+	// after a gap, a reboot or a run without the collector has none, and
+	// its interval is not covered.
+	deltaAt map[string]map[int64]bool
+	series  map[string]tsdb.Series
+	parts   map[string][]tsdb.HourSummary
+	// answered are the hours the summaries answered.
+	answered map[int64]bool
+}
+
+// readTopHours reads what Top adds up over [start, end): the sample set
+// times, then every series' hours.
+func readTopHours(ctx context.Context, s pointReader, o TopOptions, start, end int64) (*topHours, error) {
+	readFrom := start
+	if o.endsIn {
+		readFrom = start - lookback // the sample sets before the first interval's end
+	}
+	st, err := readSetTimes(ctx, s, readFrom, end)
+	if err != nil {
+		return nil, err
+	}
+	th := newTopHours(s, start, end, readFrom, st, st.intervals(start, end, o.endsIn))
+	return th, th.read(ctx, o.rawOnly)
+}
+
+func newTopHours(s pointReader, start, end, readFrom int64, st setTimes, ivs map[string]map[int64]int64) *topHours {
+	th := &topHours{s: s, start: start, end: end, readFrom: readFrom, sets: map[string][]int64{}, ivs: ivs,
+		deltaAt: map[string]map[int64]bool{}, series: map[string]tsdb.Series{}, parts: map[string][]tsdb.HourSummary{}}
+	for inst, ts := range st {
+		for _, x := range ts {
+			th.sets[inst] = append(th.sets[inst], x.t)
+		}
+		slices.Sort(th.sets[inst])
+	}
+	return th
+}
+
+// read reads the range: the whole hours the summaries answer from them
+// (only from a store, and not with rawOnly), the rest raw.
+func (th *topHours) read(ctx context.Context, rawOnly bool) error {
+	if s, ok := th.s.(*tsdb.Store); ok && !rawOnly {
+		var err error
+		if th.answered, err = th.readSummaries(ctx, s); err != nil {
+			return err
+		}
+	}
+	for _, w := range rawWindows(th.start, th.end, th.answered) {
+		if err := th.readRaw(ctx, w[0], w[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rawWindows returns [start, end) without the answered hours, as runs.
+func rawWindows(start, end int64, answered map[int64]bool) [][2]int64 {
+	var out [][2]int64
+	for lo := start; lo < end; {
+		h := floorDiv(lo, hour) * hour
+		if answered[h] {
+			lo = h + hour
+			continue
+		}
+		hi := lo
+		for hi < end && !answered[floorDiv(hi, hour)*hour] {
+			hi = min(floorDiv(hi, hour)*hour+hour, end)
+		}
+		out = append(out, [2]int64{lo, hi})
+		lo = hi
+	}
+	return out
+}
+
+// add notes part as key's use over an hour.
+func (th *topHours) add(key string, ser tsdb.Series, part tsdb.HourSummary) {
+	if _, ok := th.series[key]; !ok {
+		th.series[key] = ser
+	}
+	th.parts[key] = append(th.parts[key], part)
+}
+
+// readRaw reads the points of the intervals that end in [lo, hi), from the
+// sample set before lo on (a counter's interval starts there).
+func (th *topHours) readRaw(ctx context.Context, lo, hi int64) error {
+	from := lo
+	for _, ts := range th.sets {
+		if i, _ := slices.BinarySearch(ts, lo); i > 0 {
+			from = min(from, ts[i-1])
+		}
+	}
+	from = max(from, th.readFrom)
+	type counter struct {
+		ser tsdb.Series
+		pts []tsdb.Point
+	}
+	var counters []counter // added once the window's deltas are known
+	err := th.s.Read(ctx, time.Unix(from, 0), time.Unix(hi, 0), topSeries, func(ser tsdb.Series, pts []tsdb.Point) error {
+		if ser.Metric == hostCPUSeconds {
+			counters = append(counters, counter{ser, pts})
+			return nil
+		}
+		th.addRawHours(ser, pts, lo, hi)
+		return nil
+	})
+	for _, c := range counters {
+		th.addRawIncrease(c.ser, c.pts, lo, hi)
+	}
+	return err
+}
+
+// addRawHours adds the hours of a series' points that end intervals in
+// [lo, hi).
+func (th *topHours) addRawHours(ser tsdb.Series, pts []tsdb.Point, lo, hi int64) {
+	inst := ser.Get("instance")
+	iv := th.ivs[inst]
+	key := ser.Key()
+	var cur tsdb.HourSummary
+	for _, p := range pts {
+		if _, ok := iv[p.T]; !ok || p.T < lo || p.T >= hi {
+			continue
+		}
+		if ser.Metric == ProcessCPU {
+			th.markDelta(inst, p.T)
+		}
+		if h := floorDiv(p.T, hour) * hour; cur.Count == 0 || cur.Start != h {
+			if cur.Count > 0 {
+				th.add(key, ser, cur)
+			}
+			cur = tsdb.HourSummary{Start: h, FirstT: p.T, Max: p.V}
+		}
+		cur.Count++
+		cur.Sum += p.V
+		cur.Max = max(cur.Max, p.V)
+		cur.LastT = p.T
+	}
+	if cur.Count > 0 {
+		th.add(key, ser, cur)
+	}
+}
+
+func (th *topHours) markDelta(inst string, t int64) {
+	if th.deltaAt[inst] == nil {
+		th.deltaAt[inst] = map[int64]bool{}
+	}
+	th.deltaAt[inst][t] = true
+}
+
+// addRawIncrease adds the increase of a host CPU counter over each counted
+// interval that ends in [lo, hi) (one with CPU deltas whose start the
+// counter has a point at, and that does not go down), per hour.
+func (th *topHours) addRawIncrease(ser tsdb.Series, pts []tsdb.Point, lo, hi int64) {
+	inst, key := ser.Get("instance"), ser.Key()
+	iv, deltas := th.ivs[inst], th.deltaAt[inst]
+	var cur tsdb.HourSummary // Increase: inside the hour; FirstV: the interval before, when bridged
+	bridged := false
+	flush := func() {
+		if cur.Count > 0 {
+			if bridged {
+				cur.Increase = cur.FirstV + cur.Increase
+			}
+			th.add(key, ser, cur)
+		}
+	}
+	for j := 1; j < len(pts); j++ {
+		t := pts[j].T
+		d, ok := iv[t]
+		if !ok || !deltas[t] || t < lo || t >= hi || pts[j-1].T != t-d || pts[j].V < pts[j-1].V {
+			continue
+		}
+		h := floorDiv(t, hour) * hour
+		if cur.Count == 0 || cur.Start != h {
+			flush()
+			cur, bridged = tsdb.HourSummary{Start: h}, false
+		}
+		cur.Count++
+		if floorDiv(pts[j-1].T, hour)*hour != h {
+			cur.FirstV, bridged = pts[j].V-pts[j-1].V, true
+		} else {
+			cur.Increase += pts[j].V - pts[j-1].V
+		}
+	}
+	flush()
+}
+
+// instHour is an instance's UTC hour.
+type instHour struct {
+	inst string
+	h    int64
+}
+
+// readSummaries reads the hourly summaries of the whole hours of the range
+// (and of the hours before, for the intervals that start there), adds the
+// hours they answer and returns those.
+func (th *topHours) readSummaries(ctx context.Context, s *tsdb.Store) (map[int64]bool, error) {
+	h0, h1 := ceilDiv(th.start, hour)*hour, floorDiv(th.end, hour)*hour
+	if h1 <= h0 {
+		return nil, nil
+	}
+	sums := map[string][]tsdb.HourSummary{}
+	err := s.ReadSummaries(ctx, time.Unix(floorDiv(th.readFrom, hour)*hour, 0), time.Unix(h1, 0), topSeries,
+		func(ser tsdb.Series, hs []tsdb.HourSummary) error {
+			key := ser.Key()
+			th.series[key] = ser
+			sums[key] = hs
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	setsIn := th.setsByHour(h0, h1)
+	answered := th.answerable(sums, setsIn, h0, h1)
+	for key, hs := range sums {
+		ser := th.series[key]
+		inst := ser.Get("instance")
+		for _, h := range hs {
+			sets := setsIn[instHour{inst, h.Start}]
+			if !answered[h.Start] || len(sets) == 0 {
+				continue
+			}
+			if ser.Metric == hostCPUSeconds {
+				bridged := false
+				if h.Increase, bridged = th.bridge(hs, h, inst, sets[0]); !bridged && h.Count < 2 {
+					continue // no interval counted, as readRaw adds none
+				}
+			}
+			th.add(key, ser, h)
+		}
+	}
+	for ih, sets := range setsIn {
+		if answered[ih.h] {
+			for _, t := range sets {
+				th.markDelta(ih.inst, t)
+			}
+		}
+	}
+	return answered, nil
+}
+
+// bridge returns a counter's increase over the intervals that end in hour
+// h (whose first sample set is first): the one from the set before, when
+// the counter has a point there and did not go down (bridged), plus those
+// inside.
+func (th *topHours) bridge(hs []tsdb.HourSummary, h tsdb.HourSummary, inst string, first int64) (inc float64, bridged bool) {
+	ts := th.sets[inst]
+	i, _ := slices.BinarySearch(ts, first)
+	if i == 0 {
+		return h.Increase, false
+	}
+	prev := ts[i-1]
+	k := sort.Search(len(hs), func(j int) bool { return hs[j].Start >= floorDiv(prev, hour)*hour })
+	if k == len(hs) || hs[k].LastT != prev || h.FirstT != first || h.FirstV < hs[k].LastV {
+		return h.Increase, false
+	}
+	return h.FirstV - hs[k].LastV + h.Increase, true
+}
+
+// setsByHour returns the sample set times of each instance and whole hour
+// of [h0, h1).
+func (th *topHours) setsByHour(h0, h1 int64) map[instHour][]int64 {
+	out := map[instHour][]int64{}
+	for inst, ts := range th.sets {
+		for _, t := range ts {
+			if t >= h0 && t < h1 {
+				k := instHour{inst, floorDiv(t, hour) * hour}
+				out[k] = append(out[k], t)
+			}
+		}
+	}
+	return out
+}
+
+// answerable returns the whole hours of [h0, h1) that the summaries answer
+// exactly: for every instance, every sample set of the hour ends a counted
+// interval (one that starts in the range, in the same boot) with CPU
+// deltas (a process CPU series has a point at each set), and every host
+// CPU counter has a point at each set and was not reset.
+func (th *topHours) answerable(sums map[string][]tsdb.HourSummary, setsIn map[instHour][]int64, h0, h1 int64) map[int64]bool {
+	ok := map[int64]bool{}
+	for h := h0; h < h1; h += hour {
+		ok[h] = true
+	}
+	for ih, sets := range setsIn {
+		iv := th.ivs[ih.inst]
+		for i, t := range sets {
+			if _, in := iv[t]; !in || i > 0 && sets[i-1] == t {
+				ok[ih.h] = false
+			}
+		}
+	}
+	deltas := map[instHour]bool{}
+	for key, hs := range sums {
+		ser := th.series[key]
+		if ser.Metric != ProcessCPU && ser.Metric != hostCPUSeconds {
+			continue
+		}
+		inst := ser.Get("instance")
+		for _, h := range hs {
+			sets := setsIn[instHour{inst, h.Start}]
+			atEvery := len(sets) > 0 && h.Count == len(sets) && h.FirstT == sets[0] && h.LastT == sets[len(sets)-1]
+			switch {
+			case ser.Metric == ProcessCPU && atEvery:
+				deltas[instHour{inst, h.Start}] = true
+			case ser.Metric == hostCPUSeconds && len(sets) > 0 && (!atEvery || h.Resets > 0):
+				ok[h.Start] = false
+			}
+		}
+	}
+	for ih := range setsIn {
+		if !deltas[ih] {
+			ok[ih.h] = false
+		}
+	}
+	return ok
+}
+
+// sortedKeys returns the keys of the series read, sorted: Top adds them up
+// in this order, and each series' hours in time order.
+func (th *topHours) sortedKeys() []string {
+	keys := make([]string, 0, len(th.parts))
+	for k, ps := range th.parts {
+		slices.SortFunc(ps, func(a, b tsdb.HourSummary) int { return cmp.Compare(a.Start, b.Start) })
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

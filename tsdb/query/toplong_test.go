@@ -1,0 +1,200 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/metric"
+	"github.com/srvmon/srvmon/tsdb/synth"
+	"github.com/srvmon/srvmon/tsdb/tsdbtest"
+)
+
+// Events of the store with processes, as times after day0.
+var (
+	procsEnd      = 2*24*time.Hour + 12*time.Hour // two days in blocks, half of the store's today in its head log
+	procsGap      = [2]time.Duration{5*time.Hour + 20*time.Minute, 5*time.Hour + 50*time.Minute}
+	procsReboot   = 24*time.Hour + 13*time.Hour + 37*time.Minute // counters start again, the first set has no deltas
+	procsNoProcs  = 24*time.Hour + 19*time.Hour + 12*time.Minute // a set taken without the process collector
+	procsOnce     sync.Once
+	procsStoreDir string
+	procsErr      error
+)
+
+// procsStore returns a store of two and a half days of the synthetic host
+// with processes (the last half day its head log), with a gap inside an
+// hour (31 minutes between two sets), a reboot, a sample set without the
+// process collector and cc1's
+// pids reused (three pids for a new process every 10 minutes). Built once.
+func procsStore(t *testing.T) *tsdb.Store {
+	t.Helper()
+	clock := tsdbtest.WithClock(func() time.Time { return day0.Add(procsEnd) })
+	procsOnce.Do(func() {
+		procsStoreDir = filepath.Join(tmpRoot, "procs")
+		procsErr = buildProcsStore(procsStoreDir, clock)
+	})
+	if procsErr != nil {
+		t.Fatal(procsErr)
+	}
+	s, err := tsdb.Open(procsStoreDir, tsdb.WithRetention(0), clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func buildProcsStore(dir string, clock tsdb.Option) error {
+	s, err := tsdb.Create(dir, tsdb.WithRetention(0), clock)
+	if err != nil {
+		return err
+	}
+	h := synth.Host{Instance: "web1", CPUs: 2, Processes: 20}
+	pts := map[string][]tsdb.Point{}
+	series := map[string]tsdb.Series{}
+	offset := map[string]float64{} // the host CPU counters' values at the reboot
+	err = synth.New(h, 11).Minutes(day0, int(procsEnd/time.Minute), func(t time.Time, set []tsdb.Sample) error {
+		m := t.Sub(day0)
+		if m >= procsGap[0] && m < procsGap[1] {
+			return nil
+		}
+		for _, smp := range set {
+			ser, v := procsSample(smp.Series, smp.Value, m)
+			if ser.Metric == "" {
+				continue
+			}
+			if ser.Metric == "srvmon_cpu_seconds_total" && m >= procsReboot {
+				if m == procsReboot {
+					offset[ser.Key()] = v - 7
+				}
+				v -= offset[ser.Key()]
+			}
+			k := ser.Key()
+			series[k] = ser
+			pts[k] = append(pts[k], tsdb.Point{T: t.Unix(), V: v})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	_, err = s.Import(context.Background(), func(yield func(tsdb.Series, tsdb.Point) error) error {
+		for k, p := range pts {
+			for _, x := range p {
+				if err := yield(series[k], x); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// procsSample returns a synthetic sample's series as procsStore records it
+// at m after day0 (no metric: not recorded).
+func procsSample(ser tsdb.Series, v float64, m time.Duration) (tsdb.Series, float64) {
+	isProc := ser.Get("pid") != ""
+	switch {
+	case ser.Metric == metric.BootInfo && m >= procsReboot:
+		return ser.With("boot_id", "after-reboot"), v
+	case isProc && m == procsNoProcs:
+		return tsdb.Series{}, 0
+	case m == procsReboot && (ser.Metric == ProcessCPU || ser.Metric == ProcessRead || ser.Metric == ProcessWritten):
+		return tsdb.Series{}, 0 // the first set of a boot has no deltas
+	case strings.HasPrefix(ser.Metric, "srvmon_cgroup_"):
+		return tsdb.Series{}, 0 // Top does not read them
+	case ser.Get("comm") == "cc1":
+		pid, _ := strconv.Atoi(ser.Get("pid"))
+		return ser.With("pid", strconv.Itoa(20000+pid%3)), v
+	}
+	return ser, v
+}
+
+// Top from the hourly summaries gives the answer Top gives from every
+// sample, to the last bit: the same processes in the same order with the
+// same numbers, the remainder and the host, by each resource, over ranges
+// that cut hours at both ends, hold a reboot, a gap, a set without the
+// collector, reused pids and the store's today (a head log), and over a
+// busy episode's intervals (endsIn). The summaries must have answered most
+// hours of the long ranges and none of the hours that hold the events.
+func TestTopSummariesEqualRaw(t *testing.T) {
+	s := procsStore(t)
+	d := func(days int, h, m, sec int) time.Time {
+		return day0.Add(time.Duration(days)*24*time.Hour + time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second)
+	}
+	ranges := []struct {
+		name     string
+		o        TopOptions
+		answered int // at least
+	}{
+		{"Unaligned", TopOptions{From: d(0, 0, 23, 17), To: d(2, 11, 41, 5)}, 50},
+		{"Aligned", TopOptions{From: d(0, 6, 0, 0), To: d(2, 0, 0, 0)}, 35}, // the first set's interval starts before the range
+		{"Reboot", TopOptions{From: d(1, 12, 10, 0), To: d(1, 16, 0, 0)}, 1},
+		{"EndsIn", TopOptions{From: d(0, 2, 30, 0), To: d(1, 9, 30, 1), endsIn: true}, 25},
+		{"At", TopOptions{From: d(1, 0, 0, 0), To: d(2, 0, 0, 0), At: d(1, 13, 37, 30)}, 0},
+	}
+	// (The gap is a longer interval, with deltas: its hour is answered.)
+	events := []time.Time{day0.Add(procsReboot), day0.Add(procsNoProcs)}
+	if testing.Short() {
+		ranges = ranges[:2] // every event, partial hours and the head log; a whole first hour
+	}
+	for _, rg := range ranges {
+		// Every process by each resource, and the first 3 by CPU (the
+		// others in the remainder).
+		for _, bn := range []struct {
+			by string
+			n  int
+		}{{"cpu", 1000}, {"mem", 1000}, {"io", 1000}, {"cpu", 3}} {
+			o := rg.o
+			o.By, o.N = bn.by, bn.n
+			t.Run(fmt.Sprintf("%s/%s/%d", rg.name, bn.by, bn.n), func(t *testing.T) {
+				ctx := context.Background()
+				fast, err := Top(ctx, s, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				o.rawOnly = true
+				slow, err := Top(ctx, s, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if g, w := fmt.Sprintf("%+v", fast), fmt.Sprintf("%+v", slow); g != w {
+					t.Errorf("summaries:\n%s\nraw:\n%s", g, w)
+				}
+				if len(fast.Processes) < min(bn.n, 4) {
+					t.Errorf("%d processes", len(fast.Processes))
+				}
+			})
+		}
+		t.Run(rg.name+"/Answered", func(t *testing.T) {
+			start, end, err := resolveAt(context.Background(), s, "", rg.o.From, rg.o.To, rg.o.At)
+			if err != nil {
+				t.Fatal(err)
+			}
+			th, err := readTopHours(context.Background(), s, rg.o, start, end)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, ok := range th.answered {
+				if ok {
+					n++
+				}
+			}
+			if n < rg.answered {
+				t.Errorf("%d hours from summaries, want at least %d", n, rg.answered)
+			}
+			for _, e := range append(events, rg.o.From) {
+				if h := e.Truncate(time.Hour); th.answered[h.Unix()] {
+					t.Errorf("the hour %s was answered from summaries", h.Sub(day0))
+				}
+			}
+		})
+	}
+}
