@@ -54,11 +54,7 @@ Examples:
 				Aliases: []string{"v"},
 				Usage:   "print how many samples were imported",
 			},
-			&cli.DurationFlag{
-				Name:  "lock-timeout",
-				Usage: "wait at most `DURATION` for another srvmon writing to the store",
-				Value: 10 * time.Second,
-			},
+			lockTimeoutFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() > 1 {

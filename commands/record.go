@@ -141,11 +141,7 @@ Examples:
 				Name:  "proc-cmdline",
 				Usage: "also store the top processes' command lines (arguments may hold passwords; off by default)",
 			},
-			&cli.DurationFlag{
-				Name:  "lock-timeout",
-				Usage: "wait at most `DURATION` for another srvmon writing to the store",
-				Value: 10 * time.Second,
-			},
+			lockTimeoutFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/urfave/cli/v3"
 
@@ -56,6 +57,16 @@ func dataFlag() cli.Flag {
 		Value:     DefaultDataDir(),
 		Sources:   cli.EnvVars(envData),
 		TakesFile: true,
+	}
+}
+
+// lockTimeoutFlag is the --lock-timeout flag of the commands that write to
+// the store (record, import).
+func lockTimeoutFlag() cli.Flag {
+	return &cli.DurationFlag{
+		Name:  "lock-timeout",
+		Usage: "wait at most `DURATION` for another srvmon writing to the store",
+		Value: 10 * time.Second,
 	}
 }
 
