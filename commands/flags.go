@@ -1,5 +1,5 @@
 // Flag types and parsers the commands share: times in query's grammar,
-// ranges, seconds, comma-separated lists.
+// seconds, comma-separated lists.
 
 package commands
 
@@ -54,59 +54,6 @@ func timeFlag(name, usage, defaultText string) cli.Flag {
 func flagTime(cmd *cli.Command, name string) time.Time {
 	t, _ := cmd.Value(name).(time.Time)
 	return t
-}
-
-// lastFlag returns the --last flag of a command whose --from has no
-// default of its own (export).
-func lastFlag(what string) cli.Flag {
-	return &cli.StringFlag{Name: "last", Usage: what + " the last `DURATION` before --to (or now), like 30m, 6h, 2d or 1w; instead of --from"}
-}
-
-// fromLast returns the --from and --to of cmd, with --from set from --last
-// when that is given: D before --to, or before now.
-func fromLast(cmd *cli.Command) (from, to time.Time, err error) {
-	from, to = flagTime(cmd, "from"), flagTime(cmd, "to")
-	last := cmd.String("last")
-	if last == "" {
-		return from, to, nil
-	}
-	if !from.IsZero() {
-		return from, to, usagef("--from and --last both given; use --last D alone (from D before --to) or --from")
-	}
-	d, err := query.ParseSpan(strings.TrimPrefix(strings.TrimSpace(last), "-"))
-	if err != nil {
-		return from, to, usagef("--last: %v", err)
-	}
-	end := to
-	if end.IsZero() {
-		end = time.Now()
-	}
-	return end.Add(-d), to, nil
-}
-
-// timeRange resolves the --from, --to, --last and --utc flags of query,
-// report and series into a range and the zone to print times in. now is
-// the current time (zero: time.Now). Bad input gives a *usageError.
-func timeRange(from, to, last string, utc bool, now time.Time) (time.Time, time.Time, *time.Location, error) {
-	loc, now := zoneAndNow(utc, now)
-	f, t, err := query.ParseRange(from, to, last, now, loc)
-	if err != nil {
-		return time.Time{}, time.Time{}, nil, usageOf(err)
-	}
-	return f, t, loc, nil
-}
-
-// zoneAndNow returns the zone to print times in (UTC with --utc, else the
-// local one) and now, or time.Now when now is zero (tests set it).
-func zoneAndNow(utc bool, now time.Time) (*time.Location, time.Time) {
-	loc := time.Local
-	if utc {
-		loc = time.UTC
-	}
-	if now.IsZero() {
-		now = time.Now()
-	}
-	return loc, now
 }
 
 // secondsValue is a duration flag that also takes a plain number of

@@ -2,18 +2,15 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/srvmon/srvmon/report"
-	"github.com/srvmon/srvmon/tsdb/param"
 	"github.com/srvmon/srvmon/tsdb/query"
 )
 
@@ -21,10 +18,7 @@ import (
 type QueryOptions struct {
 	DataDir string
 	What    string // a view name or a raw series selector
-	// From, To and Last are the range flags as given ("" when not), read by
-	// query.ParseRange: without them the range is today so far.
-	From, To, Last string
-	UTC            bool // read and print times in UTC instead of local time
+	RangeOptions
 	// Step is the bucket width as given: "" chooses one for long ranges in
 	// table and graph formats (every sample otherwise), "0" or "raw" means
 	// every sample, else a duration such as 5m or 1h.
@@ -34,18 +28,12 @@ type QueryOptions struct {
 	Devices   []string // --device, each may be a comma-separated list
 	Mounts    []string
 	Ifaces    []string
-	Format    string    // table (the default), graph, csv, json, ndjson or html
-	CSVLayout string    // long (the default) or wide
-	Output    string    // file to write; "" or "-" means stdout
-	Now       time.Time // the current time; zero: time.Now()
+	Format    string // table (the default), graph, csv, json, ndjson or html
+	CSVLayout string // long (the default) or wide
+	Output    string // file to write; "" or "-" means stdout
 	// Stderr gets a warning for each damaged file met; nil: none.
 	Stderr io.Writer
 }
-
-// autoPoints is the most points per series that table, graph and html
-// show when no --step is given; a longer range gets a step (a day of
-// minutely samples becomes 10-minute rows, as sar shows a day).
-var autoPoints = map[string]int{report.FormatTable: 150, report.FormatGraph: 300, report.FormatHTML: 1000}
 
 func newQueryCommand() *cli.Command {
 	var views strings.Builder
@@ -143,22 +131,19 @@ top processes and the services (see their --help).`,
 				return usagef("'srvmon query' takes one view or selector, got %q; quote a selector that holds spaces", cmd.Args().Slice())
 			}
 			return Query(ctx, QueryOptions{
-				DataDir:   cmd.String("data"),
-				What:      cmd.Args().First(),
-				From:      cmd.String("from"),
-				To:        cmd.String("to"),
-				Last:      cmd.String("last"),
-				UTC:       cmd.Bool("utc"),
-				Step:      cmd.String("step"),
-				Agg:       cmd.String("agg"),
-				PerCPU:    cmd.Bool("per-cpu"),
-				Devices:   cmd.StringSlice("device"),
-				Mounts:    cmd.StringSlice("mount"),
-				Ifaces:    cmd.StringSlice("interface"),
-				Format:    cmd.String("format"),
-				CSVLayout: cmd.String("csv-layout"),
-				Output:    cmd.String("output"),
-				Stderr:    cmd.Root().ErrWriter,
+				DataDir:      cmd.String("data"),
+				What:         cmd.Args().First(),
+				RangeOptions: rangeFlags(cmd),
+				Step:         cmd.String("step"),
+				Agg:          cmd.String("agg"),
+				PerCPU:       cmd.Bool("per-cpu"),
+				Devices:      cmd.StringSlice("device"),
+				Mounts:       cmd.StringSlice("mount"),
+				Ifaces:       cmd.StringSlice("interface"),
+				Format:       cmd.String("format"),
+				CSVLayout:    cmd.String("csv-layout"),
+				Output:       cmd.String("output"),
+				Stderr:       cmd.Root().ErrWriter,
 			}, cmd.Root().Writer)
 		},
 	}
@@ -169,34 +154,20 @@ top processes and the services (see their --help).`,
 // store. A query that cannot be answered as asked is a *usageError; a range
 // without samples is an error that says where the nearest sample is.
 func Query(ctx context.Context, o QueryOptions, stdout io.Writer) (err error) {
-	if o.Format == "" {
-		o.Format = report.FormatTable
+	if o.Format, err = oneOf("format", o.Format, report.Formats(), ", "); err != nil {
+		return err
 	}
-	if !slices.Contains(report.Formats(), o.Format) {
-		return usagef("unknown --format %q; use %s", o.Format, strings.Join(report.Formats(), ", "))
+	if o.CSVLayout, err = oneOf("csv-layout", o.CSVLayout, report.CSVLayouts(), " or "); err != nil {
+		return err
 	}
-	if o.CSVLayout == "" {
-		o.CSVLayout = report.CSVLong
-	}
-	if !slices.Contains(report.CSVLayouts(), o.CSVLayout) {
-		return usagef("unknown --csv-layout %q; use %s", o.CSVLayout, strings.Join(report.CSVLayouts(), " or "))
-	}
-	from, to, loc, err := timeRange(o.From, o.To, o.Last, o.UTC, o.Now)
+	from, to, loc, err := o.timeRange()
 	if err != nil {
 		return err
 	}
 	qo := query.Options{From: from, To: to, Agg: o.Agg, PerCPU: o.PerCPU,
 		Devices: splitList(o.Devices), Mounts: splitList(o.Mounts), Interfaces: splitList(o.Ifaces)}
-	switch s := strings.TrimSpace(o.Step); s {
-	case "":
-		qo.MaxPoints = autoPoints[o.Format]
-	case "0", "raw":
-	default:
-		d, err := query.ParseSpan(s)
-		if err != nil {
-			return usagef("--step: %v", err)
-		}
-		qo.Step = d
+	if qo.Step, qo.MaxPoints, err = queryStep(o.Step, o.Format); err != nil {
+		return err
 	}
 	store, err := openStore(o.DataDir)
 	if err != nil {
@@ -211,40 +182,18 @@ func Query(ctx context.Context, o QueryOptions, stdout io.Writer) (err error) {
 		}
 	}
 	defer warnDamage(o.Stderr, store)
-
+	ro := report.Options{Loc: loc, CSVLayout: o.CSVLayout}
 	if o.Format == report.FormatCSV && qo.Step == 0 && qo.MaxPoints == 0 {
 		// Every sample as CSV: a day at a time, so that a month of every
 		// series costs the memory of a day.
 		return writeOutput(o.Output, stdout, func(out io.Writer) error {
-			ro := report.Options{Loc: loc, CSVLayout: o.CSVLayout}
-			var part interface {
-				Write(*query.Result) error
-				Flush() error
-			}
-			var cols func(*query.Result) error
-			if o.CSVLayout == report.CSVWide {
-				// The header names every column of the range: the
-				// columns are found before the first day.
-				cols = func(r *query.Result) error {
-					part = report.NewWideCSVWriter(out, r, ro)
-					return nil
-				}
-			} else {
-				part = report.NewLongCSVWriter(out, ro)
-			}
-			var werr error
-			err := query.StreamColumns(ctx, store, o.What, qo, cols, func(r *query.Result) error {
-				werr = part.Write(r)
-				return werr
-			})
-			if werr == nil && err != nil {
+			cs := report.NewCSVStream(out, ro)
+			err := query.StreamColumns(ctx, store, o.What, qo, cs.Columns(), cs.Write)
+			if cs.Err() == nil && err != nil {
 				return queryError(o.DataDir, err)
 			}
-			if werr == nil {
-				werr = part.Flush()
-			}
-			if werr != nil {
-				return fmt.Errorf("query: %w", werr)
+			if err := cs.Flush(); err != nil {
+				return fmt.Errorf("query: %w", err)
 			}
 			return nil
 		})
@@ -254,27 +203,27 @@ func Query(ctx context.Context, o QueryOptions, stdout io.Writer) (err error) {
 		return queryError(o.DataDir, err)
 	}
 	return writeOutput(o.Output, stdout, func(out io.Writer) error {
-		if err := report.WriteResult(out, r, o.Format, terminalOptions(report.Options{Loc: loc, CSVLayout: o.CSVLayout}, out, os.Getenv)); err != nil {
+		if err := report.WriteResult(out, r, o.Format, terminalOptions(ro, out, os.Getenv)); err != nil {
 			return fmt.Errorf("query: %w", err)
 		}
 		return nil
 	})
 }
 
-// queryError returns the error of computing a query as Query returns it: a
-// *usageError for one that cannot be answered as asked.
-func queryError(dir string, err error) error {
-	var ue *query.UsageError
-	var pe *param.Error
-	switch {
-	case errors.As(err, &ue):
-		return usagef("%s", ue.Msg)
-	case errors.As(err, &pe):
-		return usageOf(err)
-	case errors.Is(err, query.ErrNoData):
-		return err
-	case err != nil:
-		return fmt.Errorf("query %s: %w", dir, err)
+// queryStep turns --step as given into query.Options' Step and MaxPoints:
+// "" chooses a step for long ranges in the formats that need one
+// (report.AutoPoints), "0" and "raw" are every sample.
+func queryStep(step, format string) (time.Duration, int, error) {
+	switch s := strings.TrimSpace(step); s {
+	case "":
+		return 0, report.AutoPoints(format), nil
+	case "0", "raw":
+		return 0, 0, nil
+	default:
+		d, err := query.ParseSpan(s)
+		if err != nil {
+			return 0, 0, usagef("--step: %v", err)
+		}
+		return d, 0, nil
 	}
-	return nil
 }

@@ -1,19 +1,14 @@
 package commands
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/srvmon/srvmon/report"
-	"github.com/srvmon/srvmon/tsdb/param"
 	"github.com/srvmon/srvmon/tsdb/query"
 )
 
@@ -22,18 +17,17 @@ type TopOptions struct {
 	DataDir string
 	// Services lists services (cgroups) instead of processes.
 	Services bool
-	// From, To and Last are the range flags as given, read by
-	// query.ParseRange (default: the last hour); At, when not "", asks for
-	// the interval between two sample sets that holds that time.
-	From, To, Last, At string
-	UTC                bool
-	By                 string // cpu (the default), mem or io
-	N                  int    // rows; 0: query.DefaultTopN processes, every service
-	Format             string // table (the default), csv, json or ndjson
-	CSVLayout          string
-	Output             string
-	Now                time.Time // the current time; zero: time.Now()
-	Stderr             io.Writer // gets a warning per damaged file met; nil: none
+	// RangeOptions are read by query.TopRange: without them the range is
+	// the last hour. At, when not "", asks for the interval between two
+	// sample sets that holds that time.
+	RangeOptions
+	At        string
+	By        string // cpu (the default), mem or io
+	N         int    // rows; 0: query.DefaultTopN processes, every service
+	Format    string // table (the default), csv, json or ndjson
+	CSVLayout string
+	Output    string
+	Stderr    io.Writer // gets a warning per damaged file met; nil: none
 }
 
 func topFlags() []cli.Flag {
@@ -60,8 +54,7 @@ func topAction(services bool) cli.ActionFunc {
 		}
 		return QueryTop(ctx, TopOptions{
 			DataDir: cmd.String("data"), Services: services,
-			From: cmd.String("from"), To: cmd.String("to"), Last: cmd.String("last"), At: cmd.String("at"),
-			UTC: cmd.Bool("utc"), By: cmd.String("by"), N: int(cmd.Int("n")),
+			RangeOptions: rangeFlags(cmd), At: cmd.String("at"), By: cmd.String("by"), N: int(cmd.Int("n")),
 			Format: cmd.String("format"), CSVLayout: cmd.String("csv-layout"), Output: cmd.String("output"),
 			Stderr: cmd.Root().ErrWriter,
 		}, cmd.Root().Writer)
@@ -138,13 +131,12 @@ Examples:
 // QueryTop computes the top processes (or services) over the range o asks
 // and writes them in o.Format to o.Output or stdout.
 func QueryTop(ctx context.Context, o TopOptions, stdout io.Writer) error {
-	o.Format = cmp.Or(o.Format, report.FormatTable)
-	if !slices.Contains(report.TopFormats(), o.Format) {
-		return usagef("unknown --format %q; use %s", o.Format, strings.Join(report.TopFormats(), ", "))
+	var err error
+	if o.Format, err = oneOf("format", o.Format, report.TopFormats(), ", "); err != nil {
+		return err
 	}
-	o.CSVLayout = cmp.Or(o.CSVLayout, report.CSVLong)
-	if !slices.Contains(report.CSVLayouts(), o.CSVLayout) {
-		return usagef("unknown --csv-layout %q; use %s", o.CSVLayout, strings.Join(report.CSVLayouts(), " or "))
+	if o.CSVLayout, err = oneOf("csv-layout", o.CSVLayout, report.CSVLayouts(), " or "); err != nil {
+		return err
 	}
 	loc, now := zoneAndNow(o.UTC, o.Now)
 	from, to, at, err := query.TopRange(o.From, o.To, o.Last, o.At, now, loc)
@@ -168,14 +160,8 @@ func QueryTop(ctx context.Context, o TopOptions, stdout io.Writer) error {
 		r, err = query.Top(ctx, store, query.TopOptions{From: from, To: to, At: at, By: o.By, N: o.N})
 		write = func(w io.Writer) error { return report.WriteTop(w, r, o.Format, ro) }
 	}
-	var pe *param.Error
-	switch {
-	case errors.As(err, &pe):
-		return usageOf(err)
-	case errors.Is(err, query.ErrNoData):
-		return err
-	case err != nil:
-		return fmt.Errorf("query %s: %w", o.DataDir, err)
+	if err != nil {
+		return queryError(o.DataDir, err)
 	}
 	return writeOutput(o.Output, stdout, func(out io.Writer) error {
 		if err := write(out); err != nil {

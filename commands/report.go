@@ -18,15 +18,13 @@ import (
 
 // ReportOptions are the settings of Report.
 type ReportOptions struct {
-	DataDir string
-	// From, To and Last are the range flags as given ("" when not), read by
-	// query.ParseRange: without them the report covers today so far.
-	From, To, Last string
-	Views          []string  // views to report, in this order; empty: all of them
-	Format         string    // text (the default), table, csv, json or html
-	Output         string    // file to write; "" or "-" means stdout
-	UTC            bool      // times in UTC instead of local time
-	Now            time.Time // the current time; zero: time.Now()
+	DataDir      string
+	RangeOptions           // without a range, the report covers today so far
+	Views        []string  // views to report, in this order; empty: all of them
+	Format       string    // text (the default), table, csv, json or html
+	Output       string    // file to write; "" or "-" means stdout
+	UTC          bool      // times in UTC instead of local time
+	Now          time.Time // the current time; zero: time.Now()
 }
 
 func newReportCommand() *cli.Command {
@@ -69,14 +67,11 @@ Examples:
 				return err
 			}
 			return Report(ctx, ReportOptions{
-				DataDir: cmd.String("data"),
-				From:    cmd.String("from"),
-				To:      cmd.String("to"),
-				Last:    cmd.String("last"),
-				Views:   cmd.StringSlice("view"),
-				Format:  cmd.String("format"),
-				Output:  cmd.String("output"),
-				UTC:     cmd.Bool("utc"),
+				DataDir:      cmd.String("data"),
+				RangeOptions: rangeFlags(cmd),
+				Views:        cmd.StringSlice("view"),
+				Format:       cmd.String("format"),
+				Output:       cmd.String("output"),
 			}, cmd.Root().Writer, cmd.Root().ErrWriter)
 		},
 	}
@@ -98,7 +93,7 @@ func Report(ctx context.Context, o ReportOptions, stdout, stderr io.Writer) (err
 	if err != nil {
 		return err
 	}
-	from, to, loc, err := timeRange(o.From, o.To, o.Last, o.UTC, o.Now)
+	from, to, loc, err := o.timeRange()
 	if err != nil {
 		return err
 	}

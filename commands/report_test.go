@@ -163,8 +163,8 @@ func TestReport(t *testing.T) {
 
 	t.Run("DefaultIsTodaySoFar", func(t *testing.T) {
 		var stdout, stderr bytes.Buffer
-		err := Report(context.Background(), ReportOptions{DataDir: dir, Views: []string{"load"}, Format: "csv", UTC: true,
-			Now: reportStart.Add(2 * time.Hour)}, &stdout, &stderr)
+		err := Report(context.Background(), ReportOptions{DataDir: dir, Views: []string{"load"}, Format: "csv",
+			RangeOptions: RangeOptions{UTC: true, Now: reportStart.Add(2 * time.Hour)}}, &stdout, &stderr)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,11 +17,7 @@ type SeriesOptions struct {
 	DataDir string
 	// Selector chooses the series listed; "" lists all of them.
 	Selector string
-	// From, To and Last are the range flags as given ("" when not), read by
-	// query.ParseRange: without them the range is today so far.
-	From, To, Last string
-	UTC            bool
-	Now            time.Time // the current time; zero: time.Now()
+	RangeOptions
 	// Stderr gets a warning for each damaged file met; nil: none.
 	Stderr io.Writer
 }
@@ -58,13 +54,10 @@ Examples:
 				return usagef("'srvmon series' takes at most one selector, got %q; quote a selector that holds spaces", cmd.Args().Slice())
 			}
 			return ListSeries(ctx, SeriesOptions{
-				DataDir:  cmd.String("data"),
-				Selector: cmd.Args().First(),
-				From:     cmd.String("from"),
-				To:       cmd.String("to"),
-				Last:     cmd.String("last"),
-				UTC:      cmd.Bool("utc"),
-				Stderr:   cmd.Root().ErrWriter,
+				DataDir:      cmd.String("data"),
+				Selector:     cmd.Args().First(),
+				RangeOptions: rangeFlags(cmd),
+				Stderr:       cmd.Root().ErrWriter,
 			}, cmd.Root().Writer)
 		},
 	}
@@ -75,7 +68,7 @@ Examples:
 // key order. When none does it writes nothing and returns an error that
 // says which range the store holds.
 func ListSeries(ctx context.Context, o SeriesOptions, stdout io.Writer) error {
-	from, to, loc, err := timeRange(o.From, o.To, o.Last, o.UTC, o.Now)
+	from, to, loc, err := o.timeRange()
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,6 @@
 // Shared helpers of the commands that use a store: where it is, opening it
-// for reading with errors that say what to do, and writing an output file
-// whole or not at all.
+// for reading with errors that say what to do, warning of the damage its
+// reads met, and writing an output file whole or not at all.
 
 package commands
 
@@ -120,4 +120,16 @@ func writeOutput(name string, stdout io.Writer, write func(io.Writer) error) err
 		return err
 	}
 	return f.Commit()
+}
+
+// warnDamage writes one line to stderr (if not nil) for each damaged file
+// the store came across while reading, and returns how many there were.
+func warnDamage(stderr io.Writer, store *tsdb.Store) int {
+	damage := store.Damage()
+	if stderr != nil {
+		for _, d := range damage {
+			fmt.Fprintf(stderr, "srvmon: warning: damaged, not read: %s (srvmon verify --repair sets damaged files aside)\n", d)
+		}
+	}
+	return len(damage)
 }

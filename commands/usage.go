@@ -8,11 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/srvmon/srvmon/tsdb/param"
+	"github.com/srvmon/srvmon/tsdb/query"
 )
 
 // usageError is a wrong command line: Main prints it as
@@ -103,3 +106,33 @@ var (
 	reMissingValue = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^flag needs an argument: -*(.*)$`) })
 	reNoHelpTopic  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^No help topic for '([^']*)'`) })
 )
+
+// queryError returns the error of computing a query as Query returns it: a
+// *usageError for one that cannot be answered as asked.
+func queryError(dir string, err error) error {
+	var ue *query.UsageError
+	var pe *param.Error
+	switch {
+	case errors.As(err, &ue):
+		return usagef("%s", ue.Msg)
+	case errors.As(err, &pe):
+		return usageOf(err)
+	case errors.Is(err, query.ErrNoData):
+		return err
+	case err != nil:
+		return fmt.Errorf("query %s: %w", dir, err)
+	}
+	return nil
+}
+
+// oneOf returns given, or valid[0] when given is "", if it is one of valid;
+// else a usage error naming the flag and listing valid joined by sep.
+func oneOf(flag, given string, valid []string, sep string) (string, error) {
+	if given == "" {
+		return valid[0], nil
+	}
+	if !slices.Contains(valid, given) {
+		return "", usagef("unknown --%s %q; use %s", flag, given, strings.Join(valid, sep))
+	}
+	return given, nil
+}

@@ -152,18 +152,6 @@ func Verify(ctx context.Context, o VerifyOptions, stdout io.Writer) error {
 	return fmt.Errorf("store %s: %w (repaired)", o.DataDir, errDamageFound)
 }
 
-// warnDamage writes one line to stderr (if not nil) for each damaged file
-// the store came across while reading, and returns how many there were.
-func warnDamage(stderr io.Writer, store *tsdb.Store) int {
-	damage := store.Damage()
-	if stderr != nil {
-		for _, d := range damage {
-			fmt.Fprintf(stderr, "srvmon: warning: damaged, not read: %s (srvmon verify --repair sets damaged files aside)\n", d)
-		}
-	}
-	return len(damage)
-}
-
 // printCheck writes what a check found (prefix goes before "damaged") and
 // returns errDamageFound if it found damage.
 func printCheck(w io.Writer, dir string, c tsdb.Check, prefix string) error {

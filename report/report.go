@@ -69,6 +69,23 @@ func SummaryFormats() []string {
 // CSVLayouts returns the layouts of Options.CSVLayout: long and wide.
 func CSVLayouts() []string { return []string{CSVLong, CSVWide} }
 
+// AutoPoints is the most points per series that format shows of a range
+// when the user chose no step, so that it stays readable: a longer range
+// gets a step (a day of minutely samples becomes 10-minute rows in a
+// table, as sar shows a day). It is 0, every sample, for csv, json and
+// ndjson.
+func AutoPoints(format string) int {
+	switch format {
+	case FormatTable:
+		return 150
+	case FormatGraph:
+		return 300
+	case FormatHTML:
+		return 1000
+	}
+	return 0
+}
+
 // WriteResult writes r to w in format, one of Formats. An unknown format or
 // CSV layout is an error wrapping ErrUnknownFormat that names the valid
 // ones; errors writing to w are returned.

@@ -17,24 +17,11 @@ import (
 func streamedCSV(t *testing.T, s *tsdb.Store, what string, o query.Options, layout string) ([]byte, error) {
 	t.Helper()
 	var b bytes.Buffer
-	ro := report.Options{Loc: time.UTC, CSVLayout: layout}
-	var part interface {
-		Write(*query.Result) error
-		Flush() error
-	}
-	var cols func(*query.Result) error
-	if layout == report.CSVWide {
-		cols = func(r *query.Result) error {
-			part = report.NewWideCSVWriter(&b, r, ro)
-			return nil
-		}
-	} else {
-		part = report.NewLongCSVWriter(&b, ro)
-	}
-	if err := query.StreamColumns(context.Background(), s, what, o, cols, func(r *query.Result) error { return part.Write(r) }); err != nil {
+	cs := report.NewCSVStream(&b, report.Options{Loc: time.UTC, CSVLayout: layout})
+	if err := query.StreamColumns(context.Background(), s, what, o, cs.Columns(), cs.Write); err != nil {
 		return nil, err
 	}
-	if err := part.Flush(); err != nil {
+	if err := cs.Flush(); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
 	return b.Bytes(), nil
