@@ -231,17 +231,15 @@ func (r *payloadReader) uvarint() uint64 {
 	return v
 }
 
+// varint reads a zigzag-encoded varint: uvarint's, decoded as
+// binary.Varint decodes it.
 func (r *payloadReader) varint() int64 {
-	if r.err != nil {
-		return 0
+	ux := r.uvarint()
+	x := int64(ux >> 1)
+	if ux&1 != 0 {
+		x = ^x
 	}
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.err = errShortPayload
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
+	return x
 }
 
 func (r *payloadReader) str() string {
