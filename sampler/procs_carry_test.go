@@ -241,7 +241,7 @@ func TestProcsCarriedLabels(t *testing.T) {
 			t.Fatalf("set %d: state keeps the sleeper's labels as %+v", i, l)
 		}
 		l.comm = "marked"
-		if err := os.WriteFile(path, encodeState(&st), 0o644); err != nil {
+		if err := os.WriteFile(path, encodeState(nil, &st), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		at = at.Add(time.Minute)

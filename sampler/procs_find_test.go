@@ -1,8 +1,10 @@
 package sampler
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -164,4 +166,52 @@ func findNewOnce(t *testing.T) (bool, string) {
 		}
 	}
 	return true, ""
+}
+
+// TestPickTopSelects checks pickTop's selection against sorting every
+// candidate, on random keys with many ties (the lower pid ranks first).
+func TestPickTopSelects(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 200 {
+		procs := make([]procSample, rng.IntN(60))
+		for i := range procs {
+			p := &procs[i]
+			p.pid = 1 + i*3
+			p.rss = uint64(rng.IntN(8))
+			p.cpuKnown, p.du = rng.IntN(4) > 0, uint64(rng.IntN(5)*60)
+			p.ioKnown, p.dw = rng.IntN(2) > 0, uint64(rng.IntN(3))<<20
+		}
+		n := []int{0, 1, 3, 20, 100}[round%5]
+		want := map[int]bool{}
+		for _, key := range []func(p *procSample) (uint64, bool){
+			func(p *procSample) (uint64, bool) { return p.du, p.cpuKnown && p.du >= 30 },
+			func(p *procSample) (uint64, bool) { return p.rss, p.rss > 0 },
+			func(p *procSample) (uint64, bool) { return p.dw, p.ioKnown && p.dw >= 4096*60 },
+		} {
+			var idx []int
+			for i := range procs {
+				if _, ok := key(&procs[i]); ok {
+					idx = append(idx, i)
+				}
+			}
+			slices.SortStableFunc(idx, func(a, b int) int {
+				ka, _ := key(&procs[a])
+				kb, _ := key(&procs[b])
+				return cmp.Compare(kb, ka)
+			})
+			for _, i := range idx[:min(n, len(idx))] {
+				want[i] = true
+			}
+		}
+		got := pickTop(procs, n, 60)
+		var wantIdx []int
+		for i := range procs {
+			if want[i] {
+				wantIdx = append(wantIdx, i)
+			}
+		}
+		if !slices.Equal(got, wantIdx) {
+			t.Fatalf("round %d, n %d: %v, want %v", round, n, got, wantIdx)
+		}
+	}
 }

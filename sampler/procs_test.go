@@ -352,7 +352,7 @@ func TestStateFileDamage(t *testing.T) {
 				labels: &procLabels{comm: `a "b" c`, exe: "/usr/bin/a b", user: "root"}},
 			{pid: 9, start: 1, ppid: 1, labels: &procLabels{}},
 			{pid: 12, start: 1, ppid: 9, cpuNS: 1, readAt: 17}}}
-	data := encodeState(&s)
+	data := encodeState(nil, &s)
 	back, err := decodeState(data)
 	if err != nil || !reflect.DeepEqual(back, s) {
 		t.Fatalf("round trip: %+v, %v", back, err)
@@ -405,7 +405,7 @@ func TestStateFileVersion3(t *testing.T) {
 		t.Fatalf("decode version 3: %+v, %v; want %+v", st, err, want)
 	}
 	// Written again, it is version 4 and reads back the same.
-	data = encodeState(&st)
+	data = encodeState(nil, &st)
 	if !bytes.HasPrefix(data, []byte(stateHeader+"\n")) {
 		t.Fatalf("written as %q...", data[:min(len(data), 30)])
 	}
