@@ -105,7 +105,8 @@ const (
 	// file and tstorage's meta.json, and encodes integer values as
 	// integers (tstorage patches 7 and 8), which srvmon of format 2 cannot
 	// read; 4 writes a head log's schema changes instead of whole schemas
-	// (headschema.go), which srvmon of format 3 would read as damage. It
+	// (headschema.go) and packs integer values (tstorage patch 11), which
+	// srvmon of format 3 would read as damage. It
 	// reads format 1 to 3 stores and upgrades them when it first writes
 	// (migrate.go).
 	storeFormat  = 4

@@ -225,11 +225,15 @@ func TestIntegerEncodings(t *testing.T) {
 		"negzero":   func(k int, prev float64) float64 { return []float64{math.Copysign(0, -1), 3}[k%2] },
 		"nan":       func(k int, prev float64) float64 { return []float64{math.NaN(), 3, math.Inf(1)}[k%3] },
 		"too large": func(k int, prev float64) float64 { return 1<<54 + float64(2*k) },
+		// A busy service's CPU in µs (1 to 10 s a minute) and a pressure
+		// counter that stays put half the time (patch 11 packs them).
+		"busy":   func(k int, prev float64) float64 { return prev + float64(1_000_000+rng.IntN(9_000_000)) },
+		"stalls": func(k int, prev float64) float64 { return prev + float64(k%2*rng.IntN(200_000)) },
 	}
 	// Series whose intervals are all the same (patch 10 writes no
 	// timestamps after the second for integer ones); the others have an
 	// irregular interval now and then.
-	regular := map[string]bool{"deltas": true, "constant": true, "extreme": true, "nan": true}
+	regular := map[string]bool{"deltas": true, "constant": true, "extreme": true, "nan": true, "busy": true}
 	// write writes the series named into a partition with PartitionWriter
 	// and into one with InsertRows (Gorilla only), checks that the first
 	// reads back bit for bit, and returns both data files' sizes.
@@ -290,11 +294,17 @@ func TestIntegerEncodings(t *testing.T) {
 	if w > g {
 		t.Errorf("every series: %d bytes, Gorilla only %d", w, g)
 	}
-	for _, name := range []string{"counter", "deltas", "pages", "negative"} {
+	for _, name := range []string{"counter", "deltas", "pages", "negative", "busy", "stalls"} {
 		w, g := write(name)
 		t.Logf("%s: %d bytes, Gorilla only %d", name, w, g)
 		if w >= g {
 			t.Errorf("%s: %d bytes, Gorilla only %d", name, w, g)
+		}
+		// Packed (patch 11), "busy" costs the 24 bits its differences
+		// span a point (the variable-bit difference 34: 2,125 bytes),
+		// plus the first point and the packing.
+		if name == "busy" && w > 499*24/8+40 {
+			t.Errorf("busy: %d bytes, more than 24 bits a point", w)
 		}
 	}
 }

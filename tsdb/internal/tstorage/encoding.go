@@ -232,7 +232,7 @@ func newSeriesDecoderBytes(b []byte, encoding uint8) (seriesDecoder, error) {
 	d := &gorillaDecoder{br: newBReader(b)}
 	switch encoding {
 	case encGorilla:
-	case encIntRaw, encIntDelta, encIntRaw | encRegular, encIntDelta | encRegular:
+	case encIntRaw, encIntDelta, encIntPacked, encIntRaw | encRegular, encIntDelta | encRegular, encIntPacked | encRegular:
 		d.ints = &intValues{mode: encoding &^ encRegular, regular: encoding&encRegular != 0}
 	default:
 		return nil, fmt.Errorf("unknown value encoding %d", encoding)

@@ -27,7 +27,7 @@ type PartitionWriter struct {
 	f     *os.File
 	bw    *bufio.Writer
 	cw    countingWriter
-	encs  [3]*gorillaEncoder // by value encoding (patch 10)
+	encs  [4]*gorillaEncoder // by value encoding (patches 10 and 11)
 	meta  meta
 	first bool
 }
@@ -80,13 +80,13 @@ func (w *PartitionWriter) Add(metric string, labels []Label, points []DataPoint)
 		}
 	}
 	// srvmon patch 10: the smallest of Gorilla's encoding and, for integer
-	// values, the two integer encodings.
+	// values, the two integer encodings (and patch 11's packed one).
 	encoding := uint8(encGorilla)
 	modes := []uint8{encGorilla}
 	mul, isInt := intDivisor(points)
 	regular := isInt && regularTimes(points)
 	if isInt {
-		modes = append(modes, encIntRaw, encIntDelta)
+		modes = append(modes, encIntRaw, encIntDelta, encIntPacked)
 	}
 	for _, mode := range modes {
 		e := w.encs[mode]
@@ -97,6 +97,9 @@ func (w *PartitionWriter) Add(metric string, labels []Label, points []DataPoint)
 		e.ints = nil
 		if mode != encGorilla {
 			e.ints = &intValues{mode: mode, mul: mul, regular: regular}
+		}
+		if mode == encIntPacked {
+			e.ints.pack, _ = choosePacking(points, mul)
 		}
 		for i := range points {
 			if err := e.encodePoint(&points[i]); err != nil {
