@@ -73,6 +73,9 @@ type Generator struct {
 	clock  time.Time // the time Next gives the processes' sample sets
 }
 
+// gib is a gibibyte, in bytes.
+const gib = 1 << 30
+
 // New returns a generator for h, deterministic for a seed.
 func New(h Host, seed uint64) *Generator {
 	g := &Generator{rng: rand.New(rand.NewPCG(seed, 0x5eed)), inst: h.Instance, clock: time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)}
@@ -81,6 +84,26 @@ func New(h Host, seed uint64) *Generator {
 		m.ser = m.ser.With("instance", inst)
 		g.models = append(g.models, m)
 	}
+	addCPUFamilies(h, add)
+	addMemoryFamilies(add)
+	addDiskFamilies(h, add)
+	addNetworkFamilies(h, add)
+	addSystemFamilies(add)
+	addKernelFamilies(h, add)
+	// The dashboard families draw from their own source, so that the
+	// values of the series above stay what they were before these joined.
+	dash := rand.New(rand.NewPCG(seed, 0xda5b))
+	addDashboardFamilies(h, func(m *model) { m.rng = dash; add(m) })
+	addCollectorFamilies(add)
+	if h.Processes > 0 {
+		g.procs = newProcState(h.Processes, g.models, seed)
+	}
+	return g
+}
+
+// addCPUFamilies adds the CPU time per core and mode, for the host, the
+// guest time and the load averages.
+func addCPUFamilies(h Host, add func(*model)) {
 	modes := []struct {
 		mode string
 		step float64 // seconds per minute per core
@@ -101,7 +124,10 @@ func New(h Host, seed uint64) *Generator {
 	for _, n := range []string{"node_load1", "node_load5", "node_load15"} {
 		add(&model{ser: tsdb.NewSeries(n), kind: gauge, v: 0.8, step: 0.1, quant: 0.01, lo: 0, hi: 8})
 	}
-	const gib = 1 << 30
+}
+
+// addMemoryFamilies adds the meminfo and vmstat series.
+func addMemoryFamilies(add func(*model)) {
 	mem := []struct {
 		name     string
 		v, scale float64
@@ -127,6 +153,11 @@ func New(h Host, seed uint64) *Generator {
 	}{{"pgpgin", 2000}, {"pgpgout", 8000}, {"pswpin", 0}, {"pswpout", 0}, {"pgfault", 3e5}, {"pgmajfault", 2}, {"oom_kill", 0}} {
 		add(&model{ser: tsdb.NewSeries("node_vmstat_" + v.name), kind: counter, v: 1e4 * v.step, step: v.step, quant: 1, zero: zeroIf(v.step)})
 	}
+}
+
+// addDiskFamilies adds the counters of each disk and the sizes of each
+// mount.
+func addDiskFamilies(h Host, add func(*model)) {
 	for _, d := range h.Disks {
 		for _, c := range []struct {
 			name        string
@@ -154,6 +185,10 @@ func New(h Host, seed uint64) *Generator {
 		add(&model{ser: tsdb.NewSeries("node_filesystem_files_free", labels...), kind: gauge, v: size / 20000, step: 20, quant: 1, lo: 0, hi: size / 16384})
 		add(&model{ser: tsdb.NewSeries("node_filesystem_readonly", labels...), kind: constant})
 	}
+}
+
+// addNetworkFamilies adds the counters of each network interface.
+func addNetworkFamilies(h Host, add func(*model)) {
 	for _, iface := range h.Ifaces {
 		scale := 1.0
 		if iface == "eth1" {
@@ -171,6 +206,11 @@ func New(h Host, seed uint64) *Generator {
 				step: c.step * scale, quant: 1, zero: zeroIf(c.step * scale)})
 		}
 	}
+}
+
+// addSystemFamilies adds the context switches, interrupts, forks,
+// processes and the boot.
+func addSystemFamilies(add func(*model)) {
 	for _, c := range []struct {
 		name string
 		step float64
@@ -182,11 +222,10 @@ func New(h Host, seed uint64) *Generator {
 	add(&model{ser: tsdb.NewSeries("srvmon_processes"), kind: gauge, v: 400, step: 3, quant: 1, lo: 300, hi: 600})
 	add(&model{ser: tsdb.NewSeries("node_boot_time_seconds"), kind: constant, v: 1.7e9})
 	add(&model{ser: tsdb.NewSeries(metric.BootInfo, "boot_id", "5b0c2a6e-7f0e-4f4e-9d8b-1f2e3d4c5b6a"), kind: constant, v: 1})
-	addKernelFamilies(h, add)
-	// The dashboard families draw from their own source, so that the
-	// values of the series above stay what they were before these joined.
-	dash := rand.New(rand.NewPCG(seed, 0xda5b))
-	addDashboardFamilies(h, func(m *model) { m.rng = dash; add(m) })
+}
+
+// addCollectorFamilies adds each collector's duration and success.
+func addCollectorFamilies(add func(*model)) {
 	for _, c := range []string{"boot", "cpu", "diskstats", "filesystem", "load", "meminfo", "netdev", "stat", "vmstat",
 		"pressure", "netstat", "sockstat", "softnet", "filefd", "netclass", "conntrack", "entropy", "timex", "uname", "os",
 		"hwmon", "thermal", "cpufreq", "arp", "time", "process"} {
@@ -194,10 +233,6 @@ func New(h Host, seed uint64) *Generator {
 			v: 0.0002, step: 0.00005, quant: 1e-6, lo: 0.00002, hi: 0.002})
 		add(&model{ser: tsdb.NewSeries("node_scrape_collector_success", "collector", c), kind: constant, v: 1})
 	}
-	if h.Processes > 0 {
-		g.procs = newProcState(h.Processes, g.models, seed)
-	}
-	return g
 }
 
 // addKernelFamilies adds the series of the pressure, netstat, sockstat,
@@ -325,7 +360,6 @@ func addKernelFamilies(h Host, add func(*model)) {
 // (the sample time) and the process_* of a record run from cron (a new
 // process each minute).
 func addDashboardFamilies(h Host, add func(*model)) {
-	const gib = 1 << 30
 	for _, m := range []struct {
 		name     string
 		v, scale float64
