@@ -119,14 +119,31 @@ func (ps *procState) samples(t time.Time, inst string, set []tsdb.Sample) []tsdb
 	delta := busy - ps.prevBusy
 	first := !ps.started
 	ps.prevBusy, ps.started = busy, true
-	type live struct {
-		p          *synthProc
-		pid        int
-		start      time.Time
-		cpu, rss   float64
-		read, writ float64
+	alive := ps.alive(t, delta)
+	ps.chargeCgroups(alive)
+	var out []tsdb.Sample
+	add := func(name string, v float64, kv ...string) {
+		out = append(out, tsdb.Sample{Series: tsdb.NewSeries(name, append([]string{"instance", inst}, kv...)...), Value: v})
 	}
-	var alive []live
+	addProcessSamples(alive, ps.top(alive), first, delta, add)
+	ps.addCgroupSamples(alive, add)
+	return out
+}
+
+// liveProc is a process running in a minute, with what it used in it.
+type liveProc struct {
+	p          *synthProc
+	pid        int
+	start      time.Time
+	cpu, rss   float64
+	read, writ float64
+}
+
+// alive returns the processes running at t with their use of the minute,
+// their CPU scaled down to the host's busy seconds delta when the shares
+// want more.
+func (ps *procState) alive(t time.Time, delta float64) []liveProc {
+	var alive []liveProc
 	used := 0.0
 	for i := range ps.procs {
 		p := &ps.procs[i]
@@ -135,7 +152,7 @@ func (ps *procState) samples(t time.Time, inst string, set []tsdb.Sample) []tsdb
 			continue
 		}
 		jitter := 0.8 + 0.4*ps.rng.Float64()
-		l := live{p: p, pid: pid, start: start, cpu: math.Round(p.cpuShare*jitter*delta*100) / 100,
+		l := liveProc{p: p, pid: pid, start: start, cpu: math.Round(p.cpuShare*jitter*delta*100) / 100,
 			rss:  math.Round(p.rss*(0.95+0.1*ps.rng.Float64())/4096) * 4096,
 			read: math.Round(p.readRate * 60 * jitter), writ: math.Round(p.writeRate * 60 * jitter)}
 		used += l.cpu
@@ -148,7 +165,12 @@ func (ps *procState) samples(t time.Time, inst string, set []tsdb.Sample) []tsdb
 			alive[i].cpu = math.Floor(alive[i].cpu*f*100) / 100
 		}
 	}
-	// The cgroups count everything their processes did.
+	return alive
+}
+
+// chargeCgroups adds to the cgroups' counters everything their processes
+// did.
+func (ps *procState) chargeCgroups(alive []liveProc) {
 	for _, l := range alive {
 		c := ps.cg[l.p.cgroup]
 		c.cpu += l.cpu
@@ -159,23 +181,30 @@ func (ps *procState) samples(t time.Time, inst string, set []tsdb.Sample) []tsdb
 		c.cpuWait += l.cpu * 0.02
 		c.ioWait += (l.read + l.writ) / 1e9
 	}
+}
+
+// top returns the pids of the processes kept, as the recorder keeps them:
+// the first n by CPU, by memory and by IO.
+func (ps *procState) top(alive []liveProc) map[int]bool {
 	keep := map[int]bool{}
-	for _, by := range []func(a, b live) bool{
-		func(a, b live) bool { return a.cpu > b.cpu },
-		func(a, b live) bool { return a.rss > b.rss },
-		func(a, b live) bool { return a.read+a.writ > b.read+b.writ },
+	for _, by := range []func(a, b liveProc) bool{
+		func(a, b liveProc) bool { return a.cpu > b.cpu },
+		func(a, b liveProc) bool { return a.rss > b.rss },
+		func(a, b liveProc) bool { return a.read+a.writ > b.read+b.writ },
 	} {
-		s := append([]live(nil), alive...)
+		s := append([]liveProc(nil), alive...)
 		sort.SliceStable(s, func(i, j int) bool { return by(s[i], s[j]) })
 		for i := 0; i < len(s) && i < ps.n; i++ {
 			keep[s[i].pid] = true
 		}
 	}
-	var out []tsdb.Sample
-	add := func(name string, v float64, kv ...string) {
-		out = append(out, tsdb.Sample{Series: tsdb.NewSeries(name, append([]string{"instance", inst}, kv...)...), Value: v})
-	}
-	var other live
+	return keep
+}
+
+// addProcessSamples adds the series of the kept processes and of the
+// "other" one that holds the rest; without counters in the first minute.
+func addProcessSamples(alive []liveProc, keep map[int]bool, first bool, delta float64, add func(name string, v float64, kv ...string)) {
+	var other liveProc
 	kept := 0.0
 	for _, l := range alive {
 		if !keep[l.pid] {
@@ -211,6 +240,10 @@ func (ps *procState) samples(t time.Time, inst string, set []tsdb.Sample) []tsdb
 		add("srvmon_process_read_bytes", other.read, id...)
 		add("srvmon_process_written_bytes", other.writ+4096, id...)
 	}
+}
+
+// addCgroupSamples adds the series of each cgroup.
+func (ps *procState) addCgroupSamples(alive []liveProc, add func(name string, v float64, kv ...string)) {
 	for _, name := range ps.cgOrder {
 		c := ps.cg[name]
 		cg := []string{"cgroup", name}
@@ -234,5 +267,4 @@ func (ps *procState) samples(t time.Time, inst string, set []tsdb.Sample) []tsdb
 		add("srvmon_cgroup_pressure_io_waiting_seconds_total", math.Round(c.ioWait*1e6)/1e6, cg...)
 		add("srvmon_cgroup_pids", pids, cg...)
 	}
-	return out
 }
