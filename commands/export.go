@@ -8,7 +8,6 @@ import (
 
 	"github.com/urfave/cli/v3"
 
-	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/metric"
 	"github.com/srvmon/srvmon/tsdb/openmetrics"
 )
@@ -115,33 +114,12 @@ func Export(ctx context.Context, o ExportOptions, stdout, stderr io.Writer) (err
 		}
 	}()
 
-	from, to, empty, err := exportRange(ctx, store, o.From, o.To)
-	if err != nil {
-		return err
-	}
-	var list []tsdb.Series
-	if !empty {
-		if list, err = store.SeriesIn(ctx, from, to); err != nil {
-			return fmt.Errorf("store %s: %w", o.DataDir, err)
-		}
-	}
-
 	points := 0
 	err = writeOutput(o.Output, stdout, func(out io.Writer) error {
 		enc := openmetrics.NewEncoder(out, metric.TypeOf) // buffers, flushes on Close
-		for _, group := range openmetrics.ReadGroups(list) {
-			inGroup := make(map[string]bool, len(group))
-			for _, s := range group {
-				inGroup[s.Key()] = true
-			}
-			err := store.Read(ctx, from, to, func(s tsdb.Series) bool { return inGroup[s.Key()] },
-				func(s tsdb.Series, pts []tsdb.Point) error {
-					points += len(pts)
-					return enc.Series(s, pts)
-				})
-			if err != nil {
-				return fmt.Errorf("export %s: %w", o.DataDir, err)
-			}
+		n, err := openmetrics.WriteStore(ctx, enc, store, o.From, o.To)
+		if points = n; err != nil {
+			return fmt.Errorf("export %s: %w", o.DataDir, err)
 		}
 		if err := enc.Close(); err != nil {
 			return fmt.Errorf("export: %w", err)
@@ -165,30 +143,10 @@ func Export(ctx context.Context, o ExportOptions, stdout, stderr io.Writer) (err
 	return nil
 }
 
+// rangeEnd is an end of the range as the note on an empty export names it.
 func rangeEnd(t time.Time, ifZero string) string {
 	if t.IsZero() {
 		return ifZero
 	}
 	return t.Format(time.RFC3339)
-}
-
-// exportRange fills in the zero ends of [from, to) from the store's bounds
-// and reports whether the range is empty.
-func exportRange(ctx context.Context, store *tsdb.Store, from, to time.Time) (time.Time, time.Time, bool, error) {
-	if from.IsZero() || to.IsZero() {
-		first, last, ok, err := store.Bounds(ctx)
-		if err != nil {
-			return from, to, false, fmt.Errorf("store %s: %w", store.Dir(), err)
-		}
-		if !ok {
-			return from, to, true, nil
-		}
-		if from.IsZero() {
-			from = first
-		}
-		if to.IsZero() {
-			to = last.Add(time.Second)
-		}
-	}
-	return from, to, !from.Before(to), nil
 }
