@@ -287,112 +287,147 @@ func (s *Store) ReadSummaries(ctx context.Context, from, to time.Time, match fun
 	if err != nil || len(srcs) == 0 {
 		return err
 	}
-	// Per series, the runs of summaries in range, in source order: a
-	// block's come from its cached summaries (not to be modified); they are
-	// joined once at the end.
-	acc := map[string][][]HourSummary{}
-	inRange := func(hs []HourSummary) []HourSummary {
-		out := hs[:0]
-		for _, h := range hs {
-			if h.Start >= start && h.Start < end {
-				out = append(out, h)
-			}
-		}
-		return out
-	}
+	runs := summaryRuns{}
 	for _, src := range srcs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if src.head != nil {
-			// Late samples or an unfinished day: summarise from the points.
-			series := map[string][]Point{}
-			for k, pts := range src.head.points {
-				series[k] = append([]Point(nil), pts...)
-			}
-			if src.block != nil {
-				for _, si := range src.block.index {
-					ser, err := ParseSeries(si.Key)
-					if err != nil {
-						return err
-					}
-					bp, err := s.selectBlock(src.block, ser, si.Key, math.MinInt64, math.MaxInt64)
-					var sd *seriesDamage
-					if errors.As(err, &sd) {
-						s.report(ctx, sd.d) // that series alone
-						continue
-					}
-					if errors.Is(err, errDamaged) {
-						s.reportBlock(ctx, src.block.ref.name)
-						break
-					}
-					if err != nil {
-						return err
-					}
-					series[si.Key] = append(bp, series[si.Key]...)
-				}
-			}
-			parsed := map[string]Series{}
-			var all []Series
-			for k, pts := range series {
-				series[k] = sortDedup(pts)
-				ser, err := s.parseKey(k)
-				if err != nil {
-					return err
-				}
-				parsed[k] = ser
-				all = append(all, ser)
-			}
-			rebooted := bootIndex(all, series)
-			for k, pts := range series {
-				ser := parsed[k]
-				if match != nil && !match(ser) {
-					continue
-				}
-				acc[k] = append(acc[k], inRange(summarize(pts, ser.Get("instance"), rebooted)))
-			}
-			continue
-		}
-		sums, err := s.blockSummaries(src.block)
-		if errors.Is(err, errDamaged) {
-			s.reportBlock(ctx, src.block.ref.name)
-			continue
+			err = s.summarizeHeadDay(ctx, src, match, start, end, runs)
+		} else {
+			err = s.addBlockSummaries(ctx, src.block, match, start, end, runs)
 		}
 		if err != nil {
 			return err
 		}
-		for i, si := range src.block.index {
-			if match != nil && !match(src.block.series[i]) {
-				continue
-			}
-			hs := sums[i] // in time order
-			lo := sort.Search(len(hs), func(j int) bool { return hs[j].Start >= start })
-			hi := sort.Search(len(hs), func(j int) bool { return hs[j].Start >= end })
-			if lo < hi {
-				acc[si.Key] = append(acc[si.Key], hs[lo:hi])
-			}
-		}
 	}
-	keys := make([]string, 0, len(acc))
-	for k, runs := range acc {
-		for _, hs := range runs {
-			if len(hs) > 0 {
-				keys = append(keys, k)
-				break
-			}
-		}
+	return runs.each(fn)
+}
+
+// summaryRuns are, per series key, the series and its runs of summaries in
+// range, in source order: a block's come from its cached summaries (not to
+// be modified); they are joined once, by each.
+type summaryRuns map[string]*seriesRuns
+
+type seriesRuns struct {
+	ser  Series
+	runs [][]HourSummary
+}
+
+// add adds the run hs of ser (key) when it is not empty.
+func (sr summaryRuns) add(key string, ser Series, hs []HourSummary) {
+	if len(hs) == 0 {
+		return
+	}
+	r := sr[key]
+	if r == nil {
+		r = &seriesRuns{ser: ser}
+		sr[key] = r
+	}
+	r.runs = append(r.runs, hs)
+}
+
+// each calls fn for every series in Key order with its runs joined.
+func (sr summaryRuns) each(fn func(Series, []HourSummary) error) error {
+	keys := make([]string, 0, len(sr))
+	for k := range sr {
+		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		ser, err := s.parseKey(k)
-		if err != nil {
-			return err
-		}
-		if err := fn(ser, slices.Concat(acc[k]...)); err != nil {
+		r := sr[k]
+		if err := fn(r.ser, slices.Concat(r.runs...)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// addBlockSummaries adds the summaries of the hours in [start, end) of the
+// series of block b that match accepts to runs; a damaged summary file is
+// reported and skipped.
+func (s *Store) addBlockSummaries(ctx context.Context, b *block, match func(Series) bool, start, end int64, runs summaryRuns) error {
+	sums, err := s.blockSummaries(b)
+	if errors.Is(err, errDamaged) {
+		s.reportBlock(ctx, b.ref.name)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for i, si := range b.index {
+		if match != nil && !match(b.series[i]) {
+			continue
+		}
+		hs := sums[i] // in time order
+		lo := sort.Search(len(hs), func(j int) bool { return hs[j].Start >= start })
+		hi := sort.Search(len(hs), func(j int) bool { return hs[j].Start >= end })
+		runs.add(si.Key, b.series[i], hs[lo:hi])
+	}
+	return nil
+}
+
+// summarizeHeadDay adds the summaries of the hours in [start, end) of a
+// day still in a head log (late samples, or an unfinished day), summarised
+// from its points, to runs.
+func (s *Store) summarizeHeadDay(ctx context.Context, src daySource, match func(Series) bool, start, end int64, runs summaryRuns) error {
+	series, err := s.dayPoints(ctx, src)
+	if err != nil {
+		return err
+	}
+	parsed := map[string]Series{}
+	var all []Series
+	for k, pts := range series {
+		series[k] = sortDedup(pts)
+		ser, err := s.parseKey(k)
+		if err != nil {
+			return err
+		}
+		parsed[k] = ser
+		all = append(all, ser)
+	}
+	rebooted := bootIndex(all, series)
+	for k, pts := range series {
+		ser := parsed[k]
+		if match != nil && !match(ser) {
+			continue
+		}
+		hs := summarize(pts, ser.Get("instance"), rebooted)
+		lo := sort.Search(len(hs), func(j int) bool { return hs[j].Start >= start })
+		hi := sort.Search(len(hs), func(j int) bool { return hs[j].Start >= end })
+		runs.add(k, ser, hs[lo:hi])
+	}
+	return nil
+}
+
+// dayPoints returns every point of a day's head log and block (if any),
+// per series key, unsorted; a damaged series or block is reported and
+// left out.
+func (s *Store) dayPoints(ctx context.Context, src daySource) (map[string][]Point, error) {
+	series := map[string][]Point{}
+	for k, pts := range src.head.points {
+		series[k] = append([]Point(nil), pts...)
+	}
+	if src.block == nil {
+		return series, nil
+	}
+	for i, si := range src.block.index {
+		bp, err := s.selectBlock(src.block, src.block.series[i], si.Key, math.MinInt64, math.MaxInt64)
+		var sd *seriesDamage
+		if errors.As(err, &sd) {
+			s.report(ctx, sd.d) // that series alone
+			continue
+		}
+		if errors.Is(err, errDamaged) {
+			s.reportBlock(ctx, src.block.ref.name)
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		series[si.Key] = append(bp, series[si.Key]...)
+	}
+	return series, nil
 }
 
 // PointCounts returns, for each series that match accepts (nil: every

@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -307,27 +308,26 @@ func top(ctx context.Context, s pointReader, o TopOptions) (*TopResult, error) {
 	if len(tt.procs) == 0 {
 		return nil, &NoDataError{What: "process series", From: r.From, To: r.To}
 	}
-	covered := coverIntervals(r, th.ivs, th.deltaAt)
+	covered := coverIntervals(r, th)
 	rankProcesses(r, tt, covered)
 	r.Host = hostUse(r, covered, tt.cap, tt.memSum, tt.memN)
 	shareIO(r)
 	return r, nil
 }
 
-// coverIntervals drops the intervals without CPU deltas from ivs, sets
-// r.Sets and r.Covered and returns the seconds each instance's intervals
-// cover.
-func coverIntervals(r *TopResult, ivs map[string]map[int64]int64, deltaAt map[string]map[int64]bool) map[string]float64 {
-	covered := map[string]float64{}
-	for inst, m := range ivs {
+// coverIntervals sets r.Sets and r.Covered: the intervals with CPU deltas
+// of the hours th answered from summaries and of those it read raw. It
+// returns the seconds each instance's intervals cover.
+func coverIntervals(r *TopResult, th *topHours) map[string]float64 {
+	covered := maps.Clone(th.covered)
+	r.Sets = th.sets
+	for inst, m := range th.ivs {
 		for t, d := range m {
-			if !deltaAt[inst][t] {
-				delete(m, t)
-				continue
+			if th.deltaAt[inst][t] {
+				covered[inst] += float64(d)
+				r.Sets++
 			}
-			covered[inst] += float64(d)
 		}
-		r.Sets += len(m)
 	}
 	var cov float64
 	for _, c := range covered {

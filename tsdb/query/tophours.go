@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
 // hostCPUSeconds and hostMemTotal are the host series Top reads beside the
@@ -47,43 +48,44 @@ type topHours struct {
 	s          pointReader
 	start, end int64 // the range: the intervals counted end in it
 	readFrom   int64 // where the reads start: the sets before the first interval
-	sets       map[string][]int64
-	ivs        map[string]map[int64]int64 // per instance, interval end: length
+	endsIn     bool
+	// ivs are the intervals of the hours read raw: per instance, interval
+	// end: length.
+	ivs map[string]map[int64]int64
 	// deltaAt are the interval ends whose sample set has CPU deltas: a set
 	// after a gap, a reboot or a run without the collector has none, and
 	// its interval is not covered.
 	deltaAt map[string]map[int64]bool
 	series  map[string]tsdb.Series
 	parts   map[string][]tsdb.HourSummary
-	// answered are the hours the summaries answered.
+	// answered are the hours the summaries answered; boots the sample
+	// sets of each instance by boot and hour (from the boot series'
+	// summaries), sorted by their last set.
 	answered map[int64]bool
+	boots    map[string][]bootHour
+	// covered and sets are the answered hours' part of the covered
+	// seconds (per instance) and the sample sets counted.
+	covered map[string]float64
+	sets    int
 }
 
-// readTopHours reads what Top adds up over [start, end): the sample set
-// times, then every series' hours.
+// bootHour are an instance's sample sets of one boot in one hour.
+type bootHour struct {
+	first, last int64
+	n           int
+	boot        string
+}
+
+// readTopHours reads what Top adds up over [start, end).
 func readTopHours(ctx context.Context, s pointReader, o TopOptions, start, end int64) (*topHours, error) {
 	readFrom := start
 	if o.endsIn {
 		readFrom = start - lookback // the sample sets before the first interval's end
 	}
-	st, err := readSetTimes(ctx, s, readFrom, end)
-	if err != nil {
-		return nil, err
-	}
-	th := newTopHours(s, start, end, readFrom, st, st.intervals(start, end, o.endsIn))
+	th := &topHours{s: s, start: start, end: end, readFrom: readFrom, endsIn: o.endsIn, ivs: map[string]map[int64]int64{},
+		deltaAt: map[string]map[int64]bool{}, series: map[string]tsdb.Series{}, parts: map[string][]tsdb.HourSummary{},
+		boots: map[string][]bootHour{}, covered: map[string]float64{}}
 	return th, th.read(ctx, o.rawOnly)
-}
-
-func newTopHours(s pointReader, start, end, readFrom int64, st setTimes, ivs map[string]map[int64]int64) *topHours {
-	th := &topHours{s: s, start: start, end: end, readFrom: readFrom, sets: map[string][]int64{}, ivs: ivs,
-		deltaAt: map[string]map[int64]bool{}, series: map[string]tsdb.Series{}, parts: map[string][]tsdb.HourSummary{}}
-	for inst, ts := range st {
-		for _, x := range ts {
-			th.sets[inst] = append(th.sets[inst], x.t)
-		}
-		slices.Sort(th.sets[inst])
-	}
-	return th
 }
 
 // read reads the range: the whole hours the summaries answer from them
@@ -130,22 +132,34 @@ func (th *topHours) add(key string, ser tsdb.Series, part tsdb.HourSummary) {
 	th.parts[key] = append(th.parts[key], part)
 }
 
-// readRaw reads the points of the intervals that end in [lo, hi), from the
-// sample set before lo on (a counter's interval starts there).
+// readRaw reads the sample set times and the points of the intervals that
+// end in [lo, hi), from the sample set before lo on (an interval, and a
+// counter's increase, start there).
 func (th *topHours) readRaw(ctx context.Context, lo, hi int64) error {
-	from := lo
-	for _, ts := range th.sets {
-		if i, _ := slices.BinarySearch(ts, lo); i > 0 {
-			from = min(from, ts[i-1])
+	from := th.readFrom
+	if lo > th.start {
+		from = max(from, th.setBefore(lo, hi))
+	}
+	st, err := readSetTimes(ctx, th.s, from, hi)
+	if err != nil {
+		return err
+	}
+	for inst, m := range st.intervals(th.start, th.end, th.endsIn) {
+		for t, d := range m {
+			if t >= lo && t < hi {
+				if th.ivs[inst] == nil {
+					th.ivs[inst] = map[int64]int64{}
+				}
+				th.ivs[inst][t] = d
+			}
 		}
 	}
-	from = max(from, th.readFrom)
 	type counter struct {
 		ser tsdb.Series
 		pts []tsdb.Point
 	}
 	var counters []counter // added once the window's deltas are known
-	err := th.s.Read(ctx, time.Unix(from, 0), time.Unix(hi, 0), topSeries, func(ser tsdb.Series, pts []tsdb.Point) error {
+	err = th.s.Read(ctx, time.Unix(from, 0), time.Unix(hi, 0), topSeries, func(ser tsdb.Series, pts []tsdb.Point) error {
 		if ser.Metric == hostCPUSeconds {
 			counters = append(counters, counter{ser, pts})
 			return nil
@@ -233,23 +247,25 @@ func (th *topHours) addRawIncrease(ser tsdb.Series, pts []tsdb.Point, lo, hi int
 	flush()
 }
 
-// instHour is an instance's UTC hour.
-type instHour struct {
-	inst string
-	h    int64
-}
-
-// readSummaries reads the hourly summaries of the whole hours of the range
-// (and of the hours before, for the intervals that start there), adds the
-// hours they answer and returns those.
+// readSummaries reads the hourly summaries of the range's hours (and of
+// the hours before, where the first intervals start), adds the whole hours
+// they answer and returns those.
 func (th *topHours) readSummaries(ctx context.Context, s *tsdb.Store) (map[int64]bool, error) {
 	h0, h1 := ceilDiv(th.start, hour)*hour, floorDiv(th.end, hour)*hour
 	if h1 <= h0 {
 		return nil, nil
 	}
 	sums := map[string][]tsdb.HourSummary{}
-	err := s.ReadSummaries(ctx, time.Unix(floorDiv(th.readFrom, hour)*hour, 0), time.Unix(h1, 0), topSeries,
+	match := func(ser tsdb.Series) bool { return ser.Metric == metric.BootInfo || topSeries(ser) }
+	err := s.ReadSummaries(ctx, time.Unix(floorDiv(th.readFrom, hour)*hour, 0), time.Unix(ceilDiv(th.end, hour)*hour, 0), match,
 		func(ser tsdb.Series, hs []tsdb.HourSummary) error {
+			if ser.Metric == metric.BootInfo {
+				inst, boot := ser.Get("instance"), ser.Get("boot_id")
+				for _, h := range hs {
+					th.boots[inst] = append(th.boots[inst], bootHour{first: h.FirstT, last: h.LastT, n: h.Count, boot: boot})
+				}
+				return nil
+			}
 			key := ser.Key()
 			th.series[key] = ser
 			sums[key] = hs
@@ -258,19 +274,22 @@ func (th *topHours) readSummaries(ctx context.Context, s *tsdb.Store) (map[int64
 	if err != nil {
 		return nil, err
 	}
+	for _, bs := range th.boots {
+		slices.SortFunc(bs, func(a, b bootHour) int { return cmp.Compare(a.last, b.last) })
+	}
 	setsIn := th.setsByHour(h0, h1)
 	answered := th.answerable(sums, setsIn, h0, h1)
 	for key, hs := range sums {
 		ser := th.series[key]
 		inst := ser.Get("instance")
 		for _, h := range hs {
-			sets := setsIn[instHour{inst, h.Start}]
-			if !answered[h.Start] || len(sets) == 0 {
+			sets, ok := setsIn[instHour{inst, h.Start}]
+			if !answered[h.Start] || !ok {
 				continue
 			}
 			if ser.Metric == hostCPUSeconds {
 				bridged := false
-				if h.Increase, bridged = th.bridge(hs, h, inst, sets[0]); !bridged && h.Count < 2 {
+				if h.Increase, bridged = bridge(hs, h, sets.prev); !bridged && h.Count < 2 {
 					continue // no interval counted, as readRaw adds none
 				}
 			}
@@ -279,64 +298,97 @@ func (th *topHours) readSummaries(ctx context.Context, s *tsdb.Store) (map[int64
 	}
 	for ih, sets := range setsIn {
 		if answered[ih.h] {
-			for _, t := range sets {
-				th.markDelta(ih.inst, t)
-			}
+			th.covered[ih.inst] += float64(sets.last - sets.prev)
+			th.sets += sets.n
 		}
 	}
 	return answered, nil
 }
 
 // bridge returns a counter's increase over the intervals that end in hour
-// h (whose first sample set is first): the one from the set before, when
-// the counter has a point there and did not go down (bridged), plus those
-// inside.
-func (th *topHours) bridge(hs []tsdb.HourSummary, h tsdb.HourSummary, inst string, first int64) (inc float64, bridged bool) {
-	ts := th.sets[inst]
-	i, _ := slices.BinarySearch(ts, first)
-	if i == 0 {
-		return h.Increase, false
-	}
-	prev := ts[i-1]
+// h: the one from the sample set before (at prev), when the counter has a
+// point there and did not go down (bridged), plus those inside.
+func bridge(hs []tsdb.HourSummary, h tsdb.HourSummary, prev int64) (inc float64, bridged bool) {
 	k := sort.Search(len(hs), func(j int) bool { return hs[j].Start >= floorDiv(prev, hour)*hour })
-	if k == len(hs) || hs[k].LastT != prev || h.FirstT != first || h.FirstV < hs[k].LastV {
+	if k == len(hs) || hs[k].LastT != prev || h.FirstV < hs[k].LastV {
 		return h.Increase, false
 	}
 	return h.FirstV - hs[k].LastV + h.Increase, true
 }
 
-// setsByHour returns the sample set times of each instance and whole hour
-// of [h0, h1).
-func (th *topHours) setsByHour(h0, h1 int64) map[instHour][]int64 {
-	out := map[instHour][]int64{}
-	for inst, ts := range th.sets {
-		for _, t := range ts {
-			if t >= h0 && t < h1 {
-				k := instHour{inst, floorDiv(t, hour) * hour}
-				out[k] = append(out[k], t)
+// instHour is an instance's UTC hour.
+type instHour struct {
+	inst string
+	h    int64
+}
+
+// hourSets are an instance's sample sets in one hour: n sets from first
+// to last, the set before them at prev; ok when every one of them ends an
+// interval Top counts (one boot, the set before of the same boot and read).
+type hourSets struct {
+	first, last, prev int64
+	n                 int
+	ok                bool
+}
+
+// setsByHour returns the sample sets of each instance and whole hour of
+// [h0, h1), from the boot series' summaries.
+func (th *topHours) setsByHour(h0, h1 int64) map[instHour]hourSets {
+	out := map[instHour]hourSets{}
+	from := th.start // where the first set of an interval Top counts lies
+	if th.endsIn {
+		from = th.readFrom
+	}
+	for inst, bs := range th.boots {
+		for i, b := range bs {
+			h := floorDiv(b.last, hour) * hour
+			if h < h0 || h >= h1 {
+				continue
 			}
+			k := instHour{inst, h}
+			if _, dup := out[k]; dup {
+				out[k] = hourSets{} // two boots in the hour
+				continue
+			}
+			sets := hourSets{first: b.first, last: b.last, n: b.n}
+			if i > 0 {
+				sets.prev = bs[i-1].last
+				sets.ok = bs[i-1].boot == b.boot && bs[i-1].last >= from && bs[i-1].last < h
+			}
+			out[k] = sets
 		}
 	}
 	return out
 }
 
-// answerable returns the whole hours of [h0, h1) that the summaries answer
-// exactly: for every instance, every sample set of the hour ends a counted
-// interval (one that starts in the range, in the same boot) with CPU
-// deltas (a process CPU series has a point at each set), and every host
-// CPU counter has a point at each set and was not reset.
-func (th *topHours) answerable(sums map[string][]tsdb.HourSummary, setsIn map[instHour][]int64, h0, h1 int64) map[int64]bool {
-	ok := map[int64]bool{}
-	for h := h0; h < h1; h += hour {
-		ok[h] = true
-	}
-	for ih, sets := range setsIn {
-		iv := th.ivs[ih.inst]
-		for i, t := range sets {
-			if _, in := iv[t]; !in || i > 0 && sets[i-1] == t {
-				ok[ih.h] = false
-			}
+// setBefore returns the earliest of the last sample sets before lo of the
+// instances with sets in [lo-1h, hi), lo when there is none.
+func (th *topHours) setBefore(lo, hi int64) int64 {
+	from := lo
+	for _, bs := range th.boots {
+		i := sort.Search(len(bs), func(j int) bool { return bs[j].last >= lo-hour })
+		if i == len(bs) || bs[i].last >= hi {
+			continue
 		}
+		if j := sort.Search(len(bs), func(j int) bool { return bs[j].last >= lo }); j > 0 {
+			from = min(from, bs[j-1].last)
+		}
+	}
+	return from
+}
+
+// answerable returns the whole hours of [h0, h1) that the summaries answer
+// exactly: some instance has sample sets in the hour and, for each one
+// that has, every set ends an interval Top counts with CPU deltas (a
+// process CPU series has a point at each set), and every host CPU counter
+// has a point at each set and was not reset.
+func (th *topHours) answerable(sums map[string][]tsdb.HourSummary, setsIn map[instHour]hourSets, h0, h1 int64) map[int64]bool {
+	ok := map[int64]bool{}
+	for ih, sets := range setsIn {
+		if _, seen := ok[ih.h]; !seen {
+			ok[ih.h] = true
+		}
+		ok[ih.h] = ok[ih.h] && sets.ok
 	}
 	deltas := map[instHour]bool{}
 	for key, hs := range sums {
@@ -346,12 +398,12 @@ func (th *topHours) answerable(sums map[string][]tsdb.HourSummary, setsIn map[in
 		}
 		inst := ser.Get("instance")
 		for _, h := range hs {
-			sets := setsIn[instHour{inst, h.Start}]
-			atEvery := len(sets) > 0 && h.Count == len(sets) && h.FirstT == sets[0] && h.LastT == sets[len(sets)-1]
+			sets, in := setsIn[instHour{inst, h.Start}]
+			atEvery := in && h.Count == sets.n && h.FirstT == sets.first && h.LastT == sets.last
 			switch {
 			case ser.Metric == ProcessCPU && atEvery:
 				deltas[instHour{inst, h.Start}] = true
-			case ser.Metric == hostCPUSeconds && len(sets) > 0 && (!atEvery || h.Resets > 0):
+			case ser.Metric == hostCPUSeconds && in && (!atEvery || h.Resets > 0):
 				ok[h.Start] = false
 			}
 		}
