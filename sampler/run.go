@@ -46,7 +46,7 @@ func newRun(ctx context.Context, instance string) *run {
 		sys:      hostPath(ctx, common.HostSysEnvKey, "/sys"),
 		root:     hostPath(ctx, common.HostRootEnvKey, "/"),
 		instance: instance,
-		samples:  make([]tsdb.Sample, 0, 256),
+		samples:  make([]tsdb.Sample, 0, 512),
 	}
 }
 

@@ -76,6 +76,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -488,18 +489,15 @@ func (w *Writer) Append(t time.Time, samples []Sample) error {
 	if len(samples) == 0 {
 		return nil
 	}
-	keys := make([]string, len(samples))
-	for i := range samples {
-		if err := samples[i].Series.Validate(); err != nil {
-			return fmt.Errorf("append: %w", err)
-		}
-		keys[i] = samples[i].Series.Key()
+	keys, err := sampleKeys(samples)
+	if err != nil {
+		return fmt.Errorf("append: %w", err)
 	}
 	idx := make([]int, len(samples))
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.Slice(idx, func(a, b int) bool { return keys[idx[a]] < keys[idx[b]] })
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
 	orderedKeys := make([]string, len(idx))
 	values := make([]float64, len(idx))
 	for i, j := range idx {
