@@ -247,6 +247,38 @@ func addKernelFamilies(h Host, add func(*model)) {
 		add(&model{ser: tsdb.NewSeries("node_pressure_" + p.name + "_seconds_total"), kind: counter, v: 1e4 * p.step,
 			step: p.step, quant: 1e-6, zero: zeroIf(p.step)})
 	}
+	addSocketFamilies(h, add)
+	add(&model{ser: tsdb.NewSeries("node_filefd_allocated"), kind: gauge, v: 3000, step: 20, quant: 1, lo: 1000, hi: 9000})
+	add(&model{ser: tsdb.NewSeries("node_filefd_maximum"), kind: constant, v: 9223372036854775807})
+	add(&model{ser: tsdb.NewSeries("srvmon_inodes"), kind: gauge, v: 80000, step: 100, quant: 1, lo: 40000, hi: 200000})
+	add(&model{ser: tsdb.NewSeries("srvmon_inodes_free"), kind: gauge, v: 2000, step: 20, quant: 1, lo: 0, hi: 10000})
+	add(&model{ser: tsdb.NewSeries("srvmon_dentries"), kind: gauge, v: 150000, step: 200, quant: 1, lo: 50000, hi: 400000})
+	add(&model{ser: tsdb.NewSeries("srvmon_dentries_unused"), kind: gauge, v: 100000, step: 200, quant: 1, lo: 20000, hi: 300000})
+	add(&model{ser: tsdb.NewSeries("srvmon_ptys"), kind: constant, v: 2})
+	addNetclassFamilies(h, add)
+	add(&model{ser: tsdb.NewSeries("node_nf_conntrack_entries"), kind: gauge, v: 300, step: 10, quant: 1, lo: 0, hi: 5000})
+	add(&model{ser: tsdb.NewSeries("node_nf_conntrack_entries_limit"), kind: constant, v: 262144})
+	add(&model{ser: tsdb.NewSeries("node_entropy_available_bits"), kind: constant, v: 256})
+	add(&model{ser: tsdb.NewSeries("node_entropy_pool_size_bits"), kind: constant, v: 256})
+	add(&model{ser: tsdb.NewSeries("node_timex_sync_status"), kind: constant, v: 1})
+	add(&model{ser: tsdb.NewSeries("node_timex_offset_seconds"), kind: gauge, v: 0, step: 2e-5, quant: 1e-9, lo: -1e-3, hi: 1e-3})
+	add(&model{ser: tsdb.NewSeries("node_timex_frequency_adjustment_ratio"), kind: gauge, v: 1, step: 1e-8, quant: 1e-9, lo: 0.9999, hi: 1.0001})
+	add(&model{ser: tsdb.NewSeries("node_timex_maxerror_seconds"), kind: gauge, v: 0.01, step: 0.002, quant: 1e-6, lo: 0, hi: 0.1})
+	add(&model{ser: tsdb.NewSeries("node_timex_estimated_error_seconds"), kind: gauge, v: 1e-4, step: 1e-5, quant: 1e-6, lo: 0, hi: 1e-3})
+	add(&model{ser: tsdb.NewSeries("node_timex_status"), kind: constant, v: 0x2001})
+	add(&model{ser: tsdb.NewSeries("node_timex_loop_time_constant"), kind: constant, v: 7})
+	add(&model{ser: tsdb.NewSeries("node_timex_tick_seconds"), kind: constant, v: 0.01})
+	add(&model{ser: tsdb.NewSeries("node_timex_tai_offset_seconds"), kind: constant, v: 37})
+	add(&model{ser: tsdb.NewSeries("node_uname_info", "domainname", "(none)", "machine", "x86_64", "nodename", h.Instance,
+		"release", "6.1.0-18-amd64", "sysname", "Linux", "version", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)"), kind: constant, v: 1})
+	add(&model{ser: tsdb.NewSeries("node_os_info", "id", "debian", "name", "Debian GNU/Linux", "pretty_name", "Debian GNU/Linux 12 (bookworm)",
+		"version", "12 (bookworm)", "version_codename", "bookworm", "version_id", "12"), kind: constant, v: 1})
+	add(&model{ser: tsdb.NewSeries("node_os_version", "id", "debian", "name", "Debian GNU/Linux"), kind: constant, v: 12})
+	addSensorFamilies(h, add)
+}
+
+// addSocketFamilies adds the netstat, sockstat and softnet series.
+func addSocketFamilies(h Host, add func(*model)) {
 	for _, c := range []struct {
 		name string
 		step float64 // per minute
@@ -295,13 +327,10 @@ func addKernelFamilies(h Host, add func(*model)) {
 				step: n.step, quant: 1, zero: zeroIf(n.step)})
 		}
 	}
-	add(&model{ser: tsdb.NewSeries("node_filefd_allocated"), kind: gauge, v: 3000, step: 20, quant: 1, lo: 1000, hi: 9000})
-	add(&model{ser: tsdb.NewSeries("node_filefd_maximum"), kind: constant, v: 9223372036854775807})
-	add(&model{ser: tsdb.NewSeries("srvmon_inodes"), kind: gauge, v: 80000, step: 100, quant: 1, lo: 40000, hi: 200000})
-	add(&model{ser: tsdb.NewSeries("srvmon_inodes_free"), kind: gauge, v: 2000, step: 20, quant: 1, lo: 0, hi: 10000})
-	add(&model{ser: tsdb.NewSeries("srvmon_dentries"), kind: gauge, v: 150000, step: 200, quant: 1, lo: 50000, hi: 400000})
-	add(&model{ser: tsdb.NewSeries("srvmon_dentries_unused"), kind: gauge, v: 100000, step: 200, quant: 1, lo: 20000, hi: 300000})
-	add(&model{ser: tsdb.NewSeries("srvmon_ptys"), kind: constant, v: 2})
+}
+
+// addNetclassFamilies adds the netclass series of each network interface.
+func addNetclassFamilies(h Host, add func(*model)) {
 	for i, iface := range h.Ifaces {
 		mac := fmt.Sprintf("52:54:00:00:00:%02x", i+1)
 		up, speed, mtu := 1.0, 125e6, 1500.0
@@ -320,24 +349,10 @@ func addKernelFamilies(h Host, add func(*model)) {
 			add(&model{ser: tsdb.NewSeries("node_network_speed_bytes", "device", iface), kind: constant, v: speed})
 		}
 	}
-	add(&model{ser: tsdb.NewSeries("node_nf_conntrack_entries"), kind: gauge, v: 300, step: 10, quant: 1, lo: 0, hi: 5000})
-	add(&model{ser: tsdb.NewSeries("node_nf_conntrack_entries_limit"), kind: constant, v: 262144})
-	add(&model{ser: tsdb.NewSeries("node_entropy_available_bits"), kind: constant, v: 256})
-	add(&model{ser: tsdb.NewSeries("node_entropy_pool_size_bits"), kind: constant, v: 256})
-	add(&model{ser: tsdb.NewSeries("node_timex_sync_status"), kind: constant, v: 1})
-	add(&model{ser: tsdb.NewSeries("node_timex_offset_seconds"), kind: gauge, v: 0, step: 2e-5, quant: 1e-9, lo: -1e-3, hi: 1e-3})
-	add(&model{ser: tsdb.NewSeries("node_timex_frequency_adjustment_ratio"), kind: gauge, v: 1, step: 1e-8, quant: 1e-9, lo: 0.9999, hi: 1.0001})
-	add(&model{ser: tsdb.NewSeries("node_timex_maxerror_seconds"), kind: gauge, v: 0.01, step: 0.002, quant: 1e-6, lo: 0, hi: 0.1})
-	add(&model{ser: tsdb.NewSeries("node_timex_estimated_error_seconds"), kind: gauge, v: 1e-4, step: 1e-5, quant: 1e-6, lo: 0, hi: 1e-3})
-	add(&model{ser: tsdb.NewSeries("node_timex_status"), kind: constant, v: 0x2001})
-	add(&model{ser: tsdb.NewSeries("node_timex_loop_time_constant"), kind: constant, v: 7})
-	add(&model{ser: tsdb.NewSeries("node_timex_tick_seconds"), kind: constant, v: 0.01})
-	add(&model{ser: tsdb.NewSeries("node_timex_tai_offset_seconds"), kind: constant, v: 37})
-	add(&model{ser: tsdb.NewSeries("node_uname_info", "domainname", "(none)", "machine", "x86_64", "nodename", h.Instance,
-		"release", "6.1.0-18-amd64", "sysname", "Linux", "version", "#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)"), kind: constant, v: 1})
-	add(&model{ser: tsdb.NewSeries("node_os_info", "id", "debian", "name", "Debian GNU/Linux", "pretty_name", "Debian GNU/Linux 12 (bookworm)",
-		"version", "12 (bookworm)", "version_codename", "bookworm", "version_id", "12"), kind: constant, v: 1})
-	add(&model{ser: tsdb.NewSeries("node_os_version", "id", "debian", "name", "Debian GNU/Linux"), kind: constant, v: 12})
+}
+
+// addSensorFamilies adds the hwmon, thermal and cpufreq series.
+func addSensorFamilies(h Host, add func(*model)) {
 	const chip = "platform_coretemp_0"
 	add(&model{ser: tsdb.NewSeries("node_hwmon_chip_names", "chip", chip, "chip_name", "coretemp"), kind: constant, v: 1})
 	for c := 0; c <= h.CPUs; c++ {
