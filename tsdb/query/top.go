@@ -350,7 +350,7 @@ type topTotals struct {
 func (th *topHours) totals() *topTotals {
 	tt := &topTotals{procs: map[procKey]*ProcessUse{}, cap: map[string]float64{}, memSum: map[string]float64{}, memN: map[string]float64{}}
 	for _, key := range th.sortedKeys() {
-		ser, hs := th.series[key], th.parts[key]
+		ser, hs := th.parts[key].ser, th.parts[key].hours
 		inst := ser.Get("instance")
 		switch ser.Metric {
 		case hostCPUSeconds:

@@ -56,8 +56,7 @@ type topHours struct {
 	// after a gap, a reboot or a run without the collector has none, and
 	// its interval is not covered.
 	deltaAt map[string]map[int64]bool
-	series  map[string]tsdb.Series
-	parts   map[string][]tsdb.HourSummary
+	parts   map[string]*seriesHours // by series key
 	// answered are the hours the summaries answered; boots the sample
 	// sets of each instance by boot and hour (from the boot series'
 	// summaries), sorted by their last set.
@@ -67,6 +66,19 @@ type topHours struct {
 	// seconds (per instance) and the sample sets counted.
 	covered map[string]float64
 	sets    int
+}
+
+// seriesHours are a series' hours read.
+type seriesHours struct {
+	ser   tsdb.Series
+	hours []tsdb.HourSummary
+}
+
+// summed is a series' summaries as read.
+type summed struct {
+	key string
+	ser tsdb.Series
+	hs  []tsdb.HourSummary
 }
 
 // bootHour are an instance's sample sets of one boot in one hour.
@@ -83,7 +95,7 @@ func readTopHours(ctx context.Context, s pointReader, o TopOptions, start, end i
 		readFrom = start - lookback // the sample sets before the first interval's end
 	}
 	th := &topHours{s: s, start: start, end: end, readFrom: readFrom, endsIn: o.endsIn, ivs: map[string]map[int64]int64{},
-		deltaAt: map[string]map[int64]bool{}, series: map[string]tsdb.Series{}, parts: map[string][]tsdb.HourSummary{},
+		deltaAt: map[string]map[int64]bool{}, parts: map[string]*seriesHours{},
 		boots: map[string][]bootHour{}, covered: map[string]float64{}}
 	return th, th.read(ctx, o.rawOnly)
 }
@@ -124,12 +136,14 @@ func rawWindows(start, end int64, answered map[int64]bool) [][2]int64 {
 	return out
 }
 
-// add notes part as key's use over an hour.
-func (th *topHours) add(key string, ser tsdb.Series, part tsdb.HourSummary) {
-	if _, ok := th.series[key]; !ok {
-		th.series[key] = ser
+// add notes parts as the use of ser (key) over their hours.
+func (th *topHours) add(key string, ser tsdb.Series, parts ...tsdb.HourSummary) {
+	sh := th.parts[key]
+	if sh == nil {
+		sh = &seriesHours{ser: ser}
+		th.parts[key] = sh
 	}
-	th.parts[key] = append(th.parts[key], part)
+	sh.hours = append(sh.hours, parts...)
 }
 
 // readRaw reads the sample set times and the points of the intervals that
@@ -255,7 +269,7 @@ func (th *topHours) readSummaries(ctx context.Context, s *tsdb.Store) (map[int64
 	if h1 <= h0 {
 		return nil, nil
 	}
-	sums := map[string][]tsdb.HourSummary{}
+	var sums []summed // in key order
 	match := func(ser tsdb.Series) bool { return ser.Metric == metric.BootInfo || topSeries(ser) }
 	err := s.ReadSummaries(ctx, time.Unix(floorDiv(th.readFrom, hour)*hour, 0), time.Unix(ceilDiv(th.end, hour)*hour, 0), match,
 		func(ser tsdb.Series, hs []tsdb.HourSummary) error {
@@ -266,9 +280,7 @@ func (th *topHours) readSummaries(ctx context.Context, s *tsdb.Store) (map[int64
 				}
 				return nil
 			}
-			key := ser.Key()
-			th.series[key] = ser
-			sums[key] = hs
+			sums = append(sums, summed{ser.Key(), ser, hs})
 			return nil
 		})
 	if err != nil {
@@ -279,21 +291,25 @@ func (th *topHours) readSummaries(ctx context.Context, s *tsdb.Store) (map[int64
 	}
 	setsIn := th.setsByHour(h0, h1)
 	answered := th.answerable(sums, setsIn, h0, h1)
-	for key, hs := range sums {
-		ser := th.series[key]
-		inst := ser.Get("instance")
-		for _, h := range hs {
+	var parts []tsdb.HourSummary
+	for _, sm := range sums {
+		inst := sm.ser.Get("instance")
+		parts = parts[:0]
+		for _, h := range sm.hs {
 			sets, ok := setsIn[instHour{inst, h.Start}]
 			if !answered[h.Start] || !ok {
 				continue
 			}
-			if ser.Metric == hostCPUSeconds {
+			if sm.ser.Metric == hostCPUSeconds {
 				bridged := false
-				if h.Increase, bridged = bridge(hs, h, sets.prev); !bridged && h.Count < 2 {
+				if h.Increase, bridged = bridge(sm.hs, h, sets.prev); !bridged && h.Count < 2 {
 					continue // no interval counted, as readRaw adds none
 				}
 			}
-			th.add(key, ser, h)
+			parts = append(parts, h)
+		}
+		if len(parts) > 0 {
+			th.add(sm.key, sm.ser, parts...)
 		}
 	}
 	for ih, sets := range setsIn {
@@ -382,7 +398,7 @@ func (th *topHours) setBefore(lo, hi int64) int64 {
 // that has, every set ends an interval Top counts with CPU deltas (a
 // process CPU series has a point at each set), and every host CPU counter
 // has a point at each set and was not reset.
-func (th *topHours) answerable(sums map[string][]tsdb.HourSummary, setsIn map[instHour]hourSets, h0, h1 int64) map[int64]bool {
+func (th *topHours) answerable(sums []summed, setsIn map[instHour]hourSets, h0, h1 int64) map[int64]bool {
 	ok := map[int64]bool{}
 	for ih, sets := range setsIn {
 		if _, seen := ok[ih.h]; !seen {
@@ -391,13 +407,13 @@ func (th *topHours) answerable(sums map[string][]tsdb.HourSummary, setsIn map[in
 		ok[ih.h] = ok[ih.h] && sets.ok
 	}
 	deltas := map[instHour]bool{}
-	for key, hs := range sums {
-		ser := th.series[key]
+	for _, sm := range sums {
+		ser := sm.ser
 		if ser.Metric != ProcessCPU && ser.Metric != hostCPUSeconds {
 			continue
 		}
 		inst := ser.Get("instance")
-		for _, h := range hs {
+		for _, h := range sm.hs {
 			sets, in := setsIn[instHour{inst, h.Start}]
 			atEvery := in && h.Count == sets.n && h.FirstT == sets.first && h.LastT == sets.last
 			switch {
@@ -420,8 +436,8 @@ func (th *topHours) answerable(sums map[string][]tsdb.HourSummary, setsIn map[in
 // in this order, and each series' hours in time order.
 func (th *topHours) sortedKeys() []string {
 	keys := make([]string, 0, len(th.parts))
-	for k, ps := range th.parts {
-		slices.SortFunc(ps, func(a, b tsdb.HourSummary) int { return cmp.Compare(a.Start, b.Start) })
+	for k, sh := range th.parts {
+		slices.SortFunc(sh.hours, func(a, b tsdb.HourSummary) int { return cmp.Compare(a.Start, b.Start) })
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)

@@ -64,23 +64,32 @@ func topLongStore(b *testing.B) (string, time.Time) {
 // synthetic host with processes, the range cut inside an hour at both ends
 // (as --last 7d is): "raw" reads every sample (how Top worked before the
 // hourly summaries), "summaries" is Top, side by side in one run. Each
-// operation opens the store, as a command does.
+// operation opens the store, as a command does; the "-open" pairs use one
+// store opened before, as serve does (its blocks and their summaries stay
+// loaded from one request to the next).
 func BenchmarkTopLong(b *testing.B) {
 	dir, end := topLongStore(b)
 	ctx := context.Background()
+	open, err := tsdb.Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, days := range []int{7, 30} {
 		to := end.Add(-17*time.Minute - 23*time.Second)
 		o := query.TopOptions{From: to.AddDate(0, 0, -days).Add(-40 * time.Minute), To: to}
 		for _, way := range []struct {
 			name string
 			top  func(context.Context, *tsdb.Store, query.TopOptions) (*query.TopResult, error)
-		}{{"raw", query.TopRaw}, {"summaries", query.Top}} {
+			s    *tsdb.Store // nil: open the store each time
+		}{{"raw", query.TopRaw, nil}, {"summaries", query.Top, nil}, {"raw-open", query.TopRaw, open}, {"summaries-open", query.Top, open}} {
 			b.Run(strconv.Itoa(days)+"d/"+way.name, func(b *testing.B) {
 				defer cpuPerOp(b)()
 				for b.Loop() {
-					s, err := tsdb.Open(dir)
-					if err != nil {
-						b.Fatal(err)
+					s := way.s
+					if s == nil {
+						if s, err = tsdb.Open(dir); err != nil {
+							b.Fatal(err)
+						}
 					}
 					r, err := way.top(ctx, s, o)
 					if err != nil {
