@@ -106,7 +106,8 @@ const (
 	// file and tstorage's meta.json, and encodes integer values as
 	// integers (tstorage patches 7 and 8), which srvmon of format 2 cannot
 	// read; 4 writes a head log's schema changes instead of whole schemas
-	// (headschema.go) and packs integer values (tstorage patch 11), which
+	// (headschema.go), packs integer values (tstorage patch 11) and writes
+	// summaries' integer values as integers (summaryvalues.go), which
 	// srvmon of format 3 would read as damage. It
 	// reads format 1 to 3 stores and upgrades them when it first writes
 	// (migrate.go).

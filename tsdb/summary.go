@@ -83,7 +83,15 @@ func summarize(pts []Point, instance string, rebooted bootFunc) []HourSummary {
 	return out
 }
 
-const summaryMagic = "SRVSUM1\n"
+// A summary file is gzip-compressed: the magic, the index, then each
+// series' hourly summaries. Version 1 wrote each hour's six values as
+// float64s; version 2 (store format 4) writes a column of values whose
+// every value is an integer at the series' decimal scale as integers, each
+// as its difference from a prediction (summaryColumns).
+const (
+	summaryMagic1 = "SRVSUM1\n"
+	summaryMagic  = "SRVSUM2\n"
+)
 
 // writeSummary writes a block's index and hourly summaries to path, synced.
 // series must be sorted by key.
@@ -114,7 +122,7 @@ func writeSummary(path string, index []SeriesInfo, sums [][]HourSummary) error {
 	}
 	// The summaries follow, column by column within each series, so that
 	// gzip sees runs of similar bytes.
-	for _, hs := range sums {
+	for i, hs := range sums {
 		b = b[:0]
 		b = binary.AppendUvarint(b, uint64(len(hs)))
 		var prevStart int64
@@ -126,18 +134,7 @@ func writeSummary(path string, index []SeriesInfo, sums [][]HourSummary) error {
 			b = binary.AppendUvarint(b, uint64(h.LastT-h.FirstT))
 			b = binary.AppendUvarint(b, uint64(h.Resets))
 		}
-		for _, field := range []func(HourSummary) float64{
-			func(h HourSummary) float64 { return h.Sum },
-			func(h HourSummary) float64 { return h.Min },
-			func(h HourSummary) float64 { return h.Max },
-			func(h HourSummary) float64 { return h.FirstV },
-			func(h HourSummary) float64 { return h.LastV },
-			func(h HourSummary) float64 { return h.Increase },
-		} {
-			for _, h := range hs {
-				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(field(h)))
-			}
-		}
+		b = appendSummaryValues(b, hs, index[i].Scale)
 		if _, err := w.Write(b); err != nil {
 			return err
 		}
@@ -154,7 +151,10 @@ func writeSummary(path string, index []SeriesInfo, sums [][]HourSummary) error {
 // summaryReader reads a summary file: first the index, then, if asked, the
 // hourly summaries.
 type summaryReader struct {
-	f *os.File
+	f       *os.File
+	version int   // 1 or 2
+	scales  []int // the index's, in order
+	n       int   // series read by next
 	*summaryBuffers
 }
 
@@ -213,7 +213,15 @@ func (sr *summaryReader) Close() error {
 
 func (sr *summaryReader) readIndex() ([]SeriesInfo, error) {
 	magic := make([]byte, len(summaryMagic))
-	if _, err := io.ReadFull(sr.r, magic); err != nil || string(magic) != summaryMagic {
+	if _, err := io.ReadFull(sr.r, magic); err != nil {
+		return nil, errors.New("bad magic")
+	}
+	switch string(magic) {
+	case summaryMagic1:
+		sr.version = 1
+	case summaryMagic:
+		sr.version = 2
+	default:
 		return nil, errors.New("bad magic")
 	}
 	n, err := binary.ReadUvarint(sr.r)
@@ -241,6 +249,7 @@ func (sr *summaryReader) readIndex() ([]SeriesInfo, error) {
 			return nil, errors.New("bad scale")
 		}
 		index = append(index, SeriesInfo{Key: string(key), MinT: minT, MaxT: minT + span, Count: int(count), Scale: int(scale)})
+		sr.scales = append(sr.scales, int(scale))
 	}
 	return index, nil
 }
@@ -265,6 +274,17 @@ func (sr *summaryReader) next() ([]HourSummary, error) {
 		start += d
 		hs[i] = HourSummary{Start: start, Count: int(count), FirstT: start + int64(first), Resets: int(resets)}
 		hs[i].LastT = hs[i].FirstT + int64(span)
+	}
+	if sr.n >= len(sr.scales) {
+		return nil, fmt.Errorf("%w: more series than the index", errBadSummary)
+	}
+	scale := sr.scales[sr.n]
+	sr.n++
+	if sr.version == 2 {
+		if err := sr.readSummaryValues(hs, scale); err != nil {
+			return nil, fmt.Errorf("%w: %v", errBadSummary, err)
+		}
+		return hs, nil
 	}
 	// The six values of every hour, each as n little-endian float64s.
 	if need := 6 * 8 * len(hs); cap(sr.scratch) < need {
