@@ -7,6 +7,7 @@ package remote
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/srvmon/srvmon/tsdb"
@@ -18,7 +19,7 @@ import (
 // credentials as written.
 type Settings struct {
 	// Options say what to send. Sender is left nil (Prepare makes the
-	// Client) and LabelSpecs are added to Labels.
+	// Client), LabelSpecs are added to Labels, and Progress is Run's.
 	Options
 	// Client says how to send it. URL is Options.URL, HeaderSpecs are
 	// added to Headers, and a credential file, when set, replaces the
@@ -28,8 +29,8 @@ type Settings struct {
 	LabelSpecs  []string // external labels, NAME=VALUE (ParseLabels)
 	HeaderSpecs []string // request headers, "Name: value" (ParseHeaders)
 	// BasicAuthPasswordFile and BearerTokenFile, when set, hold the
-	// password and the token (the first line; a final newline is not
-	// part of them).
+	// password and the token: the file's contents less the line breaks
+	// at its end.
 	BasicAuthPasswordFile string
 	BearerTokenFile       string
 }
@@ -53,7 +54,7 @@ func Prepare(s Settings) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.Labels = append(o.Labels, labels...)
+	o.Labels = append(slices.Clip(o.Labels), labels...) // not into the caller's array
 	if err := o.Check(); err != nil {
 		return nil, err
 	}
