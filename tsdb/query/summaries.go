@@ -22,13 +22,7 @@ func (e *engine) runSummaries(ctx context.Context) error {
 	h0 := ceilDiv(e.start, hour) * hour
 	h1 := floorDiv(e.end, hour) * hour
 	if h1 <= h0 {
-		if err := e.readRaw(ctx, e.start, e.end, nil); err != nil {
-			return err
-		}
-		for _, g := range e.groups {
-			e.computeRaw(g, e.start, e.end)
-		}
-		return nil
+		return e.computeRawIn(ctx, e.start, e.end, nil)
 	}
 	base := h0 - hour // the hour before the first, for its first interval
 	err := e.s.ReadSummaries(ctx, time.Unix(base, 0), time.Unix(h1, 0), e.match, func(ser tsdb.Series, hs []tsdb.HourSummary) error {
@@ -55,16 +49,40 @@ func (e *engine) runSummaries(ctx context.Context) error {
 		if w[0] >= w[1] {
 			continue
 		}
-		if err := e.readRaw(ctx, w[0], w[1], nil); err != nil {
+		if err := e.computeRawIn(ctx, w[0], w[1], nil); err != nil {
 			return err
-		}
-		for _, g := range e.groups {
-			e.computeRaw(g, w[0], w[1])
 		}
 	}
 	// Hours the summaries could not answer, read raw in runs of whole
 	// hours; groups that need the same run share one read.
-	windows := map[[2]int64]map[*group]bool{}
+	runs, groupsOf := fallbackRuns(fallback)
+	for _, w := range runs {
+		if err := e.computeRawIn(ctx, w[0], w[1], groupsOf[w]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// computeRawIn reads [from, to) at raw resolution and computes over it the
+// groups in only, or every group when only is nil.
+func (e *engine) computeRawIn(ctx context.Context, from, to int64, only map[*group]bool) error {
+	if err := e.readRaw(ctx, from, to, only); err != nil {
+		return err
+	}
+	for _, g := range e.groups {
+		if only == nil || only[g] {
+			e.computeRaw(g, from, to)
+		}
+	}
+	return nil
+}
+
+// fallbackRuns cuts the hours each group left to raw samples (computeSums)
+// into runs of consecutive hours, and returns the runs, in time order, with
+// the groups that need each.
+func fallbackRuns(fallback map[*group][]int64) ([][2]int64, map[[2]int64]map[*group]bool) {
+	groupsOf := map[[2]int64]map[*group]bool{}
 	for g, hours := range fallback {
 		for i := 0; i < len(hours); {
 			j := i + 1
@@ -72,32 +90,21 @@ func (e *engine) runSummaries(ctx context.Context) error {
 				j++
 			}
 			w := [2]int64{hours[i], hours[j-1] + hour}
-			if windows[w] == nil {
-				windows[w] = map[*group]bool{}
+			if groupsOf[w] == nil {
+				groupsOf[w] = map[*group]bool{}
 			}
-			windows[w][g] = true
+			groupsOf[w][g] = true
 			i = j
 		}
 	}
-	keys := make([][2]int64, 0, len(windows))
-	for w := range windows {
-		keys = append(keys, w)
+	runs := make([][2]int64, 0, len(groupsOf))
+	for w := range groupsOf {
+		runs = append(runs, w)
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		return keys[i][0] < keys[j][0] || keys[i][0] == keys[j][0] && keys[i][1] < keys[j][1]
+	sort.Slice(runs, func(i, j int) bool {
+		return runs[i][0] < runs[j][0] || runs[i][0] == runs[j][0] && runs[i][1] < runs[j][1]
 	})
-	for _, w := range keys {
-		only := windows[w]
-		if err := e.readRaw(ctx, w[0], w[1], only); err != nil {
-			return err
-		}
-		for _, g := range e.groups {
-			if only[g] {
-				e.computeRaw(g, w[0], w[1])
-			}
-		}
-	}
-	return nil
+	return runs, groupsOf
 }
 
 // computeSums adds the values of g for the whole hours in [base+1h, h1)
