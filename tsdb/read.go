@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
 // maxReadRetries bounds how often a read starts over because a writer
@@ -369,22 +371,29 @@ func (s *Store) addBlockSummaries(ctx context.Context, b *block, match func(Seri
 
 // summarizeHeadDay adds the summaries of the hours in [start, end) of a
 // day still in a head log (late samples, or an unfinished day), summarised
-// from its points, to runs.
+// from its points, to runs. Only the series that match accepts are
+// summarised, and the boot series read for the reboots between points.
 func (s *Store) summarizeHeadDay(ctx context.Context, src daySource, match func(Series) bool, start, end int64, runs summaryRuns) error {
-	series, err := s.dayPoints(ctx, src)
+	parsed := map[string]Series{}
+	want := func(key string) (bool, error) {
+		ser, err := s.parseKey(key)
+		if err != nil {
+			return false, err
+		}
+		ok := match == nil || match(ser) || ser.Metric == metric.BootInfo
+		if ok {
+			parsed[key] = ser
+		}
+		return ok, nil
+	}
+	series, err := s.dayPoints(ctx, src, want)
 	if err != nil {
 		return err
 	}
-	parsed := map[string]Series{}
-	var all []Series
+	all := make([]Series, 0, len(series))
 	for k, pts := range series {
 		series[k] = sortDedup(pts)
-		ser, err := s.parseKey(k)
-		if err != nil {
-			return err
-		}
-		parsed[k] = ser
-		all = append(all, ser)
+		all = append(all, parsed[k])
 	}
 	rebooted := bootIndex(all, series)
 	for k, pts := range series {
@@ -400,18 +409,27 @@ func (s *Store) summarizeHeadDay(ctx context.Context, src daySource, match func(
 	return nil
 }
 
-// dayPoints returns every point of a day's head log and block (if any),
-// per series key, unsorted; a damaged series or block is reported and
-// left out.
-func (s *Store) dayPoints(ctx context.Context, src daySource) (map[string][]Point, error) {
+// dayPoints returns the points of a day's head log and block (if any) of
+// the series want accepts, per series key, unsorted; a damaged series or
+// block is reported and left out.
+func (s *Store) dayPoints(ctx context.Context, src daySource, want func(key string) (bool, error)) (map[string][]Point, error) {
 	series := map[string][]Point{}
 	for k, pts := range src.head.points {
-		series[k] = append([]Point(nil), pts...)
+		if ok, err := want(k); err != nil {
+			return nil, err
+		} else if ok {
+			series[k] = append([]Point(nil), pts...)
+		}
 	}
 	if src.block == nil {
 		return series, nil
 	}
 	for i, si := range src.block.index {
+		if ok, err := want(si.Key); err != nil {
+			return nil, err
+		} else if !ok {
+			continue
+		}
 		bp, err := s.selectBlock(src.block, src.block.series[i], si.Key, math.MinInt64, math.MaxInt64)
 		var sd *seriesDamage
 		if errors.As(err, &sd) {
