@@ -215,3 +215,40 @@ func TestPickTopSelects(t *testing.T) {
 		}
 	}
 }
+
+// TestReplaceStateFile replaces a state file three times: each time the
+// file holds the new data, and the spare the data before; a spare that is
+// a symbolic link is not written through.
+func TestReplaceStateFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, StateFile)
+	var before string
+	for i, data := range []string{"first state, the longest of them", "second", "third state"} {
+		if err := replaceStateFile(path, []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := os.ReadFile(path); err != nil || string(got) != data {
+			t.Fatalf("replace %d: %q, %v; want %q", i, got, err, data)
+		}
+		if spare, _ := os.ReadFile(path + ".spare"); i > 0 && string(spare) != before {
+			t.Errorf("replace %d: spare %q, want the state before, %q", i, spare, before)
+		}
+		before = data
+	}
+	target := filepath.Join(dir, "elsewhere")
+	if err := os.WriteFile(target, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(path + ".spare")
+	if err := os.Symlink(target, path+".spare"); err != nil {
+		t.Fatal(err)
+	}
+	if err := replaceStateFile(path, []byte("fourth")); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	kept, _ := os.ReadFile(target)
+	if string(got) != "fourth" || string(kept) != "keep" {
+		t.Errorf("with a symbolic link as the spare: state %q, link's target %q", got, kept)
+	}
+}
