@@ -37,17 +37,19 @@ import (
 // copies of a chain's first definition loses the sets of that chain, which
 // readers report as damage.
 //
-// The sample sets are 'w' records, a 'v' record with the file offsets of
-// the chain's first definition and of the set's own:
+// The sample sets are 'x' records, a 'v' record with the file offsets of
+// the chain's first definition and of the set's own, and its values
+// written shorter (appendSetValue):
 //
-//	'w' set:     time i64 | schema hash u64 | copies u8 | chain u64 | def u64 | n uvarint | n × float64
+//	'x' set:     time i64 | schema hash u64 | copies u8 | chain u64 | def u64 | n uvarint | n × value
 //
 // A writer (a one-shot record run) reads the last record to find them and
 // reads those two records to learn the last schema's keys: what it reads
 // does not grow with the log. Readers read every head log from its start.
 const (
-	recChange   = 'D'
-	recChainSet = 'w'
+	recChange    = 'D'
+	recChainSet  = 'w' // written for a while by format 4; read
+	recPackedSet = 'x'
 )
 
 // emptySchemaHash is the hash of the empty key list, the base of the first

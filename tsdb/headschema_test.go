@@ -3,6 +3,7 @@ package tsdb
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -114,7 +115,7 @@ func TestSchemaChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	types, _ := recordTypes(data)
-	if types[recSchema] != 0 || types[recChainSet] != 120 || types[recChange] < 60 {
+	if types[recSchema] != 0 || types[recPackedSet] != 120 || types[recChange] < 60 {
 		t.Fatalf("records by type: %v", types)
 	}
 	chains := 0
@@ -178,7 +179,7 @@ func TestSchemaChangeDamage(t *testing.T) {
 		// A definition's copy is written with the next set: the last
 		// set's definition has none yet (as in format 3).
 		limit := 0
-		if kind == recChainSet || off > starts[len(starts)-4] {
+		if kind == recPackedSet || off > starts[len(starts)-4] {
 			limit = 1
 		}
 		if len(missing) > limit {
@@ -226,5 +227,36 @@ func TestSchemaChangeDamage(t *testing.T) {
 	}
 	if len(h.damage) == 0 {
 		t.Fatal("the lost chain is not reported")
+	}
+}
+
+// TestSetValues appends sets of values of every kind and checks that the
+// head log reads them back bit for bit, and that integers and short
+// decimals take fewer bytes than float64s.
+func TestSetValues(t *testing.T) {
+	c := &clock{day0.Add(time.Hour)}
+	s := newTestStore(t, c)
+	values := []float64{0, math.Copysign(0, -1), math.NaN(), math.Float64frombits(0x7ff8000000000bad), math.Inf(1), math.Inf(-1),
+		1e300, 1 << 53, 1<<53 - 1, -(1<<53 - 1), 0.1, 1234.56, 1e-7, 123456.789012, math.Pi, 4, -4096 * 12345, 0.29, 5e-324}
+	var samples []Sample
+	for i, v := range values {
+		samples = append(samples, Sample{NewSeries("m", "i", fmt.Sprint(i)), v})
+	}
+	appendSet(t, s, c.t, samples...)
+	data, err := os.ReadFile(s.headPath(dayOf(c.t.Unix())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := parseHead(data, true)
+	for _, smp := range samples {
+		got := h.points[smp.Series.Key()]
+		if len(got) != 1 || math.Float64bits(got[0].V) != math.Float64bits(smp.Value) {
+			t.Fatalf("%s: wrote %v (%#x), read %v", smp.Series.Key(), smp.Value, math.Float64bits(smp.Value), got)
+		}
+	}
+	for v, most := range map[float64]int{4: 1, 1234.56: 4, 0.29: 2, 1<<53 - 1: 9, math.Pi: 9} {
+		if n := len(appendSetValue(nil, v)); n > most {
+			t.Errorf("%v takes %d bytes, want at most %d", v, n, most)
+		}
 	}
 }
