@@ -278,15 +278,22 @@ func readProcs(r *run, pids []int, prev []procCounters, clocks bool) ([]procSamp
 		return out, nil
 	}
 	// Carried processes whose parent ended: read again.
+	// Siblings are often next to each other: the last parent's answer is
+	// kept.
 	byPID := func(a procSample, pid int) int { return cmp.Compare(a.pid, pid) }
 	gone := 0
+	lastPPID, lastSame := 0, false
 	for i := range out {
 		p := &out[i]
 		if !p.carried || p.ppid == 0 {
 			continue
 		}
-		j, found := slices.BinarySearchFunc(out, p.ppid, byPID)
-		if old := findProc(prev, p.ppid); found && old != nil && out[j].start == old.start {
+		if p.ppid != lastPPID {
+			j, found := slices.BinarySearchFunc(out, p.ppid, byPID)
+			old := findProc(prev, p.ppid)
+			lastPPID, lastSame = p.ppid, found && old != nil && out[j].start == old.start
+		}
+		if lastSame {
 			continue
 		}
 		q, ok, err := readProc(r, p.pid, findProc(prev, p.pid), p.cpuNS)
@@ -567,6 +574,10 @@ var pageSize = uint64(os.Getpagesize())
 func procDeltas(procs []procSample, prev *samplerState, btime uint64) {
 	for i := range procs {
 		p := &procs[i]
+		if p.carried { // the previous set's counters: nothing since
+			p.cpuKnown, p.ioKnown = true, p.hasIO
+			continue
+		}
 		old := findProc(prev.procs, p.pid)
 		switch {
 		case old != nil && old.start == p.start:
@@ -726,12 +737,19 @@ func stored(procs []procSample, ranked []int, n int, prev, now *samplerState) []
 			if isRanked[i] {
 				continue
 			}
-			old := findProc(prev.procs, p.pid)
-			if old == nil || old.start != p.start || old.ranked == 0 || now.at-old.ranked > int64(stickFor.Seconds()) {
+			ranked := p.ranked // a carried process's is the previous set's
+			if !p.carried {
+				old := findProc(prev.procs, p.pid)
+				if old == nil || old.start != p.start {
+					continue
+				}
+				ranked = old.ranked
+			}
+			if ranked == 0 || now.at-ranked > int64(stickFor.Seconds()) {
 				continue
 			}
 			sticky = append(sticky, i)
-			p.ranked = old.ranked
+			p.ranked = ranked
 		}
 	}
 	slices.SortFunc(sticky, func(a, b int) int {
