@@ -13,6 +13,9 @@ func (r *run) readFile(path string) (string, error) {
 	return string(b), err
 }
 
+// readText is readFile (Linux shares a slab between the strings).
+func (r *run) readText(path string) (string, error) { return r.readFile(path) }
+
 // readFileBytes reads a whole file.
 func (r *run) readFileBytes(path string) ([]byte, error) {
 	return os.ReadFile(path)

@@ -38,6 +38,7 @@ type run struct {
 	samples     []tsdb.Sample
 	arena       []tsdb.Label // backing store for the samples' labels
 	buf         []byte       // read buffer shared by all files
+	text        []byte       // slab of the strings readText returns (Linux), appended to only
 }
 
 func newRun(ctx context.Context, instance string) *run {
@@ -70,7 +71,7 @@ func (r *run) readProc(name string) (string, error) {
 	if s, ok := r.files[name]; ok {
 		return s, nil
 	}
-	s, err := r.readFile(filepath.Join(r.proc, name))
+	s, err := r.readText(filepath.Join(r.proc, name))
 	if err != nil {
 		return "", err
 	}
@@ -95,7 +96,7 @@ func (r *run) readProcOptional(name string) (data string, ok bool, err error) {
 // readSysOptional reads the file name under HOST_SYS (not cached: each is
 // read once); ok is false, without an error, when it does not exist.
 func (r *run) readSysOptional(name string) (data string, ok bool, err error) {
-	data, err = r.readFile(filepath.Join(r.sys, name))
+	data, err = r.readText(filepath.Join(r.sys, name))
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", false, nil
 	}
