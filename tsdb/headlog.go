@@ -455,8 +455,8 @@ func (hp *headParser) record(p []byte) {
 			return
 		}
 		hp.define(hash, keys)
-	case recChange:
-		hp.change(r)
+	case recChange, recPairChange:
+		hp.change(p[0], r)
 	case recValues, recSet, recChainSet, recPackedSet:
 		hp.set(p[0], r)
 	case recPoints:
@@ -499,11 +499,11 @@ func (hp *headParser) used(hash uint64) {
 	}
 }
 
-// change decodes a schema change ('D'). A copy of one already applied is
+// change decodes a schema change ('D' or 'E'). A copy of one already applied is
 // skipped; one whose base schema was lost (both copies damaged) defines
 // nothing, and the sets that use it are reported as damage.
-func (hp *headParser) change(r *payloadReader) {
-	hash, baseHash, apply := decodeChange(r)
+func (hp *headParser) change(kind byte, r *payloadReader) {
+	hash, baseHash, apply := decodeChange(kind, r)
 	if r.err != nil {
 		hp.bad("a malformed schema change")
 		return
@@ -614,7 +614,7 @@ func mayHoldPoints(region []byte) bool {
 			return true
 		}
 		switch region[i+recHeader] {
-		case recSchema, recChange, recValues, recSet, recChainSet, recPackedSet:
+		case recSchema, recChange, recPairChange, recValues, recSet, recChainSet, recPackedSet:
 		default:
 			return true
 		}
@@ -729,7 +729,7 @@ func lastOf(p []byte) headTail {
 	}
 	r := &payloadReader{b: p[1:]}
 	switch p[0] {
-	case recSchema, recChange:
+	case recSchema, recChange, recPairChange:
 		t.lastHash = r.u64()
 	case recValues:
 		t.lastT = int64(r.u64())

@@ -3,7 +3,9 @@ package tsdb
 import (
 	"encoding/binary"
 	"errors"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -13,23 +15,29 @@ import (
 // processes the procs collector keeps change. Format 3 wrote the whole list
 // again each time, twice (a schema record of 1,343 keys was 124 KB on the
 // synthetic host of 500 processes). A format 4 writer defines a schema by
-// a 'D' record, its change from a base schema:
+// an 'E' record, its change from a base schema:
 //
-//	'D' change:  hash u64 | base hash u64 | removed uvarint | removed × index gap uvarint |
-//	             added uvarint | added × (shared prefix uvarint | len uvarint | suffix)
+//	'E' change:  hash u64 | base hash u64 | removed uvarint | removed × index gap uvarint |
+//	             metrics uvarint | metrics × part | label sets uvarint | label sets × part |
+//	             added uvarint | added × (metric index uvarint | label set index uvarint)
+//	part:        shared prefix uvarint | len uvarint | suffix
 //
 // The removed keys are positions in the base's key list, each written as
-// its distance from the one before (minus one); the added keys are in order,
-// each as the length of the prefix it shares with the added key before it
-// and the rest. The new list is the base's without the removed keys, merged
-// with the added ones, in key order; a reader checks that it has the hash
-// the record says.
+// its distance from the one before (minus one). The added keys, in order,
+// are each a metric name (the key up to its '{') and a label set (the
+// rest), written as indexes into the record's sorted lists of the distinct
+// ones; each of those is written as the length of the prefix it shares with
+// the one before and the rest. A process's eight series share one label
+// set, written once. The new list is the base's without the removed keys,
+// merged with the added ones, in key order; a reader checks that it has
+// the hash the record says. The first writers of format 4 wrote 'D'
+// records, which are still read: the same but that their added keys are
+// parts themselves.
 //
 // A chain of definitions starts with the change from the empty schema
-// (every key added: the whole list, its keys sharing prefixes, 41 KB for
-// the 124 KB above); every later definition in the chain is a change from
-// that first one, so no definition depends on another but the chain's
-// first. A writer starts a new chain when a change would be more than half
+// (every key added: the whole list, 9.7 KB for the 124 KB above); every
+// later definition in the chain is a change from that first one, so no
+// definition depends on another but the chain's first. A writer starts a new chain when a change would be more than half
 // the size of the chain's first definition. Each definition is written
 // twice, with the set that first uses it and again with the next set
 // (whether or not that set has the same schema), so that one damaged
@@ -47,10 +55,14 @@ import (
 // reads those two records to learn the last schema's keys: what it reads
 // does not grow with the log. Readers read every head log from its start.
 const (
-	recChange    = 'D'
-	recChainSet  = 'w' // written for a while by format 4; read
-	recPackedSet = 'x'
+	recChange     = 'D' // written for a while by format 4; read
+	recPairChange = 'E'
+	recChainSet   = 'w' // written for a while by format 4; read
+	recPackedSet  = 'x'
 )
+
+// isChange tells whether a record type is a schema change.
+func isChange(kind byte) bool { return kind == recChange || kind == recPairChange }
 
 // emptySchemaHash is the hash of the empty key list, the base of the first
 // definition of a chain.
@@ -108,8 +120,8 @@ func encodeChange(hash, baseHash uint64, base, next []string) []byte {
 			j++
 		}
 	}
-	b := make([]byte, 0, 1+16+2*binary.MaxVarintLen64+len(removed)*2+len(added)*24)
-	b = append(b, recChange)
+	b := make([]byte, 0, 1+16+2*binary.MaxVarintLen64+len(removed)*2+len(added)*8)
+	b = append(b, recPairChange)
 	b = binary.LittleEndian.AppendUint64(b, hash)
 	b = binary.LittleEndian.AppendUint64(b, baseHash)
 	b = binary.AppendUvarint(b, uint64(len(removed)))
@@ -118,32 +130,105 @@ func encodeChange(hash, baseHash uint64, base, next []string) []byte {
 		b = binary.AppendUvarint(b, uint64(r-prev-1))
 		prev = r
 	}
-	b = binary.AppendUvarint(b, uint64(len(added)))
-	last := ""
-	for _, k := range added {
-		n := 0
-		for n < len(k) && n < len(last) && k[n] == last[n] {
-			n++
+	return appendKeyPairs(b, added)
+}
+
+// splitKey splits a series key before its labels' '{'.
+func splitKey(k string) (metric, labels string) {
+	i := strings.IndexByte(k, '{')
+	if i < 0 {
+		return k, ""
+	}
+	return k[:i], k[i:]
+}
+
+// appendKeyPairs appends the sorted keys of an 'E' change: the distinct
+// metric names and the distinct label sets, each sorted and written as the
+// length of the prefix it shares with the one before and the rest, then
+// each key as the indexes of its metric name and label set. A process's
+// eight series share one label set, written once.
+func appendKeyPairs(b []byte, keys []string) []byte {
+	metrics, labels := map[string]int{}, map[string]int{}
+	for _, k := range keys {
+		m, l := splitKey(k)
+		metrics[m], labels[l] = 0, 0
+	}
+	for _, parts := range []map[string]int{metrics, labels} {
+		sorted := slices.Sorted(maps.Keys(parts))
+		b = binary.AppendUvarint(b, uint64(len(sorted)))
+		last := ""
+		for i, p := range sorted {
+			parts[p] = i
+			n := 0
+			for n < len(p) && n < len(last) && p[n] == last[n] {
+				n++
+			}
+			b = binary.AppendUvarint(b, uint64(n))
+			b = binary.AppendUvarint(b, uint64(len(p)-n))
+			b = append(b, p[n:]...)
+			last = p
 		}
-		b = binary.AppendUvarint(b, uint64(n))
-		b = binary.AppendUvarint(b, uint64(len(k)-n))
-		b = append(b, k[n:]...)
-		last = k
+	}
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		m, l := splitKey(k)
+		b = binary.AppendUvarint(b, uint64(metrics[m]))
+		b = binary.AppendUvarint(b, uint64(labels[l]))
 	}
 	return b
 }
 
+// decodeKeyPairs reads what appendKeyPairs wrote, the keys sharing one
+// string's memory.
+func decodeKeyPairs(r *payloadReader) ([]string, error) {
+	var parts [2][]string
+	for i := range parts {
+		var err error
+		if parts[i], err = decodePrefixed(r); err != nil {
+			return nil, err
+		}
+	}
+	n := r.uvarint()
+	if r.err != nil || n > uint64(len(r.b)) {
+		return nil, errBadChange
+	}
+	pairs := make([][2]uint64, n)
+	size := 0
+	for i := range pairs {
+		m, l := r.uvarint(), r.uvarint()
+		if r.err != nil || m >= uint64(len(parts[0])) || l >= uint64(len(parts[1])) {
+			return nil, errBadChange
+		}
+		pairs[i] = [2]uint64{m, l}
+		size += len(parts[0][m]) + len(parts[1][l])
+	}
+	var arena strings.Builder // sized first, as decodePrefixed's: its String aliases what is written
+	arena.Grow(size)
+	keys := make([]string, n)
+	for i, p := range pairs {
+		start := arena.Len()
+		arena.WriteString(parts[0][p[0]])
+		arena.WriteString(parts[1][p[1]])
+		keys[i] = arena.String()[start:]
+	}
+	return keys, nil
+}
+
 var errBadChange = errors.New("a malformed schema change")
 
-// decodeChange reads a 'D' payload after its type byte: the schema's hash,
+// decodeChange reads a 'D' or 'E' payload after its type byte: the schema's hash,
 // its base's, and a function that makes the new key list from the base's
 // and, with verify, checks that it has the hash.
-func decodeChange(r *payloadReader) (hash, baseHash uint64, apply func(base []string, verify bool) ([]string, error)) {
+func decodeChange(kind byte, r *payloadReader) (hash, baseHash uint64, apply func(base []string, verify bool) ([]string, error)) {
 	hash, baseHash = r.u64(), r.u64()
 	return hash, baseHash, func(base []string, verify bool) ([]string, error) {
 		gone, err := decodeRemoved(r, len(base))
 		if err != nil {
 			return nil, err
+		}
+		decodeAdded := decodePrefixed
+		if kind == recPairChange {
+			decodeAdded = decodeKeyPairs
 		}
 		added, err := decodeAdded(r)
 		if err != nil {
@@ -190,13 +275,15 @@ func decodeRemoved(r *payloadReader, n int) (map[int]bool, error) {
 	return gone, nil
 }
 
-// decodeAdded reads the added keys of a change, all in one string (the
-// keys share its memory: one allocation, not one a key). A first pass over
+// decodePrefixed reads strings written each as the length of the prefix it
+// shares with the one before and the rest (the added keys of a 'D' change,
+// the metric names and label sets of an 'E' change), all in one string
+// (they share its memory: one allocation, not one a string). A first pass over
 // the lengths sizes that string, so that its bytes are written once: grown
 // by appending, a list of 2000 keys touched three times its size in fresh
 // pages (each doubling cleared and copied, then the copy into a string),
 // a third of what a one-shot record's append cost.
-func decodeAdded(r *payloadReader) ([]string, error) {
+func decodePrefixed(r *payloadReader) ([]string, error) {
 	na := r.uvarint()
 	if r.err != nil || na > uint64(len(r.b)) {
 		return nil, errBadChange
@@ -245,11 +332,11 @@ func loadSchema(f *os.File, t headTail) *headSchema {
 		return nil
 	}
 	p := payloadAt(f, t.chain)
-	if len(p) == 0 || p[0] != recChange {
+	if len(p) == 0 || !isChange(p[0]) {
 		return nil
 	}
 	r := &payloadReader{b: p[1:]}
-	hash, baseHash, apply := decodeChange(r)
+	hash, baseHash, apply := decodeChange(p[0], r)
 	if r.err != nil || baseHash != emptySchemaHash {
 		return nil
 	}
@@ -261,11 +348,11 @@ func loadSchema(f *os.File, t headTail) *headSchema {
 	chain.chain = chain
 	cur := chain
 	if t.def != t.chain {
-		if p = payloadAt(f, t.def); len(p) == 0 || p[0] != recChange {
+		if p = payloadAt(f, t.def); len(p) == 0 || !isChange(p[0]) {
 			return nil
 		}
 		r = &payloadReader{b: p[1:]}
-		hash, baseHash, apply = decodeChange(r)
+		hash, baseHash, apply = decodeChange(p[0], r)
 		if r.err != nil || baseHash != chain.hash {
 			return nil
 		}

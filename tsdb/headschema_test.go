@@ -2,6 +2,7 @@ package tsdb
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -115,14 +116,14 @@ func TestSchemaChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	types, _ := recordTypes(data)
-	if types[recSchema] != 0 || types[recPackedSet] != 120 || types[recChange] < 60 {
+	if types[recSchema] != 0 || types[recPackedSet] != 120 || types[recPairChange] < 60 {
 		t.Fatalf("records by type: %v", types)
 	}
 	chains := 0
 	scanRecords(data, func(p []byte) {
-		if p[0] == recChange {
+		if isChange(p[0]) {
 			r := &payloadReader{b: p[1:]}
-			if _, base, _ := decodeChange(r); base == emptySchemaHash {
+			if _, base, _ := decodeChange(p[0], r); base == emptySchemaHash {
 				chains++
 			}
 		}
@@ -199,7 +200,7 @@ func TestSchemaChangeDamage(t *testing.T) {
 	for _, off := range starts {
 		p, _, _ := recordAt(data, off)
 		r := &payloadReader{b: p[1:]}
-		if _, base, _ := decodeChange(r); p[0] == recChange && base == emptySchemaHash {
+		if _, base, _ := decodeChange(p[0], r); isChange(p[0]) && base == emptySchemaHash {
 			chainStarts = append(chainStarts, off)
 		}
 	}
@@ -258,5 +259,59 @@ func TestSetValues(t *testing.T) {
 		if n := len(appendSetValue(nil, v)); n > most {
 			t.Errorf("%v takes %d bytes, want at most %d", v, n, most)
 		}
+	}
+}
+
+// TestPrefixChangeRecords reads a head log as format 4 first wrote it: 'D'
+// changes (added keys prefix-shared) and 'w' sets of float64 values.
+func TestPrefixChangeRecords(t *testing.T) {
+	prefixChange := func(hash, baseHash uint64, removed []int, added []string) []byte {
+		b := []byte{recChange}
+		b = binary.LittleEndian.AppendUint64(b, hash)
+		b = binary.LittleEndian.AppendUint64(b, baseHash)
+		b = binary.AppendUvarint(b, uint64(len(removed)))
+		prev := -1
+		for _, r := range removed {
+			b = binary.AppendUvarint(b, uint64(r-prev-1))
+			prev = r
+		}
+		b = binary.AppendUvarint(b, uint64(len(added)))
+		last := ""
+		for _, k := range added {
+			n := 0
+			for n < len(k) && n < len(last) && k[n] == last[n] {
+				n++
+			}
+			b = binary.AppendUvarint(b, uint64(n))
+			b = binary.AppendUvarint(b, uint64(len(k)-n))
+			b = append(b, k[n:]...)
+			last = k
+		}
+		return b
+	}
+	set := func(ts int64, hash uint64, values ...float64) []byte {
+		b := []byte{recChainSet}
+		b = binary.LittleEndian.AppendUint64(b, uint64(ts))
+		b = binary.LittleEndian.AppendUint64(b, hash)
+		b = append(b, 1)
+		b = binary.LittleEndian.AppendUint64(b, 0)
+		b = binary.LittleEndian.AppendUint64(b, 0)
+		b = binary.AppendUvarint(b, uint64(len(values)))
+		for _, v := range values {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+		}
+		return b
+	}
+	k1, k2, k3 := `m{a="1"}`, `m{a="2"}`, `m{a="23"}`
+	h1, h2 := schemaHash([]string{k1, k2}), schemaHash([]string{k1, k3})
+	var log []byte
+	log = appendRecord(log, prefixChange(h1, emptySchemaHash, nil, []string{k1, k2}))
+	log = appendRecord(log, set(100, h1, 1, 2))
+	log = appendRecord(log, prefixChange(h2, h1, []int{1}, []string{k3}))
+	log = appendRecord(log, set(160, h2, 1.5, 3.25))
+	h := parseHead(log, true)
+	want := map[string][]Point{k1: {{100, 1}, {160, 1.5}}, k2: {{100, 2}}, k3: {{160, 3.25}}}
+	if len(h.damage) > 0 || fmt.Sprint(h.points) != fmt.Sprint(want) {
+		t.Fatalf("read %v (damage %v), want %v", h.points, h.damage, want)
 	}
 }
