@@ -251,6 +251,7 @@ func readProcs(r *run, pids []int, prev []procCounters, clocks bool) ([]procSamp
 	at := r.at.Unix()
 	out := make([]procSample, 0, len(pids))
 	carried := false
+	next := prevCursor{procs: prev}
 	for _, pid := range pids {
 		var ns uint64
 		if clocks {
@@ -259,7 +260,7 @@ func readProcs(r *run, pids []int, prev []procCounters, clocks bool) ([]procSamp
 				continue
 			}
 		}
-		old := findProc(prev, pid)
+		old := next.find(pid)
 		if old != nil && ns != 0 && old.cpuNS == ns && !rereadDue(pid, old.readAt, at) {
 			out = append(out, carry(old))
 			carried = true
@@ -311,6 +312,30 @@ func readProcs(r *run, pids []int, prev []procCounters, clocks bool) ([]procSamp
 		out = slices.DeleteFunc(out, func(p procSample) bool { return p.pid == 0 })
 	}
 	return out, nil
+}
+
+// prevCursor finds pids in procs (sorted by pid) by walking them in step
+// with ascending pids, as /proc lists them and procPIDs returns them: no
+// search per pid.
+type prevCursor struct {
+	procs []procCounters
+	i     int // procs[:i] have lower pids than the last one asked for
+	last  int
+}
+
+// find returns the counters of pid, or nil.
+func (c *prevCursor) find(pid int) *procCounters {
+	if pid < c.last { // not ascending: a fake host's directory
+		return findProc(c.procs, pid)
+	}
+	c.last = pid
+	for c.i < len(c.procs) && c.procs[c.i].pid < pid {
+		c.i++
+	}
+	if c.i < len(c.procs) && c.procs[c.i].pid == pid {
+		return &c.procs[c.i]
+	}
+	return nil
 }
 
 // sortByPID sorts procs by pid, as listing /proc gives them (a fake host's

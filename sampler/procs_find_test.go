@@ -252,3 +252,28 @@ func TestReplaceStateFile(t *testing.T) {
 		t.Errorf("with a symbolic link as the spare: state %q, link's target %q", got, kept)
 	}
 }
+
+// TestPrevCursor checks the cursor against a search, on pids asked for in
+// ascending order and out of order.
+func TestPrevCursor(t *testing.T) {
+	var prev []procCounters
+	for pid := 3; pid < 300; pid += 1 + pid%7 {
+		prev = append(prev, procCounters{pid: pid})
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := range 50 {
+		asked := make([]int, 100)
+		for i := range asked {
+			asked[i] = rng.IntN(320)
+		}
+		if round%2 == 0 {
+			slices.Sort(asked)
+		}
+		c := prevCursor{procs: prev}
+		for _, pid := range asked {
+			if got, want := c.find(pid), findProc(prev, pid); got != want {
+				t.Fatalf("round %d: pid %d: %v, want %v", round, pid, got, want)
+			}
+		}
+	}
+}
