@@ -76,10 +76,37 @@ func recordOnlyBinary(b *testing.B) string {
 // two runs of 21 alternating rounds: record 22.1 and 18.3 -> 20.1 and
 // 17.8 ms, 938 and 815 -> 864 and 795 faults; without procs 13.6 and 13.0
 // -> 12.1 and 12.3 ms, 735-740 -> 658-660 faults, 10.8-11.2 -> 10.1-10.4
-// MB. What remains is the collectors themselves (recordonly, 5.1 times an
-// empty program) and what the ~100 packages linked for the other commands
-// cost at start (record - recordonly: 3.7 ms, 224 faults, 5.8 MB, mostly
-// the pages their inits touch, each a 64 KiB fault-around of the binary).
+// MB.
+//
+// Issue 10 item 7, second pass (main 9133c58 -> 1f9acb4): no signal
+// handler unless a one-shot run waits for the lock (commands/interrupt:
+// the first signal.Notify started 3 of 6 threads), no hardware CRC-32C
+// tables at start (push's own snappy encoder instead of golang/snappy,
+// whose init built them; tsdb/crc32c for the sampler state), the set's
+// series keys in one string and the last schema's key arena sized before
+// it is filled (tsdb Append), /proc/loadavg read once, the host's files
+// in one text slab (sampler readText), with proccost's procs work landed
+// in between. Both binaries alternating, 31 rounds, load 10-12: record
+// 14.5 -> 12.9 ms, 742 -> 663 faults; without procs 11.3 -> 10.0 ms, 656
+// -> 584 faults; the same under SCHED_FIFO 14.7 -> 12.8 and 11.5 -> 10.1
+// ms. This benchmark after it, 15 rounds: record 12.7 ms (5.7 times an
+// empty program's 2.2), 687 faults, 10.8 MB; without procs 9.7 ms (4.4
+// times), 590 faults, 10.5 MB; recordonly 10.3 ms, 489 faults, 5.0 MB.
+//
+// The targets (2 times, 8 MB) stay out of reach. What remains: the
+// recording itself (recordonly: the ~50 /proc and /sys files, whose text
+// the kernel formats on every read, the netlink link dump, ~300 KB of
+// fresh heap and the head log's fsync), and what the ~110 packages linked
+// for the other commands cost at start (record - recordonly: ~2 ms, ~100
+// faults, 5.5 MB): inits of fixed dependencies' packages
+// (olekukonko/errors, which tablewriter imports, pools 332 errors, 66 KB,
+// 27 faults; uniseg, go-runewidth, fatih/color, net/http, crypto,
+// html/template), itabsinit over every itab, and each page of the binary
+// they touch mapped with its 64 KiB fault-around, which is most of the
+// RSS. Tried without gain: pre-growing the main goroutine's stack to 32
+// KB; GODEBUG containermaxprocs=0 (an empty program the same);
+// tablewriter v1.1.x (still imports olekukonko/errors and fatih/color).
+// No GC runs in a one-shot, so GOGC has nothing to save.
 func BenchmarkRecordOneShot(b *testing.B) {
 	bin := srvmonBinary(b)
 	empty := emptyGoBinary(b)
