@@ -17,6 +17,30 @@ import (
 // (the child's user+system) are reported with the targets' terms: record's
 // cost over record without the collectors (target: at most 3 ms) and
 // record's ratio to atop's (target: at most 1).
+//
+// Figures on the project's 2-core VM with ~600 processes in all:
+//
+//   - before issue 11's record-side work of 2 December 2026 (the lead's
+//     quiet-machine run, 9133c58): record 16.09 ms, without 10.37, added
+//     5.71; atop 81 ms, ratio 0.20.
+//   - after it, this benchmark at load 11 from other work (6d122ac):
+//     record 14.81 ms, without 10.40, added 4.41; atop 103.4 ms, ratio
+//     0.14.
+//   - both binaries side by side, 41 rounds alternating the four runs
+//     (with and without, before and after), load 11-12; the median over
+//     rounds of each round's with-minus-without: before 6.91 ms and 204
+//     page faults, after 4.38 ms and 151 faults (0.63 of before). What was
+//     cut: the state file binary, decoded into a slice that the next
+//     state's counters reuse (the text cost 0.86 ms to write and 0.5 to
+//     read), /proc no longer listed (1.2 ms; the previous set's pids and
+//     those given out since are probed), the file swapped with a spare
+//     instead of created and renamed (0.25 ms), ranking by selection, no
+//     maps. What is left (timers in record, medians of 20 runs, load 11):
+//     the CPU clocks of ~640 pids and the stat and io of the 30-40
+//     processes that ran in the second between rounds 2.2 ms, reading and
+//     decoding the 16 KB state 0.45, ranking 0.25, the ~22 stored
+//     processes' series and labels 0.27, writing the state 0.2; and the
+//     store's work for their series.
 func BenchmarkRecordProcs(b *testing.B) {
 	atop, err := exec.LookPath("atop")
 	if err != nil {
