@@ -315,3 +315,45 @@ func TestPrefixChangeRecords(t *testing.T) {
 		t.Fatalf("read %v (damage %v), want %v", h.points, h.damage, want)
 	}
 }
+
+// TestCachedHeadSchemaChanges reads a head log through a long-running
+// reader's cache (which decodes only what was appended since its last
+// read) after every set of changing series lists, and checks that each
+// read holds every set so far.
+func TestCachedHeadSchemaChanges(t *testing.T) {
+	c := &clock{day0.Add(time.Hour)}
+	s := newTestStore(t, c)
+	reader, err := Open(s.Dir(), withClock(c.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := schemaSeries(40)
+	want := map[string][]Point{}
+	for n := range 30 {
+		ts := c.t.Add(time.Duration(n) * time.Minute)
+		var samples []Sample
+		for i, ser := range all {
+			if (i+n)%4 != 0 && (n < 20 || i%2 == 0) {
+				p := Point{ts.Unix(), float64(n*100 + i)}
+				samples = append(samples, Sample{ser, p.V})
+				want[ser.Key()] = append(want[ser.Key()], p)
+			}
+		}
+		appendSet(t, s, ts, samples...)
+		h, err := reader.readHead(dayOf(ts.Unix()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h.damage) > 0 {
+			t.Fatalf("set %d: damage %v", n, h.damage)
+		}
+		for k, pts := range want {
+			if got := h.points[k]; !slices.Equal(got, pts) {
+				t.Fatalf("set %d: %s reads %v, want %v", n, k, got, pts)
+			}
+		}
+	}
+	if reader.stats.HeadsRead != 30 {
+		t.Fatalf("%d head reads", reader.stats.HeadsRead)
+	}
+}
