@@ -371,7 +371,10 @@ const (
 // lastPID and listedAt. When the processes it found by probing (procPIDs)
 // have fewer threads than the kernel counts (loadavg's nr_threads, less a
 // tolerance for the tasks that ended while it read), some were missed:
-// it lists /proc and reads them again.
+// it lists /proc and reads them again. When even a listing falls short
+// (a container's pid namespace, whose loadavg counts the host's tasks;
+// /proc mounted with hidepid), probing cannot be checked, and the next
+// set lists again (now.lastPID 0).
 func findProcs(r *run, prev, now *samplerState, carry []procCounters) ([]procSample, error) {
 	clocks := ownProc(r.proc)
 	var tasks int
@@ -383,21 +386,31 @@ func findProcs(r *run, prev, now *samplerState, carry []procCounters) ([]procSam
 		return nil, err
 	}
 	procs, err := readProcs(r, pids, carry, clocks)
-	if err != nil || listed {
+	if err != nil || tasksFound(procs, tasks) {
 		return procs, err
 	}
+	if !listed {
+		if pids, err = r.listPIDs(r.proc); err != nil {
+			return nil, err
+		}
+		now.listedAt = now.at
+		if procs, err = readProcs(r, pids, carry, clocks); err != nil || tasksFound(procs, tasks) {
+			return procs, err
+		}
+	}
+	now.lastPID = 0
+	return procs, nil
+}
+
+// tasksFound says whether procs have about as many threads as the kernel's
+// count of tasks: all but missedTolerance and an eighth, those that may
+// have ended while they were read.
+func tasksFound(procs []procSample, tasks int) bool {
 	threads := 0
 	for i := range procs {
 		threads += int(procs[i].threads)
 	}
-	if threads+missedTolerance+tasks/8 >= tasks {
-		return procs, nil
-	}
-	if pids, err = r.listPIDs(r.proc); err != nil {
-		return nil, err
-	}
-	now.listedAt = now.at
-	return readProcs(r, pids, carry, clocks)
+	return threads+missedTolerance+tasks/8 >= tasks
 }
 
 // loadavgPIDs returns the last pid the kernel gave out in this pid

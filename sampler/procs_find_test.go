@@ -277,3 +277,18 @@ func TestPrevCursor(t *testing.T) {
 		}
 	}
 }
+
+// TestTasksFound checks the tolerance of the threads found against the
+// kernel's count of tasks.
+func TestTasksFound(t *testing.T) {
+	procs := make([]procSample, 100)
+	for i := range procs {
+		procs[i].threads = 2
+	}
+	// 200 threads found: up to 64 + an eighth of the tasks may be missing.
+	for tasks, want := range map[int]bool{0: true, 200: true, 301: true, 302: false, 1000: false} {
+		if got := tasksFound(procs, tasks); got != want {
+			t.Errorf("200 threads found, %d tasks: %v, want %v", tasks, got, want)
+		}
+	}
+}
