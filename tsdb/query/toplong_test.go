@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -107,8 +106,8 @@ func procsSample(ser tsdb.Series, v float64, m time.Duration) (tsdb.Series, floa
 		return tsdb.Series{}, 0
 	case m == procsReboot && (ser.Metric == ProcessCPU || ser.Metric == ProcessRead || ser.Metric == ProcessWritten):
 		return tsdb.Series{}, 0 // the first set of a boot has no deltas
-	case strings.HasPrefix(ser.Metric, "srvmon_cgroup_"):
-		return tsdb.Series{}, 0 // Top does not read them
+	case ser.Metric != metric.BootInfo && !topSeries(ser):
+		return tsdb.Series{}, 0 // Top does not read them: a store quicker to build
 	case ser.Get("comm") == "cc1":
 		pid, _ := strconv.Atoi(ser.Get("pid"))
 		return ser.With("pid", strconv.Itoa(20000+pid%3)), v
