@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -331,12 +332,7 @@ func (sr summaryRuns) add(key string, ser Series, hs []HourSummary) {
 
 // each calls fn for every series in Key order with its runs joined.
 func (sr summaryRuns) each(fn func(Series, []HourSummary) error) error {
-	keys := make([]string, 0, len(sr))
-	for k := range sr {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(sr)) {
 		r := sr[k]
 		if err := fn(r.ser, slices.Concat(r.runs...)); err != nil {
 			return err

@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -123,12 +124,7 @@ func (n *Notifier) Close() error { return n.lock.Close() }
 func encodeMemory(m Memory) []byte {
 	var b bytes.Buffer
 	b.WriteString(stateHeader + "\n")
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		r := m[k]
 		fmt.Fprintf(&b, "%d %d %d %s\n", int(r.State), r.Changed.Unix(), r.Seen.Unix(), strconv.Quote(k))
 	}
