@@ -121,7 +121,14 @@ func encodeChange(hash, baseHash uint64, base, next []string) []byte {
 		}
 	}
 	b := make([]byte, 0, 1+16+2*binary.MaxVarintLen64+len(removed)*2+len(added)*8)
-	b = append(b, recPairChange)
+	b = appendChangeHead(b, recPairChange, hash, baseHash, removed)
+	return appendKeyPairs(b, added)
+}
+
+// appendChangeHead appends what a change record of the kind holds before
+// its added keys: the hashes and the removed keys' positions.
+func appendChangeHead(b []byte, kind byte, hash, baseHash uint64, removed []int) []byte {
+	b = append(b, kind)
 	b = binary.LittleEndian.AppendUint64(b, hash)
 	b = binary.LittleEndian.AppendUint64(b, baseHash)
 	b = binary.AppendUvarint(b, uint64(len(removed)))
@@ -130,7 +137,7 @@ func encodeChange(hash, baseHash uint64, base, next []string) []byte {
 		b = binary.AppendUvarint(b, uint64(r-prev-1))
 		prev = r
 	}
-	return appendKeyPairs(b, added)
+	return b
 }
 
 // splitKey splits a series key before its labels' '{'.
@@ -155,25 +162,35 @@ func appendKeyPairs(b []byte, keys []string) []byte {
 	}
 	for _, parts := range []map[string]int{metrics, labels} {
 		sorted := slices.Sorted(maps.Keys(parts))
-		b = binary.AppendUvarint(b, uint64(len(sorted)))
-		last := ""
 		for i, p := range sorted {
 			parts[p] = i
-			n := 0
-			for n < len(p) && n < len(last) && p[n] == last[n] {
-				n++
-			}
-			b = binary.AppendUvarint(b, uint64(n))
-			b = binary.AppendUvarint(b, uint64(len(p)-n))
-			b = append(b, p[n:]...)
-			last = p
 		}
+		b = appendPrefixed(b, sorted)
 	}
 	b = binary.AppendUvarint(b, uint64(len(keys)))
 	for _, k := range keys {
 		m, l := splitKey(k)
 		b = binary.AppendUvarint(b, uint64(metrics[m]))
 		b = binary.AppendUvarint(b, uint64(labels[l]))
+	}
+	return b
+}
+
+// appendPrefixed appends the count of strs and each as the length of the
+// prefix it shares with the one before and the rest (decodePrefixed reads
+// them).
+func appendPrefixed(b []byte, strs []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(strs)))
+	last := ""
+	for _, p := range strs {
+		n := 0
+		for n < len(p) && n < len(last) && p[n] == last[n] {
+			n++
+		}
+		b = binary.AppendUvarint(b, uint64(n))
+		b = binary.AppendUvarint(b, uint64(len(p)-n))
+		b = append(b, p[n:]...)
+		last = p
 	}
 	return b
 }

@@ -266,28 +266,7 @@ func TestSetValues(t *testing.T) {
 // changes (added keys prefix-shared) and 'w' sets of float64 values.
 func TestPrefixChangeRecords(t *testing.T) {
 	prefixChange := func(hash, baseHash uint64, removed []int, added []string) []byte {
-		b := []byte{recChange}
-		b = binary.LittleEndian.AppendUint64(b, hash)
-		b = binary.LittleEndian.AppendUint64(b, baseHash)
-		b = binary.AppendUvarint(b, uint64(len(removed)))
-		prev := -1
-		for _, r := range removed {
-			b = binary.AppendUvarint(b, uint64(r-prev-1))
-			prev = r
-		}
-		b = binary.AppendUvarint(b, uint64(len(added)))
-		last := ""
-		for _, k := range added {
-			n := 0
-			for n < len(k) && n < len(last) && k[n] == last[n] {
-				n++
-			}
-			b = binary.AppendUvarint(b, uint64(n))
-			b = binary.AppendUvarint(b, uint64(len(k)-n))
-			b = append(b, k[n:]...)
-			last = k
-		}
-		return b
+		return appendPrefixed(appendChangeHead(nil, recChange, hash, baseHash, removed), added)
 	}
 	set := func(ts int64, hash uint64, values ...float64) []byte {
 		b := []byte{recChainSet}

@@ -41,8 +41,9 @@
 // Every file is checksummed or self-validating, and damage is contained:
 //
 //   - A head log record carries a CRC-32; a reader skips a damaged record and
-//     goes on at the next intact one. Each schema is written twice, so a
-//     damaged record costs at most its own sample set (headlog.go).
+//     goes on at the next intact one. Each schema definition (a series
+//     list or its change) is written twice, so a damaged record costs at
+//     most its own sample set (headlog.go, headschema.go).
 //   - A block is checked against its checksum file once per process before
 //     any of it is used (summary.gz before the summaries or the index are
 //     read, tstorage's files before tstorage opens them); a block that

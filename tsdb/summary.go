@@ -108,15 +108,7 @@ func writeSummary(path string, index []SeriesInfo, sums [][]HourSummary) error {
 	w := bufio.NewWriter(zw)
 	var b []byte
 	b = append(b, summaryMagic...)
-	b = binary.AppendUvarint(b, uint64(len(index)))
-	for _, s := range index {
-		b = binary.AppendUvarint(b, uint64(len(s.Key)))
-		b = append(b, s.Key...)
-		b = binary.AppendVarint(b, s.MinT)
-		b = binary.AppendVarint(b, s.MaxT-s.MinT)
-		b = binary.AppendUvarint(b, uint64(s.Count))
-		b = binary.AppendUvarint(b, uint64(s.Scale))
-	}
+	b = appendSummaryIndex(b, index)
 	if _, err := w.Write(b); err != nil {
 		return err
 	}
@@ -124,16 +116,7 @@ func writeSummary(path string, index []SeriesInfo, sums [][]HourSummary) error {
 	// gzip sees runs of similar bytes.
 	for i, hs := range sums {
 		b = b[:0]
-		b = binary.AppendUvarint(b, uint64(len(hs)))
-		var prevStart int64
-		for _, h := range hs {
-			b = binary.AppendVarint(b, h.Start-prevStart)
-			prevStart = h.Start
-			b = binary.AppendUvarint(b, uint64(h.Count))
-			b = binary.AppendUvarint(b, uint64(h.FirstT-h.Start))
-			b = binary.AppendUvarint(b, uint64(h.LastT-h.FirstT))
-			b = binary.AppendUvarint(b, uint64(h.Resets))
-		}
+		b = appendHourHeaders(b, hs)
 		b = appendSummaryValues(b, hs, index[i].Scale)
 		if _, err := w.Write(b); err != nil {
 			return err
@@ -146,6 +129,38 @@ func writeSummary(path string, index []SeriesInfo, sums [][]HourSummary) error {
 		return err
 	}
 	return f.Sync()
+}
+
+// appendSummaryIndex appends the index of a summary file (versions 1 and
+// 2): the series count, then each key, time span, point count and scale.
+func appendSummaryIndex(b []byte, index []SeriesInfo) []byte {
+	b = binary.AppendUvarint(b, uint64(len(index)))
+	for _, s := range index {
+		b = binary.AppendUvarint(b, uint64(len(s.Key)))
+		b = append(b, s.Key...)
+		b = binary.AppendVarint(b, s.MinT)
+		b = binary.AppendVarint(b, s.MaxT-s.MinT)
+		b = binary.AppendUvarint(b, uint64(s.Count))
+		b = binary.AppendUvarint(b, uint64(s.Scale))
+	}
+	return b
+}
+
+// appendHourHeaders appends what a summary file (versions 1 and 2) holds of
+// a series' hours before their values: the count, then each hour's start,
+// point count, first and last times and resets.
+func appendHourHeaders(b []byte, hs []HourSummary) []byte {
+	b = binary.AppendUvarint(b, uint64(len(hs)))
+	var prevStart int64
+	for _, h := range hs {
+		b = binary.AppendVarint(b, h.Start-prevStart)
+		prevStart = h.Start
+		b = binary.AppendUvarint(b, uint64(h.Count))
+		b = binary.AppendUvarint(b, uint64(h.FirstT-h.Start))
+		b = binary.AppendUvarint(b, uint64(h.LastT-h.FirstT))
+		b = binary.AppendUvarint(b, uint64(h.Resets))
+	}
+	return b
 }
 
 // summaryReader reads a summary file: first the index, then, if asked, the

@@ -125,26 +125,9 @@ func writeSummaryV1(t *testing.T, path string, index []SeriesInfo, sums [][]Hour
 	zw := gzip.NewWriter(f)
 	w := bufio.NewWriter(zw)
 	b := []byte(summaryMagic1)
-	b = binary.AppendUvarint(b, uint64(len(index)))
-	for _, s := range index {
-		b = binary.AppendUvarint(b, uint64(len(s.Key)))
-		b = append(b, s.Key...)
-		b = binary.AppendVarint(b, s.MinT)
-		b = binary.AppendVarint(b, s.MaxT-s.MinT)
-		b = binary.AppendUvarint(b, uint64(s.Count))
-		b = binary.AppendUvarint(b, uint64(s.Scale))
-	}
+	b = appendSummaryIndex(b, index)
 	for _, hs := range sums {
-		b = binary.AppendUvarint(b, uint64(len(hs)))
-		var prevStart int64
-		for _, h := range hs {
-			b = binary.AppendVarint(b, h.Start-prevStart)
-			prevStart = h.Start
-			b = binary.AppendUvarint(b, uint64(h.Count))
-			b = binary.AppendUvarint(b, uint64(h.FirstT-h.Start))
-			b = binary.AppendUvarint(b, uint64(h.LastT-h.FirstT))
-			b = binary.AppendUvarint(b, uint64(h.Resets))
-		}
+		b = appendHourHeaders(b, hs)
 		for _, field := range []func(HourSummary) float64{
 			func(h HourSummary) float64 { return h.Sum },
 			func(h HourSummary) float64 { return h.Min },

@@ -244,10 +244,7 @@ func (p packing) writeValue(b *bstream, x int64) {
 // readValue reads a packed x.
 func (p packing) readValue(br *bstreamReader) (int64, error) {
 	if p.flagged {
-		bit, err := br.readBitFast()
-		if err != nil {
-			bit, err = br.readBit()
-		}
+		bit, err := br.readBitAny()
 		if err != nil {
 			return 0, err
 		}
@@ -258,14 +255,27 @@ func (p packing) readValue(br *bstreamReader) (int64, error) {
 	if p.width == 0 {
 		return p.base, nil
 	}
-	u, err := br.readBitsFast(p.width)
-	if err != nil {
-		u, err = br.readBits(p.width)
-	}
+	u, err := br.readBitsAny(p.width)
 	if err != nil {
 		return 0, err
 	}
 	return p.base + int64(u), nil
+}
+
+// readBitAny reads a bit from the buffered word, or past it.
+func (b *bstreamReader) readBitAny() (bit, error) {
+	if bit, err := b.readBitFast(); err == nil {
+		return bit, nil
+	}
+	return b.readBit()
+}
+
+// readBitsAny reads nbits from the buffered word, or past it.
+func (b *bstreamReader) readBitsAny(nbits uint8) (uint64, error) {
+	if u, err := b.readBitsFast(nbits); err == nil {
+		return u, nil
+	}
+	return b.readBits(nbits)
 }
 
 // varbitWidths are the payload widths of the variable-bit integer after a
@@ -334,10 +344,7 @@ func (iv *intValues) readNext(br *bstreamReader) (float64, error) {
 	}
 	k := 0
 	for k < len(varbitWidths)-1 {
-		bit, err := br.readBitFast()
-		if err != nil {
-			bit, err = br.readBit()
-		}
+		bit, err := br.readBitAny()
 		if err != nil {
 			return 0, err
 		}
@@ -348,10 +355,7 @@ func (iv *intValues) readNext(br *bstreamReader) (float64, error) {
 	}
 	var x int64
 	if w := varbitWidths[k]; w > 0 {
-		u, err := br.readBitsFast(w)
-		if err != nil {
-			u, err = br.readBits(w)
-		}
+		u, err := br.readBitsAny(w)
 		if err != nil {
 			return 0, err
 		}
