@@ -21,6 +21,7 @@ var (
 	procsGap      = [2]time.Duration{5*time.Hour + 20*time.Minute, 5*time.Hour + 50*time.Minute}
 	procsReboot   = 24*time.Hour + 13*time.Hour + 37*time.Minute // counters start again, the first set has no deltas
 	procsNoProcs  = 24*time.Hour + 19*time.Hour + 12*time.Minute // a set taken without the process collector
+	procsDB1Until = 30*time.Hour + 20*time.Minute                // a second instance records until then
 	procsOnce     sync.Once
 	procsStoreDir string
 	procsErr      error
@@ -30,7 +31,8 @@ var (
 // with processes (the last half day its head log), with a gap inside an
 // hour (31 minutes between two sets), a reboot, a sample set without the
 // process collector and cc1's
-// pids reused (three pids for a new process every 10 minutes). Built once.
+// pids reused (three pids for a new process every 10 minutes), and a
+// second instance that stops on the second day. Built once.
 func procsStore(t *testing.T) *tsdb.Store {
 	t.Helper()
 	clock := tsdbtest.WithClock(func() time.Time { return day0.Add(procsEnd) })
@@ -82,6 +84,22 @@ func buildProcsStore(dir string, clock tsdb.Option) error {
 	if err != nil {
 		return err
 	}
+	// A second instance, recording at half past each minute, stops inside
+	// an hour of the second day.
+	db := synth.Host{Instance: "db1", CPUs: 1, Processes: 3}
+	err = synth.New(db, 12).Minutes(day0.Add(30*time.Second), int(procsDB1Until/time.Minute), func(t time.Time, set []tsdb.Sample) error {
+		for _, smp := range set {
+			if smp.Series.Metric == metric.BootInfo || topSeries(smp.Series) {
+				k := smp.Series.Key()
+				series[k] = smp.Series
+				pts[k] = append(pts[k], tsdb.Point{T: t.Unix(), V: smp.Value})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	_, err = s.Import(context.Background(), func(yield func(tsdb.Series, tsdb.Point) error) error {
 		for k, p := range pts {
 			for _, x := range p {
@@ -119,7 +137,8 @@ func procsSample(ser tsdb.Series, v float64, m time.Duration) (tsdb.Series, floa
 // sample, to the last bit: the same processes in the same order with the
 // same numbers, the remainder and the host, by each resource, over ranges
 // that cut hours at both ends, hold a reboot, a gap, a set without the
-// collector, reused pids and the store's today (a head log), and over a
+// collector, reused pids, a second instance that stops, the store's today
+// (a head log), and over a
 // busy episode's intervals (endsIn). The summaries must have answered most
 // hours of the long ranges and none of the hours that hold the events.
 func TestTopSummariesEqualRaw(t *testing.T) {
@@ -128,15 +147,16 @@ func TestTopSummariesEqualRaw(t *testing.T) {
 		return day0.Add(time.Duration(days)*24*time.Hour + time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second)
 	}
 	ranges := []struct {
-		name     string
-		o        TopOptions
-		answered int // at least
+		name      string
+		o         TopOptions
+		answered  int // at least
+		instances int
 	}{
-		{"Unaligned", TopOptions{From: d(0, 0, 23, 17), To: d(2, 11, 41, 5)}, 50},
-		{"Aligned", TopOptions{From: d(0, 6, 0, 0), To: d(2, 0, 0, 0)}, 35}, // the first set's interval starts before the range
-		{"Reboot", TopOptions{From: d(1, 12, 10, 0), To: d(1, 16, 0, 0)}, 1},
-		{"EndsIn", TopOptions{From: d(0, 2, 30, 0), To: d(1, 9, 30, 1), endsIn: true}, 25},
-		{"At", TopOptions{From: d(1, 0, 0, 0), To: d(2, 0, 0, 0), At: d(1, 13, 37, 30)}, 0},
+		{"Unaligned", TopOptions{From: d(0, 0, 23, 17), To: d(2, 11, 41, 5)}, 50, 2},
+		{"Aligned", TopOptions{From: d(0, 6, 0, 0), To: d(2, 0, 0, 0)}, 35, 2}, // the first set's interval starts before the range
+		{"Reboot", TopOptions{From: d(1, 12, 10, 0), To: d(1, 16, 0, 0)}, 1, 1},
+		{"EndsIn", TopOptions{From: d(0, 2, 30, 0), To: d(1, 9, 30, 1), endsIn: true}, 25, 2},
+		{"At", TopOptions{From: d(1, 0, 0, 0), To: d(2, 0, 0, 0), At: d(1, 13, 37, 30)}, 0, 1},
 	}
 	// (The gap is a longer interval, with deltas: its hour is answered.)
 	events := []time.Time{day0.Add(procsReboot), day0.Add(procsNoProcs)}
@@ -166,8 +186,12 @@ func TestTopSummariesEqualRaw(t *testing.T) {
 				if g, w := fmt.Sprintf("%+v", fast), fmt.Sprintf("%+v", slow); g != w {
 					t.Errorf("summaries:\n%s\nraw:\n%s", g, w)
 				}
-				if len(fast.Processes) < min(bn.n, 4) {
-					t.Errorf("%d processes", len(fast.Processes))
+				insts := map[string]bool{}
+				for _, p := range fast.Processes {
+					insts[p.Instance] = true
+				}
+				if len(fast.Processes) < min(bn.n, 4) || bn.n > 3 && len(insts) != rg.instances {
+					t.Errorf("%d processes of %d instances, want %d", len(fast.Processes), len(insts), rg.instances)
 				}
 			})
 		}
