@@ -278,11 +278,18 @@ func readProcs(r *run, pids []int, prev []procCounters, clocks bool) ([]procSamp
 	if !carried {
 		return out, nil
 	}
-	// Carried processes whose parent ended: read again.
+	return rereadOrphans(r, out, prev)
+}
+
+// rereadOrphans reads again each carried process of out (sorted by pid)
+// whose parent is not the process it was at the previous sample set
+// (prev): the parent ended, and the kernel gave the process a new parent
+// without its running. One that ended since is left out.
+func rereadOrphans(r *run, out []procSample, prev []procCounters) ([]procSample, error) {
 	// Siblings are often next to each other: the last parent's answer is
 	// kept.
 	byPID := func(a procSample, pid int) int { return cmp.Compare(a.pid, pid) }
-	gone := 0
+	var gone []int
 	lastPPID, lastSame := 0, false
 	for i := range out {
 		p := &out[i]
@@ -302,14 +309,13 @@ func readProcs(r *run, pids []int, prev []procCounters, clocks bool) ([]procSamp
 			return nil, err
 		}
 		if !ok {
-			p.pid = 0 // ended
-			gone++
+			gone = append(gone, i) // ended; out stays sorted for the searches
 			continue
 		}
 		*p = q
 	}
-	if gone > 0 {
-		out = slices.DeleteFunc(out, func(p procSample) bool { return p.pid == 0 })
+	for k := len(gone) - 1; k >= 0; k-- {
+		out = slices.Delete(out, gone[k], gone[k]+1)
 	}
 	return out, nil
 }
