@@ -138,9 +138,9 @@ func procsSample(ser tsdb.Series, v float64, m time.Duration) (tsdb.Series, floa
 // same numbers, the remainder and the host, by each resource, over ranges
 // that cut hours at both ends, hold a reboot, a gap, a set without the
 // collector, reused pids, a second instance that stops, the store's today
-// (a head log), and over a
-// busy episode's intervals (endsIn). The summaries must have answered most
-// hours of the long ranges and none of the hours that hold the events.
+// (a head log), and over a busy episode's intervals (endsIn). The
+// summaries must have answered most hours of the long ranges and none of
+// the hours that hold the events.
 func TestTopSummariesEqualRaw(t *testing.T) {
 	s := procsStore(t)
 	d := func(days int, h, m, sec int) time.Time {
