@@ -625,8 +625,14 @@ func procDeltas(procs []procSample, prev *samplerState, btime uint64) {
 		old := findProc(prev.procs, p.pid)
 		switch {
 		case old != nil && old.start == p.start:
-		case int64(btime+p.start/userHZ) >= prev.at:
-			old = &procCounters{start: p.start, hasIO: true} // started since: counts from zero
+		case int64(btime+p.start/userHZ) >= prev.at-1:
+			// Started since: counts from zero. btime is the boot time cut
+			// to the second, so a process that started a fraction of a
+			// second after the previous set can compute to the second
+			// before it (a CPU burst started 0.3 s after a set was not
+			// named in its first interval on a host booted at x.5 s). One
+			// there then is in prev's processes, whatever its start.
+			old = &procCounters{start: p.start, hasIO: true}
 		default:
 			continue // there then but not in the state (unreadable): no delta
 		}

@@ -673,3 +673,44 @@ func TestProcsRankOver(t *testing.T) {
 		t.Error("a negative ProcRankOver accepted")
 	}
 }
+
+// TestProcsStartedJustAfterPrevious: a process that started 0.3 s after
+// the previous sample set, on a host booted half a second after its btime
+// (which the kernel cuts to the second), has a start (btime + ticks/100,
+// cut again) of the second before that set. It is new all the same: its
+// CPU since it started is its delta, not left to other.
+func TestProcsStartedJustAfterPrevious(t *testing.T) {
+	h := newFakeHost(t)
+	stateDir := t.TempDir()
+	newSampler := func() *Sampler {
+		s, err := New([]string{"procs"}, Options{Instance: testInstance, StateDir: stateDir, ProcTop: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	t0 := time.Unix(1_700_001_000, 0)
+	t1 := t0.Add(time.Minute)
+	h.user, h.nice, h.system = 10_000, 500, 3_000
+	h.writeStat()
+	h.setProc(fakeProc{pid: 1, comm: "init", start: 100, utime: 50, stime: 70, rssPages: 1000})
+	_, errs := h.sample(newSampler(), t0, time.Time{})
+	noErrors(t, errs)
+
+	// Booted at btime+0.5 s, started at t0+0.3 s: 0.2 s short of t0-btime
+	// seconds after boot in ticks.
+	start := uint64(t0.Unix()-int64(h.btime))*userHZ - 20
+	h.setProc(fakeProc{pid: 700, comm: "burst", start: start, utime: 5000, stime: 100, rssPages: 10})
+	h.user += 5000
+	h.system += 100
+	h.writeStat()
+	got, errs := h.sample(newSampler(), t1, t0)
+	noErrors(t, errs)
+	startSec := h.btime + start/userHZ
+	if startSec != uint64(t0.Unix()-1) {
+		t.Fatalf("fixture: start %d, want the second before t0 (%d)", startSec, t0.Unix()-1)
+	}
+	if v, ok := got[procKey("srvmon_process_cpu_seconds", 700, startSec, "burst", "mode", "user")]; !ok || v != 50 {
+		t.Errorf("user CPU of the process started 0.3 s after the previous set = %v (stored %v), want 50 s", v, ok)
+	}
+}
