@@ -37,8 +37,9 @@ import (
 // A chain of definitions starts with the change from the empty schema
 // (every key added: the whole list, 9.7 KB for the 124 KB above); every
 // later definition in the chain is a change from that first one, so no
-// definition depends on another but the chain's first. A writer starts a new chain when a change would be more than half
-// the size of the chain's first definition. Each definition is written
+// definition depends on another but the chain's first. A writer starts a
+// new chain when a change would be more than half the size of the chain's
+// first definition, or lies maxChainSpan or more past it. Each definition is written
 // twice, with the set that first uses it and again with the next set
 // (whether or not that set has the same schema), so that one damaged
 // record still costs at most its own sample set. Damage that takes both
