@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io/fs"
 	"net/url"
 	"os"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/atomicfile"
+	"github.com/srvmon/srvmon/tsdb/crc32c"
 	"github.com/srvmon/srvmon/tsdb/internal/lockfile"
 	"github.com/srvmon/srvmon/tsdb/internal/noatime"
 )
@@ -48,7 +48,7 @@ type Position struct {
 // checksum returns the CRC-32C, in hex, of p's fields but Checksum.
 func (p Position) checksum() string {
 	text := fmt.Sprintf("%s\n%d\n%d\n%d\n", p.URL, p.Acked.UnixNano(), p.Attempted.UnixNano(), p.Updated.UnixNano())
-	return fmt.Sprintf("%08x", crc32.Checksum([]byte(text), crc32.MakeTable(crc32.Castagnoli)))
+	return fmt.Sprintf("%08x", crc32c.Checksum([]byte(text)))
 }
 
 // decodePosition parses a position file's bytes and checks its checksum.
