@@ -135,6 +135,18 @@ func noErrors(t *testing.T, errs []error) {
 	}
 }
 
+// cronProcsSampler returns a function that makes the procs collector of a
+// new cron run (top 3), sharing the state file in stateDir.
+func cronProcsSampler(t *testing.T, stateDir string) func() *Sampler {
+	return func() *Sampler {
+		s, err := New([]string{"procs"}, Options{Instance: testInstance, StateDir: stateDir, ProcTop: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+}
+
 // TestProcsTwoRuns follows a fixture host over two sample sets a minute
 // apart, as two cron runs sharing the state file: deltas of a process that
 // lives on, one that started since, a pid reused by a new process, a
@@ -143,13 +155,7 @@ func noErrors(t *testing.T, errs []error) {
 func TestProcsTwoRuns(t *testing.T) {
 	h := newFakeHost(t)
 	stateDir := t.TempDir()
-	newSampler := func() *Sampler { // a new process per cron run
-		s, err := New([]string{"procs"}, Options{Instance: testInstance, StateDir: stateDir, ProcTop: 3})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	newSampler := cronProcsSampler(t, stateDir)
 	t0 := time.Unix(1_700_001_000, 0)
 	t1 := t0.Add(time.Minute)
 	h.user, h.nice, h.system = 10_000, 500, 3_000
@@ -682,13 +688,7 @@ func TestProcsRankOver(t *testing.T) {
 func TestProcsStartedJustAfterPrevious(t *testing.T) {
 	h := newFakeHost(t)
 	stateDir := t.TempDir()
-	newSampler := func() *Sampler {
-		s, err := New([]string{"procs"}, Options{Instance: testInstance, StateDir: stateDir, ProcTop: 3})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	newSampler := cronProcsSampler(t, stateDir)
 	t0 := time.Unix(1_700_001_000, 0)
 	t1 := t0.Add(time.Minute)
 	h.user, h.nice, h.system = 10_000, 500, 3_000
