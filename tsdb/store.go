@@ -307,6 +307,13 @@ func Create(dir string, opts ...Option) (*Store, error) {
 	}
 	for _, e := range entries {
 		if !isStoreFile(e.Name()) {
+			// Another run may have created the store since Open looked
+			// (two cron runs starting together on a new store): its
+			// marker is then whole, since it is renamed into place
+			// before the creator returns and writes anything else.
+			if s, err := Open(dir, opts...); err == nil {
+				return s, nil
+			}
 			return nil, fmt.Errorf("create store in %s: directory is not empty and not a srvmon store", dir)
 		}
 	}
@@ -315,13 +322,40 @@ func Create(dir string, opts ...Option) (*Store, error) {
 			return nil, fmt.Errorf("create store: %w", err)
 		}
 	}
-	if err := writeFileSync(filepath.Join(dir, markerName), []byte(markerText)); err != nil {
-		return nil, fmt.Errorf("create store: %w", err)
-	}
-	if err := syncDir(dir); err != nil {
+	if err := writeMarker(dir); err != nil {
 		return nil, fmt.Errorf("create store: %w", err)
 	}
 	return newStore(dir, opts), nil
+}
+
+// writeMarker puts the marker of the current format in dir by a rename, so
+// that a run opening the store at that moment (another creator, or a writer
+// whose store a second Create is racing) reads the old marker or the new
+// one, never an empty or a partly written file.
+func writeMarker(dir string) error {
+	f, err := os.CreateTemp(filepath.Join(dir, tmpDir), "marker-")
+	if err != nil {
+		return fmt.Errorf("write marker: %w", err)
+	}
+	defer os.Remove(f.Name()) // after a failed rename only
+	if _, err := f.WriteString(markerText); err != nil {
+		f.Close()
+		return fmt.Errorf("write marker: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("write marker: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write marker: %w", err)
+	}
+	if err := os.Rename(f.Name(), filepath.Join(dir, markerName)); err != nil {
+		return fmt.Errorf("write marker: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("write marker: %w", err)
+	}
+	return nil
 }
 
 // Dir returns the store directory.

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/srvmon/srvmon/tsdb/metric"
@@ -472,5 +473,44 @@ func TestImportFinishedAfterCrash(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(s.Dir(), tmpDir, "import-live")); err != nil {
 		t.Fatalf("an uncommitted (live) import's staging was removed: %v", err)
+	}
+}
+
+// Two cron runs starting together on a new store both create it. Each must
+// get the store, even when the other has already written files of its own
+// (record puts its state file beside the marker), and a run opening the
+// store meanwhile must never read a half-written marker as damage.
+func TestCreateRacesItself(t *testing.T) {
+	t.Parallel()
+	const rounds, runs = 200, 4
+	for round := range rounds {
+		dir := filepath.Join(t.TempDir(), "store")
+		errs := make([]error, runs)
+		var wg sync.WaitGroup
+		for i := range runs {
+			wg.Go(func() {
+				s, err := Create(dir)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				if d := s.Damage(); len(d) > 0 {
+					errs[i] = fmt.Errorf("a new store reports damage: %v", d)
+					return
+				}
+				// What record writes next to the marker once it has a store.
+				errs[i] = os.WriteFile(filepath.Join(dir, fmt.Sprintf("state-%d", i)), nil, 0o644)
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, markerName)); err != nil || string(b) != markerText {
+			t.Fatalf("round %d: marker %q, %v", round, b, err)
+		}
+		if left, _ := os.ReadDir(filepath.Join(dir, tmpDir)); len(left) > 0 {
+			t.Fatalf("round %d: creators left %d files in tmp/", round, len(left))
+		}
 	}
 }

@@ -394,18 +394,10 @@ func (s *Store) intactPoints(ref blockRef, dir string) (map[string][]Point, bool
 
 // rewriteMarker writes the format marker of the current format, atomically.
 func (w *Writer) rewriteMarker() error {
-	s := w.s
-	tmp := filepath.Join(s.dir, tmpDir, markerName)
-	if err := writeFileSync(tmp, []byte(markerText)); err != nil {
-		return fmt.Errorf("write marker: %w", err)
+	if err := writeMarker(w.s.dir); err != nil {
+		return err
 	}
-	if err := os.Rename(tmp, filepath.Join(s.dir, markerName)); err != nil {
-		return fmt.Errorf("write marker: %w", err)
-	}
-	if err := syncDir(s.dir); err != nil {
-		return fmt.Errorf("write marker: %w", err)
-	}
-	s.format = storeFormat
+	w.s.format = storeFormat
 	return nil
 }
 
