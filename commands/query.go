@@ -104,11 +104,7 @@ Examples:
 'srvmon query top' and 'srvmon query services' list who used the host: the
 top processes and the services (see their --help).`,
 		Commands: []*cli.Command{newQueryTopCommand(), newQueryServicesCommand()},
-		Flags: []cli.Flag{
-			dataFlag(),
-			&cli.StringFlag{Name: "from", Usage: "start of the range, `TIME` (default: midnight today)"},
-			&cli.StringFlag{Name: "to", Usage: "end of the range, `TIME` (default: now)"},
-			&cli.StringFlag{Name: "last", Usage: "the range is the `DURATION` before --to, such as 6h or 2d"},
+		Flags: storeRangeFlags("range", "midnight today", "6h or 2d",
 			&cli.BoolFlag{Name: "utc", Usage: "read and show times in UTC instead of local time"},
 			&cli.StringFlag{Name: "step", Usage: "bucket width `DURATION` such as 5m or 1h; 0 for every sample (default: automatic for table and graph)"},
 			&cli.StringFlag{Name: "agg", Usage: "how buckets combine values: `AGG` is avg, min, max, last, p95 or sum", Value: "avg"},
@@ -120,7 +116,7 @@ top processes and the services (see their --help).`,
 				Usage: "output `FORMAT`: " + strings.Join(report.Formats(), ", ")},
 			&cli.StringFlag{Name: "csv-layout", Value: report.CSVLong, Usage: "csv `LAYOUT`: long (a row per time and series) or wide (a row per time)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` instead of stdout", TakesFile: true},
-		},
+		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			switch cmd.NArg() {
 			case 0:

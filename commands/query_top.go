@@ -31,11 +31,7 @@ type TopOptions struct {
 }
 
 func topFlags() []cli.Flag {
-	return []cli.Flag{
-		dataFlag(),
-		&cli.StringFlag{Name: "from", Usage: "start of the range, `TIME` (default: an hour before --to)"},
-		&cli.StringFlag{Name: "to", Usage: "end of the range, `TIME` (default: now)"},
-		&cli.StringFlag{Name: "last", Usage: "the range is the `DURATION` before --to, such as 10m or 2h"},
+	return storeRangeFlags("range", "an hour before --to", "10m or 2h",
 		&cli.StringFlag{Name: "at", Usage: "only the interval between two recording runs that holds `TIME`"},
 		&cli.BoolFlag{Name: "utc", Usage: "read and show times in UTC instead of local time"},
 		&cli.StringFlag{Name: "by", Value: "cpu", Usage: "rank by `RESOURCE`: " + strings.Join(query.TopBy(), ", ")},
@@ -44,7 +40,7 @@ func topFlags() []cli.Flag {
 			Usage: "output `FORMAT`: " + strings.Join(report.TopFormats(), ", ")},
 		&cli.StringFlag{Name: "csv-layout", Value: report.CSVLong, Usage: "csv `LAYOUT`: long (a row per process and quantity) or wide (a row per process)"},
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` instead of stdout", TakesFile: true},
-	}
+	)
 }
 
 func topAction(services bool) cli.ActionFunc {

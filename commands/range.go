@@ -18,6 +18,19 @@ func lastFlag(what string) cli.Flag {
 	return &cli.StringFlag{Name: "last", Usage: what + " the last `DURATION` before --to (or now), like 30m, 6h, 2d or 1w; instead of --from"}
 }
 
+// storeRangeFlags returns the flags of a command that reads a range of
+// the store: --data, then --from, --to and --last (read by rangeFlags),
+// then more. Their help calls the range noun ("range", "period"), and gives
+// --from's default and examples of --last's durations.
+func storeRangeFlags(noun, fromDefault, lastExamples string, more ...cli.Flag) []cli.Flag {
+	return append([]cli.Flag{
+		dataFlag(),
+		&cli.StringFlag{Name: "from", Usage: "start of the " + noun + ", `TIME` (default: " + fromDefault + ")"},
+		&cli.StringFlag{Name: "to", Usage: "end of the " + noun + ", `TIME` (default: now)"},
+		&cli.StringFlag{Name: "last", Usage: "the " + noun + " is the `DURATION` before --to, such as " + lastExamples},
+	}, more...)
+}
+
 // fromLast returns the --from and --to of cmd, with --from set from --last
 // when that is given: D before --to, or before now.
 func fromLast(cmd *cli.Command) (from, to time.Time, err error) {

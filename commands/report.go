@@ -51,17 +51,13 @@ Examples:
   srvmon report --last 6h --view cpu,disk
   srvmon report --from yesterday --to today --format html -o /var/www/srvmon/yesterday.html
   srvmon report --last 1w --format json | jq '.views[] | select(.view=="cpu")'`,
-		Flags: []cli.Flag{
-			dataFlag(),
-			&cli.StringFlag{Name: "from", Usage: "start of the period, `TIME` (default: midnight today)"},
-			&cli.StringFlag{Name: "to", Usage: "end of the period, `TIME` (default: now)"},
-			&cli.StringFlag{Name: "last", Usage: "the period is the `DURATION` before --to, such as 6h or 2d"},
+		Flags: storeRangeFlags("period", "midnight today", "6h or 2d",
 			&cli.StringSliceFlag{Name: "view", Usage: "report only the views `V1,V2...` (default: all): " + strings.Join(query.Views(), ", ")},
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: report.FormatText,
 				Usage: "output `FORMAT`: text, csv, json or html"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` instead of stdout", TakesFile: true},
 			&cli.BoolFlag{Name: "utc", Usage: "show times in UTC instead of local time"},
-		},
+		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if err := noArgs(cmd); err != nil {
 				return err

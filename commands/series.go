@@ -42,13 +42,9 @@ Examples:
   srvmon series
   srvmon series --last 7d 'node_disk_read_bytes_total'
   srvmon series '{__name__=~"node_network_.*",device="eth0"}'`,
-		Flags: []cli.Flag{
-			dataFlag(),
-			&cli.StringFlag{Name: "from", Usage: "start of the range, `TIME` (default: midnight today)"},
-			&cli.StringFlag{Name: "to", Usage: "end of the range, `TIME` (default: now)"},
-			&cli.StringFlag{Name: "last", Usage: "the range is the `DURATION` before --to, such as 6h or 2d"},
+		Flags: storeRangeFlags("range", "midnight today", "6h or 2d",
 			&cli.BoolFlag{Name: "utc", Usage: "read times without an offset as UTC instead of local time"},
-		},
+		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.NArg() > 1 {
 				return usagef("'srvmon series' takes at most one selector, got %q; quote a selector that holds spaces", cmd.Args().Slice())
