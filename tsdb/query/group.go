@@ -103,34 +103,49 @@ func (e *engine) register(ser tsdb.Series, key string) (*group, int) {
 // rawColumn is the column of a raw series: a per-second rate for counters
 // and deltas, the stored value for everything else.
 func rawColumn(name string) column {
-	kind, unit, counted, counts := level, None, false, None
-	if mi, ok := metric.Lookup(name); ok {
-		switch {
-		case mi.Kind == metric.Delta && mi.Unit == "bytes":
-			kind, unit, counted, counts = delta, BytesPerSecond, true, Bytes
-		case mi.Kind == metric.Delta && mi.Unit == "seconds":
-			kind, unit, counted, counts = delta, None, true, Seconds // seconds per second
-		case mi.Kind == metric.Delta:
-			kind, unit, counted, counts = delta, PerSecond, true, Count
-		case mi.Kind == metric.Counter && mi.Unit == "bytes":
-			kind, unit, counted, counts = rate, BytesPerSecond, true, Bytes
-		case mi.Kind == metric.Counter && mi.Unit == "seconds":
-			kind, unit, counted, counts = rate, None, true, Seconds // seconds per second
-		case mi.Kind == metric.Counter:
-			kind, unit, counted, counts = rate, PerSecond, true, Count
-		case mi.Unit == "bytes":
-			unit = Bytes
-		case mi.Unit == "seconds":
-			unit = Seconds
-		case mi.Unit == "celsius":
-			unit = Celsius
-		default:
-			unit = Count
+	c := column{name: name, kind: level, unit: None, num: []term{{metric: name, coef: 1}}}
+	mi, known := metric.Lookup(name)
+	switch {
+	case !known:
+		if strings.HasSuffix(name, "_total") {
+			c.kind, c.counted = rate, true
 		}
-	} else if strings.HasSuffix(name, "_total") {
-		kind, counted = rate, true
+	case mi.Kind == metric.Counter || mi.Kind == metric.Delta:
+		c.kind = rate
+		if mi.Kind == metric.Delta {
+			c.kind = delta
+		}
+		c.unit, c.counts = ratePerSecond(mi.Unit)
+		c.counted = true
+	default:
+		c.unit = levelUnit(mi.Unit)
 	}
-	return column{name: name, unit: unit, kind: kind, num: []term{{metric: name, coef: 1}}, counted: counted, counts: counts}
+	return c
+}
+
+// ratePerSecond returns the unit of the per-second rate of a counter (or
+// delta) whose catalog unit is unit, and the unit of what it counts.
+func ratePerSecond(unit string) (perSecond, counts Unit) {
+	switch unit {
+	case "bytes":
+		return BytesPerSecond, Bytes
+	case "seconds":
+		return None, Seconds // seconds per second
+	}
+	return PerSecond, Count
+}
+
+// levelUnit returns the unit of a gauge whose catalog unit is unit.
+func levelUnit(unit string) Unit {
+	switch unit {
+	case "bytes":
+		return Bytes
+	case "seconds":
+		return Seconds
+	case "celsius":
+		return Celsius
+	}
+	return Count
 }
 
 // bound is a column of a group with its terms resolved to term indexes.
