@@ -51,6 +51,8 @@ type block struct {
 	spans     []dataSpan
 	spanState []uint8
 	dataFile  string // the data file's path
+	spansOnce sync.Once
+	spansErr  error
 }
 
 // openBlock returns the cached block or reads its index.
@@ -229,12 +231,8 @@ func (s *Store) storage(b *block) (tstorage.Storage, error) {
 			b.err = err
 			return
 		}
-		if b.spans == nil && !s.skipChecks {
-			if b.spans, b.dataFile, b.err = s.blockSpans(b.ref, b.dir, len(b.index)); b.err != nil {
-				b.err = s.badBlock(b.ref, &damageError{checksumName, b.err.Error()})
-				return
-			}
-			b.spanState = make([]uint8, len(b.spans))
+		if b.err = s.loadSpans(b); b.err != nil {
+			return
 		}
 		b.ts, b.err = openPartition(b.dir)
 		b.opened.Store(b.err == nil)
@@ -252,6 +250,23 @@ func (s *Store) storage(b *block) (tstorage.Storage, error) {
 		return nil, s.badBlock(b.ref, &damageError{"", "tstorage cannot open it: " + b.err.Error()})
 	}
 	return b.ts, nil
+}
+
+// loadSpans reads the series spans of b's data file from its checksum
+// file, once (none for a version 1 block, or when checks are skipped).
+func (s *Store) loadSpans(b *block) error {
+	b.spansOnce.Do(func() {
+		if s.skipChecks {
+			return
+		}
+		spans, file, err := s.blockSpans(b.ref, b.dir, len(b.index))
+		if err != nil {
+			b.spansErr = s.badBlock(b.ref, &damageError{checksumName, err.Error()})
+			return
+		}
+		b.spans, b.dataFile, b.spanState = spans, file, make([]uint8, len(spans))
+	})
+	return b.spansErr
 }
 
 // openPartition opens (or creates) the tstorage directory of a block: one
@@ -328,27 +343,36 @@ func (e *seriesDamage) Error() string { return e.d.String() }
 func (e *seriesDamage) Unwrap() error { return errDamaged }
 
 // checkSpan verifies series i's bytes of b's data file, once per process.
-func (s *Store) checkSpan(b *block, i int) error {
+func (s *Store) checkSpan(b *block, i int) error { return s.checkSpanIn(b, i, nil) }
+
+// checkSpanIn is checkSpan; f, when not nil, is b's data file, opened once
+// by a caller that checks many series of a block not mapped yet.
+func (s *Store) checkSpanIn(b *block, i int, f *os.File) error {
 	s.mu.Lock()
 	state := b.spanState[i]
 	s.mu.Unlock()
 	if state == 0 {
 		state = 1
 		sp := b.spans[i]
-		if m, ok := b.ts.(interface{ DiskData() [][]byte }); ok && len(m.DiskData()) == 1 {
+		var m interface{ DiskData() [][]byte }
+		if b.opened.Load() { // b.ts is set
+			m, _ = b.ts.(interface{ DiskData() [][]byte })
+		}
+		if m != nil && len(m.DiskData()) == 1 {
 			// Where tstorage decodes it: no system call per series.
 			data := m.DiskData()[0]
 			if sp.off+sp.size > int64(len(data)) || crc32.Checksum(data[sp.off:sp.off+sp.size], castagnoli()) != sp.sum {
 				state = 2
 			}
 		} else {
-			f, err := os.Open(b.dataFile)
-			if err != nil {
-				return err
+			if f == nil {
+				var err error
+				if f, err = os.Open(b.dataFile); err != nil {
+					return err
+				}
+				defer f.Close()
 			}
-			sum, err := spanCRC(f, sp)
-			f.Close()
-			if err != nil || sum != sp.sum {
+			if sum, err := spanCRC(f, sp); err != nil || sum != sp.sum {
 				state = 2
 			}
 		}
@@ -362,6 +386,44 @@ func (s *Store) checkSpan(b *block, i int) error {
 	si := b.index[i]
 	return &seriesDamage{Damage{File: s.rel(b.dataFile), From: time.Unix(si.MinT, 0).UTC(), To: time.Unix(si.MaxT+1, 0).UTC(),
 		Reason: "the bytes of " + si.Key + " do not match their checksum; that series is not read"}}
+}
+
+// checkSeriesBytes checks what a read of the values of b's series idx (index
+// positions) would check before using them (selectBlock): the block's
+// tstorage files but the data file, and each series' bytes in it. Damage
+// is reported to ctx's DamageLog; it returns the damaged series, or an
+// error wrapping errDamaged when the whole block is. Each check runs once
+// per process.
+func (s *Store) checkSeriesBytes(ctx context.Context, b *block, idx []int) (map[int]bool, error) {
+	if s.skipChecks || len(idx) == 0 {
+		return nil, nil
+	}
+	if err := s.checkBlock(b.ref, b.dir, partData); err != nil {
+		return nil, err
+	}
+	if err := s.loadSpans(b); err != nil || b.spans == nil {
+		return nil, err // a version 1 block's data file was checked whole
+	}
+	var f *os.File
+	if !b.opened.Load() {
+		var err error
+		if f, err = os.Open(b.dataFile); err != nil {
+			return nil, err
+		}
+		defer f.Close()
+	}
+	bad := map[int]bool{}
+	for _, i := range idx {
+		err := s.checkSpanIn(b, i, f)
+		var sd *seriesDamage
+		if errors.As(err, &sd) {
+			s.report(ctx, sd.d)
+			bad[i] = true
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return bad, nil
 }
 
 // reportRead reports the damage err (from selectBlock on b) to ctx's

@@ -236,8 +236,9 @@ func spanCRC(f *os.File, sp dataSpan) (uint32, error) {
 var spanBuf = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 // blockPart is the part of a block a check covers: readers that use only
-// a block's summaries (series lists, reports over months) check only
-// summary.gz, and the tstorage files when they first read values.
+// a block's index (series lists) check only summary.gz, and the tstorage
+// files when they first read values or summaries (the summaries of a
+// series are used only when its bytes pass, as its values are).
 type blockPart int
 
 const (

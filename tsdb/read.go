@@ -342,8 +342,11 @@ func (sr summaryRuns) each(fn func(Series, []HourSummary) error) error {
 }
 
 // addBlockSummaries adds the summaries of the hours in [start, end) of the
-// series of block b that match accepts to runs; a damaged summary file is
-// reported and skipped.
+// series of block b that match accepts to runs. Damage is reported and
+// left out as Read leaves it out, whichever file it hit: a damaged summary
+// file or block skips the block, a series whose bytes in the data file are
+// damaged skips that series (its summaries, written before the damage, are
+// not used: the answer is the one the raw points would give).
 func (s *Store) addBlockSummaries(ctx context.Context, b *block, match func(Series) bool, start, end int64, runs summaryRuns) error {
 	sums, err := s.blockSummaries(b)
 	if errors.Is(err, errDamaged) {
@@ -353,14 +356,32 @@ func (s *Store) addBlockSummaries(ctx context.Context, b *block, match func(Seri
 	if err != nil {
 		return err
 	}
-	for i, si := range b.index {
+	inRange := make([][]HourSummary, len(b.index))
+	var idx []int
+	for i := range b.index {
 		if match != nil && !match(b.series[i]) {
 			continue
 		}
 		hs := sums[i] // in time order
 		lo := sort.Search(len(hs), func(j int) bool { return hs[j].Start >= start })
 		hi := sort.Search(len(hs), func(j int) bool { return hs[j].Start >= end })
-		runs.add(si.Key, b.series[i], hs[lo:hi])
+		if lo < hi {
+			inRange[i] = hs[lo:hi]
+			idx = append(idx, i)
+		}
+	}
+	damaged, err := s.checkSeriesBytes(ctx, b, idx)
+	if errors.Is(err, errDamaged) {
+		s.reportBlock(ctx, b.ref.name)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, i := range idx {
+		if !damaged[i] {
+			runs.add(b.index[i].Key, b.series[i], inRange[i])
+		}
 	}
 	return nil
 }

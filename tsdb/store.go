@@ -47,7 +47,9 @@
 //   - A block is checked against its checksum file once per process before
 //     any of it is used (summary.gz before the summaries or the index are
 //     read, tstorage's files before tstorage opens them); a block that
-//     fails is never read as values.
+//     fails is never read as values. A series whose bytes in the data file
+//     fail their checksum is left out alone, from reads of its points and
+//     of its hourly summaries alike.
 //   - Reads do not fail on damage: they read what is intact and report what
 //     they skipped as Damage (file, time range, reason), through
 //     Store.Damage and a context's DamageLog (WithDamageLog). The library

@@ -361,7 +361,8 @@ func (s *Store) intactPoints(ref blockRef, dir string) (map[string][]Point, bool
 	}
 	b := &block{ref: ref, dir: dir, index: index, byKey: map[string]int{}}
 	if spans != nil {
-		if b.spans, b.dataFile, err = s.blockSpans(blockRef{}, dir, len(index)); err != nil {
+		b.spansOnce.Do(func() { b.spans, b.dataFile, err = s.blockSpans(blockRef{}, dir, len(index)) })
+		if err != nil {
 			return nil, false
 		}
 		b.spanState = make([]uint8, len(b.spans))
@@ -371,6 +372,7 @@ func (s *Store) intactPoints(ref blockRef, dir string) (map[string][]Point, bool
 		return nil, false
 	}
 	b.once.Do(func() { b.ts = ts })
+	b.opened.Store(true)
 	out := map[string][]Point{}
 	for i, si := range index {
 		ser, err := ParseSeries(si.Key)

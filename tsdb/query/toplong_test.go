@@ -1,10 +1,14 @@
 package query
 
 import (
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -220,4 +224,94 @@ func TestTopSummariesEqualRaw(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Damage to a process series' bytes in a day block's data file is reported
+// by Top from the hourly summaries as it is from raw samples, naming the
+// data file, and leaves the same series out: the summaries, intact and
+// written before the damage, do not answer for a series a read of its
+// points would not return.
+func TestTopSummariesReportDamage(t *testing.T) {
+	procsStore(t) // built
+	dir := filepath.Join(t.TempDir(), "store")
+	if err := os.CopyFS(dir, os.DirFS(procsStoreDir)); err != nil {
+		t.Fatal(err)
+	}
+	victim := damageSeriesBytes(t, dir, day0.Format(time.DateOnly), func(key string) bool {
+		return strings.HasPrefix(key, ProcessCPU+"{") && strings.Contains(key, "instance=\"web1\"")
+	})
+	o := TopOptions{From: day0.Add(6 * time.Hour), To: day0.Add(24 * time.Hour), By: "cpu", N: 1000}
+	results := map[bool]*TopResult{}
+	for _, raw := range []bool{false, true} {
+		s, err := tsdb.Open(dir, tsdb.WithRetention(0), tsdbtest.WithClock(func() time.Time { return day0.Add(procsEnd) }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.rawOnly = raw
+		if results[raw], err = Top(context.Background(), s, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fast, slow := results[false], results[true]
+	if len(slow.Damage) == 0 || !strings.HasSuffix(slow.Damage[0].File, "/data") || !strings.Contains(slow.Damage[0].Reason, victim) {
+		t.Fatalf("raw damage notes %v, want the data file's damage to %s", slow.Damage, victim)
+	}
+	if g, w := fmt.Sprint(fast.Damage), fmt.Sprint(slow.Damage); g != w {
+		t.Errorf("damage notes from summaries %s, from raw samples %s", g, w)
+	}
+	if g, w := fmt.Sprintf("%+v", fast), fmt.Sprintf("%+v", slow); g != w {
+		t.Errorf("the answers from summaries and from raw samples differ (%d and %d processes, host %+v and %+v)",
+			len(fast.Processes), len(slow.Processes), fast.Host, slow.Host)
+	}
+}
+
+// damageSeriesBytes flips a byte in the middle of the bytes of the
+// largest series pick accepts in the data file of the day block of day (by
+// its checksum file's series lines) and returns that series' key.
+func damageSeriesBytes(t *testing.T, dir, day string, pick func(key string) bool) string {
+	t.Helper()
+	blocks, _ := filepath.Glob(filepath.Join(dir, "blocks", day+".g*"))
+	if len(blocks) != 1 {
+		t.Fatalf("blocks of %s: %v", day, blocks)
+	}
+	data, _ := filepath.Glob(filepath.Join(blocks[0], "p-*", "data"))
+	f, err := os.Open(filepath.Join(blocks[0], "checksums"))
+	if err != nil || len(data) != 1 {
+		t.Fatalf("block %s: data files %v, %v", blocks[0], data, err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key string
+	var off, size int64
+	for line := range strings.Lines(string(text)) {
+		// series <scale> <crc32c> <offset> <size> <key>
+		fields := strings.SplitN(strings.TrimSuffix(line, "\n"), " ", 6)
+		if len(fields) < 6 || fields[0] != "series" || !pick(fields[5]) {
+			continue
+		}
+		o, _ := strconv.ParseInt(fields[3], 10, 64)
+		n, _ := strconv.ParseInt(fields[4], 10, 64)
+		if n > size {
+			key, off, size = fields[5], o, n
+		}
+	}
+	if size == 0 {
+		t.Fatalf("no series of %s to damage", blocks[0])
+	}
+	b, err := os.ReadFile(data[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[off+size/2] ^= 0x55
+	if err := os.WriteFile(data[0], b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return key
 }
