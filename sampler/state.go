@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/srvmon/srvmon/tsdb/atomicfile"
 	"github.com/srvmon/srvmon/tsdb/crc32c"
 )
 
@@ -365,12 +365,5 @@ func findProc(procs []procCounters, pid int) *procCounters {
 // intact). A damaged file costs one sample set of process and service
 // rates: record starts afresh and rewrites it.
 func CheckStateFile(dir string) (exists bool, damage error) {
-	data, err := os.ReadFile(filepath.Join(dir, StateFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err == nil {
-		_, err = decodeState(data)
-	}
-	return true, err
+	return atomicfile.CheckFile(filepath.Join(dir, StateFile), decodeState)
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io/fs"
+	"os"
 	"strings"
 )
 
@@ -48,4 +50,19 @@ func VerifyLines(data []byte, header string) ([]string, error) {
 		return nil, nil
 	}
 	return strings.Split(strings.TrimSuffix(rest, "\n"), "\n"), nil
+}
+
+// CheckFile reads the state file at path and decodes it with decode, as
+// srvmon verify checks state files: it says whether the file exists and
+// what is wrong with it (nil when it is intact or cannot be read for
+// another reason than not existing, which it returns).
+func CheckFile[T any](path string, decode func([]byte) (T, error)) (exists bool, damage error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err == nil {
+		_, err = decode(data)
+	}
+	return true, err
 }

@@ -158,12 +158,5 @@ func decodeMemory(data []byte) (Memory, error) {
 // says whether there is one and what is wrong with it (nil when intact).
 // It takes no lock: a check that runs meanwhile replaces the file whole.
 func CheckStateFile(dir string) (exists bool, damage error) {
-	data, err := os.ReadFile(filepath.Join(dir, StateFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err == nil {
-		_, err = decodeMemory(data)
-	}
-	return true, err
+	return atomicfile.CheckFile(filepath.Join(dir, StateFile), decodeMemory)
 }
