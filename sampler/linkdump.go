@@ -53,26 +53,52 @@ func parseLinkNoHandler(rib []byte) (map[string]uint64, error) {
 		if m.Header.Type != syscall.RTM_NEWLINK || len(m.Data) < syscall.SizeofIfInfomsg {
 			continue
 		}
-		attrs, err := syscall.ParseNetlinkRouteAttr(m)
-		if err != nil {
-			return nil, fmt.Errorf("parse netlink link attributes: %w", err)
-		}
 		var name string
 		var v uint64
 		have := false
-		for _, a := range attrs {
-			switch a.Attr.Type {
+		attrs := linkAttrs{b: m.Data[syscall.SizeofIfInfomsg:]}
+		for typ, val, ok := attrs.next(); ok; typ, val, ok = attrs.next() {
+			switch typ {
 			case iflaIfname:
-				name = strings.TrimRight(string(a.Value), "\x00")
+				name = strings.TrimRight(string(val), "\x00")
 			case iflaStats64:
-				if len(a.Value) >= stats64WithNoHand {
-					v, have = *(*uint64)(unsafe.Pointer(&a.Value[stats64NoHandler])), true
+				if len(val) >= stats64WithNoHand {
+					v, have = *(*uint64)(unsafe.Pointer(&val[stats64NoHandler])), true
 				}
 			}
+		}
+		if attrs.err != nil {
+			return nil, fmt.Errorf("parse netlink link attributes: %w", attrs.err)
 		}
 		if name != "" && have {
 			out[name] = v
 		}
 	}
 	return out, nil
+}
+
+// linkAttrs walks the attributes of an RTM_NEWLINK message (b: its data
+// after the struct ifinfomsg) as syscall.ParseNetlinkRouteAttr reads them,
+// without making the list it returns: that list was 34 KB of fresh heap a
+// one-shot record (netclass and netdev each parse the dump).
+type linkAttrs struct {
+	b   []byte
+	err error // syscall.EINVAL once an attribute's length is wrong
+}
+
+// next returns the next attribute's type and value; ok is false at the end
+// or, with err set, at a malformed attribute.
+func (a *linkAttrs) next() (typ uint16, value []byte, ok bool) {
+	if len(a.b) < syscall.SizeofRtAttr || a.err != nil {
+		return 0, nil, false
+	}
+	attr := (*syscall.RtAttr)(unsafe.Pointer(&a.b[0]))
+	n := int(attr.Len)
+	if n < syscall.SizeofRtAttr || n > len(a.b) {
+		a.err = syscall.EINVAL
+		return 0, nil, false
+	}
+	value = a.b[syscall.SizeofRtAttr:n]
+	a.b = a.b[min((n+syscall.RTA_ALIGNTO-1)&^(syscall.RTA_ALIGNTO-1), len(a.b)):]
+	return attr.Type, value, true
 }

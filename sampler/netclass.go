@@ -188,10 +188,6 @@ func parseNetlinkLinks(rib []byte) ([]netIface, error) {
 			continue
 		}
 		info := (*syscall.IfInfomsg)(unsafe.Pointer(&m.Data[0]))
-		attrs, err := syscall.ParseNetlinkRouteAttr(m)
-		if err != nil {
-			return nil, fmt.Errorf("parse netlink link attributes: %w", err)
-		}
 		ifc := netIface{flags: info.Flags, ifindex: strconv.Itoa(int(info.Index)), protoType: strconv.Itoa(int(info.Type))}
 		// ifi_flags adds the link's running, lower-up and dormant state to
 		// dev->flags (dev_get_flags); sysfs' flags file has dev->flags.
@@ -203,9 +199,9 @@ func parseNetlinkLinks(rib []byte) ([]netIface, error) {
 			}
 		}
 		ifc.iflink = ifc.ifindex // IFLA_LINK is only sent when it differs
-		for _, a := range attrs {
-			v := a.Value
-			switch a.Attr.Type {
+		attrs := linkAttrs{b: m.Data[syscall.SizeofIfInfomsg:]}
+		for typ, v, ok := attrs.next(); ok; typ, v, ok = attrs.next() {
+			switch typ {
 			case iflaIfname:
 				ifc.device = strings.TrimRight(string(v), "\x00")
 			case iflaAddress:
@@ -241,6 +237,9 @@ func parseNetlinkLinks(rib []byte) ([]netIface, error) {
 			case iflaCarrierDownCount:
 				ifc.carrierDown = nlUint32(v)
 			}
+		}
+		if attrs.err != nil {
+			return nil, fmt.Errorf("parse netlink link attributes: %w", attrs.err)
 		}
 		if ifc.device != "" {
 			ifaces = append(ifaces, ifc)

@@ -1,7 +1,9 @@
 package sampler
 
 import (
+	"reflect"
 	"slices"
+	"syscall"
 	"testing"
 )
 
@@ -104,5 +106,49 @@ func TestParseNetlinkLinksGarbage(t *testing.T) {
 	}
 	if got := hexColons([]byte{0x02, 0xfc, 0, 0xab}); got != "02:fc:00:ab" {
 		t.Errorf("hexColons = %q", got)
+	}
+}
+
+// TestLinkAttrsAsSyscall: linkAttrs walks this host's link dump, and a
+// message whose last attribute claims more bytes than there are, exactly as
+// syscall.ParseNetlinkRouteAttr lists them.
+func TestLinkAttrsAsSyscall(t *testing.T) {
+	rib, err := syscall.NetlinkRIB(syscall.RTM_GETLINK, syscall.AF_UNSPEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := syscall.ParseNetlinkMessage(rib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := syscall.NetlinkMessage{Header: syscall.NlMsghdr{Type: syscall.RTM_NEWLINK}, Data: make([]byte, syscall.SizeofIfInfomsg+16)}
+	bad.Data[syscall.SizeofIfInfomsg] = 8    // an 8-byte attribute,
+	bad.Data[syscall.SizeofIfInfomsg+8] = 12 // then one of 12 bytes
+	msgs = append(msgs, bad, syscall.NetlinkMessage{Header: bad.Header, Data: bad.Data[:syscall.SizeofIfInfomsg+8]})
+	links := 0
+	for i := range msgs {
+		m := &msgs[i]
+		if m.Header.Type != syscall.RTM_NEWLINK || len(m.Data) < syscall.SizeofIfInfomsg {
+			continue
+		}
+		links++
+		want, wantErr := syscall.ParseNetlinkRouteAttr(m)
+		var got []syscall.NetlinkRouteAttr
+		attrs := linkAttrs{b: m.Data[syscall.SizeofIfInfomsg:]}
+		for typ, v, ok := attrs.next(); ok; typ, v, ok = attrs.next() {
+			got = append(got, syscall.NetlinkRouteAttr{Attr: syscall.RtAttr{Len: uint16(len(v) + syscall.SizeofRtAttr), Type: typ}, Value: v})
+		}
+		if wantErr != nil {
+			if attrs.err != wantErr {
+				t.Errorf("message %d: error %v, want %v", i, attrs.err, wantErr)
+			}
+			continue
+		}
+		if attrs.err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("message %d: %v, %v; want %v", i, got, attrs.err, want)
+		}
+	}
+	if links < 3 { // this host's links and the two made up
+		t.Fatalf("%d links", links)
 	}
 }
