@@ -4,7 +4,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -43,28 +45,18 @@ func usage(b *testing.B, name string, args ...string) (time.Duration, int64) {
 	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), ru.Minflt
 }
 
-// recordOnlyBinary builds testdata/recordonly: record's work with only
-// the sampler, the store and the recording loop linked.
-func recordOnlyBinary(b *testing.B) string {
-	b.Helper()
-	bin := filepath.Join(b.TempDir(), "recordonly")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./testdata/recordonly")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("build recordonly: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // BenchmarkRecordOneShot runs one-shot `srvmon record` processes as cron
 // runs them (each in a new second, every default collector, a small store)
 // alternating with the same without issue 11's process and cgroup
 // collectors (--collectors -procs,-cgroups), with an empty static Go
-// program and with testdata/recordonly (the default recording with nothing
-// else linked), and reports the median CPU time and minor page faults of
-// each, record's CPU ratio to the empty program (target: at most 2) with
-// and without those collectors, and the peak RSS of each (record's target:
-// at most 8 MB = 8192 KiB), measured under GNU time.
+// program, with testdata/recordonly (the default recording with nothing
+// else linked), testdata/linkonly (every package srvmon links, and nothing
+// run) and testdata/recordfloor (the system calls of a record without
+// procs and cgroups, taken from strace of one, and nothing else), and
+// reports the median CPU time and minor page faults of each, each one's
+// CPU ratio to the empty program's (record's target: at most 2), and the
+// peak RSS of each (record's target: at most 8 MB = 8192 KiB), measured
+// under GNU time.
 //
 // Measured on the project's 2-core VM (load 18 from other work), 21
 // rounds: record 16.2 ms CPU, 764 faults, 11.0 MB; without procs and
@@ -109,51 +101,145 @@ func recordOnlyBinary(b *testing.B) string {
 // No GC runs in a one-shot, so GOGC has nothing to save.
 func BenchmarkRecordOneShot(b *testing.B) {
 	bin := srvmonBinary(b)
-	empty := emptyGoBinary(b)
-	only := recordOnlyBinary(b)
 	store := filepath.Join(b.TempDir(), "store")
-	onlyStore := filepath.Join(b.TempDir(), "store")
 	noProcsStore := filepath.Join(b.TempDir(), "store")
-	record := []string{"record", "--data", store}
-	recordNoProcs := []string{"record", "--data", noProcsStore, "--collectors", "-procs,-cgroups"}
-	var cpuRec, cpuNoProcs, cpuEmpty, cpuOnly []time.Duration
-	var fltRec, fltNoProcs, fltEmpty, fltOnly []int64
+	recordNoProcs := []string{bin, "record", "--data", noProcsStore, "--collectors", "-procs,-cgroups"}
+	progs := []*oneShot{
+		{name: "record", argv: []string{bin, "record", "--data", store}},
+		{name: "record-noprocs", argv: recordNoProcs},
+		{name: "empty-go", argv: []string{emptyGoBinary(b)}},
+		{name: "recordonly", argv: []string{testdataBinary(b, "recordonly"), filepath.Join(b.TempDir(), "store")}},
+		{name: "linkonly", argv: []string{testdataBinary(b, "linkonly")}},
+	}
+	if floor := floorArgs(b, recordNoProcs, noProcsStore); floor != nil {
+		progs = append(progs, &oneShot{name: "floor", argv: append([]string{testdataBinary(b, "recordfloor")}, floor...)})
+		b.Logf("recordfloor %s", strings.Join(floor, " "))
+	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		now := time.Now()
 		time.Sleep(now.Truncate(time.Second).Add(time.Second + 20*time.Millisecond).Sub(now))
-		c, f := usage(b, bin, record...)
-		cpuRec, fltRec = append(cpuRec, c), append(fltRec, f)
-		c, f = usage(b, bin, recordNoProcs...)
-		cpuNoProcs, fltNoProcs = append(cpuNoProcs, c), append(fltNoProcs, f)
-		c, f = usage(b, empty)
-		cpuEmpty, fltEmpty = append(cpuEmpty, c), append(fltEmpty, f)
-		c, f = usage(b, only, onlyStore)
-		cpuOnly, fltOnly = append(cpuOnly, c), append(fltOnly, f)
+		for _, p := range progs {
+			c, f := usage(b, p.argv[0], p.argv[1:]...)
+			p.cpu, p.flt = append(p.cpu, c), append(p.flt, f)
+		}
 	}
 	b.StopTimer()
 	time.Sleep(time.Second)
-	rssRec := peakRSS(b, bin, record...)
-	rssNoProcs := peakRSS(b, bin, recordNoProcs...)
-	rssEmpty := peakRSS(b, empty)
-	rssOnly := peakRSS(b, only, onlyStore)
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	b.ReportMetric(ms(median(cpuRec)), "cpu-ms/record")
-	b.ReportMetric(ms(median(cpuEmpty)), "cpu-ms/empty-go")
-	b.ReportMetric(float64(median(cpuRec))/float64(median(cpuEmpty)), "ratio-record/empty")
-	b.ReportMetric(ms(median(cpuNoProcs)), "cpu-ms/record-noprocs")
-	b.ReportMetric(float64(median(cpuNoProcs))/float64(median(cpuEmpty)), "ratio-record-noprocs/empty")
-	b.ReportMetric(ms(median(cpuOnly)), "cpu-ms/recordonly")
-	b.ReportMetric(float64(median(fltRec)), "minflt/record")
-	b.ReportMetric(float64(median(fltNoProcs)), "minflt/record-noprocs")
-	b.ReportMetric(float64(median(fltOnly)), "minflt/recordonly")
-	b.ReportMetric(float64(median(fltEmpty)), "minflt/empty-go")
-	if rssRec > 0 {
-		b.ReportMetric(float64(rssRec), "maxrss-KiB/record")
-		b.ReportMetric(float64(rssNoProcs), "maxrss-KiB/record-noprocs")
-		b.ReportMetric(float64(rssEmpty), "maxrss-KiB/empty-go")
-		b.ReportMetric(float64(rssOnly), "maxrss-KiB/recordonly")
+	reportOneShots(b, progs)
+}
+
+// oneShot is a program BenchmarkRecordOneShot runs once a round, and the
+// CPU time and minor page faults of each run.
+type oneShot struct {
+	name string // in the metrics' units: cpu-ms/NAME
+	argv []string
+	cpu  []time.Duration
+	flt  []int64
+}
+
+// reportOneShots reports the median CPU time and page faults of each
+// program, the CPU ratio of each to the empty program's, and the peak RSS
+// of one more run of each under GNU time.
+func reportOneShots(b *testing.B, progs []*oneShot) {
+	var empty time.Duration
+	for _, p := range progs {
+		if p.name == "empty-go" {
+			empty = median(p.cpu)
+		}
 	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	for _, p := range progs {
+		b.ReportMetric(ms(median(p.cpu)), "cpu-ms/"+p.name)
+		if p.name != "empty-go" {
+			b.ReportMetric(float64(median(p.cpu))/float64(empty), "ratio-"+p.name+"/empty")
+		}
+		b.ReportMetric(float64(median(p.flt)), "minflt/"+p.name)
+		if rss := peakRSS(b, p.argv[0], p.argv[1:]...); rss > 0 {
+			b.ReportMetric(float64(rss), "maxrss-KiB/"+p.name)
+		}
+	}
+}
+
+// testdataBinary builds the command in commands/testdata/NAME as a static
+// binary.
+func testdataBinary(b *testing.B, name string) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), name)
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./testdata/"+name)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("build %s: %v\n%s", name, err, out)
+	}
+	return bin
+}
+
+// floorArgs runs argv (a one-shot record into store) under strace and
+// returns testdata/recordfloor's arguments for the system calls it made
+// for its sample set: the files and directories it opened once it had
+// opened the store (before that, the runtime and the command line, which
+// the floor program, a Go program too, pays for itself), its statfs calls,
+// the netlink dump if it opened a netlink socket, and an append with fsync
+// standing for the head log's. Without strace it returns nil.
+func floorArgs(b *testing.B, argv []string, store string) []string {
+	b.Helper()
+	if _, err := exec.LookPath("strace"); err != nil {
+		return nil
+	}
+	dir := b.TempDir()
+	now := time.Now()
+	time.Sleep(now.Truncate(time.Second).Add(time.Second + 20*time.Millisecond).Sub(now))
+	trace := append([]string{"-f", "-ff", "-ttt", "-qq", "-e", "trace=openat,statfs,socket", "-o", filepath.Join(dir, "t")}, argv...)
+	if out, err := exec.Command("strace", trace...).CombinedOutput(); err != nil {
+		b.Fatalf("strace %v: %v: %s", argv, err, out)
+	}
+	var lines []string
+	files, _ := filepath.Glob(filepath.Join(dir, "t.*"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		lines = append(lines, strings.Split(strings.TrimSpace(string(data)), "\n")...)
+	}
+	slices.Sort(lines) // by their timestamps: the threads' calls in order
+	args := syscallsAfterStore(lines, store)
+	if len(args) == 0 {
+		b.Fatalf("strace of %v saw no sample set's calls", argv)
+	}
+	return append(args, "append:"+filepath.Join(dir, "head.log"))
+}
+
+// straceCall matches an openat, statfs or socket line of strace -ttt.
+var straceCall = regexp.MustCompile(`^[0-9.]+ (openat|statfs|socket)\((?:AT_FDCWD, )?"?([^",]*)"?, ([^)]*)`)
+
+// syscallsAfterStore turns strace lines, in time order, into recordfloor
+// arguments, from the first that names a path in store on and leaving out
+// those in store.
+func syscallsAfterStore(lines []string, store string) []string {
+	var args []string
+	started := false
+	for _, line := range lines {
+		m := straceCall.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		call, path, rest := m[1], m[2], m[3]
+		inStore := path == store || strings.HasPrefix(path, store+"/")
+		started = started || inStore
+		switch {
+		case !started || inStore:
+		case call == "socket" && strings.HasPrefix(path, "AF_NETLINK"):
+			args = append(args, "netlink:")
+		case call == "statfs":
+			args = append(args, "statfs:"+path)
+		case call == "openat" && strings.Contains(rest, "O_DIRECTORY"):
+			args = append(args, "dir:"+path)
+		case call == "openat":
+			args = append(args, path)
+		}
+	}
+	return args
 }
 
 // median returns the middle value of vs (the upper one of an even count).
