@@ -67,31 +67,31 @@ func csvValue(v float64) string {
 // writeLongCSV writes a row per timestamp and series, in time order and the
 // result's series order within a timestamp.
 func writeLongCSV(w io.Writer, r *query.Result, o Options) error {
-	lw := NewLongCSVWriter(w, o)
+	lw := newLongCSVWriter(w, o)
 	lw.Write(r)
 	return lw.Flush()
 }
 
-// LongCSVWriter writes a result given in parts, such as the days of
+// longCSVWriter writes a result given in parts, such as the days of
 // query.Stream, as the long CSV layout: the header, then each part's rows.
 // The parts must follow each other in time; the output is the one
 // WriteResult writes for the whole result.
-type LongCSVWriter struct {
+type longCSVWriter struct {
 	out    chunkWriter
 	stamps stampCache
 	header bool
 	prefix []byte
 }
 
-// NewLongCSVWriter returns a LongCSVWriter that writes to w.
-func NewLongCSVWriter(w io.Writer, o Options) *LongCSVWriter {
+// newLongCSVWriter returns a longCSVWriter that writes to w.
+func newLongCSVWriter(w io.Writer, o Options) *longCSVWriter {
 	o = o.withDefaults()
-	return &LongCSVWriter{out: chunkWriter{w: w, buf: make([]byte, 0, csvChunk+4<<10)}, stamps: stampCache{loc: o.Loc}}
+	return &longCSVWriter{out: chunkWriter{w: w, buf: make([]byte, 0, csvChunk+4<<10)}, stamps: stampCache{loc: o.Loc}}
 }
 
 // Write writes the rows of r (the header first, at the first call) and
 // returns the first error met writing so far.
-func (lw *LongCSVWriter) Write(r *query.Result) error {
+func (lw *longCSVWriter) Write(r *query.Result) error {
 	// The columns that stay the same along a series are encoded once (by
 	// encoding/csv, so quoting is its); a row then only appends the time,
 	// the Unix time and the value, which never need quoting, to one buffer
@@ -141,7 +141,7 @@ func (lw *LongCSVWriter) Write(r *query.Result) error {
 
 // Flush writes what is buffered (the header alone if nothing was written)
 // and returns the first error met writing.
-func (lw *LongCSVWriter) Flush() error {
+func (lw *longCSVWriter) Flush() error {
 	if !lw.header {
 		lw.Write(&query.Result{})
 	}
@@ -251,26 +251,26 @@ func eachTime(series []query.Quantity, fn func(t int64, at []int)) {
 
 // writeWideCSV writes a row per timestamp and a column per series.
 func writeWideCSV(w io.Writer, r *query.Result, o Options) error {
-	ww := NewWideCSVWriter(w, r, o)
+	ww := newWideCSVWriter(w, r, o)
 	ww.Write(r)
 	return ww.Flush()
 }
 
-// WideCSVWriter writes a result given in parts, such as the days of
+// wideCSVWriter writes a result given in parts, such as the days of
 // query.StreamColumns, as the wide CSV layout: the header, a column per
 // quantity of the whole result, then each part's rows. The parts must
 // follow each other in time and hold only columns of the header, in its
 // order; the output is the one WriteResult writes for the whole result.
-type WideCSVWriter struct {
+type wideCSVWriter struct {
 	out    chunkWriter
 	stamps stampCache
 	cols   []query.Quantity // the header's columns, without points
 	of     []int            // per column: the index of its quantity in the part written, or -1
 }
 
-// NewWideCSVWriter returns a WideCSVWriter that writes to w, with a
+// newWideCSVWriter returns a wideCSVWriter that writes to w, with a
 // column per quantity of cols (their points are not used).
-func NewWideCSVWriter(w io.Writer, cols *query.Result, o Options) *WideCSVWriter {
+func newWideCSVWriter(w io.Writer, cols *query.Result, o Options) *wideCSVWriter {
 	o = o.withDefaults()
 	// The header goes through encoding/csv (quoting); rows hold times and
 	// numbers only, which never need quoting.
@@ -278,7 +278,7 @@ func NewWideCSVWriter(w io.Writer, cols *query.Result, o Options) *WideCSVWriter
 	cw := csv.NewWriter(&head)
 	sp := splitLabels(cols.Quantities)
 	header := []string{"time", "unix", "partial"}
-	ww := &WideCSVWriter{stamps: stampCache{loc: o.Loc}, of: make([]int, len(cols.Quantities))}
+	ww := &wideCSVWriter{stamps: stampCache{loc: o.Loc}, of: make([]int, len(cols.Quantities))}
 	for _, s := range cols.Quantities {
 		header = append(header, wideColumn(s, sp))
 		ww.cols = append(ww.cols, query.Quantity{Name: s.Name, Labels: s.Labels, Unit: s.Unit})
@@ -291,7 +291,7 @@ func NewWideCSVWriter(w io.Writer, cols *query.Result, o Options) *WideCSVWriter
 
 // Write writes the rows of r and returns the first error met writing so
 // far, or an error naming a quantity of r that is not a column.
-func (ww *WideCSVWriter) Write(r *query.Result) error {
+func (ww *wideCSVWriter) Write(r *query.Result) error {
 	for k := range ww.of {
 		ww.of[k] = -1
 	}
@@ -335,7 +335,7 @@ func (ww *WideCSVWriter) Write(r *query.Result) error {
 }
 
 // Flush writes what is buffered and returns the first error met writing.
-func (ww *WideCSVWriter) Flush() error { return ww.out.close() }
+func (ww *wideCSVWriter) Flush() error { return ww.out.close() }
 
 // sameQuantity reports whether a and b are the same quantity (name,
 // labels, unit).

@@ -24,7 +24,7 @@ type CSVStream struct {
 func NewCSVStream(w io.Writer, o Options) *CSVStream {
 	c := &CSVStream{w: w, o: o}
 	if o.CSVLayout != CSVWide {
-		c.part = NewLongCSVWriter(w, o)
+		c.part = newLongCSVWriter(w, o)
 	}
 	return c
 }
@@ -37,7 +37,7 @@ func (c *CSVStream) Columns() func(*query.Result) error {
 		return nil
 	}
 	return func(cols *query.Result) error {
-		c.part = NewWideCSVWriter(c.w, cols, c.o)
+		c.part = newWideCSVWriter(c.w, cols, c.o)
 		return nil
 	}
 }

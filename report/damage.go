@@ -24,10 +24,10 @@ func summariesDamage(ss []*query.Summary) []tsdb.Damage {
 	return out
 }
 
-// DamageText is one damaged file as a report line, its time range in loc:
+// damageText is one damaged file as a report line, its time range in loc:
 // "blocks/2026-11-29.g1/data: checksum mismatch; samples from 2026-11-29
 // 01:00 to 2026-11-30 01:00 +01:00 may be missing".
-func DamageText(d tsdb.Damage, loc *time.Location) string {
+func damageText(d tsdb.Damage, loc *time.Location) string {
 	switch {
 	case d.From.IsZero():
 		return printable(d.File + ": " + d.Reason)

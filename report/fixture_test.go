@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"flag"
+	"html/template"
 	"math"
 	"os"
 	"path/filepath"
@@ -187,4 +188,10 @@ func testSummaries() []*query.Summary {
 			Result: *fs,
 		},
 	}
+}
+
+// chartSVG draws the chart of quantity with the default options but the
+// size (ChartOptions.SVG).
+func chartSVG(r *query.Result, quantity string, width, height int, loc *time.Location) template.HTML {
+	return ChartOptions{Width: width, Height: height, Loc: loc}.SVG(r, quantity)
 }

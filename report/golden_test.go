@@ -46,6 +46,6 @@ func TestGolden(t *testing.T) {
 		})
 	}
 	t.Run("chart.svg", func(t *testing.T) {
-		golden(t, "chart.disk.util.svg", []byte(SVGChart(diskResult(), "util", 0, 0, testLoc)))
+		golden(t, "chart.disk.util.svg", []byte(chartSVG(diskResult(), "util", 0, 0, testLoc)))
 	})
 }

@@ -33,7 +33,7 @@ type htmlPage struct {
 	Period   string
 	Zone     string
 	Overview *htmlOverview
-	Damage   []string // damaged files the page could not read, as DamageText
+	Damage   []string // damaged files the page could not read, as damageText
 	Views    []htmlView
 }
 
@@ -193,7 +193,7 @@ func writeSummaryHTML(w io.Writer, ss []*query.Summary, o Options) error {
 		p.Views = append(p.Views, v)
 	}
 	for _, d := range summariesDamage(ss) {
-		p.Damage = append(p.Damage, DamageText(d, o.Loc))
+		p.Damage = append(p.Damage, damageText(d, o.Loc))
 	}
 	if len(ss) > 1 {
 		t := overviewTable(ss, o)

@@ -44,14 +44,14 @@ func WritePlugin(w io.Writer, rs []check.Result, loc *time.Location) error {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s - %s | %s", PluginPrefix, check.Exit(rs), PluginText(rs[first], loc), PerfData(rs[first]))
+	fmt.Fprintf(&b, "%s %s - %s | %s", PluginPrefix, check.Exit(rs), pluginText(rs[first], loc), perfData(rs[first]))
 	var rest []string
 	for i, r := range rs {
 		if i == first {
 			continue
 		}
-		b.WriteString("\n" + r.State.String() + ": " + PluginText(r, loc))
-		rest = append(rest, PerfData(r))
+		b.WriteString("\n" + r.State.String() + ": " + pluginText(r, loc))
+		rest = append(rest, perfData(r))
 	}
 	if len(rest) > 0 {
 		b.WriteString(" | " + strings.Join(rest, " "))
@@ -66,15 +66,15 @@ func WritePlugin(w io.Writer, rs []check.Result, loc *time.Location) error {
 // state changed: "SRVMON OK - cpu.busy not > 90% for 10m: lowest 3.1% at
 // 16:12 (avg 85.0%), was CRITICAL | ...".
 func WritePluginLine(w io.Writer, r check.Result, was check.State, loc *time.Location) error {
-	_, err := fmt.Fprintf(w, "%s %s - %s, was %s | %s\n", PluginPrefix, r.State, PluginText(r, loc), was, PerfData(r))
+	_, err := fmt.Fprintf(w, "%s %s - %s, was %s | %s\n", PluginPrefix, r.State, pluginText(r, loc), was, perfData(r))
 	return err
 }
 
-// PluginText is one result for people: the subject, its value and, when a
+// pluginText is one result for people: the subject, its value and, when a
 // condition holds, the condition and since when; for an OK check with a
 // for duration the value that decided it (check.Result.Edge) beside the
 // window's average; for UNKNOWN the reason.
-func PluginText(r check.Result, loc *time.Location) string {
+func pluginText(r check.Result, loc *time.Location) string {
 	name := ""
 	if r.Check != nil && r.Check.Name != "" {
 		name = r.Check.Name + ": "
@@ -138,14 +138,14 @@ func clockOnDay(t, ref time.Time, loc *time.Location, layout string) string {
 	return t.Format(layout)
 }
 
-// PerfData is one result's performance data,
+// perfData is one result's performance data,
 // label=value[UOM];warn;crit;min;max. A check with a for duration has a
 // second item, LABEL_lowest (for > and >=) or LABEL_highest (for < and
 // <=), the value that decides it (check.Result.Edge): the window's
 // average is past the threshold whenever the condition held, but only
 // the lowest (highest) value is past it exactly when it held, so a graph
 // of it shows how near each check came to firing.
-func PerfData(r check.Result) string {
+func perfData(r check.Result) string {
 	s := perfItem(r, perfLabel(r), r.Value)
 	if r.Check != nil && r.Check.For() > 0 {
 		edge := r.Edge

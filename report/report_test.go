@@ -363,7 +363,7 @@ func TestHTML_EscapesLabels(t *testing.T) {
 	pages := map[string]string{
 		"summary": summary.String(),
 		"result":  render(t, fsResult(), FormatHTML, testOptions),
-		"svg":     string(SVGChart(fsResult(), "avail", 0, 0, testLoc)),
+		"svg":     string(chartSVG(fsResult(), "avail", 0, 0, testLoc)),
 	}
 	for name, page := range pages {
 		if strings.Contains(page, "<img") || strings.Contains(page, "</script>") {
@@ -388,8 +388,8 @@ func TestHTML_EscapesLabels(t *testing.T) {
 // and is the same for the same input.
 func TestSVGChart(t *testing.T) {
 	t.Parallel()
-	svg := string(SVGChart(cpuResult(), "user", 400, 200, testLoc))
-	if svg != string(SVGChart(cpuResult(), "user", 400, 200, testLoc)) {
+	svg := string(chartSVG(cpuResult(), "user", 400, 200, testLoc))
+	if svg != string(chartSVG(cpuResult(), "user", 400, 200, testLoc)) {
 		t.Error("two charts of the same result differ")
 	}
 	for _, want := range []string{`role="img"`, `aria-label="user (%)`, `<title>user (%)`, `width="400"`, "UTC+02:00", ">12:00<"} {
@@ -404,7 +404,7 @@ func TestSVGChart(t *testing.T) {
 	if n := strings.Count(paths[0][1], "M"); n != 2 {
 		t.Errorf("the path has %d subpaths, want 2 (broken at the gap): %s", n, paths[0][1])
 	}
-	if !strings.Contains(string(SVGChart(cpuResult(), "nosuch", 0, 0, testLoc)), "no data") {
+	if !strings.Contains(string(chartSVG(cpuResult(), "nosuch", 0, 0, testLoc)), "no data") {
 		t.Error("a chart of no series does not say no data")
 	}
 }
@@ -424,7 +424,7 @@ func TestDownsampleKeepsSpikes(t *testing.T) {
 		t.Errorf("columns: min %v max %v, want -20 and 50", lo, hi)
 	}
 	r := &query.Result{View: "x", Quantities: []query.Quantity{{Name: "v", Unit: query.Count, Points: pts}}}
-	svg := string(SVGChart(r, "v", 300, 150, time.UTC))
+	svg := string(chartSVG(r, "v", 300, 150, time.UTC))
 	d := regexp.MustCompile(`<path d="([^"]*)"`).FindStringSubmatch(svg)[1]
 	ys := map[string]bool{}
 	for _, xy := range regexp.MustCompile(`[ML]([0-9.]+),([0-9.]+)`).FindAllStringSubmatch(d, -1) {

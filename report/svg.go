@@ -32,24 +32,18 @@ const (
 	svgCharW = 8.6
 )
 
-// SVGChart draws the series of r named quantity as one line chart: a
+// SVG draws the series of r named quantity as one line chart: a
 // self-contained <svg> element (no scripts, no external assets, inline
-// styles) of width x height pixels (0: 640x240) with a title, a value axis
-// in the series' unit, a time axis in loc, a legend when there are several
-// series, and a <title> per series for hover. Gaps (NaN) break the lines.
-// The output is deterministic and every label is escaped, so it can be
-// embedded in any HTML page. A quantity without values gives a chart that
-// says "no data".
+// styles) of o.Width x o.Height pixels (0: 640x240) with a title, a value
+// axis in the series' unit, a time axis in o.Loc, a legend when there are
+// several series, and a <title> per series for hover. Gaps (NaN) break the
+// lines. The output is deterministic and every label is escaped, so it can
+// be embedded in any HTML page. A quantity without values gives a chart
+// that says "no data".
 //
 // The time axis spans the Result's range [From, To) when it has one, so
 // that charts of the same range line up whatever their data; else the
 // time of the data.
-func SVGChart(r *query.Result, quantity string, width, height int, loc *time.Location) template.HTML {
-	return ChartOptions{Width: width, Height: height, Loc: loc}.SVG(r, quantity)
-}
-
-// SVG draws the series of r named quantity as SVGChart does, with o's
-// settings.
 func (o ChartOptions) SVG(r *query.Result, quantity string) template.HTML {
 	return template.HTML(o.chart(r, quantity).draw())
 }

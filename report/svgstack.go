@@ -10,7 +10,7 @@ import (
 )
 
 // ChartOptions are the settings of an SVG chart. The zero value draws as
-// SVGChart does with its defaults.
+// chartSVG does with its defaults.
 type ChartOptions struct {
 	// Width and Height are the chart's size in pixels (0: 640x240).
 	Width, Height int

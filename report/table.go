@@ -370,7 +370,7 @@ func writeSummaryText(w io.Writer, ss []*query.Summary, o Options) error {
 	if dm := summariesDamage(ss); len(dm) > 0 {
 		fmt.Fprintln(bw, damageHeadline(len(dm)))
 		for _, d := range dm {
-			fmt.Fprintln(bw, "  "+DamageText(d, o.Loc))
+			fmt.Fprintln(bw, "  "+damageText(d, o.Loc))
 		}
 		fmt.Fprintln(bw)
 	}

@@ -158,7 +158,7 @@ type stager struct {
 
 // add adds a point of ser, checking its time and (once) the series.
 func (st *stager) add(ser Series, p Point) error {
-	if err := CheckTime(p.T); err != nil {
+	if err := checkTime(p.T); err != nil {
 		return err
 	}
 	key := st.cur.key

@@ -296,8 +296,8 @@ const (
 	MaxTime int64 = 253402300799 // 9999-12-31T23:59:59Z
 )
 
-// CheckTime returns an error for a time the store cannot hold.
-func CheckTime(t int64) error {
+// checkTime returns an error for a time the store cannot hold.
+func checkTime(t int64) error {
 	if t < MinTime || t > MaxTime {
 		return fmt.Errorf("time %d is outside what the store holds (%s to %s, Unix seconds %d to %d)",
 			t, time.Unix(MinTime, 0).UTC().Format(time.RFC3339), time.Unix(MaxTime, 0).UTC().Format(time.RFC3339), MinTime, MaxTime)

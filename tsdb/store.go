@@ -521,7 +521,7 @@ func (w *Writer) keepTail(path string, day int64, t headTail) error {
 // fails the whole set and nothing is written.
 func (w *Writer) Append(t time.Time, samples []Sample) error {
 	ts := t.Unix()
-	if err := CheckTime(ts); err != nil {
+	if err := checkTime(ts); err != nil {
 		return fmt.Errorf("append: %w", err)
 	}
 	if len(samples) == 0 {

@@ -18,10 +18,10 @@ func AppendChecksum(body []byte) []byte {
 	return append(append(body, "sha256 "...), hex.EncodeToString(sum[:])+"\n"...)
 }
 
-// VerifyChecksum returns the body of data written by AppendChecksum, or an
+// verifyChecksum returns the body of data written by AppendChecksum, or an
 // error saying what is wrong (no checksum line, a mismatch: the file was
 // cut or changed).
-func VerifyChecksum(data []byte) ([]byte, error) {
+func verifyChecksum(data []byte) ([]byte, error) {
 	i := bytes.LastIndex(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
 	if i < 0 || !bytes.HasSuffix(data, []byte("\n")) {
 		return nil, errors.New("no checksum line")
@@ -34,11 +34,11 @@ func VerifyChecksum(data []byte) ([]byte, error) {
 	return body, nil
 }
 
-// VerifyLines returns the lines of the body of data (see VerifyChecksum)
+// VerifyLines returns the lines of the body of data (see verifyChecksum)
 // after its first, which must be header: how srvmon's text state files
 // are read.
 func VerifyLines(data []byte, header string) ([]string, error) {
-	body, err := VerifyChecksum(data)
+	body, err := verifyChecksum(data)
 	if err != nil {
 		return nil, err
 	}

@@ -42,11 +42,11 @@ var (
 
 // Checksum returns the CRC-32C of b, as crc32.Checksum(b,
 // crc32.MakeTable(crc32.Castagnoli)).
-func Checksum(b []byte) uint32 { return Update(0, b) }
+func Checksum(b []byte) uint32 { return update(0, b) }
 
-// Update returns crc updated with b, as crc32.Update with the Castagnoli
+// update returns crc updated with b, as crc32.Update with the Castagnoli
 // table.
-func Update(crc uint32, b []byte) uint32 {
+func update(crc uint32, b []byte) uint32 {
 	if len(b) < hardwareMin && !hardwareReady.Load() {
 		return crc32.Update(crc, smallTable(), b)
 	}

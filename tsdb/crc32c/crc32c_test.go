@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestSameAsHashCRC32 checks Checksum and Update against hash/crc32's
+// TestSameAsHashCRC32 checks Checksum and update against hash/crc32's
 // Castagnoli over lengths on both sides of hardwareMin, before and after
 // the hardware tables exist.
 func TestSameAsHashCRC32(t *testing.T) {
@@ -25,8 +25,8 @@ func TestSameAsHashCRC32(t *testing.T) {
 			t.Fatalf("Checksum of %d bytes = %08x, want %08x", n, got, want)
 		}
 		cut := n / 3
-		if got, want := Update(Checksum(data[:cut]), data[cut:n]), crc32.Checksum(data[:n], tab); got != want {
-			t.Fatalf("Update over %d+%d bytes = %08x, want %08x", cut, n-cut, got, want)
+		if got, want := update(Checksum(data[:cut]), data[cut:n]), crc32.Checksum(data[:n], tab); got != want {
+			t.Fatalf("update over %d+%d bytes = %08x, want %08x", cut, n-cut, got, want)
 		}
 	}
 	if !hardwareReady.Load() {

@@ -8,7 +8,7 @@ import (
 )
 
 // WriteStore writes to e every series of s with samples in [from, to), with
-// those samples, in the order e needs them (ReadGroups), reading one group
+// those samples, in the order e needs them (readGroups), reading one group
 // of series at a time, and returns how many samples it wrote. A zero from
 // is the store's oldest sample, a zero to the second after its newest. It
 // does not close e.
@@ -22,7 +22,7 @@ func WriteStore(ctx context.Context, e *Encoder, s *tsdb.Store, from, to time.Ti
 		return 0, err
 	}
 	points := 0
-	for _, group := range ReadGroups(list) {
+	for _, group := range readGroups(list) {
 		inGroup := make(map[string]bool, len(group))
 		for _, ser := range group {
 			inGroup[ser.Key()] = true

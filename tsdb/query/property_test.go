@@ -86,7 +86,7 @@ func TestProperty_SummaryIndependentOfStep(t *testing.T) {
 		{"synth", synthS, day0.Add(5*time.Hour + 17*time.Minute + 23*time.Second), day0.Add(35*time.Hour + 42*time.Minute + 10*time.Second)},
 		{"uneven", uneven, day0.Add(3*time.Hour + 7*time.Minute + 3*time.Second), day0.Add(8*time.Hour + 51*time.Minute + 30*time.Second)},
 	}
-	steps := []Options{{Step: time.Minute}, {Step: 7 * time.Minute}, {Step: time.Hour}, {Step: 3 * time.Hour}, {MaxPoints: 50}, {MaxPoints: SummaryPoints}}
+	steps := []Options{{Step: time.Minute}, {Step: 7 * time.Minute}, {Step: time.Hour}, {Step: 3 * time.Hour}, {MaxPoints: 50}, {MaxPoints: summaryPoints}}
 	for _, st := range stores {
 		for _, v := range append(Views(), "cpu-per-cpu", `node_disk_read_bytes_total{device="sda"}`) {
 			what, perCPU := v, false

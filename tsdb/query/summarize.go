@@ -11,10 +11,10 @@ import (
 	"github.com/srvmon/srvmon/tsdb/metric"
 )
 
-// SummaryPoints is the MaxPoints Summarize uses when Options set neither
+// summaryPoints is the MaxPoints Summarize uses when Options set neither
 // Step nor MaxPoints: a week is summarised by the hour, a day by 10
 // minutes.
-const SummaryPoints = 200
+const summaryPoints = 200
 
 // busiestN is how many busy episodes a Summary lists.
 const busiestN = 5
@@ -38,11 +38,11 @@ const episodeShare = 0.8
 // between the store's first and newest sample.
 //
 // With neither o.Step nor o.MaxPoints set, the step is chosen as with
-// MaxPoints = SummaryPoints, so that a report over weeks reads the hourly
+// MaxPoints = summaryPoints, so that a report over weeks reads the hourly
 // summaries. Errors are those of Run.
 func Summarize(ctx context.Context, s *tsdb.Store, view string, o Options) (*Summary, error) {
 	if o.Step == 0 && o.MaxPoints == 0 {
-		o.MaxPoints = SummaryPoints
+		o.MaxPoints = summaryPoints
 	}
 	e, err := newEngine(s, view, o)
 	if err != nil {

@@ -65,7 +65,7 @@ func TestSummarize_Synth(t *testing.T) {
 		t.Fatal(err)
 	}
 	if sum.Result.Step != 15*time.Minute {
-		t.Errorf("step %s, want 15m (at most %d points over 37 h)", sum.Result.Step, SummaryPoints)
+		t.Errorf("step %s, want 15m (at most %d points over 37 h)", sum.Result.Step, summaryPoints)
 	}
 	for _, ser := range sum.Result.Quantities {
 		st := ser.Stats

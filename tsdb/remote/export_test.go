@@ -7,3 +7,9 @@ var (
 	SavePosition = savePosition
 	LockPush     = lockPush
 )
+
+// The settings parsers, for the tests of package remote_test.
+var (
+	ParseLabels  = parseLabels
+	ParseHeaders = parseHeaders
+)

@@ -26,8 +26,8 @@ type Settings struct {
 	// password or token.
 	Client ClientOptions
 
-	LabelSpecs  []string // external labels, NAME=VALUE (ParseLabels)
-	HeaderSpecs []string // request headers, "Name: value" (ParseHeaders)
+	LabelSpecs  []string // external labels, NAME=VALUE (parseLabels)
+	HeaderSpecs []string // request headers, "Name: value" (parseHeaders)
 	// BasicAuthPasswordFile and BearerTokenFile, when set, hold the
 	// password and the token: the file's contents less the line breaks
 	// at its end.
@@ -50,7 +50,7 @@ type Job struct {
 // empty.
 func Prepare(s Settings) (*Job, error) {
 	o, c := s.Options, s.Client
-	labels, err := ParseLabels(s.LabelSpecs)
+	labels, err := parseLabels(s.LabelSpecs)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func Prepare(s Settings) (*Job, error) {
 		return nil, err
 	}
 	c.URL = o.URL
-	headers, err := ParseHeaders(s.HeaderSpecs)
+	headers, err := parseHeaders(s.HeaderSpecs)
 	if err != nil {
 		return nil, err
 	}

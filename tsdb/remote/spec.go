@@ -13,10 +13,10 @@ import (
 	"github.com/srvmon/srvmon/tsdb/param"
 )
 
-// ParseLabels parses external labels written NAME=VALUE, for
+// parseLabels parses external labels written NAME=VALUE, for
 // Options.Labels (which Options.Check checks further). A spec without "="
 // is a *param.Error on "label".
-func ParseLabels(specs []string) ([]tsdb.Label, error) {
+func parseLabels(specs []string) ([]tsdb.Label, error) {
 	var ls []tsdb.Label
 	for _, s := range specs {
 		name, value, ok := strings.Cut(s, "=")
@@ -29,10 +29,10 @@ func ParseLabels(specs []string) ([]tsdb.Label, error) {
 	return ls, nil
 }
 
-// ParseHeaders parses request headers written "Name: value", for
+// parseHeaders parses request headers written "Name: value", for
 // ClientOptions.Headers. A spec without a colon, or with an empty name or
 // one holding a space, is a *param.Error on "header".
-func ParseHeaders(specs []string) (http.Header, error) {
+func parseHeaders(specs []string) (http.Header, error) {
 	h := http.Header{}
 	for _, s := range specs {
 		name, value, ok := strings.Cut(s, ":")

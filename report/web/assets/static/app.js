@@ -120,7 +120,7 @@
 		}
 	}
 
-	// geometry finds the plot area of a chart drawn by report.SVGChart: its
+	// geometry finds the plot area of a chart drawn by report.ChartOptions.SVG: its
 	// time axis is the line of class "axis", the grid lines are of class
 	// "grid" (report/svg.go).
 	function geometry(svg) {
