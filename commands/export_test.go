@@ -213,7 +213,7 @@ func TestImport_StdinVerbose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "srvmon: imported 2 samples from stdin into " + dir + "\n"; stderr.String() != want {
+	if want := "srvmon: imported 2 samples of 1 series (2024-05-01T12:00:00Z to 2024-05-01T12:01:00Z) from stdin into " + dir + "\n"; stderr.String() != want {
 		t.Errorf("stderr = %q, want %q", stderr.String(), want)
 	}
 	got, _ := export(t, ExportOptions{DataDir: dir})

@@ -20,7 +20,8 @@ import (
 type ImportOptions struct {
 	DataDir     string        // store directory; created if missing
 	Input       string        // file to read; "" or "-" means stdin
-	Verbose     bool          // report the number of samples imported on stderr
+	Verbose     bool          // say what was imported on stderr
+	Progress    bool          // stderr is a terminal: say it too
 	LockTimeout time.Duration // how long to wait for another writer
 }
 
@@ -38,10 +39,15 @@ record" applies its --retention (default 365 days) to old data again.
 
 It is all or nothing: if the input is malformed, the disk fills up or the
 import is interrupted (Ctrl-C, SIGTERM), the error says why (naming the
-line for bad input) and the store is left exactly as it was. It prints
-nothing on success unless -v is given; if every sample went in but
-compacting finished days into blocks failed, it says how many went in and
-warns (the next record compacts them).
+line for bad input) and the store is left exactly as it was. On success it
+prints one line on stderr when -v is given or stderr is a terminal, and
+nothing otherwise (cron, scripts): how many samples of how many series it
+imported and the time range they span, for example
+  srvmon: imported 2880 samples of 2 series (2025-06-01T00:00:00Z to
+  2025-06-01T23:59:00Z) from may.om into /var/lib/srvmon
+An input without samples says so on stderr in any case. If every sample
+went in but compacting finished days into blocks failed, it says what went
+in and warns (the next record compacts them).
 
 Examples:
   srvmon import backup.om
@@ -52,7 +58,7 @@ Examples:
 			&cli.BoolFlag{
 				Name:    "verbose",
 				Aliases: []string{"v"},
-				Usage:   "print how many samples were imported",
+				Usage:   "say what was imported even when stderr is not a terminal",
 			},
 			lockTimeoutFlag(),
 		},
@@ -64,6 +70,7 @@ Examples:
 				DataDir:     cmd.String("data"),
 				Input:       cmd.Args().First(),
 				Verbose:     cmd.Bool("verbose"),
+				Progress:    onTerminal(cmd.Root().ErrWriter),
 				LockTimeout: cmd.Duration("lock-timeout"),
 			}, cmd.Root().Reader, cmd.Root().ErrWriter)
 		},
@@ -71,8 +78,9 @@ Examples:
 }
 
 // Import adds the samples of the OpenMetrics text in o.Input (or stdin) to
-// the store in o.DataDir, all or nothing. With o.Verbose it reports the
-// number of samples on stderr; otherwise it writes nothing on success.
+// the store in o.DataDir, all or nothing. With o.Verbose or o.Progress it
+// says what it imported on stderr; otherwise it writes nothing on success
+// but a note when the input holds no samples.
 func Import(ctx context.Context, o ImportOptions, stdin io.Reader, stderr io.Writer) error {
 	if err := checkDataDir(o.DataDir); err != nil {
 		return err
@@ -110,13 +118,13 @@ func Import(ctx context.Context, o ImportOptions, stdin io.Reader, stderr io.Wri
 	in, stop := interruptible(ctx, in)
 	defer stop()
 	br := bufio.NewReaderSize(in, 64<<10)
-	n, err := store.Import(ctx, func(yield func(tsdb.Series, tsdb.Point) error) error {
+	res, err := store.Import(ctx, func(yield func(tsdb.Series, tsdb.Point) error) error {
 		return openmetrics.Parse(br, yield)
 	})
 	switch {
-	case err != nil && n > 0:
+	case err != nil && res.Samples > 0:
 		// Every sample is in the store; only compacting finished days failed.
-		fmt.Fprintf(stderr, "srvmon: warning: imported %d samples from %s into %s, all of them readable; %v (the next record or import compacts them)\n", n, name, o.DataDir, err)
+		fmt.Fprintf(stderr, "srvmon: warning: %s, all of them readable; %v (the next record or import compacts them)\n", importedText(res, name, o.DataDir), err)
 		return nil
 	case errors.Is(err, tsdb.ErrImportPending):
 		return fmt.Errorf("%s: %w", name, err)
@@ -125,10 +133,21 @@ func Import(ctx context.Context, o ImportOptions, stdin io.Reader, stderr io.Wri
 	case err != nil:
 		return fmt.Errorf("%s: %w (nothing was imported)", name, err)
 	}
-	if o.Verbose {
-		fmt.Fprintf(stderr, "srvmon: imported %d samples from %s into %s\n", n, name, o.DataDir)
+	switch {
+	case res.Samples == 0:
+		fmt.Fprintf(stderr, "srvmon: note: %s holds no samples; nothing was imported\n", name)
+	case o.Verbose || o.Progress:
+		fmt.Fprintf(stderr, "srvmon: %s\n", importedText(res, name, o.DataDir))
 	}
 	return nil
+}
+
+// importedText says what an import added: samples, series, the time range
+// (RFC 3339, UTC: as the exposition's timestamps are), from where into
+// which store.
+func importedText(res tsdb.ImportResult, from, dir string) string {
+	return fmt.Sprintf("imported %d samples of %d series (%s to %s) from %s into %s", res.Samples, res.Series,
+		res.From.Format(time.RFC3339), res.To.Format(time.RFC3339), from, dir)
 }
 
 // interruptible returns a reader of r whose Read fails with ctx's error as

@@ -109,3 +109,34 @@ func TestImport_RefusesWhatTheStoreCannotHold(t *testing.T) {
 		})
 	}
 }
+
+// A successful import says what it imported in one line on stderr (with -v,
+// or on a terminal: ImportOptions.Progress) and nothing otherwise; an input
+// without samples says so in any case.
+func TestImportSaysWhatItImported(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "store")
+	in := filepath.Join(t.TempDir(), "in.om")
+	text := "# TYPE m gauge\nm{i=\"a\"} 1 1714564800\nm{i=\"a\"} 2 1714564860\nm{i=\"b\"} 3 1714564920\n# EOF\n"
+	if err := os.WriteFile(in, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := "srvmon: imported 3 samples of 2 series (2024-05-01T12:00:00Z to 2024-05-01T12:02:00Z) from " + in + " into " + dir + "\n"
+	if code, stdout, stderr := run(t, "import", "-v", "--data", dir, in); code != 0 || stderr != want || stdout != "" {
+		t.Errorf("import -v: exit %d, stdout %q, stderr %q; want 0 and stderr %q", code, stdout, stderr, want)
+	}
+	var stderr bytes.Buffer
+	if err := Import(context.Background(), ImportOptions{DataDir: dir, Input: in, Progress: true}, nil, &stderr); err != nil || stderr.String() != want {
+		t.Errorf("import on a terminal: %v, stderr %q; want %q", err, stderr.String(), want)
+	}
+	if code, _, stderr := run(t, "import", "--data", dir, in); code != 0 || stderr != "" {
+		t.Errorf("import (stderr not a terminal): exit %d, stderr %q; want 0 and nothing", code, stderr)
+	}
+	empty := filepath.Join(t.TempDir(), "empty.om")
+	if err := os.WriteFile(empty, []byte("# EOF\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, "import", "--data", dir, empty); code != 0 || stderr != "srvmon: note: "+empty+" holds no samples; nothing was imported\n" {
+		t.Errorf("import of an empty input: exit %d, stderr %q", code, stderr)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // importChunk is how many points of one series an import buffers before
@@ -49,17 +50,17 @@ func importHook(stage string) {
 //     joins again (Lock);
 //   - compaction of the finished days the import touched.
 //
-// It returns the number of points imported. A nil error means every point
-// is in the store and compacted. An error with n > 0 means every point is in
+// It returns what it imported. A nil error means every point is in the
+// store and compacted. An error with Samples > 0 means every point is in
 // the store (readable) and only the compaction afterwards failed: the next
-// writer compacts. An error with n == 0 means nothing was imported, unless
-// it wraps ErrImportPending. Points for a series and time the store already
-// holds replace the stored value.
-func (s *Store) Import(ctx context.Context, next func(yield func(Series, Point) error) error) (int, error) {
+// writer compacts. An error with Samples == 0 means nothing was imported,
+// unless it wraps ErrImportPending. Points for a series and time the store
+// already holds replace the stored value.
+func (s *Store) Import(ctx context.Context, next func(yield func(Series, Point) error) error) (ImportResult, error) {
 	importHook("staging")
 	stage, err := os.MkdirTemp(filepath.Join(s.dir, tmpDir), "import-")
 	if err != nil {
-		return 0, fmt.Errorf("import: %w", err)
+		return ImportResult{}, fmt.Errorf("import: %w", err)
 	}
 	committed := false
 	defer func() {
@@ -67,50 +68,57 @@ func (s *Store) Import(ctx context.Context, next func(yield func(Series, Point) 
 			os.RemoveAll(stage)
 		}
 	}()
-	n, err := stageImport(ctx, stage, next)
+	res, err := stageImport(ctx, stage, next)
 	if err != nil {
-		return 0, fmt.Errorf("import: %w", err)
+		return ImportResult{}, fmt.Errorf("import: %w", err)
 	}
 
 	w, err := s.Lock(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("import: %w", err)
+		return ImportResult{}, fmt.Errorf("import: %w", err)
 	}
 	defer w.Close()
 	importHook("commit")
 	days, err := stagedDays(stage)
 	if err != nil {
-		return 0, fmt.Errorf("import: %w", err)
+		return ImportResult{}, fmt.Errorf("import: %w", err)
 	}
 	j, err := w.commitImport(stage, days)
 	if err != nil {
-		return 0, fmt.Errorf("import: commit: %w", err)
+		return ImportResult{}, fmt.Errorf("import: commit: %w", err)
 	}
 	committed = true
 	if err := w.joinImport(stage, j); err != nil {
 		if uerr := w.undoJoin(j); uerr != nil {
-			return 0, fmt.Errorf("import: %w; undoing the join failed too (%v): %w", err, uerr, ErrImportPending)
+			return ImportResult{}, fmt.Errorf("import: %w; undoing the join failed too (%v): %w", err, uerr, ErrImportPending)
 		}
 		if rerr := removeStage(stage); rerr != nil {
-			return 0, fmt.Errorf("import: %w; removing the commit failed too (%v): %w", err, rerr, ErrImportPending)
+			return ImportResult{}, fmt.Errorf("import: %w; removing the commit failed too (%v): %w", err, rerr, ErrImportPending)
 		}
-		return 0, fmt.Errorf("import: %w", err)
+		return ImportResult{}, fmt.Errorf("import: %w", err)
 	}
 	if err := removeStage(stage); err != nil {
 		// Every point is in; the next writer would join the days once more
 		// (undo to the journal first), which changes nothing.
-		return n, fmt.Errorf("import: remove the staging directory: %w", err)
+		return res, fmt.Errorf("import: remove the staging directory: %w", err)
 	}
 	importHook("compact")
 	if err := w.Maintain(ctx); err != nil {
-		return n, fmt.Errorf("import: %w", err)
+		return res, fmt.Errorf("import: %w", err)
 	}
-	return n, nil
+	return res, nil
+}
+
+// ImportResult is what an Import added to the store.
+type ImportResult struct {
+	Samples  int       // points
+	Series   int       // distinct series
+	From, To time.Time // the times of the first and the last point (zero without points)
 }
 
 // stageImport writes every point next yields into stage, one file of 'P'
-// records per UTC day, synced, and returns how many points it wrote.
-func stageImport(ctx context.Context, stage string, next func(yield func(Series, Point) error) error) (int, error) {
+// records per UTC day, synced, and returns what it wrote.
+func stageImport(ctx context.Context, stage string, next func(yield func(Series, Point) error) error) (ImportResult, error) {
 	st := &stager{dir: stage, files: map[int64]*os.File{}, validated: map[string]bool{}}
 	defer st.close()
 	err := next(func(ser Series, p Point) error {
@@ -129,14 +137,18 @@ func stageImport(ctx context.Context, stage string, next func(yield func(Series,
 		err = ctx.Err()
 	}
 	if err != nil {
-		return 0, err
+		return ImportResult{}, err
 	}
 	for _, f := range st.files {
 		if err := f.Sync(); err != nil {
-			return 0, err
+			return ImportResult{}, err
 		}
 	}
-	return st.n, syncDir(stage)
+	res := ImportResult{Samples: st.n, Series: len(st.validated)}
+	if st.n > 0 {
+		res.From, res.To = time.Unix(st.minT, 0).UTC(), time.Unix(st.maxT, 0).UTC()
+	}
+	return res, syncDir(stage)
 }
 
 // stager writes the points of an import into a staging directory: runs of
@@ -152,8 +164,9 @@ type stager struct {
 		day int64
 		pts []Point
 	}
-	buf []byte // a record, reused
-	n   int    // points added
+	buf        []byte // a record, reused
+	n          int    // points added
+	minT, maxT int64  // their first and last time
 }
 
 // add adds a point of ser, checking its time and (once) the series.
@@ -181,6 +194,12 @@ func (st *stager) add(ser Series, p Point) error {
 		st.cur.key, st.cur.day = key, day
 	}
 	st.cur.pts = append(st.cur.pts, p)
+	if st.n == 0 || p.T < st.minT {
+		st.minT = p.T
+	}
+	if st.n == 0 || p.T > st.maxT {
+		st.maxT = p.T
+	}
 	st.n++
 	return nil
 }

@@ -112,7 +112,7 @@ func TestImportFullDiskAtEveryStage(t *testing.T) {
 				}
 			}
 			importIt := func() (int, error) {
-				return s.Import(ctx, func(yield func(tsdb.Series, tsdb.Point) error) error {
+				r, err := s.Import(ctx, func(yield func(tsdb.Series, tsdb.Point) error) error {
 					for _, p := range want {
 						if err := yield(ser, p); err != nil {
 							return err
@@ -120,6 +120,7 @@ func TestImportFullDiskAtEveryStage(t *testing.T) {
 					}
 					return nil
 				})
+				return r.Samples, err
 			}
 			var filler string
 			arrivals := 0

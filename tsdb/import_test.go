@@ -39,8 +39,8 @@ func TestImportJournalUndoesADeadJoin(t *testing.T) {
 		}
 		return nil
 	})
-	if err != nil || n != len(pts) {
-		t.Fatalf("stage: %d, %v", n, err)
+	if err != nil || n.Samples != len(pts) {
+		t.Fatalf("stage: %+v, %v", n, err)
 	}
 	days, _ := stagedDays(stage)
 	staged, _ := os.ReadFile(filepath.Join(stage, strconv.FormatInt(days[0], 10)))

@@ -47,7 +47,7 @@ func importDays(tb testing.TB, s *tsdb.Store, h synth.Host, from time.Time, days
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return n
+	return n.Samples
 }
 
 func dirSize(tb testing.TB, dir string) int64 {

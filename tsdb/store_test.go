@@ -342,8 +342,8 @@ func TestImportAllOrNothing(t *testing.T) {
 		yield(serA, Point{day0.Unix() + 60, 2})
 		return bad
 	})
-	if !errors.Is(err, bad) || n != 0 {
-		t.Fatalf("Import = %d, %v", n, err)
+	if !errors.Is(err, bad) || n.Samples != 0 {
+		t.Fatalf("Import = %+v, %v", n, err)
 	}
 	if got := readAll(t, s, day0, day0.Add(72*time.Hour)); len(got) != 0 {
 		t.Fatalf("a failed import left %v", got)
@@ -360,8 +360,8 @@ func TestImportAllOrNothing(t *testing.T) {
 		}
 		return yield(serB, Point{day0.Unix() + 60, math.Inf(1)})
 	})
-	if err != nil || n != 3001 {
-		t.Fatalf("Import = %d, %v", n, err)
+	if want := (ImportResult{Samples: 3001, Series: 2, From: day0, To: day0.Add(2999 * time.Minute)}); err != nil || n != want {
+		t.Fatalf("Import = %+v, %v; want %+v", n, err, want)
 	}
 	got := readAll(t, s, day0, day0.Add(72*time.Hour))
 	if len(got[serA.Key()]) != 3000 || !math.IsInf(got[serB.Key()][0].V, 1) {

@@ -576,7 +576,7 @@ func Build(ctx context.Context, dir string, h Host, end time.Time, days int, opt
 		if err != nil {
 			return total, fmt.Errorf("build day %s: %w", day.Format(time.DateOnly), err)
 		}
-		total += n
+		total += n.Samples
 	}
 	return total, nil
 }
