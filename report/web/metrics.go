@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
 	"github.com/srvmon/srvmon/tsdb/metric"
@@ -139,20 +140,11 @@ func metricFamilies(snap snapshot, cut int64) []openmetrics.ExposedFamily {
 		mf.Samples = append(mf.Samples, openmetrics.Exposed{Labels: labels, Value: ls.point.V, TimestampMs: ls.point.T * 1000, Stamped: true})
 	}
 	if !snap.future.IsZero() {
-		byName[futureSampleMetric] = &openmetrics.ExposedFamily{
-			Name:    futureSampleMetric,
-			Help:    "Unix time of the newest sample after now (a clock that was ahead, an import); such samples are not exposed.",
-			Kind:    metric.GaugeType,
-			Samples: []openmetrics.Exposed{{Value: float64(snap.future.Unix())}},
-		}
+		byName[futureSampleMetric] = unixTimeFamily(futureSampleMetric,
+			"Unix time of the newest sample after now (a clock that was ahead, an import); such samples are not exposed.", snap.future)
 	}
 	if !snap.newest.IsZero() {
-		byName[lastSampleMetric] = &openmetrics.ExposedFamily{
-			Name:    lastSampleMetric,
-			Help:    "Unix time of the newest sample in the store.",
-			Kind:    metric.GaugeType,
-			Samples: []openmetrics.Exposed{{Value: float64(snap.newest.Unix())}},
-		}
+		byName[lastSampleMetric] = unixTimeFamily(lastSampleMetric, "Unix time of the newest sample in the store.", snap.newest)
 	}
 	out := make([]openmetrics.ExposedFamily, 0, len(byName))
 	for _, mf := range byName {
@@ -160,4 +152,11 @@ func metricFamilies(snap snapshot, cut int64) []openmetrics.ExposedFamily {
 	}
 	slices.SortFunc(out, func(a, b openmetrics.ExposedFamily) int { return strings.Compare(a.Name, b.Name) })
 	return out
+}
+
+// unixTimeFamily is a gauge family of one unstamped sample: the time t in
+// Unix seconds.
+func unixTimeFamily(name, help string, t time.Time) *openmetrics.ExposedFamily {
+	return &openmetrics.ExposedFamily{Name: name, Help: help, Kind: metric.GaugeType,
+		Samples: []openmetrics.Exposed{{Value: float64(t.Unix())}}}
 }
