@@ -194,17 +194,27 @@ func addNetworkFamilies(h Host, add func(*model)) {
 		if iface == "eth1" {
 			scale = 0.05
 		}
-		for _, c := range []struct {
-			name string
-			step float64
-		}{
+		addNetworkCounters(iface, scale, []networkCounter{
 			{"receive_bytes_total", 3e7}, {"transmit_bytes_total", 5e7}, {"receive_packets_total", 3e4},
 			{"transmit_packets_total", 4e4}, {"receive_errs_total", 0}, {"transmit_errs_total", 0},
 			{"receive_drop_total", 0.02}, {"transmit_drop_total", 0},
-		} {
-			add(&model{ser: tsdb.NewSeries("node_network_"+c.name, "device", iface), kind: counter, v: 1e4 * c.step * scale,
-				step: c.step * scale, quant: 1, zero: zeroIf(c.step * scale)})
-		}
+		}, add)
+	}
+}
+
+// networkCounter is a counter node_network_NAME of an interface and what
+// it grows by per second.
+type networkCounter struct {
+	name string
+	step float64
+}
+
+// addNetworkCounters adds the counters of iface, their steps scaled by
+// scale.
+func addNetworkCounters(iface string, scale float64, counters []networkCounter, add func(*model)) {
+	for _, c := range counters {
+		add(&model{ser: tsdb.NewSeries("node_network_"+c.name, "device", iface), kind: counter, v: 1e4 * c.step * scale,
+			step: c.step * scale, quant: 1, zero: zeroIf(c.step * scale)})
 	}
 }
 
@@ -400,17 +410,11 @@ func addDashboardFamilies(h Host, add func(*model)) {
 		add(&model{ser: tsdb.NewSeries("node_memory_HugePages_" + n), kind: constant})
 	}
 	for _, iface := range h.Ifaces {
-		for _, c := range []struct {
-			name string
-			step float64
-		}{
+		addNetworkCounters(iface, 1, []networkCounter{
 			{"receive_fifo_total", 0}, {"receive_frame_total", 0}, {"receive_compressed_total", 0},
 			{"receive_multicast_total", 3}, {"transmit_fifo_total", 0}, {"transmit_colls_total", 0},
 			{"transmit_carrier_total", 0}, {"transmit_compressed_total", 0},
-		} {
-			add(&model{ser: tsdb.NewSeries("node_network_"+c.name, "device", iface), kind: counter, v: 1e4 * c.step,
-				step: c.step, quant: 1, zero: zeroIf(c.step)})
-		}
+		}, add)
 	}
 	for _, d := range h.Disks {
 		for _, c := range []struct {
