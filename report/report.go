@@ -56,14 +56,59 @@ const (
 
 // Formats returns the formats WriteResult accepts: table, graph, csv, json,
 // ndjson and html.
-func Formats() []string {
-	return []string{FormatTable, FormatGraph, FormatCSV, FormatJSON, FormatNDJSON, FormatHTML}
+func Formats() []string { return formatNames(resultWriters) }
+
+var resultWriters = []formatWriter[*query.Result]{
+	{FormatTable, writeResultTable}, {FormatGraph, writeResultGraph}, {FormatCSV, writeResultCSV},
+	{FormatJSON, writeResultJSON}, {FormatNDJSON, writeResultNDJSON}, {FormatHTML, writeResultHTML},
 }
 
 // SummaryFormats returns the formats WriteSummaries accepts: text (also
 // called table), csv, json and html.
-func SummaryFormats() []string {
-	return []string{FormatText, FormatTable, FormatCSV, FormatJSON, FormatHTML}
+func SummaryFormats() []string { return formatNames(summaryWriters) }
+
+var summaryWriters = []formatWriter[[]*query.Summary]{
+	{FormatText, writeSummaryText}, {FormatTable, writeSummaryText}, {FormatCSV, writeSummaryCSV},
+	{FormatJSON, writeSummaryJSON}, {FormatHTML, writeSummaryHTML},
+}
+
+// formatWriter is one format of WriteResult, WriteSummaries or WriteTop:
+// its name and the function that writes a T in it.
+type formatWriter[T any] struct {
+	name  string
+	write func(io.Writer, T, Options) error
+}
+
+func formatNames[T any](writers []formatWriter[T]) []string {
+	names := make([]string, len(writers))
+	for i, f := range writers {
+		names[i] = f.name
+	}
+	return names
+}
+
+// writeAs writes v to w in format with its writer. An unknown format is an
+// error wrapping ErrUnknownFormat that names the formats of writers.
+func writeAs[T any](writers []formatWriter[T], w io.Writer, v T, format string, o Options) error {
+	for _, f := range writers {
+		if f.name == format {
+			return f.write(w, v, o)
+		}
+	}
+	return fmt.Errorf("%w %q; the formats are %s", ErrUnknownFormat, format, strings.Join(formatNames(writers), ", "))
+}
+
+// csvWide says whether layout, a value of Options.CSVLayout, is the wide
+// one. An unknown layout is an error wrapping ErrUnknownFormat that names
+// the layouts.
+func csvWide(layout string) (bool, error) {
+	switch layout {
+	case CSVLong:
+		return false, nil
+	case CSVWide:
+		return true, nil
+	}
+	return false, fmt.Errorf("%w: CSV layout %q; the layouts are %s", ErrUnknownFormat, layout, strings.Join(CSVLayouts(), ", "))
 }
 
 // CSVLayouts returns the layouts of Options.CSVLayout: long and wide.
@@ -93,28 +138,23 @@ func WriteResult(w io.Writer, r *query.Result, format string, o Options) error {
 	if r == nil {
 		return errors.New("write result: no result")
 	}
-	o = o.withDefaults()
-	switch format {
-	case FormatTable:
-		return writeResultTable(w, r, o)
-	case FormatGraph:
-		return writeGraph(w, r, o, o.Color)
-	case FormatCSV:
-		switch o.CSVLayout {
-		case CSVLong:
-			return writeLongCSV(w, r, o)
-		case CSVWide:
-			return writeWideCSV(w, r, o)
-		}
-		return fmt.Errorf("%w: CSV layout %q; the layouts are %s", ErrUnknownFormat, o.CSVLayout, strings.Join(CSVLayouts(), ", "))
-	case FormatJSON:
-		return writeResultJSON(w, r, o)
-	case FormatNDJSON:
-		return writeResultNDJSON(w, r, o)
-	case FormatHTML:
-		return writeResultHTML(w, r, o)
+	return writeAs(resultWriters, w, r, format, o.withDefaults())
+}
+
+func writeResultGraph(w io.Writer, r *query.Result, o Options) error {
+	return writeGraph(w, r, o, o.Color)
+}
+
+// writeResultCSV writes r as CSV in the layout o.CSVLayout.
+func writeResultCSV(w io.Writer, r *query.Result, o Options) error {
+	wide, err := csvWide(o.CSVLayout)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("%w %q; the formats are %s", ErrUnknownFormat, format, strings.Join(Formats(), ", "))
+	if wide {
+		return writeWideCSV(w, r, o)
+	}
+	return writeLongCSV(w, r, o)
 }
 
 // WriteSummaries writes the summaries of srvmon report to w in format, one
@@ -127,18 +167,7 @@ func WriteSummaries(w io.Writer, ss []*query.Summary, format string, o Options) 
 			return fmt.Errorf("write summaries: summary %d is nil", i)
 		}
 	}
-	o = o.withDefaults()
-	switch format {
-	case FormatText, FormatTable:
-		return writeSummaryText(w, ss, o)
-	case FormatCSV:
-		return writeSummaryCSV(w, ss, o)
-	case FormatJSON:
-		return writeSummaryJSON(w, ss, o)
-	case FormatHTML:
-		return writeSummaryHTML(w, ss, o)
-	}
-	return fmt.Errorf("%w %q; the formats are %s", ErrUnknownFormat, format, strings.Join(SummaryFormats(), ", "))
+	return writeAs(summaryWriters, w, ss, format, o.withDefaults())
 }
 
 func (o Options) withDefaults() Options {

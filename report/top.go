@@ -13,7 +13,6 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
@@ -22,8 +21,11 @@ import (
 
 // TopFormats returns the formats WriteTop and WriteServices accept: table,
 // csv, json, ndjson and html (a table element, as serve's page shows it).
-func TopFormats() []string {
-	return []string{FormatTable, FormatCSV, FormatJSON, FormatNDJSON, FormatHTML}
+func TopFormats() []string { return formatNames(topWriters) }
+
+var topWriters = []formatWriter[*useTable]{
+	{FormatTable, writeUseTable}, {FormatCSV, writeUseCSV}, {FormatJSON, writeUseJSON},
+	{FormatNDJSON, writeUseNDJSON}, {FormatHTML, writeUseHTML},
 }
 
 // useField is one field of a process or service row: its name in CSV and
@@ -160,35 +162,13 @@ func servicesTable(r *query.ServicesResult, loc *time.Location) *useTable {
 // An unknown format is an error wrapping ErrUnknownFormat.
 func WriteTop(w io.Writer, r *query.TopResult, format string, o Options) error {
 	o = o.withDefaults()
-	return topTable(r, o.Loc).write(w, format, o)
+	return writeAs(topWriters, w, topTable(r, o.Loc), format, o)
 }
 
 // WriteServices writes the services to w in format, one of TopFormats.
 func WriteServices(w io.Writer, r *query.ServicesResult, format string, o Options) error {
 	o = o.withDefaults()
-	return servicesTable(r, o.Loc).write(w, format, o)
-}
-
-func (t *useTable) write(w io.Writer, format string, o Options) error {
-	switch format {
-	case FormatTable:
-		return t.writeTable(w, o)
-	case FormatCSV:
-		switch o.CSVLayout {
-		case CSVLong:
-			return t.writeCSV(w, o, false)
-		case CSVWide:
-			return t.writeCSV(w, o, true)
-		}
-		return fmt.Errorf("%w: CSV layout %q; the layouts are %s", ErrUnknownFormat, o.CSVLayout, strings.Join(CSVLayouts(), ", "))
-	case FormatJSON:
-		return t.writeJSON(w, o)
-	case FormatNDJSON:
-		return t.writeNDJSON(w, o)
-	case FormatHTML:
-		return t.writeHTML(w, o)
-	}
-	return fmt.Errorf("%w %q; the formats are %s", ErrUnknownFormat, format, strings.Join(TopFormats(), ", "))
+	return writeAs(topWriters, w, servicesTable(r, o.Loc), format, o)
 }
 
 // value returns field i of row as a string for machines ("" for none),
@@ -284,7 +264,7 @@ func (t *useTable) allEmpty(i int, loc *time.Location) bool {
 	return true
 }
 
-func (t *useTable) writeTable(w io.Writer, o Options) error {
+func writeUseTable(w io.Writer, t *useTable, o Options) error {
 	var b bytes.Buffer
 	b.WriteString(t.title + "\n")
 	if err := t.cells(o).render(&b); err != nil {
@@ -294,9 +274,9 @@ func (t *useTable) writeTable(w io.Writer, o Options) error {
 	return err
 }
 
-// writeHTML writes the table as an HTML table element (for serve's page),
-// every text escaped.
-func (t *useTable) writeHTML(w io.Writer, o Options) error {
+// writeUseHTML writes the table as an HTML table element (for serve's
+// page), every text escaped.
+func writeUseHTML(w io.Writer, t *useTable, o Options) error {
 	tt := t.cells(o)
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "<table class=\"use %s\">\n<caption>%s</caption>\n<thead><tr>", t.what, html.EscapeString(t.title))
@@ -323,9 +303,13 @@ func alignAttr(right bool) string {
 	return ""
 }
 
-// writeCSV writes a row per row and field (long) or per row (wide),
-// preceded by the range: from, from_unix, to, to_unix, row.
-func (t *useTable) writeCSV(w io.Writer, o Options, wide bool) error {
+// writeUseCSV writes a row per row and field (long layout) or per row
+// (wide), preceded by the range: from, from_unix, to, to_unix, row.
+func writeUseCSV(w io.Writer, t *useTable, o Options) error {
+	wide, err := csvWide(o.CSVLayout)
+	if err != nil {
+		return err
+	}
 	cw := &csvWriter{w: csv.NewWriter(w)}
 	lead := []string{"from", "from_unix", "to", "to_unix", "row"}
 	ident := t.identFields()
@@ -444,9 +428,9 @@ func (t *useTable) head(o Options) [][2]string {
 	return out
 }
 
-// writeJSON writes one object: the version, the range, then "rows" (a
+// writeUseJSON writes one object: the version, the range, then "rows" (a
 // row per line), then damage.
-func (t *useTable) writeJSON(w io.Writer, o Options) error {
+func writeUseJSON(w io.Writer, t *useTable, o Options) error {
 	var b bytes.Buffer
 	b.WriteString("{\n  \"version\": " + strconv.Itoa(JSONVersion))
 	for _, kv := range t.head(o) {
@@ -474,8 +458,8 @@ func (t *useTable) writeJSON(w io.Writer, o Options) error {
 	return err
 }
 
-// writeNDJSON writes a line per row, each with the range fields.
-func (t *useTable) writeNDJSON(w io.Writer, o Options) error {
+// writeUseNDJSON writes a line per row, each with the range fields.
+func writeUseNDJSON(w io.Writer, t *useTable, o Options) error {
 	var b bytes.Buffer
 	head := t.head(o)
 	for _, r := range t.rows {
