@@ -60,8 +60,20 @@ type useTable struct {
 	damage   []tsdb.Damage
 }
 
+// The fields that processes and services share, with the same name,
+// header and unit in both.
+var (
+	instanceField  = useField{key: "instance", head: "", isText: true}
+	cpuField       = useField{key: "cpu_percent", head: "CPU%", unit: query.Percent}
+	userCPUField   = useField{key: "user_cpu_percent", head: "USR%", unit: query.Percent}
+	systemCPUField = useField{key: "system_cpu_percent", head: "SYS%", unit: query.Percent}
+	cpuShareField  = useField{key: "cpu_share_percent", head: "HOST CPU%", unit: query.Percent}
+	readRateField  = useField{key: "read_bytes_per_second", head: "READ/s", unit: query.BytesPerSecond}
+	writeRateField = useField{key: "write_bytes_per_second", head: "WRITE/s", unit: query.BytesPerSecond}
+)
+
 var processFields = []useField{
-	{key: "instance", head: "", isText: true},
+	instanceField,
 	{key: "pid", head: "PID", isText: true},
 	{key: "start", head: "", isTime: true},
 	{key: "user", head: "USER", isText: true},
@@ -69,16 +81,13 @@ var processFields = []useField{
 	{key: "ppid", head: "", isText: true},
 	{key: "exe", head: "", isText: true},
 	{key: "cmdline", head: "", isText: true},
-	{key: "cpu_percent", head: "CPU%", unit: query.Percent},
-	{key: "user_cpu_percent", head: "USR%", unit: query.Percent},
-	{key: "system_cpu_percent", head: "SYS%", unit: query.Percent},
+	cpuField, userCPUField, systemCPUField,
 	{key: "cpu_seconds", head: "", unit: query.Seconds},
-	{key: "cpu_share_percent", head: "HOST CPU%", unit: query.Percent},
+	cpuShareField,
 	{key: "rss_bytes", head: "RSS", unit: query.Bytes},
 	{key: "rss_max_bytes", head: "", unit: query.Bytes},
 	{key: "mem_share_percent", head: "MEM%", unit: query.Percent},
-	{key: "read_bytes_per_second", head: "READ/s", unit: query.BytesPerSecond},
-	{key: "write_bytes_per_second", head: "WRITE/s", unit: query.BytesPerSecond},
+	readRateField, writeRateField,
 	{key: "read_bytes", head: "", unit: query.Bytes},
 	{key: "written_bytes", head: "", unit: query.Bytes},
 	{key: "io_share_percent", head: "IO%", unit: query.Percent},
@@ -126,18 +135,14 @@ func topTable(r *query.TopResult, loc *time.Location) *useTable {
 }
 
 var serviceFields = []useField{
-	{key: "instance", head: "", isText: true},
+	instanceField,
 	{key: "cgroup", head: "SERVICE", isText: true},
-	{key: "cpu_percent", head: "CPU%", unit: query.Percent},
-	{key: "user_cpu_percent", head: "USR%", unit: query.Percent},
-	{key: "system_cpu_percent", head: "SYS%", unit: query.Percent},
-	{key: "cpu_share_percent", head: "HOST CPU%", unit: query.Percent},
+	cpuField, userCPUField, systemCPUField, cpuShareField,
 	{key: "memory_bytes", head: "MEM", unit: query.Bytes},
 	{key: "memory_peak_bytes", head: "PEAK", unit: query.Bytes},
 	{key: "anon_bytes", head: "", unit: query.Bytes},
 	{key: "file_bytes", head: "", unit: query.Bytes},
-	{key: "read_bytes_per_second", head: "READ/s", unit: query.BytesPerSecond},
-	{key: "write_bytes_per_second", head: "WRITE/s", unit: query.BytesPerSecond},
+	readRateField, writeRateField,
 	{key: "pressure_cpu_waiting_percent", head: "PSI CPU", unit: query.Percent},
 	{key: "pressure_cpu_stalled_percent", head: "", unit: query.Percent},
 	{key: "pressure_memory_waiting_percent", head: "PSI MEM", unit: query.Percent},
