@@ -102,7 +102,7 @@ type busy struct {
 type view struct {
 	name    string
 	help    string
-	metrics []string // input metrics
+	metrics []string // input metrics: those the columns name (inputMetrics)
 	byMode  bool     // inputs are told apart by their "mode" label (cpu)
 	// filterLabel is the label that Options.Devices, Mounts or Interfaces
 	// select on, and filterParam which of them (as a parameter's name).
@@ -124,7 +124,7 @@ func cpuView(name, metric string, extra []tsdb.Label) *view {
 	for i, m := range cpuModes {
 		all[i] = term{metric: metric, mode: m, coef: 1}
 	}
-	v := &view{name: name, metrics: []string{metric}, byMode: true, extra: extra,
+	v := &view{name: name, byMode: true, extra: extra,
 		busy:   busy{col: "idle", f: func(x float64) float64 { return 100 - x }, mean: true, desc: "100-idle"},
 		totals: cpuModes} // CPU seconds by mode
 	for _, m := range cpuModes {
@@ -133,6 +133,7 @@ func cpuView(name, metric string, extra []tsdb.Label) *view {
 	}
 	// busy is every mode but idle: the top of the modes stacked, 100-idle.
 	v.columns = append(v.columns, column{name: "busy", unit: Percent, kind: rate, num: all[:len(all)-1], den: all, scale: 100, zero: nan, counted: true, counts: Seconds})
+	v.metrics = v.inputMetrics()
 	return v
 }
 
@@ -171,12 +172,34 @@ var fsUsed = []term{tm("node_filesystem_size_bytes", 1), tm("node_filesystem_fre
 // package init, which every srvmon process would pay, a one-shot record
 // that never queries included (BenchmarkRecordOneShot).
 var allViews = sync.OnceValue(func() map[string]*view {
+	views := viewTable()
+	for _, v := range views {
+		v.metrics = v.inputMetrics()
+	}
+	return views
+})
+
+// inputMetrics returns the metrics that the columns of v read, each once.
+func (v *view) inputMetrics() []string {
+	var metrics []string
+	for _, c := range v.columns {
+		for _, t := range slices.Concat(c.num, c.den) {
+			if !slices.Contains(metrics, t.metric) {
+				metrics = append(metrics, t.metric)
+			}
+		}
+	}
+	return metrics
+}
+
+// viewTable returns the views by name, as allViews without their input
+// metrics.
+func viewTable() map[string]*view {
 	return map[string]*view{
 		"cpu": withHelp(cpuView("cpu", "srvmon_cpu_seconds_total", []tsdb.Label{{Name: "cpu", Value: "all"}}),
 			"% user, nice, system, iowait, irq, softirq, steal, idle (sar -u, -P), and busy (all but idle)"),
 		"load": {
 			name: "load", help: "load averages 1, 5, 15 min, number of tasks (sar -q)",
-			metrics: []string{"node_load1", "node_load5", "node_load15", "srvmon_processes"},
 			columns: []column{
 				gauge("load1", Count, "node_load1"), gauge("load5", Count, "node_load5"),
 				gauge("load15", Count, "node_load15"), gauge("tasks", Count, "srvmon_processes"),
@@ -185,8 +208,6 @@ var allViews = sync.OnceValue(func() map[string]*view {
 		},
 		"mem": {
 			name: "mem", help: "used (as sar -r), free, available, buffers, cached, % used",
-			metrics: []string{"node_memory_MemTotal_bytes", "node_memory_MemFree_bytes", "node_memory_MemAvailable_bytes",
-				"node_memory_Buffers_bytes", "node_memory_Cached_bytes", "node_memory_Slab_bytes"},
 			columns: []column{
 				{name: "used", unit: Bytes, kind: level, num: memUsed, clamp: true},
 				gauge("free", Bytes, "node_memory_MemFree_bytes"),
@@ -199,7 +220,6 @@ var allViews = sync.OnceValue(func() map[string]*view {
 		},
 		"swap": {
 			name: "swap", help: "swap used, free, % used, cached (sar -S)",
-			metrics: []string{"node_memory_SwapTotal_bytes", "node_memory_SwapFree_bytes", "node_memory_SwapCached_bytes"},
 			columns: []column{
 				{name: "used", unit: Bytes, kind: level, num: swapUsed},
 				gauge("free", Bytes, "node_memory_SwapFree_bytes"),
@@ -210,8 +230,6 @@ var allViews = sync.OnceValue(func() map[string]*view {
 		},
 		"paging": {
 			name: "paging", help: "paged in/out bytes/s, faults/s, swapped pages/s (sar -B, -W)",
-			metrics: []string{"node_vmstat_pgpgin", "node_vmstat_pgpgout", "node_vmstat_pgfault", "node_vmstat_pgmajfault",
-				"node_vmstat_pswpin", "node_vmstat_pswpout"},
 			columns: []column{
 				counter("pgin/s", BytesPerSecond, "node_vmstat_pgpgin", 1024),
 				counter("pgout/s", BytesPerSecond, "node_vmstat_pgpgout", 1024),
@@ -224,10 +242,6 @@ var allViews = sync.OnceValue(func() map[string]*view {
 		},
 		"disk": {
 			name: "disk", help: "per device: r/s, w/s, bytes/s, % util, await, queue (sar -d)",
-			metrics: []string{"node_disk_reads_completed_total", "node_disk_writes_completed_total", "node_disk_read_bytes_total",
-				"node_disk_written_bytes_total", "node_disk_io_time_seconds_total", "node_disk_read_time_seconds_total",
-				"node_disk_write_time_seconds_total", "node_disk_io_time_weighted_seconds_total",
-				"node_disk_discards_completed_total", "node_disk_discard_time_seconds_total"},
 			filterLabel: "device", filterParam: "device",
 			columns: []column{
 				counter("r/s", PerSecond, "node_disk_reads_completed_total", 1),
@@ -249,8 +263,6 @@ var allViews = sync.OnceValue(func() map[string]*view {
 		},
 		"fs": {
 			name: "fs", help: "per mount: size, used, available, % used (as df), % inodes used, sar -F's %fsused and %ufsused",
-			metrics: []string{"node_filesystem_size_bytes", "node_filesystem_free_bytes", "node_filesystem_avail_bytes",
-				"node_filesystem_files", "node_filesystem_files_free"},
 			filterLabel: "mountpoint", filterParam: "mount",
 			columns: []column{
 				gauge("size", Bytes, "node_filesystem_size_bytes"),
@@ -275,10 +287,6 @@ var allViews = sync.OnceValue(func() map[string]*view {
 		},
 		"net": {
 			name: "net", help: "per interface: rx/tx bytes, packets, errors, drops /s (sar -n)",
-			metrics: []string{"node_network_receive_bytes_total", "node_network_transmit_bytes_total",
-				"node_network_receive_packets_total", "node_network_transmit_packets_total",
-				"node_network_receive_errs_total", "node_network_transmit_errs_total",
-				"node_network_receive_drop_total", "node_network_transmit_drop_total"},
 			filterLabel: "device", filterParam: "interface",
 			columns: []column{
 				counter("rxbytes/s", BytesPerSecond, "node_network_receive_bytes_total", 1),
@@ -295,9 +303,6 @@ var allViews = sync.OnceValue(func() map[string]*view {
 		},
 		"pressure": {
 			name: "pressure", help: "% of time some tasks (s) or all tasks (f) stalled on CPU, I/O, memory (PSI; sar -q CPU,IO,MEM)",
-			metrics: []string{"node_pressure_cpu_waiting_seconds_total", "node_pressure_io_waiting_seconds_total",
-				"node_pressure_io_stalled_seconds_total", "node_pressure_memory_waiting_seconds_total",
-				"node_pressure_memory_stalled_seconds_total"},
 			columns: []column{
 				stalled("%scpu", "node_pressure_cpu_waiting_seconds_total"),
 				stalled("%sio", "node_pressure_io_waiting_seconds_total"),
@@ -309,10 +314,6 @@ var allViews = sync.OnceValue(func() map[string]*view {
 		},
 		"tcp": {
 			name: "tcp", help: "TCP opens, segments, failures, resets, retransmits /s, established (sar -n TCP,ETCP)",
-			metrics: []string{"node_netstat_Tcp_ActiveOpens", "node_netstat_Tcp_PassiveOpens", "node_netstat_Tcp_InSegs",
-				"node_netstat_Tcp_OutSegs", "node_netstat_Tcp_AttemptFails", "node_netstat_Tcp_EstabResets",
-				"node_netstat_Tcp_RetransSegs", "node_netstat_Tcp_InErrs", "node_netstat_Tcp_OutRsts",
-				"node_netstat_Tcp_CurrEstab", "node_netstat_TcpExt_ListenDrops"},
 			columns: []column{
 				counter("active/s", PerSecond, "node_netstat_Tcp_ActiveOpens", 1),
 				counter("passive/s", PerSecond, "node_netstat_Tcp_PassiveOpens", 1),
@@ -330,8 +331,6 @@ var allViews = sync.OnceValue(func() map[string]*view {
 		},
 		"udp": {
 			name: "udp", help: "UDP datagrams in/out, to no port, errors, buffer errors /s (sar -n UDP,EUDP)",
-			metrics: []string{"node_netstat_Udp_InDatagrams", "node_netstat_Udp_OutDatagrams", "node_netstat_Udp_NoPorts",
-				"node_netstat_Udp_InErrors", "node_netstat_Udp_RcvbufErrors", "node_netstat_Udp_SndbufErrors"},
 			columns: []column{
 				counter("idgm/s", PerSecond, "node_netstat_Udp_InDatagrams", 1),
 				counter("odgm/s", PerSecond, "node_netstat_Udp_OutDatagrams", 1),
@@ -344,8 +343,6 @@ var allViews = sync.OnceValue(func() map[string]*view {
 		},
 		"sock": {
 			name: "sock", help: "sockets in use: all, TCP, UDP, raw, IP fragments, TCP time-wait (sar -n SOCK)",
-			metrics: []string{"node_sockstat_sockets_used", "node_sockstat_TCP_inuse", "node_sockstat_UDP_inuse",
-				"node_sockstat_RAW_inuse", "node_sockstat_FRAG_inuse", "node_sockstat_TCP_tw"},
 			columns: []column{
 				gauge("totsck", Count, "node_sockstat_sockets_used"),
 				gauge("tcpsck", Count, "node_sockstat_TCP_inuse"),
@@ -358,8 +355,6 @@ var allViews = sync.OnceValue(func() map[string]*view {
 		},
 		"softnet": {
 			name: "softnet", help: "per CPU: packets processed, dropped, squeezed, RPS-steered, flow-limited /s (sar -n SOFT)",
-			metrics: []string{"node_softnet_processed_total", "node_softnet_dropped_total", "node_softnet_times_squeezed_total",
-				"node_softnet_received_rps_total", "node_softnet_flow_limit_count_total"},
 			columns: []column{
 				counter("total/s", PerSecond, "node_softnet_processed_total", 1),
 				counter("dropd/s", PerSecond, "node_softnet_dropped_total", 1),
@@ -371,8 +366,6 @@ var allViews = sync.OnceValue(func() map[string]*view {
 		},
 		"files": {
 			name: "files", help: "unused dentries, open files, inodes in use, ptys, file limit (sar -v)",
-			metrics: []string{"srvmon_dentries_unused", "node_filefd_allocated", "srvmon_inodes", "srvmon_inodes_free",
-				"srvmon_ptys", "node_filefd_maximum"},
 			columns: []column{
 				gauge("dentunusd", Count, "srvmon_dentries_unused"),
 				gauge("file-nr", Count, "node_filefd_allocated"),
@@ -385,7 +378,6 @@ var allViews = sync.OnceValue(func() map[string]*view {
 		},
 		"temp": {
 			name: "temp", help: "per sensor: temperature °C of hardware monitors and thermal zones (sar -m TEMP)",
-			metrics: []string{"node_hwmon_temp_celsius", "node_thermal_zone_temp"},
 			columns: []column{
 				gauge("temp", Celsius, "node_hwmon_temp_celsius"),
 				gauge("zonetemp", Celsius, "node_thermal_zone_temp"), // not "zone": that is its label, a column of its own
@@ -394,7 +386,6 @@ var allViews = sync.OnceValue(func() map[string]*view {
 		},
 		"proc": {
 			name: "proc", help: "running, blocked, forks/s, cswch/s, intr/s (sar -q, -w)",
-			metrics: []string{"node_procs_running", "node_procs_blocked", "node_forks_total", "node_context_switches_total", "node_intr_total"},
 			columns: []column{
 				gauge("running", Count, "node_procs_running"),
 				gauge("blocked", Count, "node_procs_blocked"),
@@ -405,7 +396,7 @@ var allViews = sync.OnceValue(func() map[string]*view {
 			busy: busy{col: "running", desc: "running"},
 		},
 	}
-})
+}
 
 // perCPUView returns the cpu view with one group per core (built at first
 // use, as allViews).
