@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 func init() {
@@ -28,33 +29,31 @@ func (filefdCollector) update(_ context.Context, r *run) error {
 	r.add("node_filefd_allocated", float64(v[0]))
 	r.add("node_filefd_maximum", float64(v[2]))
 
-	if data, ok, err := r.readProcOptional("sys/fs/inode-nr"); err != nil {
+	// nr_inodes, nr_free_inodes
+	if err := addOptionalUints(r, "sys/fs/inode-nr", "srvmon_inodes", "srvmon_inodes_free"); err != nil {
 		return err
-	} else if ok {
-		// nr_inodes, nr_free_inodes
-		if err := parseUints(v[:2], data); err != nil {
-			return fmt.Errorf("parse inode-nr: %w", err)
-		}
-		r.add("srvmon_inodes", float64(v[0]))
-		r.add("srvmon_inodes_free", float64(v[1]))
 	}
-	if data, ok, err := r.readProcOptional("sys/fs/dentry-state"); err != nil {
+	// nr_dentry, nr_unused, age_limit, want_pages, nr_negative, dummy
+	if err := addOptionalUints(r, "sys/fs/dentry-state", "srvmon_dentries", "srvmon_dentries_unused"); err != nil {
 		return err
-	} else if ok {
-		// nr_dentry, nr_unused, age_limit, want_pages, nr_negative, dummy
-		if err := parseUints(v[:2], data); err != nil {
-			return fmt.Errorf("parse dentry-state: %w", err)
-		}
-		r.add("srvmon_dentries", float64(v[0]))
-		r.add("srvmon_dentries_unused", float64(v[1]))
 	}
-	if data, ok, err := r.readProcOptional("sys/kernel/pty/nr"); err != nil {
+	return addOptionalUints(r, "sys/kernel/pty/nr", "srvmon_ptys")
+}
+
+// addOptionalUints reads the file name under /proc when it exists and
+// adds its first numbers, one to each of metrics (two at most), in order.
+func addOptionalUints(r *run, name string, metrics ...string) error {
+	data, ok, err := r.readProcOptional(name)
+	if err != nil || !ok {
 		return err
-	} else if ok {
-		if err := parseUints(v[:1], data); err != nil {
-			return fmt.Errorf("parse pty/nr: %w", err)
-		}
-		r.add("srvmon_ptys", float64(v[0]))
+	}
+	var v [2]uint64
+	if err := parseUints(v[:len(metrics)], data); err != nil {
+		// named as in /proc/sys/fs or /proc/sys/kernel: inode-nr, pty/nr
+		return fmt.Errorf("parse %s: %w", strings.TrimPrefix(strings.TrimPrefix(name, "sys/fs/"), "sys/kernel/"), err)
+	}
+	for i, metric := range metrics {
+		r.add(metric, float64(v[i]))
 	}
 	return nil
 }
