@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/srvmon/srvmon/tsdb"
@@ -85,25 +87,35 @@ func register(name string, defaultEnabled bool, f factory) {
 }
 
 // Names returns the names of all collectors, sorted.
-func Names() []string {
-	names := make([]string, 0, len(registry))
-	for name := range registry {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}
+func Names() []string { return slices.Clone(sortedNames()) }
 
 // Default returns the names of the collectors enabled by default, sorted.
-func Default() []string {
-	var names []string
-	for _, name := range Names() {
-		if registry[name].defaultEnabled {
+func Default() []string { return slices.Clone(defaultNames()) }
+
+// sortedNames and defaultNames are Names and Default, made once: a
+// one-shot record asks for them four times (the record command's help and
+// flag defaults, Select), and sorting the registry each time was half of
+// building its command line. The registry is complete before any caller
+// runs: register is called from init functions only.
+var (
+	sortedNames = sync.OnceValue(func() []string {
+		names := make([]string, 0, len(registry))
+		for name := range registry {
 			names = append(names, name)
 		}
-	}
-	return names
-}
+		sort.Strings(names)
+		return names
+	})
+	defaultNames = sync.OnceValue(func() []string {
+		var names []string
+		for _, name := range sortedNames() {
+			if registry[name].defaultEnabled {
+				names = append(names, name)
+			}
+		}
+		return names
+	})
+)
 
 type namedCollector struct {
 	name string
