@@ -85,20 +85,52 @@ func usage(b *testing.B, name string, args ...string) (time.Duration, int64) {
 // empty program's 2.2), 687 faults, 10.8 MB; without procs 9.7 ms (4.4
 // times), 590 faults, 10.5 MB; recordonly 10.3 ms, 489 faults, 5.0 MB.
 //
-// The targets (2 times, 8 MB) stay out of reach. What remains: the
-// recording itself (recordonly: the ~50 /proc and /sys files, whose text
-// the kernel formats on every read, the netlink link dump, ~300 KB of
-// fresh heap and the head log's fsync), and what the ~110 packages linked
-// for the other commands cost at start (record - recordonly: ~2 ms, ~100
-// faults, 5.5 MB): inits of fixed dependencies' packages
-// (olekukonko/errors, which tablewriter imports, pools 332 errors, 66 KB,
-// 27 faults; uniseg, go-runewidth, fatih/color, net/http, crypto,
-// html/template), itabsinit over every itab, and each page of the binary
-// they touch mapped with its 64 KiB fault-around, which is most of the
-// RSS. Tried without gain: pre-growing the main goroutine's stack to 32
-// KB; GODEBUG containermaxprocs=0 (an empty program the same);
-// tablewriter v1.1.x (still imports olekukonko/errors and fatih/color).
-// No GC runs in a one-shot, so GOGC has nothing to save.
+// Third pass (main 23fa15f -> this comment): netclass and netdev walk the
+// link dump's attributes in place (34 KB less heap; 31 alternating
+// rounds, without procs: 10.04 -> 9.86 ms, 577 -> 572 faults), and this
+// benchmark gained linkonly and recordfloor to split what is left. 15
+// rounds, load 9: empty Go 2.34 ms, 170 faults, 1.5 MB; recordfloor 4.72
+// ms (2.02 times), 232 faults, 1.8 MB; linkonly 4.93 ms (2.11 times), 382
+// faults, 6.3 MB; record without procs 9.61 ms (4.10 times), 574 faults,
+// 10.5 MB; record 14.88 ms (6.35 times), 705 faults, 11.1 MB; recordonly
+// 12.03 ms, 542 faults, 5.4 MB.
+//
+// The targets (2 times, 8 MB) stay out of reach, and the split says why:
+//   - The kernel's part alone is 2 times an empty program (recordfloor:
+//     nothing but record's ~40 opens, reads to EOF, directory listings,
+//     statfs, netlink dump and a 1 KB append with fsync; +2.4 ms). Most of
+//     it is the text the kernel formats on each read of /proc and /sys
+//     (seq_read_iter, ~0.9 ms under perf) and the path walks of the opens.
+//   - Linking alone is 2.1 times (linkonly, +2.6 ms, +210 faults, +4.7
+//     MB): Go runs every linked package's init before main. By
+//     GODEBUG=inittrace=1: net/http, crypto and compress (serve, push) 45
+//     %, tablewriter's dependencies 20 % (olekukonko/errors pools 332
+//     errors, 66 KB; ll, fatih/color, go-runewidth, uniseg, database/sql,
+//     log/slog), godebug, unicode and os 15 %, html/template 4 %,
+//     srvmon's own packages 4 %. The runtime's start grows with the
+//     binary too (itabsinit 0.13 ms, moduledataverify1 0.05 ms under
+//     perf), and each init touches its own 64 KiB window of the binary,
+//     mapped whole by fault-around: most of the RSS.
+//   - srvmon's own work is the rest, ~2.3 ms, spread thin (perf of 40
+//     runs): the command line's setup (urfave/cli and the record
+//     command's help, ~0.4 ms with its faults), ~340 KB of fresh heap in
+//     45 size classes (Go 1.26 takes a span per size class and writes its
+//     inline mark bits: ~100 faults), parsing (netstat ~0.1 ms), Append's
+//     keys, sort and checks (~0.3 ms), the store's opens, lock and
+//     listings (~0.5 ms), and sysmon's polling every 20 µs while main
+//     runs (~60 wake-ups, ~0.3 ms).
+//
+// So 2 times is not reachable by a Go program that collects these files,
+// and 8 MB not by one that links srvmon's other commands (linkonly 6.3 MB
+// before recording anything; recordonly, which links only recording, 5.4
+// MB). Tried without gain: pre-growing the main goroutine's stack (32 KB
+// in the second pass, 12 KB again now: 10.07 -> 10.72 ms, noise); the
+// //go:debug containermaxprocs=0 and updatemaxprocs=0 defaults (the
+// runtime still reads /proc/self/cgroup, mountinfo and the CFS quota
+// before it applies them); tablewriter v1.1.x (still imports
+// olekukonko/errors and fatih/color). No GC runs in a one-shot, so GOGC
+// has nothing to save; memory profiling is already off (the linker sees
+// no MemProfile).
 func BenchmarkRecordOneShot(b *testing.B) {
 	bin := srvmonBinary(b)
 	store := filepath.Join(b.TempDir(), "store")
