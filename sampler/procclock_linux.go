@@ -30,3 +30,21 @@ func processCPUTime(pid int) (ns uint64, ok bool) {
 	}
 	return uint64(ts.Nano()), true
 }
+
+// ownThread says whether the thread id tid is one of this process's
+// threads. The kernel answers a process clock of the calling thread's own
+// id with its process's clock (posix-cpu-timers.c, pid_for_clock), so
+// that among the pids the procs collector probes, the id of the thread
+// that probes looks like a process; a thread clock, which the kernel gives
+// only for threads of the caller's own process, tells it apart. Asked of
+// a pid about to be read, it spares locking the goroutine to its thread
+// (runtime.LockOSThread starts the runtime's template thread, a clone and
+// its stack's page faults in every one-shot record).
+func ownThread(tid int) bool {
+	// MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED): the process clock's id
+	// with CPUCLOCK_PERTHREAD_MASK (4).
+	clock := uint32(int32(^tid<<3 | 4 | 2))
+	var ts syscall.Timespec
+	_, _, e := syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, uintptr(clock), uintptr(unsafe.Pointer(&ts)), 0)
+	return e == 0
+}

@@ -10,7 +10,6 @@ import (
 	"math/bits"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -211,8 +210,8 @@ const (
 // that HOST_PROC is this process's own /proc (ownProc), whose pids the
 // kernel's CPU clocks take. A process that ends while it is read is left
 // out, as is a pid that is no process (with clocks, one whose clock the
-// kernel does not know: a thread, or a pid no longer in use); an
-// unreadable io file leaves hasIO false.
+// kernel does not know: a thread, or a pid no longer in use; or a thread
+// of srvmon's own, ownThread); an unreadable io file leaves hasIO false.
 //
 // Reading a /proc file costs the kernel 12 to 20 µs (measured on this
 // project's VMs), and most processes of a host sleep through most sample
@@ -237,18 +236,8 @@ const (
 // until it next shows CPU time: the IO is then counted in that later
 // interval, and no byte is lost from the sums.
 func readProcs(r *run, pids []int, prev []procCounters, clocks bool) ([]procSample, error) {
-	self := 0
-	if clocks {
-		// The kernel answers a process clock of the calling thread's own
-		// id with its process's clock: that thread id, among the pids
-		// procPIDs tries, is no process.
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if self = syscall.Gettid(); self == os.Getpid() {
-			self = 0
-		}
-	}
 	at := r.at.Unix()
+	self := os.Getpid()
 	out := make([]procSample, 0, len(pids))
 	carried := false
 	next := prevCursor{procs: prev}
@@ -256,7 +245,7 @@ func readProcs(r *run, pids []int, prev []procCounters, clocks bool) ([]procSamp
 		var ns uint64
 		if clocks {
 			var ok bool
-			if ns, ok = processCPUTime(pid); !ok || pid == self {
+			if ns, ok = processCPUTime(pid); !ok {
 				continue
 			}
 		}
@@ -264,6 +253,9 @@ func readProcs(r *run, pids []int, prev []procCounters, clocks bool) ([]procSamp
 		if old != nil && ns != 0 && old.cpuNS == ns && !rereadDue(pid, old.readAt, at) {
 			out = append(out, carry(old))
 			carried = true
+			continue
+		}
+		if clocks && pid != self && ownThread(pid) {
 			continue
 		}
 		p, ok, err := readProc(r, pid, old, ns)

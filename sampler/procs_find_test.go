@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -175,6 +176,53 @@ func findNewOnce(t *testing.T) (bool, string) {
 		}
 	}
 	return true, ""
+}
+
+// TestProcsOwnThread reads the processes among this process's pid and the
+// id of the thread that reads them, on a thread of its own (whose id is
+// not the pid): the kernel answers that thread id's process clock, but it
+// is no process, and only the pid is read.
+func TestProcsOwnThread(t *testing.T) {
+	if !ownProc("/proc") {
+		t.Skip("/proc is not this process's pid namespace's")
+	}
+	type result struct {
+		tid   int
+		procs []procSample
+		err   error
+	}
+	done := make(chan result)
+	release := make(chan struct{})
+	defer close(release)
+	for range 2 { // at most one of them gets the main thread, whose id is the pid
+		go func() {
+			runtime.LockOSThread() // not unlocked: the thread ends with the goroutine
+			tid := syscall.Gettid()
+			if tid == os.Getpid() {
+				<-release // keeps the main thread from the other goroutine
+				return
+			}
+			r := newRun(context.Background(), testInstance)
+			r.at = time.Now()
+			procs, err := readProcs(r, []int{os.Getpid(), tid}, nil, true)
+			done <- result{tid, procs, err}
+			<-release // the thread lives on for the checks below
+		}()
+	}
+	res := <-done
+	if _, ok := processCPUTime(res.tid); ok {
+		t.Fatalf("thread %d's process clock answers from another thread", res.tid)
+	}
+	var pids []int
+	for _, p := range res.procs {
+		pids = append(pids, p.pid)
+	}
+	if res.err != nil || !slices.Equal(pids, []int{os.Getpid()}) {
+		t.Errorf("read pid %d and thread %d as processes %v (%v), want only the pid", os.Getpid(), res.tid, pids, res.err)
+	}
+	if !ownThread(res.tid) || !ownThread(os.Getpid()) || ownThread(os.Getppid()) {
+		t.Errorf("ownThread: thread %v, pid %v, parent %v; want true, true, false", ownThread(res.tid), ownThread(os.Getpid()), ownThread(os.Getppid()))
+	}
 }
 
 // TestPickTopSelects checks pickTop's selection against sorting every

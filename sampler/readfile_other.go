@@ -25,6 +25,9 @@ func (r *run) readFileBytes(path string) ([]byte, error) {
 // is none, and the procs collector reads every process.
 func processCPUTime(int) (uint64, bool) { return 0, false }
 
+// ownThread is Linux's; elsewhere processCPUTime asks no pid.
+func ownThread(int) bool { return false }
+
 // readDir calls fn with the name and whether it is a directory of each
 // entry of the directory dir.
 func (r *run) readDir(dir string, fn func(name []byte, isDir bool)) error {
