@@ -219,7 +219,10 @@ const (
 // is asked first: a process whose clock is where it was when its stat was
 // read (prev, the previous sample set's counters, nil when there are none)
 // did not run since, and its counters, memory, threads and parent are
-// carried over from prev. Its stat is read again
+// carried over from prev. That holds for a clock at zero too (kernel
+// threads started at boot before the scheduler's clock ran, which show
+// no CPU time ever): a process with no CPU time has none of its counters
+// changed either. Its stat is read again
 //
 //   - when its parent is not the same process as at the previous sample
 //     set: the parent ended, and the kernel gave the process a new parent
@@ -250,7 +253,7 @@ func readProcs(r *run, pids []int, prev []procCounters, clocks bool) ([]procSamp
 			}
 		}
 		old := next.find(pid)
-		if old != nil && ns != 0 && old.cpuNS == ns && !rereadDue(pid, old.readAt, at) {
+		if old != nil && clocks && old.cpuNS == ns && (ns != 0 || old.utime+old.stime == 0) && !rereadDue(pid, old.readAt, at) {
 			out = append(out, carry(old))
 			carried = true
 			continue

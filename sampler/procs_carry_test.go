@@ -84,7 +84,8 @@ func statNow(t *testing.T, pid int) pidStat {
 
 // TestProcsCarryIdle reads this host's processes three times, as three
 // sample sets: a process that slept through an interval is carried over
-// (its stat not read) with exactly the counters /proc/PID/stat has; one
+// (its stat not read) with exactly the counters /proc/PID/stat has, as is
+// one whose CPU clock reads zero, where the host has one; one
 // that ran is read; one whose parent ended since is read again and has
 // its new parent; and every process is read again once rereadAfter (plus
 // its spread) passed.
@@ -155,6 +156,18 @@ func TestProcsCarryIdle(t *testing.T) {
 	if p := second[busy.Process.Pid]; p.carried {
 		t.Errorf("busy pid %d carried over", busy.Process.Pid)
 	}
+	// Kernel threads started at boot before the scheduler's clock ran
+	// have a clock at zero, and counters that never change: carried too.
+	zero := 0
+	for pid, p := range second {
+		if ns, ok := processCPUTime(pid); ok && ns == 0 {
+			zero++
+			if !p.carried {
+				t.Errorf("pid %d, whose CPU clock is at zero, read again", pid)
+			}
+		}
+	}
+	t.Logf("%d processes with a CPU clock at zero", zero)
 	if carried < len(second)/4 {
 		t.Errorf("%d of %d processes carried over: the clocks do not spare reads", carried, len(second))
 	}
