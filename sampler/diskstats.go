@@ -53,11 +53,7 @@ const (
 const sectorSize = 512
 
 func (diskstatsCollector) update(_ context.Context, r *run) error {
-	data, err := r.readProc("diskstats")
-	if err != nil {
-		return err
-	}
-	stats, err := parseDiskstats(data)
+	stats, err := readParsed(r, "diskstats", parseDiskstats)
 	if err != nil {
 		return err
 	}

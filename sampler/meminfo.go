@@ -105,11 +105,7 @@ type memField struct {
 }
 
 func (meminfoCollector) update(_ context.Context, r *run) error {
-	data, err := r.readProc("meminfo")
-	if err != nil {
-		return err
-	}
-	fields, err := parseMeminfo(data)
+	fields, err := readParsed(r, "meminfo", parseMeminfo)
 	if err != nil {
 		return err
 	}

@@ -49,11 +49,7 @@ type netDev struct {
 }
 
 func (netdevCollector) update(_ context.Context, r *run) error {
-	data, err := r.readProc("net/dev")
-	if err != nil {
-		return err
-	}
-	devs, err := parseNetdev(data)
+	devs, err := readParsed(r, "net/dev", parseNetdev)
 	if err != nil {
 		return err
 	}

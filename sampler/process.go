@@ -37,11 +37,7 @@ type procSelf struct {
 }
 
 func (processCollector) update(_ context.Context, r *run) error {
-	stat, err := r.readProc("self/stat")
-	if err != nil {
-		return err
-	}
-	p, err := parseSelfStat(stat)
+	p, err := readParsed(r, "self/stat", parseSelfStat)
 	if err != nil {
 		return err
 	}

@@ -93,6 +93,16 @@ func (r *run) readProcOptional(name string) (data string, ok bool, err error) {
 	return data, err == nil, err
 }
 
+// readParsed reads the file name under /proc (readProc) and parses it.
+func readParsed[T any](r *run, name string, parse func(string) (T, error)) (T, error) {
+	data, err := r.readProc(name)
+	if err != nil {
+		var none T
+		return none, err
+	}
+	return parse(data)
+}
+
 // readSysOptional reads the file name under HOST_SYS (not cached: each is
 // read once); ok is false, without an error, when it does not exist.
 func (r *run) readSysOptional(name string) (data string, ok bool, err error) {

@@ -24,11 +24,7 @@ type softnetStat struct {
 }
 
 func (softnetCollector) update(_ context.Context, r *run) error {
-	data, err := r.readProc("net/softnet_stat")
-	if err != nil {
-		return err
-	}
-	stats, err := parseSoftnet(data)
+	stats, err := readParsed(r, "net/softnet_stat", parseSoftnet)
 	if err != nil {
 		return err
 	}

@@ -23,11 +23,7 @@ func (statCollector) update(_ context.Context, r *run) error {
 	if err != nil {
 		return err
 	}
-	data, err := r.readProc("loadavg")
-	if err != nil {
-		return err
-	}
-	threads, err := parseLoadavgEntities(data)
+	threads, err := readParsed(r, "loadavg", parseLoadavgEntities)
 	if err != nil {
 		return err
 	}

@@ -35,11 +35,7 @@ type vmstat struct {
 }
 
 func (vmstatCollector) update(_ context.Context, r *run) error {
-	data, err := r.readProc("vmstat")
-	if err != nil {
-		return err
-	}
-	vs, err := parseVmstat(data)
+	vs, err := readParsed(r, "vmstat", parseVmstat)
 	if err != nil {
 		return err
 	}
