@@ -25,10 +25,16 @@ func startChild(t *testing.T, name string, args ...string) *exec.Cmd {
 }
 
 // waitExec waits until the process pid runs the program comm (it forked
-// and has yet to exec, on a busy machine for a while) and has settled.
+// and has yet to exec, on a busy machine for a while) and has settled:
+// its CPU clock stood still for 50 ms. A fixed pause after the exec was
+// not enough on a loaded machine, where the program's start-up (the
+// dynamic loader, libc) can still be running when the test reads it
+// first, and it then runs between the test's reads and is not carried
+// over (the likely cause of TestProcsCarryIdle's one failure under load).
 func waitExec(t *testing.T, pid int, comm string) {
 	t.Helper()
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+	end := time.Now().Add(10 * time.Second)
+	for ; ; time.Sleep(10 * time.Millisecond) {
 		data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 		if strings.TrimSpace(string(data)) == comm {
 			break
@@ -37,7 +43,32 @@ func waitExec(t *testing.T, pid int, comm string) {
 			t.Fatalf("pid %d is %q, not %s, after 10 s", pid, data, comm)
 		}
 	}
-	time.Sleep(20 * time.Millisecond) // sleep's start-up, once exec'd
+	for last, _ := processCPUTime(pid); ; {
+		time.Sleep(50 * time.Millisecond)
+		ns, ok := processCPUTime(pid)
+		if ok && ns == last {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("pid %d (%s) still runs after 10 s", pid, comm)
+		}
+		last = ns
+	}
+}
+
+// waitRan waits until the process pid used CPU time since its clock read
+// ns: a busy loop does within a time slice, but on a loaded machine a
+// fixed pause may pass before it is scheduled.
+func waitRan(t *testing.T, pid int, ns uint64) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if now, ok := processCPUTime(pid); ok && now != ns {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("pid %d did not run in 10 s", pid)
+		}
+	}
 }
 
 // readAll is one procs read of this host at at, after the counters prev.
@@ -134,7 +165,7 @@ func TestProcsCarryIdle(t *testing.T) {
 			t.Fatalf("pid %d carried without a previous sample set", pid)
 		}
 	}
-	time.Sleep(100 * time.Millisecond)
+	waitRan(t, busy.Process.Pid, first[busy.Process.Pid].cpuNS)
 	second, state := readAll(t, at.Add(time.Minute), state)
 	carried := 0
 	for _, p := range second {
