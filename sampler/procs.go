@@ -50,7 +50,9 @@ const (
 // processes (Options.ProcTop by CPU over the interval, by resident memory
 // and by IO; their union) and a remainder "other" so that the parts add up
 // to the host's totals. Identity labels: pid, start (start time, unix
-// seconds; a reused pid is a new process) and comm.
+// seconds; a reused pid is a new process) and comm. srvmon's own process
+// ranks from its second sample set on (markNewSelf): a one-shot record's,
+// new at every set, is in other.
 //
 //   - srvmon_process_info{pid,start,comm,exe,user,ppid[,cmdline]} 1.
 //     The process state (R, S, D, Z ...) is read but not stored: a label
@@ -194,6 +196,7 @@ type procSample struct {
 	procCounters
 	comm     string // "" for a carried process without labels
 	carried  bool   // it did not run since its stat was read: the counters are from the state
+	unranked bool   // ranks in no top: srvmon's own process, new since the previous set (markNewSelf)
 	cpuKnown bool   // du, ds hold the interval's CPU
 	ioKnown  bool   // dr, dw hold the interval's IO
 	du, ds   uint64 // CPU ticks over the interval
@@ -375,9 +378,9 @@ const (
 // it lists /proc and reads them again. When even a listing falls short
 // (a container's pid namespace, whose loadavg counts the host's tasks;
 // /proc mounted with hidepid), probing cannot be checked, and the next
-// set lists again (now.lastPID 0).
-func findProcs(r *run, prev, now *samplerState, carry []procCounters) ([]procSample, error) {
-	clocks := ownProc(r.proc)
+// set lists again (now.lastPID 0). clocks says that HOST_PROC is this
+// process's own /proc (ownProc).
+func findProcs(r *run, prev, now *samplerState, carry []procCounters, clocks bool) ([]procSample, error) {
 	var tasks int
 	if clocks {
 		now.lastPID, tasks = loadavgPIDs(r)
@@ -559,9 +562,13 @@ func (procsCollector) update(_ context.Context, r *run) error {
 		lacked:  prev.lacked,
 		forks:   st.processes,
 	}
-	procs, err := findProcs(r, &prev, &now, carry)
+	own := ownProc(r.proc)
+	procs, err := findProcs(r, &prev, &now, carry, own)
 	if err != nil {
 		return err
+	}
+	if own {
+		markNewSelf(procs, carry)
 	}
 	valid := prev.at > 0 && prev.bootID == now.bootID && now.at > prev.at &&
 		now.at-prev.at <= int64(maxStateAge.Seconds()) && (r.prev.IsZero() || r.prev.Unix() == prev.at) &&
@@ -569,6 +576,25 @@ func (procsCollector) update(_ context.Context, r *run) error {
 	convertProcs(r, procs, &prev, &now, st.btime, valid)
 	*state = now
 	return nil
+}
+
+// markNewSelf marks srvmon's own process in procs (this pid namespace's,
+// sorted by pid) unranked when it started since the sample set of carry,
+// the previous set's counters: a `srvmon record` run from cron is a new
+// process at every sample set, and among the top by memory of a small
+// host it added a process to the stored list at every set, so that the
+// store wrote the list's change and read its chain back each time. Its
+// CPU, memory and IO are in other. A long-running srvmon (record
+// --interval, serve) ranks like any process from its second set on.
+func markNewSelf(procs []procSample, carry []procCounters) {
+	self := os.Getpid()
+	i, found := slices.BinarySearchFunc(procs, self, func(p procSample, pid int) int { return cmp.Compare(p.pid, pid) })
+	if !found {
+		return
+	}
+	if old := findProc(carry, self); old == nil || old.start != procs[i].start {
+		procs[i].unranked = true
+	}
 }
 
 // convertProcs computes the deltas (when valid), picks the processes to
@@ -832,7 +858,7 @@ func sub0(a, b uint64) uint64 {
 
 // pickTop returns the indexes of the processes to store, in pid order
 // (procs are sorted by pid): the union of the top n by CPU over the
-// interval, by resident memory and by IO. Ranking by CPU and by IO needs
+// interval, by resident memory and by IO, of those not unranked. Ranking by CPU and by IO needs
 // the process's delta and at least minCPUShare and minIOPerSec over
 // interval seconds (the caller passes the interval, or minRankInterval or
 // Options.ProcRankOver when longer).
@@ -848,6 +874,9 @@ func pickTop(procs []procSample, n int, interval float64) []int {
 	} {
 		best = best[:0]
 		for i := range procs {
+			if procs[i].unranked {
+				continue
+			}
 			if k, ok := key(&procs[i]); ok && n >= len(procs) {
 				chosen[i] = true // all rank, in any order
 			} else if ok {

@@ -451,6 +451,38 @@ func TestProcsCmdline(t *testing.T) {
 	}
 }
 
+// TestProcsNewSelfUnranked: srvmon's own process, new since the previous
+// sample set (a record run from cron), is not stored even when every
+// process ranks; from its second set on it is.
+func TestProcsNewSelfUnranked(t *testing.T) {
+	if !ownProc("/proc") {
+		t.Skip("/proc is not this pid namespace's")
+	}
+	s, err := New([]string{"procs"}, Options{Instance: testInstance, ProcTop: 100_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	self := fmt.Sprint(os.Getpid())
+	at := time.Now().Truncate(time.Second)
+	for i, want := range []bool{false, true} {
+		samples, errs := s.SampleAt(t.Context(), at.Add(time.Duration(i)*time.Second))
+		noErrors(t, errs)
+		stored, others := false, 0
+		for _, smp := range samples {
+			if smp.Series.Metric == "srvmon_process_info" {
+				if smp.Series.Get("pid") == self {
+					stored = true
+				} else {
+					others++
+				}
+			}
+		}
+		if stored != want || others < 2 {
+			t.Errorf("set %d: own process stored %v, want %v (%d other processes stored)", i, stored, want, others)
+		}
+	}
+}
+
 // TestProcsUnreadableIO samples this host as a user who cannot read other
 // users' /proc/PID/io (tests run as root here: the test runs itself again
 // as nobody): a root process (the parent test) is stored without IO
