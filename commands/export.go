@@ -69,10 +69,7 @@ Examples:
 				Value: "openmetrics",
 			},
 		},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := noArgs(cmd); err != nil {
-				return err
-			}
+		Action: withoutArgs(func(ctx context.Context, cmd *cli.Command) error {
 			if f := cmd.String("format"); f != "openmetrics" {
 				return usagef("unknown --format %q; export writes openmetrics (for tables, CSV or JSON use srvmon query)", f)
 			}
@@ -86,7 +83,7 @@ Examples:
 				To:      to,
 				Output:  cmd.String("output"),
 			}, cmd.Root().Writer, cmd.Root().ErrWriter)
-		},
+		}),
 	}
 }
 

@@ -108,10 +108,7 @@ Examples:
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print what would be sent, per series; send nothing"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print a summary of what was sent"},
 		},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := noArgs(cmd); err != nil {
-				return err
-			}
+		Action: withoutArgs(func(ctx context.Context, cmd *cli.Command) error {
 			stderr := cmd.Root().ErrWriter
 			return Push(ctx, PushOptions{
 				DataDir: cmd.String("data"),
@@ -146,7 +143,7 @@ Examples:
 				Verbose:  cmd.Bool("verbose"),
 				Progress: onTerminal(stderr),
 			}, cmd.Root().Writer, stderr)
-		},
+		}),
 	}
 }
 

@@ -44,17 +44,14 @@ func topFlags() []cli.Flag {
 }
 
 func topAction(services bool) cli.ActionFunc {
-	return func(ctx context.Context, cmd *cli.Command) error {
-		if err := noArgs(cmd); err != nil {
-			return err
-		}
+	return withoutArgs(func(ctx context.Context, cmd *cli.Command) error {
 		return QueryTop(ctx, TopOptions{
 			DataDir: cmd.String("data"), Services: services,
 			RangeOptions: rangeFlags(cmd), At: cmd.String("at"), By: cmd.String("by"), N: int(cmd.Int("n")),
 			Format: cmd.String("format"), CSVLayout: cmd.String("csv-layout"), Output: cmd.String("output"),
 			Stderr: cmd.Root().ErrWriter,
 		}, cmd.Root().Writer)
-	}
+	})
 }
 
 func newQueryTopCommand() *cli.Command {

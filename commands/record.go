@@ -143,10 +143,7 @@ Examples:
 			},
 			lockTimeoutFlag(),
 		},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := noArgs(cmd); err != nil {
-				return err
-			}
+		Action: withoutArgs(func(ctx context.Context, cmd *cli.Command) error {
 			return Record(ctx, RecordOptions{
 				DataDir:     cmd.String("data"),
 				Interval:    cmd.Duration("interval"),
@@ -159,7 +156,7 @@ Examples:
 				ProcTop:     cmd.Int("proc-top"),
 				ProcCmdline: cmd.Bool("proc-cmdline"),
 			}, cmd.Root().ErrWriter)
-		},
+		}),
 	}
 }
 

@@ -58,10 +58,7 @@ Examples:
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` instead of stdout", TakesFile: true},
 			&cli.BoolFlag{Name: "utc", Usage: "show times in UTC instead of local time"},
 		),
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := noArgs(cmd); err != nil {
-				return err
-			}
+		Action: withoutArgs(func(ctx context.Context, cmd *cli.Command) error {
 			return Report(ctx, ReportOptions{
 				DataDir:      cmd.String("data"),
 				RangeOptions: rangeFlags(cmd),
@@ -69,7 +66,7 @@ Examples:
 				Format:       cmd.String("format"),
 				Output:       cmd.String("output"),
 			}, cmd.Root().Writer, cmd.Root().ErrWriter)
-		},
+		}),
 	}
 }
 

@@ -116,10 +116,7 @@ Examples:
 				TakesFile: true,
 			},
 		},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := noArgs(cmd); err != nil {
-				return err
-			}
+		Action: withoutArgs(func(ctx context.Context, cmd *cli.Command) error {
 			return Serve(ctx, ServeOptions{
 				DataDir:     cmd.String("data"),
 				Listen:      cmd.String("listen"),
@@ -130,7 +127,7 @@ Examples:
 				LiveClients: int(cmd.Int("live-clients")),
 				LiveWindow:  flagSeconds(cmd, "live-window"),
 			}, cmd.Root().Writer, cmd.Root().ErrWriter)
-		},
+		}),
 	}
 }
 

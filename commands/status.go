@@ -52,10 +52,7 @@ Examples:
 			&cli.BoolFlag{Name: "no-verify", Usage: "skip reading every file against its checksum (faster on large stores)"},
 			&cli.BoolFlag{Name: "utc", Usage: "show times in UTC instead of local time"},
 		},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := noArgs(cmd); err != nil {
-				return err
-			}
+		Action: withoutArgs(func(ctx context.Context, cmd *cli.Command) error {
 			ok, err := Status(ctx, StatusOptions{
 				DataDir:   cmd.String("data"),
 				Format:    cmd.String("format"),
@@ -71,7 +68,7 @@ Examples:
 				return &exitStatus{code: exitError}
 			}
 			return nil
-		},
+		}),
 	}
 }
 

@@ -98,6 +98,17 @@ func noArgs(cmd *cli.Command) error {
 	return nil
 }
 
+// withoutArgs returns an Action that refuses arguments (noArgs) and
+// otherwise runs action.
+func withoutArgs(action cli.ActionFunc) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		if err := noArgs(cmd); err != nil {
+			return err
+		}
+		return action(ctx, cmd)
+	}
+}
+
 // The patterns that recognise urfave/cli's error messages are compiled on
 // first use: package initialisation runs in every record, once a minute.
 var (

@@ -60,16 +60,13 @@ Examples:
 			&cli.DurationFlag{Name: "lock-timeout", Value: 10 * time.Second,
 				Usage: "with --repair, how long to wait for a writer holding the store lock, a `DURATION`"},
 		},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if err := noArgs(cmd); err != nil {
-				return err
-			}
+		Action: withoutArgs(func(ctx context.Context, cmd *cli.Command) error {
 			return Verify(ctx, VerifyOptions{
 				DataDir:     cmd.String("data"),
 				Repair:      cmd.Bool("repair"),
 				LockTimeout: cmd.Duration("lock-timeout"),
 			}, cmd.Root().Writer)
-		},
+		}),
 	}
 }
 
