@@ -82,10 +82,11 @@ table's last rows sum up the whole range the same way ("Average:", "Max:",
 "Total:"...): the same numbers at every step. A step of whole hours with
 avg or sum reads the store's hourly summaries: a month takes a fraction of
 a second.
-Every sample as CSV (long or wide) is computed and written a UTC day at a
-time, in the memory of a day however long the range (wide reads the store
-once more first, to know its columns); the other formats hold the whole
-answer.
+Every sample as CSV (long or wide) or NDJSON is computed and written a UTC
+day at a time, in the memory of a day however long the range (wide CSV
+reads the store once more first, to know its columns); the other formats
+hold the whole answer (json puts each series' statistics before its
+points).
 
 Exit status: 0 on success, 1 when the store cannot be read or the range
 holds no samples (the message says where the nearest one is), 2 for a usage
@@ -179,12 +180,15 @@ func Query(ctx context.Context, o QueryOptions, stdout io.Writer) (err error) {
 	}
 	defer warnDamage(o.Stderr, store)
 	ro := report.Options{Loc: loc, CSVLayout: o.CSVLayout}
-	if o.Format == report.FormatCSV && qo.Step == 0 && qo.MaxPoints == 0 {
-		// Every sample as CSV: a day at a time, so that a month of every
-		// series costs the memory of a day.
+	if report.Streams(o.Format) && qo.Step == 0 && qo.MaxPoints == 0 {
+		// Every sample as CSV or NDJSON: a day at a time, so that a month
+		// of every series costs the memory of a day.
 		return writeOutput(o.Output, stdout, func(out io.Writer) error {
-			cs := report.NewCSVStream(out, ro)
-			err := query.StreamColumns(ctx, store, o.What, qo, cs.Columns(), cs.Write)
+			cs, err := report.NewStream(out, o.Format, ro)
+			if err != nil {
+				return fmt.Errorf("query: %w", err)
+			}
+			err = query.StreamColumns(ctx, store, o.What, qo, cs.Columns(), cs.Write)
 			if cs.Err() == nil && err != nil {
 				return queryError(o.DataDir, err)
 			}

@@ -198,28 +198,61 @@ type ndjsonPoint struct {
 // writeResultNDJSON writes a line per timestamp and series, in the order of
 // the long CSV layout.
 func writeResultNDJSON(w io.Writer, r *query.Result, o Options) error {
+	nw := newNDJSONWriter(w, o)
+	nw.Write(r)
+	return nw.Flush()
+}
+
+// ndjsonWriter writes a result given in parts, such as the days of
+// query.Stream, as NDJSON: each part's lines. The parts must follow each
+// other in time; the output is the one WriteResult writes for the whole
+// result (a line holds nothing computed over the whole range).
+type ndjsonWriter struct {
+	bw  *bufio.Writer
+	enc *json.Encoder
+	loc *time.Location
+	err error // the first error met writing
+}
+
+// newNDJSONWriter returns an ndjsonWriter that writes to w.
+func newNDJSONWriter(w io.Writer, o Options) *ndjsonWriter {
 	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
+	return &ndjsonWriter{bw: bw, enc: json.NewEncoder(bw), loc: o.withDefaults().Loc}
+}
+
+// Write writes the lines of r and returns the first error met writing so
+// far.
+func (nw *ndjsonWriter) Write(r *query.Result) error {
 	labels := make([]map[string]string, len(r.Quantities))
 	for i, s := range r.Quantities {
 		labels[i] = labelMap(s.Labels)
 	}
-	var err error
 	eachTime(r.Quantities, func(t int64, at []int) {
 		for i, s := range r.Quantities {
 			for ; at[i] < len(s.Points) && s.Points[at[i]].T == t; at[i]++ {
-				if err == nil {
-					err = enc.Encode(ndjsonPoint{Time: jsonTime{timeOf(t), o.Loc}, Unix: t, View: r.View,
+				if nw.err == nil {
+					nw.err = nw.enc.Encode(ndjsonPoint{Time: jsonTime{timeOf(t), nw.loc}, Unix: t, View: r.View,
 						Name: s.Name, Labels: labels[i], Unit: s.Unit, Value: jsonNum(s.Points[at[i]].V),
 						Partial: r.Partial(t)})
 				}
 			}
 		}
 	})
-	if err != nil {
-		return fmt.Errorf("ndjson: %w", err)
+	if nw.err != nil {
+		return fmt.Errorf("ndjson: %w", nw.err)
 	}
-	return bw.Flush()
+	return nil
+}
+
+// Flush writes what is buffered and returns the first error met writing.
+func (nw *ndjsonWriter) Flush() error {
+	if nw.err == nil {
+		nw.err = nw.bw.Flush()
+	}
+	if nw.err != nil {
+		return fmt.Errorf("ndjson: %w", nw.err)
+	}
+	return nil
 }
 
 type jsonSummaries struct {

@@ -13,11 +13,18 @@ import (
 
 // streamedCSV renders what a day at a time as srvmon query does at every
 // sample: the wide layout's columns from StreamColumns before the first
-// day, then each day's rows.
+// day, then each day's rows; layout FormatNDJSON is NDJSON.
 func streamedCSV(t *testing.T, s *tsdb.Store, what string, o query.Options, layout string) ([]byte, error) {
 	t.Helper()
 	var b bytes.Buffer
-	cs := report.NewCSVStream(&b, report.Options{Loc: time.UTC, CSVLayout: layout})
+	format := report.FormatCSV
+	if layout == report.FormatNDJSON {
+		format, layout = report.FormatNDJSON, ""
+	}
+	cs, err := report.NewStream(&b, format, report.Options{Loc: time.UTC, CSVLayout: layout})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := query.StreamColumns(context.Background(), s, what, o, cs.Columns(), cs.Write); err != nil {
 		return nil, err
 	}
@@ -27,8 +34,8 @@ func streamedCSV(t *testing.T, s *tsdb.Store, what string, o query.Options, layo
 	return b.Bytes(), nil
 }
 
-// Every sample as CSV written a day at a time is, byte for byte, what the
-// whole answer of Run renders as, in both layouts, on the synthetic store
+// Every sample as CSV (and as NDJSON) written a day at a time is, byte for
+// byte, what the whole answer of Run renders as, in both layouts, on the synthetic store
 // (gaps, a missed run, reboots, a reset, an instance that stops at
 // midnight, a block and a head log): the wide header lists the columns of
 // the whole range before the first day, a day without some of them leaves
@@ -50,7 +57,7 @@ func TestStreamColumns_CSVSameAsRun(t *testing.T) {
 	}
 	for _, c := range cases {
 		want, werr := query.Run(context.Background(), s, c.what, c.o)
-		for _, layout := range []string{report.CSVWide, report.CSVLong} {
+		for _, layout := range []string{report.CSVWide, report.CSVLong, report.FormatNDJSON} {
 			got, gerr := streamedCSV(t, s, c.what, c.o, layout)
 			if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() {
 				t.Fatalf("%s %s: Run's error %v, streamed %v", c.what, layout, werr, gerr)
@@ -59,7 +66,11 @@ func TestStreamColumns_CSVSameAsRun(t *testing.T) {
 				continue
 			}
 			var b bytes.Buffer
-			if err := report.WriteResult(&b, want, report.FormatCSV, report.Options{Loc: time.UTC, CSVLayout: layout}); err != nil {
+			format := report.FormatCSV
+			if layout == report.FormatNDJSON {
+				format = layout
+			}
+			if err := report.WriteResult(&b, want, format, report.Options{Loc: time.UTC, CSVLayout: layout}); err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got, b.Bytes()) {
