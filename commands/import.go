@@ -62,10 +62,7 @@ Examples:
 			},
 			lockTimeoutFlag(),
 		},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() > 1 {
-				return usagef("'srvmon import' takes at most one file, got %q; import them one by one or concatenate them", cmd.Args().Slice())
-			}
+		Action: withAtMostOneArg("file", "import them one by one or concatenate them", func(ctx context.Context, cmd *cli.Command) error {
 			return Import(ctx, ImportOptions{
 				DataDir:     cmd.String("data"),
 				Input:       cmd.Args().First(),
@@ -73,7 +70,7 @@ Examples:
 				Progress:    onTerminal(cmd.Root().ErrWriter),
 				LockTimeout: cmd.Duration("lock-timeout"),
 			}, cmd.Root().Reader, cmd.Root().ErrWriter)
-		},
+		}),
 	}
 }
 

@@ -45,17 +45,14 @@ Examples:
 		Flags: storeRangeFlags("range", "midnight today", "6h or 2d",
 			&cli.BoolFlag{Name: "utc", Usage: "read times without an offset as UTC instead of local time"},
 		),
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			if cmd.NArg() > 1 {
-				return usagef("'srvmon series' takes at most one selector, got %q; quote a selector that holds spaces", cmd.Args().Slice())
-			}
+		Action: withAtMostOneArg("selector", "quote a selector that holds spaces", func(ctx context.Context, cmd *cli.Command) error {
 			return ListSeries(ctx, SeriesOptions{
 				DataDir:      cmd.String("data"),
 				Selector:     cmd.Args().First(),
 				RangeOptions: rangeFlags(cmd),
 				Stderr:       cmd.Root().ErrWriter,
 			}, cmd.Root().Writer)
-		},
+		}),
 	}
 }
 

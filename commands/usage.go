@@ -98,6 +98,17 @@ func noArgs(cmd *cli.Command) error {
 	return nil
 }
 
+// withAtMostOneArg returns an Action that refuses more than one argument,
+// a what, saying hint, and otherwise runs action.
+func withAtMostOneArg(what, hint string, action cli.ActionFunc) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		if cmd.NArg() > 1 {
+			return usagef("'%s' takes at most one %s, got %q; %s", cmd.FullName(), what, cmd.Args().Slice(), hint)
+		}
+		return action(ctx, cmd)
+	}
+}
+
 // withoutArgs returns an Action that refuses arguments (noArgs) and
 // otherwise runs action.
 func withoutArgs(action cli.ActionFunc) cli.ActionFunc {
