@@ -18,7 +18,7 @@
 //     that is earlier.
 //
 // It reads the store a UTC day (one block) at a time and walks it in aligned windows
-// of Window (15 minutes): within a window, series in key order, each
+// of pushWindow (15 minutes): within a window, series in key order, each
 // series' samples in time order, cut into requests of at most BatchSize
 // samples. Every series thus reaches the receiver in time order, and no
 // sample is ever more than a window older than the newest sample sent
@@ -29,7 +29,7 @@
 //
 // The position (DIR/push-HASH.json, HASH from the URL) is written
 // atomically, only after the receiver acknowledged everything before it: at
-// the end of a window, at most every CheckpointEvery, and when a push ends
+// the end of a window, at most every checkpointEvery, and when a push ends
 // for any reason. A push that crashes or is killed resumes at the last
 // position and re-sends what came after it. Because windows are aligned to
 // absolute times, a resumed push cuts the same requests as the one it
@@ -92,17 +92,17 @@ const (
 	// Settle is how far behind the push's start time the default end of
 	// the range is.
 	Settle = 30 * time.Second
-	// Window is the length of the aligned time windows a push walks.
-	Window = 15 * time.Minute
+	// pushWindow is the length of the aligned time windows a push walks.
+	pushWindow = 15 * time.Minute
 	// DefaultBatchSize is the most samples in one request unless
 	// Options.BatchSize says otherwise.
 	DefaultBatchSize = 5000
 	// DefaultRetryFor is how long a request is retried unless
 	// Options.RetryFor says otherwise.
 	DefaultRetryFor = time.Minute
-	// CheckpointEvery is the least time between two position writes during
+	// checkpointEvery is the least time between two position writes during
 	// a push.
-	CheckpointEvery = time.Second
+	checkpointEvery = time.Second
 
 	readChunk  = 24 * time.Hour // how much of the store is read at once: a UTC day, one block
 	maxBackoff = 30 * time.Second
@@ -368,12 +368,12 @@ func (p *pusher) save() error {
 }
 
 // checkpoint moves the position to p.acked if that is further, writing it
-// if force or CheckpointEvery has passed since the last write.
+// if force or checkpointEvery has passed since the last write.
 func (p *pusher) checkpoint(force bool) error {
 	if p.o.DryRun || p.acked <= p.pos.Acked.Unix() {
 		return nil
 	}
-	if !force && p.o.Now().Sub(p.lastSave) < CheckpointEvery {
+	if !force && p.o.Now().Sub(p.lastSave) < checkpointEvery {
 		return nil
 	}
 	p.pos.Acked = time.Unix(p.acked, 0).UTC()
@@ -390,7 +390,7 @@ type seriesPoints struct {
 
 // walk reads [p.from, p.to) chunk by chunk and sends it window by window.
 func (p *pusher) walk(ctx context.Context) error {
-	win := int64(Window / time.Second)
+	win := int64(pushWindow / time.Second)
 	chunk := int64(readChunk / time.Second)
 	// Forced window boundaries besides the aligned ones: where the last
 	// push ended, so that re-sent samples never share a request with new

@@ -120,14 +120,14 @@ func savePosition(dir, rawURL string, p Position) error {
 	return nil
 }
 
-// PushLock is held by the one push to a URL that runs.
-type PushLock struct{ f *os.File }
+// pushLock is held by the one push to a URL that runs.
+type pushLock struct{ f *os.File }
 
 // lockPush takes the push lock for rawURL in dir (flock on
 // DIR/push-HASH.lock), waiting up to wait, or until ctx is done. It
 // returns an error wrapping ErrBusy if another process kept it. The lock
 // goes away with the process, however it ends.
-func lockPush(ctx context.Context, dir, rawURL string, wait time.Duration) (*PushLock, error) {
+func lockPush(ctx context.Context, dir, rawURL string, wait time.Duration) (*pushLock, error) {
 	path := filepath.Join(dir, stateName(rawURL)+".lock")
 	f, err := lockfile.Lock(ctx, path, wait)
 	if errors.Is(err, tsdb.ErrLocked) {
@@ -144,11 +144,11 @@ func lockPush(ctx context.Context, dir, rawURL string, wait time.Duration) (*Pus
 	if err := f.Truncate(0); err == nil {
 		f.WriteAt([]byte("pid "+strconv.Itoa(os.Getpid())+", since "+time.Now().UTC().Format(time.RFC3339)), 0)
 	}
-	return &PushLock{f: f}, nil
+	return &pushLock{f: f}, nil
 }
 
 // Unlock releases the lock.
-func (l *PushLock) Unlock() error {
+func (l *pushLock) Unlock() error {
 	if l == nil || l.f == nil {
 		return nil
 	}

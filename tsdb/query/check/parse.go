@@ -126,9 +126,9 @@ func ParseAll(exprs []string) ([]*Expr, error) {
 	return out, nil
 }
 
-// ParseLine parses a line of a checks file: an expression with an optional
+// parseLine parses a line of a checks file: an expression with an optional
 // "name:" prefix. It returns nil for a blank line or a # comment.
-func ParseLine(line string) (*Expr, error) {
+func parseLine(line string) (*Expr, error) {
 	line = strings.TrimSpace(line)
 	if line == "" || strings.HasPrefix(line, "#") {
 		return nil, nil
@@ -148,7 +148,7 @@ func ParseLine(line string) (*Expr, error) {
 }
 
 // ParseFile parses the checks file at path: one check a line (see
-// ParseLine), CRITICAL unless the line starts with "warn ", in which case
+// parseLine), CRITICAL unless the line starts with "warn ", in which case
 // it is a WARNING. A line that does not parse is an error naming the file
 // and the line.
 func ParseFile(path string) (crit, warn []*Expr, err error) {
@@ -164,7 +164,7 @@ func ParseFile(path string) (crit, warn []*Expr, err error) {
 		if rest, ok := strings.CutPrefix(line, "warn "); ok {
 			line, isWarn = rest, true
 		}
-		e, err := ParseLine(line)
+		e, err := parseLine(line)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s:%d: %w", path, n, err)
 		}

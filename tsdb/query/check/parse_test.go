@@ -111,18 +111,18 @@ func TestParseLine(t *testing.T) {
 		{"root-fs:fs.%used{mountpoint=\"/\"} > 90%", "root-fs", `fs.%used{mountpoint="/"} > 90%`},
 		{"load.load1 > 4", "", "load.load1 > 4"},
 	} {
-		e, err := ParseLine(tt.in)
+		e, err := parseLine(tt.in)
 		if err != nil {
-			t.Fatalf("ParseLine(%q): %v", tt.in, err)
+			t.Fatalf("parseLine(%q): %v", tt.in, err)
 		}
 		if tt.text == "" {
 			if e != nil {
-				t.Errorf("ParseLine(%q) = %q, want nothing", tt.in, e.Text)
+				t.Errorf("parseLine(%q) = %q, want nothing", tt.in, e.Text)
 			}
 			continue
 		}
 		if e.Name != tt.name || e.Text != tt.text {
-			t.Errorf("ParseLine(%q) = %q %q, want %q %q", tt.in, e.Name, e.Text, tt.name, tt.text)
+			t.Errorf("parseLine(%q) = %q %q, want %q %q", tt.in, e.Name, e.Text, tt.name, tt.text)
 		}
 	}
 }
