@@ -71,8 +71,9 @@ func waitRan(t *testing.T, pid int, ns uint64) {
 	}
 }
 
-// readAll is one procs read of this host at at, after the counters prev.
-func readAll(t *testing.T, at time.Time, prev []procCounters) (map[int]procSample, []procCounters) {
+// readAll is one procs read of this host at at, after the counters prev,
+// with the pids given out since prev.
+func readAll(t *testing.T, at time.Time, prev []procCounters, given pidSpan) (map[int]procSample, []procCounters) {
 	t.Helper()
 	r := newRun(context.Background(), testInstance)
 	r.at = at
@@ -80,7 +81,7 @@ func readAll(t *testing.T, at time.Time, prev []procCounters) (map[int]procSampl
 	if err != nil {
 		t.Fatal(err)
 	}
-	procs, err := readProcs(r, pids, prev, ownProc(r.proc))
+	procs, err := readProcs(r, pids, prev, ownProc(r.proc), given)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,14 +160,14 @@ func TestProcsCarryIdle(t *testing.T) {
 	waitExec(t, orphan, "sleep")
 
 	at := time.Now().Truncate(time.Second)
-	first, state := readAll(t, at, nil)
+	first, state := readAll(t, at, nil, anyPID)
 	for pid, p := range first {
 		if p.carried {
 			t.Fatalf("pid %d carried without a previous sample set", pid)
 		}
 	}
 	waitRan(t, busy.Process.Pid, first[busy.Process.Pid].cpuNS)
-	second, state := readAll(t, at.Add(time.Minute), state)
+	second, state := readAll(t, at.Add(time.Minute), state, anyPID)
 	carried := 0
 	for _, p := range second {
 		if p.carried {
@@ -208,7 +209,7 @@ func TestProcsCarryIdle(t *testing.T) {
 	if err := parent.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	third, state := readAll(t, at.Add(2*time.Minute), state)
+	third, state := readAll(t, at.Add(2*time.Minute), state, anyPID)
 	p := third[orphan]
 	if want := statNow(t, orphan).ppid; p.carried || p.ppid != want || p.ppid == parent.Process.Pid {
 		t.Errorf("orphan after its parent ended: carried %v, ppid %d, want read again with ppid %d", p.carried, p.ppid, want)
@@ -218,11 +219,77 @@ func TestProcsCarryIdle(t *testing.T) {
 	}
 
 	// Past rereadAfter and the spread, every process is read.
-	fourth, _ := readAll(t, at.Add(2*time.Minute+rereadAfter+rereadSpread), state)
+	fourth, _ := readAll(t, at.Add(2*time.Minute+rereadAfter+rereadSpread), state, anyPID)
 	for pid, p := range fourth {
 		if p.carried {
 			t.Fatalf("pid %d carried over %s after its stat was read", pid, rereadAfter+rereadSpread)
 		}
+	}
+}
+
+// TestProcsKernelThreadsLag reads this host's processes twice: a kernel
+// thread whose clock moved by less than a tick since the first read is
+// carried over when its pid was not given out since, with counters at most
+// a tick behind its stat's (two, as user and system time are cut to ticks
+// apart); one that ran longer is read; and none is carried over with a
+// moved clock when any pid may have been given out again (/proc listed).
+func TestProcsKernelThreadsLag(t *testing.T) {
+	if !ownProc("/proc") {
+		t.Skip("/proc is not this pid namespace's")
+	}
+	if ps := statNow(t, os.Getpid()); ps.kthread {
+		t.Fatal("this process's stat has PF_KTHREAD")
+	}
+	at := time.Now().Truncate(time.Second)
+	first, state := readAll(t, at, nil, anyPID)
+	kthreads := 0
+	for _, p := range first {
+		if p.kthread {
+			kthreads++
+		}
+	}
+	if kthreads == 0 {
+		t.Skip("no kernel thread in this pid namespace")
+	}
+	time.Sleep(200 * time.Millisecond)
+	tick := uint64(time.Second / userHZ)
+	for _, given := range []pidSpan{{}, anyPID} {
+		before := map[int]uint64{} // the clocks just before the read: they only grow
+		for pid, p := range first {
+			if p.kthread {
+				before[pid], _ = processCPUTime(pid)
+			}
+		}
+		second, _ := readAll(t, at.Add(time.Second), state, given)
+		lagged, read := 0, 0
+		for pid, p := range second {
+			old, ok := first[pid]
+			if !ok || !old.kthread || old.labels != nil || old.rbytes+old.wbytes > 0 {
+				continue
+			}
+			ran := before[pid] != old.cpuNS
+			switch {
+			case p.carried && p.cpuNS != old.cpuNS:
+				t.Errorf("pid %d: carried with the clock at %d, not its first read's %d", pid, p.cpuNS, old.cpuNS)
+			case p.carried && ran && given == anyPID:
+				t.Errorf("pid %d: a kernel thread that ran carried over when any pid may have been given out again", pid)
+			case p.carried && ran:
+				lagged++
+				data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+				ns, _ := processCPUTime(pid)
+				if err != nil || ns-old.cpuNS >= tick {
+					continue // ended, or ran on since the read
+				}
+				if now, err := parsePIDStat(string(data)); err == nil && now.utime+now.stime > p.utime+p.stime+2 {
+					t.Errorf("pid %d carried %d ticks behind its stat (%d ns since)", pid, now.utime+now.stime-p.utime-p.stime, ns-old.cpuNS)
+				}
+			case !p.carried && given != anyPID && p.cpuNS != old.cpuNS && p.cpuNS-old.cpuNS < tick:
+				t.Errorf("pid %d: read after running %d ns since", pid, p.cpuNS-old.cpuNS)
+			case !p.carried:
+				read++
+			}
+		}
+		t.Logf("%d kernel threads; pids given out %v: %d carried with a moved clock, %d read", kthreads, given, lagged, read)
 	}
 }
 

@@ -204,7 +204,7 @@ func TestProcsOwnThread(t *testing.T) {
 			}
 			r := newRun(context.Background(), testInstance)
 			r.at = time.Now()
-			procs, err := readProcs(r, []int{os.Getpid(), tid}, nil, true)
+			procs, err := readProcs(r, []int{os.Getpid(), tid}, nil, true, anyPID)
 			done <- result{tid, procs, err}
 			<-release // the thread lives on for the checks below
 		}()

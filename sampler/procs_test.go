@@ -3,6 +3,7 @@ package sampler
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -18,6 +19,7 @@ import (
 	"github.com/shirou/gopsutil/v4/common"
 
 	"github.com/srvmon/srvmon/tsdb"
+	"github.com/srvmon/srvmon/tsdb/crc32c"
 )
 
 // fakeHost is a /proc, /sys and / fixture tree the procs and cgroups
@@ -357,7 +359,7 @@ func TestStateFileDamage(t *testing.T) {
 			{pid: 1, start: 2, utime: 3, stime: 4, rbytes: 5, wbytes: 6, hasIO: true, ranked: 17, cpuNS: 70_000_000, readAt: 16, rss: 300, threads: 2,
 				labels: &procLabels{comm: `a "b" c`, exe: "/usr/bin/a b", user: "root"}},
 			{pid: 9, start: 1, ppid: 1, labels: &procLabels{}},
-			{pid: 12, start: 1, ppid: 9, cpuNS: 1, readAt: 17}}}
+			{pid: 12, start: 1, ppid: 9, cpuNS: 1, readAt: 17, kthread: true}}}
 	data := encodeState(nil, &s)
 	back, err := decodeState(data)
 	if err != nil || !reflect.DeepEqual(back, s) {
@@ -374,6 +376,26 @@ func TestStateFileDamage(t *testing.T) {
 		if _, err := decodeState(data[:n]); err == nil {
 			t.Fatalf("cut at %d: not detected", n)
 		}
+	}
+}
+
+// TestStateFileVersion5 reads a state file of version 5, which had no
+// kernel thread flag: the same fields, and flag 4 is damage there.
+func TestStateFileVersion5(t *testing.T) {
+	s := samplerState{bootID: "b", at: 17, cpuUser: 5, cpuSys: 6, lastPID: 40, forks: 90, listedAt: 11,
+		procs: []procCounters{{pid: 1, start: 2, utime: 3, stime: 4, hasIO: true, cpuNS: 70_000_000, readAt: 16, rss: 300, threads: 2},
+			{pid: 9, start: 1, ppid: 2, cpuNS: 5, readAt: 17, kthread: true}}}
+	asVersion5 := func(s *samplerState) []byte {
+		data := encodeState(nil, s)
+		body := bytes.Replace(data[:len(data)-4], []byte(stateHeader+"\n"), []byte(stateHeader5+"\n"), 1)
+		return binary.LittleEndian.AppendUint32(body, crc32c.Checksum(body))
+	}
+	if _, err := decodeState(asVersion5(&s)); err == nil {
+		t.Error("version 5 with a kernel thread flag read without an error")
+	}
+	s.procs[1].kthread = false
+	if back, err := decodeState(asVersion5(&s)); err != nil || !reflect.DeepEqual(back, s) {
+		t.Errorf("version 5: %+v, %v; want %+v", back, err, s)
 	}
 }
 
@@ -410,13 +432,13 @@ func TestStateFileVersion3(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(st, want) {
 		t.Fatalf("decode version 3: %+v, %v; want %+v", st, err, want)
 	}
-	// Written again, it is version 4 and reads back the same.
+	// Written again, it is the current version and reads back the same.
 	data = encodeState(nil, &st)
 	if !bytes.HasPrefix(data, []byte(stateHeader+"\n")) {
 		t.Fatalf("written as %q...", data[:min(len(data), 30)])
 	}
 	if back, err := decodeState(data); err != nil || !reflect.DeepEqual(back, want) {
-		t.Fatalf("version 4 round trip: %+v, %v", back, err)
+		t.Fatalf("round trip: %+v, %v", back, err)
 	}
 }
 

@@ -35,7 +35,8 @@ import (
 const StateFile = "sampler-state"
 
 const (
-	stateHeader  = "srvmon sampler state 5"
+	stateHeader  = "srvmon sampler state 6"
+	stateHeader5 = "srvmon sampler state 5" // read, not written: no kernel thread flag
 	stateHeader4 = "srvmon sampler state 4" // read, not written: no lastPID, forks, listedAt
 )
 
@@ -62,6 +63,7 @@ type procCounters struct {
 	rss          uint64 // pages, as of readAt
 	threads      uint64
 	ppid         int
+	kthread      bool        // a kernel thread (PF_KTHREAD in stat's flags)
 	labels       *procLabels // nil unless stored in the sample set
 }
 
@@ -161,18 +163,18 @@ func (k *stateKeeper) release(r *run) {
 	}
 }
 
-// encodeState writes the state as StateFile (version 5), in b's memory when
+// encodeState writes the state as StateFile (version 6), in b's memory when
 // it is large enough: the header line,
 // then binary fields, unsigned ones as uvarints and signed ones as zigzag
 // varints (encoding/binary), then the CRC-32C of everything before it, 4
 // bytes little-endian:
 //
-//	"srvmon sampler state 5\n"
+//	"srvmon sampler state 6\n"
 //	BOOT_ID(string) AT(varint) CPU_USER_NICE_TICKS CPU_SYSTEM_TICKS LACKED(string)
 //	LAST_PID FORKS AT-LISTED_AT(varint) PROCESSES
 //	per process, in pid order:
 //	  PID_STEP (the pid minus the previous one's; the first one's pid)
-//	  FLAGS (1: IO readable, 2: labels follow)
+//	  FLAGS (1: IO readable, 2: labels follow, 4: a kernel thread)
 //	  START UTIME STIME [READ_BYTES WRITE_BYTES] AT-RANKED(varint) CPU_NS
 //	  AT-READ_AT(varint) RSS_PAGES THREADS PPID [COMM EXE USER]
 //
@@ -180,7 +182,8 @@ func (k *stateKeeper) release(r *run) {
 // AT they were (small numbers; 0, never, comes back as 0). The text of
 // version 3 took 20 times as long to read and write as these bytes,
 // which are a third of its size; it is still read (decodeTextState), as
-// is version 4, without LAST_PID, FORKS and LISTED_AT.
+// are version 5, without flag 4, and version 4, without LAST_PID, FORKS
+// and LISTED_AT.
 func encodeState(b []byte, s *samplerState) []byte {
 	b = slices.Grow(b[:0], len(stateHeader)+64+len(s.lacked)+48*len(s.procs))
 	b = append(b, stateHeader+"\n"...)
@@ -204,6 +207,9 @@ func encodeState(b []byte, s *samplerState) []byte {
 		if p.labels != nil {
 			flags |= stateHasLabels
 		}
+		if p.kthread {
+			flags |= stateKernelThread
+		}
 		b = append(b, flags)
 		b = appendUvarints(b, p.start, p.utime, p.stime)
 		if p.hasIO {
@@ -224,6 +230,7 @@ func encodeState(b []byte, s *samplerState) []byte {
 const (
 	stateHasIO = 1 << iota
 	stateHasLabels
+	stateKernelThread
 )
 
 // appendUvarints appends each of vs as a uvarint.
@@ -239,7 +246,7 @@ func appendString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
-// decodeState parses StateFile, of version 5 or 4 or, as text, 2 or 3;
+// decodeState parses StateFile, of version 6, 5 or 4 or, as text, 2 or 3;
 // any damage is an error.
 func decodeState(data []byte) (samplerState, error) {
 	header, body, ok := bytes.Cut(data, []byte("\n"))
@@ -248,7 +255,7 @@ func decodeState(data []byte) (samplerState, error) {
 		return samplerState{}, errors.New("no header line")
 	case string(header) == stateHeader2 || string(header) == stateHeader3:
 		return decodeTextState(data)
-	case string(header) != stateHeader && string(header) != stateHeader4:
+	case string(header) != stateHeader && string(header) != stateHeader5 && string(header) != stateHeader4:
 		return samplerState{}, errors.New("unknown header")
 	}
 	n := len(data) - 4
@@ -257,7 +264,11 @@ func decodeState(data []byte) (samplerState, error) {
 	}
 	d := stateDecoder{b: body[:len(body)-4]}
 	s := samplerState{bootID: d.string(), at: d.varint(), cpuUser: d.uvarint(), cpuSys: d.uvarint(), lacked: d.string()}
+	known := byte(stateHasIO | stateHasLabels) // the flags of the version
 	if string(header) == stateHeader {
+		known |= stateKernelThread
+	}
+	if string(header) != stateHeader4 {
 		s.lastPID, s.forks, s.listedAt = int(d.uvarint()), d.uvarint(), s.at-d.varint()
 	}
 	count := d.uvarint()
@@ -277,7 +288,7 @@ func decodeState(data []byte) (samplerState, error) {
 		p.pid = last + int(step)
 		last = p.pid
 		flags := d.byte()
-		p.hasIO = flags&stateHasIO != 0
+		p.hasIO, p.kthread = flags&stateHasIO != 0, flags&stateKernelThread != 0
 		p.start, p.utime, p.stime = d.uvarint(), d.uvarint(), d.uvarint()
 		if p.hasIO {
 			p.rbytes, p.wbytes = d.uvarint(), d.uvarint()
@@ -289,7 +300,7 @@ func decodeState(data []byte) (samplerState, error) {
 		if flags&stateHasLabels != 0 {
 			p.labels = &procLabels{comm: d.string(), exe: d.string(), user: d.string()}
 		}
-		if d.err != nil || flags&^(stateHasIO|stateHasLabels) != 0 {
+		if d.err != nil || flags&^known != 0 {
 			return samplerState{}, fmt.Errorf("process %d (pid %d): %w", i, p.pid, cmp.Or(d.err, errors.New("unknown flags")))
 		}
 	}
