@@ -14,7 +14,8 @@ func init() {
 type conntrackCollector struct{}
 
 func (conntrackCollector) update(_ context.Context, r *run) error {
-	return r.addUintFiles(true,
-		[2]string{"sys/net/netfilter/nf_conntrack_count", "node_nf_conntrack_entries"},
-		[2]string{"sys/net/netfilter/nf_conntrack_max", "node_nf_conntrack_entries_limit"})
+	if err := r.addUints(true, "sys/net/netfilter/nf_conntrack_count", "node_nf_conntrack_entries"); err != nil {
+		return err
+	}
+	return r.addUints(true, "sys/net/netfilter/nf_conntrack_max", "node_nf_conntrack_entries_limit")
 }

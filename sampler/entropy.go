@@ -15,7 +15,8 @@ func init() {
 type entropyCollector struct{}
 
 func (entropyCollector) update(_ context.Context, r *run) error {
-	return r.addUintFiles(false,
-		[2]string{"sys/kernel/random/entropy_avail", "node_entropy_available_bits"},
-		[2]string{"sys/kernel/random/poolsize", "node_entropy_pool_size_bits"})
+	if err := r.addUints(false, "sys/kernel/random/entropy_avail", "node_entropy_available_bits"); err != nil {
+		return err
+	}
+	return r.addUints(false, "sys/kernel/random/poolsize", "node_entropy_pool_size_bits")
 }

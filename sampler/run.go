@@ -124,30 +124,32 @@ func (r *run) readSysDir(name string) ([]os.DirEntry, error) {
 	return entries, err
 }
 
-// addUintFiles records, for each of files that exists under HOST_PROC, its
-// first number as the metric; a missing file records nothing when optional
-// is set and fails the collector otherwise.
-func (r *run) addUintFiles(optional bool, files ...[2]string) error {
-	for _, f := range files {
-		file, metric := f[0], f[1]
-		var data string
-		var err error
-		if optional {
-			var ok bool
-			if data, ok, err = r.readProcOptional(file); err == nil && !ok {
-				continue
-			}
-		} else {
-			data, err = r.readProc(file)
+// addUints records the first numbers of the file name under HOST_PROC,
+// one to each of metrics in order (three at most; "" skips a number). A
+// missing file records nothing when optional is set and fails the
+// collector otherwise.
+func (r *run) addUints(optional bool, name string, metrics ...string) error {
+	var data string
+	var err error
+	if optional {
+		var ok bool
+		if data, ok, err = r.readProcOptional(name); err == nil && !ok {
+			return nil
 		}
-		if err != nil {
-			return err
+	} else {
+		data, err = r.readProc(name)
+	}
+	if err != nil {
+		return err
+	}
+	var v [3]uint64
+	if err := parseUints(v[:len(metrics)], data); err != nil {
+		return fmt.Errorf("parse %s: %w", name, err)
+	}
+	for i, metric := range metrics {
+		if metric != "" {
+			r.add(metric, float64(v[i]))
 		}
-		var v [1]uint64
-		if err := parseUints(v[:], data); err != nil {
-			return fmt.Errorf("parse %s: %w", file, err)
-		}
-		r.add(metric, float64(v[0]))
 	}
 	return nil
 }
