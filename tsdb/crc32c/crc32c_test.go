@@ -42,4 +42,36 @@ func TestKnownValue(t *testing.T) {
 	}
 }
 
-func smallTableChecksum(b []byte) uint32 { return crc32.Update(0, smallTable(), b) }
+func smallTableChecksum(b []byte) uint32 { return slicingUpdate(0, smallTables(), b) }
+
+// TestSlicingSameAsHashCRC32 checks the eight-table loop against
+// hash/crc32 over random lengths and starts (any alignment, any tail of
+// fewer than eight bytes) and as an update of a running checksum.
+func TestSlicingSameAsHashCRC32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	data := make([]byte, 1<<14)
+	for i := range data {
+		data[i] = byte(rng.Uint32())
+	}
+	tab := crc32.MakeTable(crc32.Castagnoli)
+	for range 500 {
+		from := rng.IntN(64)
+		to := from + rng.IntN(len(data)-from)
+		if got, want := smallTableChecksum(data[from:to]), crc32.Checksum(data[from:to], tab); got != want {
+			t.Fatalf("[%d:%d] = %08x, want %08x", from, to, got, want)
+		}
+		cut := from + (to-from)/3
+		if got, want := slicingUpdate(smallTableChecksum(data[from:cut]), smallTables(), data[cut:to]), crc32.Checksum(data[from:to], tab); got != want {
+			t.Fatalf("[%d:%d] updated at %d = %08x, want %08x", from, to, cut, got, want)
+		}
+	}
+}
+
+// BenchmarkSmall is the checksum of a 14 KB sampler state.
+func BenchmarkSmall(b *testing.B) {
+	data := make([]byte, 14<<10)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		slicingUpdate(0, smallTables(), data)
+	}
+}
