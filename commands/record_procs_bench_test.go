@@ -41,6 +41,30 @@ import (
 //     decoding the 16 KB state 0.45, ranking 0.25, the ~22 stored
 //     processes' series and labels 0.27, writing the state 0.2; and the
 //     store's work for their series.
+//   - the session of 2 December 2026 05:00 UTC, quiet machine (load
+//     0.4-0.7), this benchmark on 23fa15f then on 4bdd07a: record 13.08
+//     -> 11.89 and 10.60 ms, without 9.48 -> 9.17 and 8.21, added 3.60 ->
+//     2.73 and 2.39 (target 3: met); atop 84.3 -> 83.7 and 78.3, ratio
+//     0.155 -> 0.142 and 0.135. Both binaries side by side, 41 rounds
+//     alternating the four runs, median over rounds of with minus
+//     without: 3.38 -> 2.40 ms, 127 -> 76 page faults. What was
+//     cut: record's own process ranks from its second set on (a one-shot
+//     one was a new process in the top by memory at every set, so the
+//     store read back and rewrote its list of series each time: 0.3-0.8
+//     ms, 46 faults); processes whose CPU clock reads zero and kernel
+//     threads that ran less than a tick are not read (stat reads 30-35 ->
+//     16-20 a run); no locked OS thread (the runtime's template thread);
+//     the state's CRC-32C by eight tables (40 -> 9 us a check). What is
+//     left (timers in record, thread CPU, medians of 21 runs, load 5-8):
+//     the CPU clocks of ~640 pids 0.7-0.8 (1.2 us each on this VM: the
+//     kernel sums each process's threads); the stat and io of the 10-20
+//     processes that ran 0.4-0.5; reading the state 0.25-0.3 (a third
+//     its page faults, a fifth the checksum) and writing it 0.15; the
+//     stored processes' labels and series 0.17-0.19 (half of it readlink
+//     of exe); ranking 0.05; the store's keys and sort for the ~130 more
+//     series 0.15, and 0.35 more whenever the stored list changes (a
+//     process of the top starts or ends: the chain read back, a change
+//     written).
 func BenchmarkRecordProcs(b *testing.B) {
 	atop, err := exec.LookPath("atop")
 	if err != nil {
