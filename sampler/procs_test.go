@@ -473,6 +473,32 @@ func TestProcsCmdline(t *testing.T) {
 	}
 }
 
+// TestUserNames names uids from a passwd file: the first line with the
+// uid wins, lines without a name or a uid field are skipped, and a uid
+// without a line, or a host without passwd, is named by its number.
+func TestUserNames(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	passwd := "root:x:0:0:root:/root:/bin/sh\n:x:5:5::/:\nshort:x\ndaemon:x:1:1::/:/bin/false\nagain:x:1:1::/:\nlast:x:007"
+	if err := os.WriteFile(filepath.Join(root, "etc/passwd"), []byte(passwd), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := newRun(context.Background(), testInstance)
+	r.root = root
+	var u userNames
+	for uid, want := range map[uint32]string{0: "root", 1: "daemon", 7: "last", 5: "5", 42: "42"} {
+		if got := u.name(r, uid); got != want {
+			t.Errorf("uid %d: %q, want %q", uid, got, want)
+		}
+	}
+	r.root = t.TempDir() // no etc/passwd
+	if got := (&userNames{}).name(r, 0); got != "0" {
+		t.Errorf("uid 0 without passwd: %q, want 0", got)
+	}
+}
+
 // TestProcsNewSelfUnranked: srvmon's own process, new since the previous
 // sample set (a record run from cron), is not stored even when every
 // process ranks; from its second set on it is.
