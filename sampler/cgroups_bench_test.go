@@ -26,7 +26,7 @@ func cpuNow() time.Duration {
 // controller: cpu.stat and the three pressure files of the nine.
 func BenchmarkCgroupsHost(b *testing.B) {
 	r := newRun(context.Background(), testInstance)
-	root := cgroupRoot(r)
+	root, _ := cgroupRoot(r)
 	if root == "" || os.Geteuid() != 0 {
 		b.Skip("needs root and a cgroup v2 hierarchy")
 	}
