@@ -132,7 +132,11 @@ func TestFilesystemHungMount(t *testing.T) {
 func TestFilesystemContextDeadline(t *testing.T) {
 	f := newFakeStatfs(t)
 	f.hang["/srv/my data"] = true
-	ctx, cancel := context.WithTimeout(fixtureCtx(t, "testdata/proc"), 50*time.Millisecond)
+	// A second, not less: the statfs of / and /run before the hung mount
+	// must answer before the deadline, and a loaded machine running the
+	// race detector has delayed the worker goroutine by tens of ms (with
+	// 50 ms, the deadline once caught it still on /run).
+	ctx, cancel := context.WithTimeout(fixtureCtx(t, "testdata/proc"), time.Second)
 	defer cancel()
 	// The collector's own timeout is far longer: the context's deadline
 	// bounds the wait.
