@@ -55,9 +55,16 @@ func TestStreamColumns_CSVSameAsRun(t *testing.T) {
 		{`{__name__=~"node_.*"}`, query.Options{From: day0.Add(23*time.Hour + 30*time.Minute), To: day0.Add(25 * time.Hour)}},
 		{"nosuchmetric_total", query.Options{From: day0, To: day0.Add(end)}},
 	}
-	for _, c := range cases {
+	for i, c := range cases {
 		want, werr := query.Run(context.Background(), s, c.what, c.o)
-		for _, layout := range []string{report.CSVWide, report.CSVLong, report.FormatNDJSON} {
+		layouts := []string{report.CSVWide, report.CSVLong, report.FormatNDJSON}
+		if i == 0 {
+			// Every series over the whole range as NDJSON took 9 of this
+			// test's 13 s (140 s under the race detector); the other
+			// cases compare NDJSON across the same day boundaries.
+			layouts = layouts[:2]
+		}
+		for _, layout := range layouts {
 			got, gerr := streamedCSV(t, s, c.what, c.o, layout)
 			if (werr == nil) != (gerr == nil) || werr != nil && werr.Error() != gerr.Error() {
 				t.Fatalf("%s %s: Run's error %v, streamed %v", c.what, layout, werr, gerr)
