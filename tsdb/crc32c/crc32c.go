@@ -22,7 +22,7 @@ import (
 )
 
 // hardwareMin is the smallest input that builds the hardware tables: below
-// it the byte-wise loop costs less than building them.
+// it slicing by 8 costs less than building them.
 const hardwareMin = 64 << 10
 
 var (
